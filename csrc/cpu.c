@@ -1,0 +1,59 @@
+/* cpu.c — CPU feature detection, the ISA level used by dispatching kernels, thread count. */
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+int fg_active_isa = FG_ISA_REFERENCE;
+static int num_threads = 1;
+
+/* 1 when the CPU (and OS) can run kernels of ISA level `level` */
+int fg_cpu_supports(int level)
+{
+    switch (level) {
+    case FG_ISA_REFERENCE:
+        return 1;
+#if defined(__x86_64__) || defined(__i386__)
+    case FG_ISA_AVX2:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    case FG_ISA_AVX512:
+        __builtin_cpu_init();
+        return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx2") &&
+               __builtin_cpu_supports("fma");
+#endif
+    default:
+        return 0;
+    }
+}
+
+int fg_get_isa(void) { return fg_active_isa; }
+
+int fg_set_isa(int level)
+{
+    if (level < FG_ISA_REFERENCE || level > FG_ISA_AVX512 || !fg_cpu_supports(level))
+        return -1;
+    fg_active_isa = level;
+    return 0;
+}
+
+int fg_get_num_threads(void) { return num_threads; }
+
+void fg_set_num_threads(int n) { num_threads = n < 1 ? 1 : n; }
+
+/* serial placeholder until the thread pool lands */
+void fg_parallel_for(int64_t n, int64_t cost_per_item, fg_range_fn fn, void *ctx)
+{
+    (void)cost_per_item;
+    if (n > 0)
+        fn(ctx, 0, n);
+}
+
+/* pick the best level once at load time */
+__attribute__((constructor)) static void fg_cpu_init(void)
+{
+    for (int level = FG_ISA_AVX512; level > FG_ISA_REFERENCE; --level)
+        if (fg_cpu_supports(level)) {
+            fg_active_isa = level;
+            break;
+        }
+}

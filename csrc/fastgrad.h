@@ -1,0 +1,274 @@
+/* fastgrad.h — THE C API of fastgrad.
+ *
+ * The region between the cdef markers below is also what fastgrad/_build.py hands to
+ * ffi.cdef(): one source of truth, never duplicated.  Inside it: only plain prototypes
+ * and integer #defines (cffi's parser), one comment line of maths per declaration.
+ *
+ * Conventions (see shared DESIGN.md):
+ *  - fg_<op>_<fwd|bwd>_<f32|f64> for differentiable kernels, fg_<verb>_<dtype> for utilities.
+ *  - sizes are int64_t; read-only inputs are const T *restrict; the upstream gradient dy
+ *    comes before the outputs; scalar settings come last.
+ *  - arrays are C-contiguous unless a stride argument says otherwise (strides in ELEMENTS).
+ *  - a NULL gradient output means "not needed".  Backward kernels OVERWRITE their outputs.
+ *  - reductions accumulate in double.
+ *  - ISA variants (_ref, _avx2, _avx512) are internal and never declared here.
+ */
+#ifndef FASTGRAD_H
+#define FASTGRAD_H
+#include <stdint.h>
+#ifdef __cplusplus
+#define restrict __restrict
+extern "C" {
+#endif
+
+/* @cdef-begin */
+
+/* ---- cpu.c : ISA dispatch and threads ------------------------------------ */
+#define FG_ISA_REFERENCE 0
+#define FG_ISA_AVX2 1
+#define FG_ISA_AVX512 2
+/* 1 when this CPU can run kernels of ISA level `level`, else 0 */
+int fg_cpu_supports(int level);
+/* the ISA level the dispatch table currently uses */
+int fg_get_isa(void);
+/* switch every dispatch table to `level`; returns 0, or -1 (unchanged) if the CPU lacks it */
+int fg_set_isa(int level);
+/* number of worker threads used by parallel kernels (>= 1) */
+int fg_get_num_threads(void);
+/* set the number of threads (n < 1 is taken as 1) */
+void fg_set_num_threads(int n);
+
+/* ---- elementwise.c : arithmetic, broadcasting, accumulation --------------- */
+#define FG_ADD 0
+#define FG_SUB 1
+#define FG_MUL 2
+#define FG_DIV 3
+#define FG_POW 4
+#define FG_MAXIMUM 5
+#define FG_MINIMUM 6
+/* y[i] = a[i*inc_a] (op) b[i*inc_b]; inc_a, inc_b in {0, 1} (0 = broadcast a scalar) */
+void fg_binary_f32(int op, int64_t n, const float *restrict a, int64_t inc_a,
+                   const float *restrict b, int64_t inc_b, float *restrict y);
+void fg_binary_f64(int op, int64_t n, const double *restrict a, int64_t inc_a,
+                   const double *restrict b, int64_t inc_b, double *restrict y);
+/* y (contiguous, `shape`) = a (op) b with per-dimension element strides sa, sb (0 = broadcast) */
+void fg_binary_nd_f32(int op, int ndim, const int64_t *shape, const float *a, const int64_t *sa,
+                      const float *b, const int64_t *sb, float *restrict y);
+void fg_binary_nd_f64(int op, int ndim, const int64_t *shape, const double *a, const int64_t *sa,
+                      const double *b, const int64_t *sb, double *restrict y);
+
+#define FG_NEG 0
+#define FG_EXP 1
+#define FG_LOG 2
+#define FG_SQRT 3
+#define FG_ABS 4
+#define FG_SIGN 5
+#define FG_RECIPROCAL 6
+#define FG_SQUARE 7
+/* y[i] = op(x[i]); sign(0) = 0, log(0) = -inf, sqrt(<0) = nan, as numpy/torch */
+void fg_unary_f32(int op, int64_t n, const float *restrict x, float *restrict y);
+void fg_unary_f64(int op, int64_t n, const double *restrict x, double *restrict y);
+
+/* y[i] = x[i]^p (scalar exponent); dx[i] = dy[i] * p * x[i]^(p-1)  (0 where p == 0) */
+void fg_pow_scalar_fwd_f32(int64_t n, const float *restrict x, float *restrict y, double p);
+void fg_pow_scalar_fwd_f64(int64_t n, const double *restrict x, double *restrict y, double p);
+void fg_pow_scalar_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy,
+                           float *restrict dx, double p);
+void fg_pow_scalar_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy,
+                           double *restrict dx, double p);
+/* tensor exponent y = a^b: da = dy*b*a^(b-1), db = dy*y*log(a) (0 where a == 0 and b >= 0... as torch: db = 0 where a == 0 and b >= 0) */
+void fg_pow_bwd_f32(int64_t n, const float *restrict a, const float *restrict b,
+                    const float *restrict y, const float *restrict dy,
+                    float *restrict da, float *restrict db);
+void fg_pow_bwd_f64(int64_t n, const double *restrict a, const double *restrict b,
+                    const double *restrict y, const double *restrict dy,
+                    double *restrict da, double *restrict db);
+
+/* y[i] = x[i] * alpha */
+void fg_scale_f32(int64_t n, const float *restrict x, float *restrict y, double alpha);
+void fg_scale_f64(int64_t n, const double *restrict x, double *restrict y, double alpha);
+/* y[i] += alpha * x[i]   (gradient accumulation) */
+void fg_axpy_f32(int64_t n, const float *restrict x, float *restrict y, double alpha);
+void fg_axpy_f64(int64_t n, const double *restrict x, double *restrict y, double alpha);
+
+/* y = min(max(x, lo), hi) (NaN stays NaN); use -inf/+inf for a missing bound */
+void fg_clamp_fwd_f32(int64_t n, const float *restrict x, float *restrict y, double lo, double hi);
+void fg_clamp_fwd_f64(int64_t n, const double *restrict x, double *restrict y, double lo, double hi);
+/* dx = lo <= x <= hi ? dy : 0   (bounds inclusive, as torch) */
+void fg_clamp_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy,
+                      float *restrict dx, double lo, double hi);
+void fg_clamp_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy,
+                      double *restrict dx, double lo, double hi);
+
+/* maximum/minimum backward: da = dy where a selected (ties split dy/2 to each, as torch), db = the rest */
+void fg_maxmin_bwd_f32(int is_max, int64_t n, const float *restrict a, const float *restrict b,
+                       const float *restrict dy, float *restrict da, float *restrict db);
+void fg_maxmin_bwd_f64(int is_max, int64_t n, const double *restrict a, const double *restrict b,
+                       const double *restrict dy, double *restrict da, double *restrict db);
+
+/* y[i, j] = x[i, j] + b[j]   (x, y: m x n) */
+void fg_bias_add_f32(int64_t m, int64_t n, const float *x, const float *restrict b, float *y);
+void fg_bias_add_f64(int64_t m, int64_t n, const double *x, const double *restrict b, double *y);
+/* y[j] = sum_i x[i, j]   (x: m x n; double accumulation) */
+void fg_colsum_f32(int64_t m, int64_t n, const float *restrict x, float *restrict y);
+void fg_colsum_f64(int64_t m, int64_t n, const double *restrict x, double *restrict y);
+
+/* ---- activation.c : forward and backward side by side ------------------- */
+/* y = max(x, 0) */
+void fg_relu_fwd_f32(int64_t n, const float *restrict x, float *restrict y);
+void fg_relu_fwd_f64(int64_t n, const double *restrict x, double *restrict y);
+/* dx = x > 0 ? dy : 0   (subgradient at 0 is 0, as torch) */
+void fg_relu_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx);
+void fg_relu_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx);
+/* y = x > 0 ? x : slope * x */
+void fg_leaky_relu_fwd_f32(int64_t n, const float *restrict x, float *restrict y, double slope);
+void fg_leaky_relu_fwd_f64(int64_t n, const double *restrict x, double *restrict y, double slope);
+/* dx = x > 0 ? dy : slope * dy */
+void fg_leaky_relu_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx, double slope);
+void fg_leaky_relu_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx, double slope);
+/* y = 1 / (1 + exp(-x))   (stable for large |x|) */
+void fg_sigmoid_fwd_f32(int64_t n, const float *restrict x, float *restrict y);
+void fg_sigmoid_fwd_f64(int64_t n, const double *restrict x, double *restrict y);
+/* dx = dy * y * (1 - y)   (from the saved output y) */
+void fg_sigmoid_bwd_f32(int64_t n, const float *restrict y, const float *restrict dy, float *restrict dx);
+void fg_sigmoid_bwd_f64(int64_t n, const double *restrict y, const double *restrict dy, double *restrict dx);
+/* y = tanh(x) */
+void fg_tanh_fwd_f32(int64_t n, const float *restrict x, float *restrict y);
+void fg_tanh_fwd_f64(int64_t n, const double *restrict x, double *restrict y);
+/* dx = dy * (1 - y^2)   (from the saved output y) */
+void fg_tanh_bwd_f32(int64_t n, const float *restrict y, const float *restrict dy, float *restrict dx);
+void fg_tanh_bwd_f64(int64_t n, const double *restrict y, const double *restrict dy, double *restrict dx);
+/* approximate == 0: y = x * Phi(x) = x/2 (1 + erf(x/sqrt2));  approximate == 1: y = x/2 (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3))) */
+void fg_gelu_fwd_f32(int64_t n, const float *restrict x, float *restrict y, int approximate);
+void fg_gelu_fwd_f64(int64_t n, const double *restrict x, double *restrict y, int approximate);
+/* dx = dy * d/dx gelu(x)   (exact: Phi(x) + x phi(x)) */
+void fg_gelu_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx, int approximate);
+void fg_gelu_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx, int approximate);
+/* y = beta*x > threshold ? x : log1p(exp(beta*x)) / beta */
+void fg_softplus_fwd_f32(int64_t n, const float *restrict x, float *restrict y, double beta, double threshold);
+void fg_softplus_fwd_f64(int64_t n, const double *restrict x, double *restrict y, double beta, double threshold);
+/* dx = beta*x > threshold ? dy : dy * sigmoid(beta*x) */
+void fg_softplus_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx, double beta, double threshold);
+void fg_softplus_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx, double beta, double threshold);
+
+/* ---- reduce.c : reductions over the middle axis of an (outer, len, inner) array ---- */
+/* total = sum_i x[i]   (double accumulation) */
+double fg_sum_f32(int64_t n, const float *restrict x);
+double fg_sum_f64(int64_t n, const double *restrict x);
+/* y[o, i] = scale * sum_k x[o, k, i]   (double accumulation; scale = 1/len gives the mean) */
+void fg_sum_axis_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict x, float *restrict y, double scale);
+void fg_sum_axis_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict x, double *restrict y, double scale);
+/* y[o, i] = max_k (is_max) or min_k x[o, k, i], idx = first arg of it; NaN wins (propagates, its index) */
+void fg_maxmin_axis_f32(int is_max, int64_t outer, int64_t len, int64_t inner, const float *restrict x, float *restrict y, int64_t *restrict idx);
+void fg_maxmin_axis_f64(int is_max, int64_t outer, int64_t len, int64_t inner, const double *restrict x, double *restrict y, int64_t *restrict idx);
+/* y = exp(x - max) / sum exp(x - max) along the axis */
+void fg_softmax_fwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict x, float *restrict y);
+void fg_softmax_fwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict x, double *restrict y);
+/* dx = y * (dy - sum_k dy*y) */
+void fg_softmax_bwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict y, const float *restrict dy, float *restrict dx);
+void fg_softmax_bwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict y, const double *restrict dy, double *restrict dx);
+/* y = x - max - log sum exp(x - max) along the axis */
+void fg_log_softmax_fwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict x, float *restrict y);
+void fg_log_softmax_fwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict x, double *restrict y);
+/* dx = dy - exp(y) * sum_k dy */
+void fg_log_softmax_bwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict y, const float *restrict dy, float *restrict dx);
+void fg_log_softmax_bwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict y, const double *restrict dy, double *restrict dx);
+
+/* ---- loss.c : losses, forward and backward ------------------------------ */
+/* returns sum_i (x[i] - t[i])^2   (double accumulation) */
+double fg_mse_fwd_f32(int64_t n, const float *restrict x, const float *restrict t);
+double fg_mse_fwd_f64(int64_t n, const double *restrict x, const double *restrict t);
+/* dx = scale * 2 * (x - t)   (scale = dy / n for 'mean', dy for 'sum') */
+void fg_mse_bwd_f32(int64_t n, const float *restrict x, const float *restrict t, float *restrict dx, double scale);
+void fg_mse_bwd_f64(int64_t n, const double *restrict x, const double *restrict t, double *restrict dx, double scale);
+/* cross-entropy with class indices, fused log-softmax, for logits x (n x c):
+ *   logp = log_softmax(x) (saved for backward), loss[i] = -w_t * ((1-ls) logp[i,t] + ls/c sum_j w_j/w_t... see loss.c)
+ *   precisely, as torch: loss[i] = -(1-ls) w[t_i] logp[i,t_i] - (ls/c) sum_j w[j] logp[i,j];  0 where t_i == ignore_index.
+ *   w == NULL means all ones.  wsum[i] = w[t_i] (0 when ignored): the 'mean' denominator is sum_i wsum[i].
+ *   returns -1 on success, else the index i of the first target out of [0, c) (and not ignore_index). */
+int64_t fg_cross_entropy_fwd_f32(int64_t n, int64_t c, const float *restrict x, const int64_t *restrict target,
+                                 const float *restrict w, float *restrict logp, float *restrict loss,
+                                 float *restrict wsum, int64_t ignore_index, double label_smoothing);
+int64_t fg_cross_entropy_fwd_f64(int64_t n, int64_t c, const double *restrict x, const int64_t *restrict target,
+                                 const double *restrict w, double *restrict logp, double *restrict loss,
+                                 double *restrict wsum, int64_t ignore_index, double label_smoothing);
+/* dx[i, j] = dloss[i*inc] * d loss[i] / d x[i, j] = dloss_i * (sum_k coef_k * softmax_ij - coef_j), coef as in fwd; 0 rows where ignored */
+void fg_cross_entropy_bwd_f32(int64_t n, int64_t c, const float *restrict logp, const int64_t *restrict target,
+                              const float *restrict w, const float *restrict dloss, int64_t inc,
+                              float *restrict dx, int64_t ignore_index, double label_smoothing);
+void fg_cross_entropy_bwd_f64(int64_t n, int64_t c, const double *restrict logp, const int64_t *restrict target,
+                              const double *restrict w, const double *restrict dloss, int64_t inc,
+                              double *restrict dx, int64_t ignore_index, double label_smoothing);
+/* loss[i] = -(t log p + (1 - t) log(1 - p)), each log clamped to >= -100 (as torch) */
+void fg_bce_fwd_f32(int64_t n, const float *restrict p, const float *restrict t, float *restrict loss);
+void fg_bce_fwd_f64(int64_t n, const double *restrict p, const double *restrict t, double *restrict loss);
+/* dp = dy[i*inc] * (p - t) / max(p (1 - p), 1e-12) */
+void fg_bce_bwd_f32(int64_t n, const float *restrict p, const float *restrict t, const float *restrict dy, int64_t inc, float *restrict dp);
+void fg_bce_bwd_f64(int64_t n, const double *restrict p, const double *restrict t, const double *restrict dy, int64_t inc, double *restrict dp);
+/* loss[i] = (1 - t) x + (1 + (pw - 1) t) (log1p(exp(-|x|)) + max(-x, 0)); pw = pos_weight[i*inc_pw] or 1 if NULL */
+void fg_bce_logits_fwd_f32(int64_t n, const float *restrict x, const float *restrict t, const float *restrict pw, int64_t inc_pw, float *restrict loss);
+void fg_bce_logits_fwd_f64(int64_t n, const double *restrict x, const double *restrict t, const double *restrict pw, int64_t inc_pw, double *restrict loss);
+/* dx = dy[i*inc] * ((1 + (pw - 1) t) sigmoid(x) - pw t) ... = dy * (sigmoid(x) - t) when pw == 1; dt not computed */
+void fg_bce_logits_bwd_f32(int64_t n, const float *restrict x, const float *restrict t, const float *restrict pw, int64_t inc_pw, const float *restrict dy, int64_t inc, float *restrict dx);
+void fg_bce_logits_bwd_f64(int64_t n, const double *restrict x, const double *restrict t, const double *restrict pw, int64_t inc_pw, const double *restrict dy, int64_t inc, double *restrict dx);
+
+/* ---- optim.c : fused in-place optimizer updates (torch's formulas) -------- */
+/* SGD: g' = (maximize ? -g : g) + wd p; buf = first ? g' : momentum buf + (1 - dampening) g';
+ *      d = nesterov ? g' + momentum buf : buf (d = g' when momentum == 0, buf may be NULL); p -= lr d */
+void fg_sgd_step_f32(int64_t n, float *restrict p, const float *restrict g, float *restrict buf,
+                     double lr, double momentum, double dampening, double weight_decay,
+                     int nesterov, int maximize, int first);
+void fg_sgd_step_f64(int64_t n, double *restrict p, const double *restrict g, double *restrict buf,
+                     double lr, double momentum, double dampening, double weight_decay,
+                     int nesterov, int maximize, int first);
+/* Adam/AdamW (decoupled != 0: p *= 1 - lr wd, else g += wd p); m = b1 m + (1-b1) g; v = b2 v + (1-b2) g^2;
+ * vmax = max(vmax, v) when amsgrad (vmax != NULL); p -= lr/(1-b1^t) * m / (sqrt(v or vmax)/sqrt(1-b2^t) + eps) */
+void fg_adam_step_f32(int64_t n, float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
+                      float *restrict vmax, double lr, double beta1, double beta2, double eps,
+                      double weight_decay, int decoupled, int maximize, int64_t step);
+void fg_adam_step_f64(int64_t n, double *restrict p, const double *restrict g, double *restrict m, double *restrict v,
+                      double *restrict vmax, double lr, double beta1, double beta2, double eps,
+                      double weight_decay, int decoupled, int maximize, int64_t step);
+/* RMSprop (torch): g' = g (+wd p); sq = alpha sq + (1-alpha) g'^2; avg = sqrt(sq - ga^2 if centered (ga = alpha ga + (1-alpha) g')) + eps;
+ * momentum > 0: buf = momentum buf + g'/avg, p -= lr buf; else p -= lr g'/avg.  ga / buf may be NULL when unused */
+void fg_rmsprop_step_f32(int64_t n, float *restrict p, const float *restrict g, float *restrict sq, float *restrict ga,
+                         float *restrict buf, double lr, double alpha, double eps, double weight_decay,
+                         double momentum, int maximize);
+void fg_rmsprop_step_f64(int64_t n, double *restrict p, const double *restrict g, double *restrict sq, double *restrict ga,
+                         double *restrict buf, double lr, double alpha, double eps, double weight_decay,
+                         double momentum, int maximize);
+/* Adagrad (torch): g' = g (+wd p); clr = lr / (1 + (step-1) lr_decay); s += g'^2; p -= clr g' / (sqrt(s) + eps) */
+void fg_adagrad_step_f32(int64_t n, float *restrict p, const float *restrict g, float *restrict s,
+                         double lr, double lr_decay, double weight_decay, double eps, int maximize, int64_t step);
+void fg_adagrad_step_f64(int64_t n, double *restrict p, const double *restrict g, double *restrict s,
+                         double lr, double lr_decay, double weight_decay, double eps, int maximize, int64_t step);
+
+/* ---- gemm.c : packed, blocked matrix multiply (row-major) ------------------ */
+/* C = alpha op(A) op(B) + beta C;  op(A) is m x k (A is k x m, read in place, when transa), op(B) is k x n;
+ * lda/ldb/ldc are row strides in elements; beta == 0 means C is not read (NaN-safe) */
+void fg_gemm_f32(int transa, int transb, int64_t m, int64_t n, int64_t k, float alpha,
+                 const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+void fg_gemm_f64(int transa, int transb, int64_t m, int64_t n, int64_t k, double alpha,
+                 const double *a, int64_t lda, const double *b, int64_t ldb, double beta, double *c, int64_t ldc);
+/* for p in [0, batch): C_p = alpha op(A_p) op(B_p) + beta C_p, X_p = X + p * stride_x (stride 0 = broadcast) */
+void fg_gemm_batched_f32(int transa, int transb, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
+                         const float *a, int64_t stride_a, int64_t lda, const float *b, int64_t stride_b, int64_t ldb,
+                         float beta, float *c, int64_t stride_c, int64_t ldc);
+void fg_gemm_batched_f64(int transa, int transb, int64_t batch, int64_t m, int64_t n, int64_t k, double alpha,
+                         const double *a, int64_t stride_a, int64_t lda, const double *b, int64_t stride_b, int64_t ldb,
+                         double beta, double *c, int64_t stride_c, int64_t ldc);
+/* linear layer: y (m x n) = x (m x k) W^T (W: n x k) + b (b may be NULL) */
+void fg_linear_fwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *b, float *y);
+void fg_linear_fwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *b, double *y);
+/* dx = dy W (m x k), dW = dy^T x (n x k), db = colsum(dy) (n); any output may be NULL */
+void fg_linear_bwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *dy,
+                       float *dx, float *dw, float *db);
+void fg_linear_bwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *dy,
+                       double *dx, double *dw, double *db);
+
+/* @cdef-end */
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FASTGRAD_H */

@@ -1,0 +1,76 @@
+"""The only module that imports the compiled extension ``fastgrad._C``.
+
+Pointer helpers check the dtype themselves (cffi's ``from_buffer`` would silently
+reinterpret a float64 array as pairs of float32) and let ``from_buffer`` refuse
+non-contiguous arrays (and, for ``wptr``, read-only ones).
+"""
+import os
+
+import numpy as np
+
+from fastgrad._C import ffi, lib
+
+__all__ = ["ffi", "lib", "rptr", "wptr", "iptr", "kernel", "SUFFIX", "ISA_NAMES", "NULL"]
+
+NULL = ffi.NULL
+SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
+_CTYPE = {np.dtype(np.float32): "float[]", np.dtype(np.float64): "double[]",
+          np.dtype(np.int64): "int64_t[]", np.dtype(np.uint8): "uint8_t[]",
+          np.dtype(np.bool_): "uint8_t[]"}
+_from_buffer = ffi.from_buffer
+ISA_NAMES = {"reference": lib.FG_ISA_REFERENCE, "avx2": lib.FG_ISA_AVX2, "avx512": lib.FG_ISA_AVX512}
+
+
+def rptr(a: np.ndarray):
+    """Read-only C pointer to a C-contiguous float32/float64/int64 array."""
+    return _from_buffer(_CTYPE[a.dtype], a)
+
+
+def wptr(a: np.ndarray):
+    """Writable C pointer to a C-contiguous array (refuses read-only arrays)."""
+    return _from_buffer(_CTYPE[a.dtype], a, True)
+
+
+iptr = rptr  # int64 index arrays go through the same table
+
+_kernels = {}
+
+
+def kernel(name: str, dtype: np.dtype):
+    """The compiled function ``fg_<name>_<f32|f64>`` for ``dtype`` (cached)."""
+    key = (name, dtype)
+    fn = _kernels.get(key)
+    if fn is None:
+        try:
+            fn = getattr(lib, "fg_%s_%s" % (name, SUFFIX[np.dtype(dtype)]))
+        except KeyError:
+            raise TypeError(f"{name}: expected a floating-point tensor (float32 or float64), "
+                            f"got {np.dtype(dtype)}") from None
+        _kernels[key] = fn
+    return fn
+
+
+def _apply_environment():
+    """Honour FASTGRAD_ISA (refusing a level the CPU lacks) and the thread variables."""
+    want = os.environ.get("FASTGRAD_ISA", "").strip().lower()
+    if want:
+        if want not in ISA_NAMES:
+            raise ImportError(f"FASTGRAD_ISA={want!r}: expected one of {sorted(ISA_NAMES)}")
+        if lib.fg_set_isa(ISA_NAMES[want]) != 0:
+            raise ImportError(f"FASTGRAD_ISA={want!r}: this CPU does not support it")
+    for var in ("FASTGRAD_NUM_THREADS", "OMP_NUM_THREADS"):
+        value = os.environ.get(var, "").strip()
+        if value:
+            try:
+                lib.fg_set_num_threads(max(1, int(value)))
+            except ValueError:
+                pass
+            break
+    else:
+        try:
+            lib.fg_set_num_threads(len(os.sched_getaffinity(0)))
+        except (AttributeError, OSError):
+            lib.fg_set_num_threads(os.cpu_count() or 1)
+
+
+_apply_environment()

@@ -65,7 +65,7 @@ void fg_binary_nd_f64(int op, int ndim, const int64_t *shape, const double *a, c
 #define FG_SIGN 5
 #define FG_RECIPROCAL 6
 #define FG_SQUARE 7
-/* y[i] = op(x[i]); sign(0) = 0, log(0) = -inf, sqrt(<0) = nan, as numpy/torch */
+/* y[i] = op(x[i]); sign(0) = 0, sign(NaN) = 0 (torch; numpy gives NaN), log(0) = -inf, sqrt(<0) = nan */
 void fg_unary_f32(int op, int64_t n, const float *restrict x, float *restrict y);
 void fg_unary_f64(int op, int64_t n, const double *restrict x, double *restrict y);
 
@@ -76,7 +76,7 @@ void fg_pow_scalar_bwd_f32(int64_t n, const float *restrict x, const float *rest
                            float *restrict dx, double p);
 void fg_pow_scalar_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy,
                            double *restrict dx, double p);
-/* tensor exponent y = a^b: da = dy*b*a^(b-1), db = dy*y*log(a) (0 where a == 0 and b >= 0... as torch: db = 0 where a == 0 and b >= 0) */
+/* tensor exponent y = a^b: da = dy*b*a^(b-1) (0 where b == 0), db = dy*y*log(a) (0 where a == 0 and b >= 0), as torch; NULL = not needed */
 void fg_pow_bwd_f32(int64_t n, const float *restrict a, const float *restrict b,
                     const float *restrict y, const float *restrict dy,
                     float *restrict da, float *restrict db);
@@ -100,7 +100,7 @@ void fg_clamp_bwd_f32(int64_t n, const float *restrict x, const float *restrict 
 void fg_clamp_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy,
                       double *restrict dx, double lo, double hi);
 
-/* maximum/minimum backward: da = dy where a selected (ties split dy/2 to each, as torch), db = the rest */
+/* maximum/minimum backward (torch): g = a == b ? dy/2 : dy; da = g unless a loses, db = g unless b loses (NaN: both get dy) */
 void fg_maxmin_bwd_f32(int is_max, int64_t n, const float *restrict a, const float *restrict b,
                        const float *restrict dy, float *restrict da, float *restrict db);
 void fg_maxmin_bwd_f64(int is_max, int64_t n, const double *restrict a, const double *restrict b,
@@ -114,10 +114,10 @@ void fg_colsum_f32(int64_t m, int64_t n, const float *restrict x, float *restric
 void fg_colsum_f64(int64_t m, int64_t n, const double *restrict x, double *restrict y);
 
 /* ---- activation.c : forward and backward side by side ------------------- */
-/* y = max(x, 0) */
+/* y = x < 0 ? 0 : x   (relu(NaN) = NaN, relu(-0) = -0, as torch) */
 void fg_relu_fwd_f32(int64_t n, const float *restrict x, float *restrict y);
 void fg_relu_fwd_f64(int64_t n, const double *restrict x, double *restrict y);
-/* dx = x > 0 ? dy : 0   (subgradient at 0 is 0, as torch) */
+/* dx = x <= 0 ? 0 : dy   (subgradient at 0 is 0; x = NaN passes dy, as torch's threshold_backward) */
 void fg_relu_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx);
 void fg_relu_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx);
 /* y = x > 0 ? x : slope * x */
@@ -138,13 +138,14 @@ void fg_tanh_fwd_f64(int64_t n, const double *restrict x, double *restrict y);
 /* dx = dy * (1 - y^2)   (from the saved output y) */
 void fg_tanh_bwd_f32(int64_t n, const float *restrict y, const float *restrict dy, float *restrict dx);
 void fg_tanh_bwd_f64(int64_t n, const double *restrict y, const double *restrict dy, double *restrict dx);
-/* approximate == 0: y = x * Phi(x) = x/2 (1 + erf(x/sqrt2));  approximate == 1: y = x/2 (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3))) */
+/* approximate == 0: y = x Phi(x) = x/2 erfc(-x/sqrt2) (= x/2 (1 + erf(x/sqrt2)), accurate in the left tail; gelu(-inf) = NaN as torch);
+ * approximate == 1: y = x/2 (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3))) */
 void fg_gelu_fwd_f32(int64_t n, const float *restrict x, float *restrict y, int approximate);
 void fg_gelu_fwd_f64(int64_t n, const double *restrict x, double *restrict y, int approximate);
 /* dx = dy * d/dx gelu(x)   (exact: Phi(x) + x phi(x)) */
 void fg_gelu_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx, int approximate);
 void fg_gelu_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx, int approximate);
-/* y = beta*x > threshold ? x : log1p(exp(beta*x)) / beta */
+/* y = beta*x > threshold ? x : log1p(exp(beta*x)) / beta   (computed without overflow) */
 void fg_softplus_fwd_f32(int64_t n, const float *restrict x, float *restrict y, double beta, double threshold);
 void fg_softplus_fwd_f64(int64_t n, const double *restrict x, double *restrict y, double beta, double threshold);
 /* dx = beta*x > threshold ? dy : dy * sigmoid(beta*x) */
@@ -158,7 +159,7 @@ double fg_sum_f64(int64_t n, const double *restrict x);
 /* y[o, i] = scale * sum_k x[o, k, i]   (double accumulation; scale = 1/len gives the mean) */
 void fg_sum_axis_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict x, float *restrict y, double scale);
 void fg_sum_axis_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict x, double *restrict y, double scale);
-/* y[o, i] = max_k (is_max) or min_k x[o, k, i], idx = first arg of it; NaN wins (propagates, its index) */
+/* y[o, i] = max_k (is_max) or min_k x[o, k, i], idx = first arg of it (idx may be NULL); the first NaN wins (value and index, as torch); len >= 1 */
 void fg_maxmin_axis_f32(int is_max, int64_t outer, int64_t len, int64_t inner, const float *restrict x, float *restrict y, int64_t *restrict idx);
 void fg_maxmin_axis_f64(int is_max, int64_t outer, int64_t len, int64_t inner, const double *restrict x, double *restrict y, int64_t *restrict idx);
 /* y = exp(x - max) / sum exp(x - max) along the axis */
@@ -167,7 +168,7 @@ void fg_softmax_fwd_f64(int64_t outer, int64_t len, int64_t inner, const double 
 /* dx = y * (dy - sum_k dy*y) */
 void fg_softmax_bwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict y, const float *restrict dy, float *restrict dx);
 void fg_softmax_bwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict y, const double *restrict dy, double *restrict dx);
-/* y = x - max - log sum exp(x - max) along the axis */
+/* y = (x - max) - log sum exp(x - max) along the axis */
 void fg_log_softmax_fwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict x, float *restrict y);
 void fg_log_softmax_fwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict x, double *restrict y);
 /* dx = dy - exp(y) * sum_k dy */
@@ -202,10 +203,10 @@ void fg_cross_entropy_bwd_f64(int64_t n, int64_t c, const double *restrict logp,
 /* loss[i] = -(t log p + (1 - t) log(1 - p)), each log clamped to >= -100 (as torch) */
 void fg_bce_fwd_f32(int64_t n, const float *restrict p, const float *restrict t, float *restrict loss);
 void fg_bce_fwd_f64(int64_t n, const double *restrict p, const double *restrict t, double *restrict loss);
-/* dp = dy[i*inc] * (p - t) / max(p (1 - p), 1e-12) */
+/* dp = dy[i*inc] * (p - t) / max(p (1 - p), 1e-12f)   (torch's EPSILON is the float 1e-12) */
 void fg_bce_bwd_f32(int64_t n, const float *restrict p, const float *restrict t, const float *restrict dy, int64_t inc, float *restrict dp);
 void fg_bce_bwd_f64(int64_t n, const double *restrict p, const double *restrict t, const double *restrict dy, int64_t inc, double *restrict dp);
-/* loss[i] = (1 - t) x + (1 + (pw - 1) t) (log1p(exp(-|x|)) + max(-x, 0)); pw = pos_weight[i*inc_pw] or 1 if NULL */
+/* loss[i] = (1 - t) x + (1 + (pw - 1) t) (log1p(exp(-|x|)) + max(-x, 0)); pw = pos_weight[i*inc_pw] (inc_pw in {0, 1}) or 1 if NULL */
 void fg_bce_logits_fwd_f32(int64_t n, const float *restrict x, const float *restrict t, const float *restrict pw, int64_t inc_pw, float *restrict loss);
 void fg_bce_logits_fwd_f64(int64_t n, const double *restrict x, const double *restrict t, const double *restrict pw, int64_t inc_pw, double *restrict loss);
 /* dx = dy[i*inc] * ((1 + (pw - 1) t) sigmoid(x) - pw t) ... = dy * (sigmoid(x) - t) when pw == 1; dt not computed */

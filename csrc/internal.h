@@ -1,4 +1,4 @@
-/* internal.h — private helpers shared by the csrc/*.c files (never parsed by cffi). */
+/* internal.h — private helpers shared by the C sources (never parsed by cffi). */
 #ifndef FASTGRAD_INTERNAL_H
 #define FASTGRAD_INTERNAL_H
 #include <stddef.h>

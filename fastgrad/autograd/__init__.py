@@ -1,0 +1,86 @@
+"""Reverse-mode automatic differentiation: backward, grad, Function, gradcheck, grad modes."""
+import numpy as np
+
+from fastgrad.tensor import Tensor
+from fastgrad.autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from fastgrad.autograd.function import Function
+from fastgrad.autograd.engine import run_backward
+from fastgrad.autograd.gradcheck import gradcheck
+
+__all__ = ["backward", "grad", "Function", "gradcheck", "no_grad", "enable_grad",
+           "set_grad_enabled", "is_grad_enabled"]
+
+
+def _root_grad(t, g, op):
+    """The seed gradient array for root t: given, or 1 for a one-element output."""
+    if g is None:
+        if t._data.size != 1:
+            raise RuntimeError("grad can be implicitly created only for scalar outputs "
+                               f"(got an output of shape {tuple(t._data.shape)})")
+        return np.ones(t._data.shape, t._data.dtype)
+    arr = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=t._data.dtype)
+    if arr.shape != t._data.shape:
+        raise RuntimeError(f"{op}: Mismatch in shape: grad_output has a shape of {tuple(arr.shape)} "
+                           f"and output has a shape of {tuple(t._data.shape)}")
+    return arr.astype(t._data.dtype, copy=False)
+
+
+def _as_list(x):
+    return list(x) if isinstance(x, (list, tuple)) else [x]
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+    """Accumulate gradients of ``tensors`` into ``.grad`` of the leaves (torch.autograd.backward)."""
+    if create_graph:
+        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported by fastgrad")
+    roots = _as_list(tensors)
+    grads = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(roots)
+    if len(grads) != len(roots):
+        raise RuntimeError(f"backward: got {len(grads)} gradients for {len(roots)} tensors")
+    seeds = []
+    for t, g in zip(roots, grads):
+        if not t.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        seeds.append(_root_grad(t, g, "backward"))
+    if inputs is not None:  # accumulate only into the given tensors
+        inputs = _as_list(inputs)
+        got = run_backward(roots, seeds, bool(retain_graph), capture={id(t): t for t in inputs})
+        for t in inputs:
+            g = got.get(id(t))
+            if g is not None:
+                if t.grad is None:
+                    t.grad = Tensor._make(g)
+                else:
+                    t.grad._data += g
+        return
+    run_backward(roots, seeds, bool(retain_graph))
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph=False,
+         allow_unused=None, materialize_grads=False):
+    """Gradients of ``outputs`` w.r.t. ``inputs``, returned (``.grad`` is left untouched)."""
+    if create_graph:
+        raise NotImplementedError("create_graph=True (higher-order gradients) is not supported by fastgrad")
+    outs = _as_list(outputs)
+    ins = _as_list(inputs)
+    gouts = _as_list(grad_outputs) if grad_outputs is not None else [None] * len(outs)
+    for t in ins:
+        if not t.requires_grad:
+            raise RuntimeError("One of the differentiated Tensors does not require grad")
+    seeds = []
+    for t, g in zip(outs, gouts):
+        if not t.requires_grad:
+            raise RuntimeError("element 0 of tensors does not require grad and does not have a grad_fn")
+        seeds.append(_root_grad(t, g, "grad"))
+    got = run_backward(outs, seeds, bool(retain_graph), capture={id(t): t for t in ins})
+    result = []
+    for t in ins:
+        g = got.get(id(t))
+        if g is None:
+            if materialize_grads:
+                g = np.zeros(t._data.shape, t._data.dtype)
+            elif not allow_unused:
+                raise RuntimeError("One of the differentiated Tensors appears to not have been used in "
+                                   "the graph. Set allow_unused=True if this is the desired behavior.")
+        result.append(None if g is None else Tensor._make(g))
+    return tuple(result)

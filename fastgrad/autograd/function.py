@@ -1,0 +1,177 @@
+"""Function: the graph node of every differentiable op, and the op registry.
+
+An op is a subclass with ``forward(ctx, *args)`` and ``backward(ctx, dy)``; the instance
+created by ``apply`` *is* the context and the graph node (what ``tensor.grad_fn`` shows).
+
+* Built-in ops are registered with ``@register(name)``: they see numpy arrays in forward
+  and backward, never Tensors, so backward never builds a graph.  ``backward`` returns one
+  gradient per positional input (None where not needed), each either ``dy`` itself, a view,
+  or a fresh array the op does not keep (the engine may take fresh ones over as ``.grad``).
+* User ops subclass ``fastgrad.autograd.Function`` without registering: as in PyTorch
+  they see Tensors (forward runs under no_grad) and return Tensors.
+
+``apply`` is the only place that turns arrays into Tensors and records graph nodes.
+Nodes point to their inputs only (never back to their outputs), so graphs hold no
+reference cycles and are freed by reference counting alone.
+"""
+from fastgrad.autograd.grad_mode import GRAD
+from fastgrad.tensor import Tensor
+
+__all__ = ["Function", "register", "REGISTRY", "FREED_MESSAGE"]
+
+REGISTRY = {}
+
+FREED_MESSAGE = (
+    "Trying to backward through the graph a second time (or directly access saved tensors "
+    "after they have already been freed). Saved intermediate values of the graph are freed "
+    "when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to "
+    "backward through the graph a second time or if you need to access saved tensors after "
+    "calling backward."
+)
+
+
+def register(name: str):
+    """Class decorator: record a built-in (array-level) op under ``name``."""
+
+    def deco(cls):
+        if name in REGISTRY:
+            raise ValueError(f"op {name!r} registered twice")
+        cls.op_name = name
+        cls.tensor_io = False
+        REGISTRY[name] = cls
+        return cls
+
+    return deco
+
+
+_new = object.__new__
+_make = Tensor._make
+
+
+class Function:
+    """Base of every differentiable operation (see the module docstring)."""
+
+    __slots__ = ("saved", "inputs", "needs_input_grad", "retained", "__dict__", "__weakref__")
+    tensor_io = True  # user-defined Functions see Tensors; @register turns this off
+    op_name = None
+
+    # -- what subclasses write ------------------------------------------------
+    @staticmethod
+    def forward(ctx, *args):
+        raise NotImplementedError("Function subclasses must implement forward(ctx, *args)")
+
+    @staticmethod
+    def backward(ctx, *grad_outputs):
+        raise NotImplementedError("Function subclasses must implement backward(ctx, grad)")
+
+    # -- ctx API ------------------------------------------------------------------
+    def save_for_backward(self, *values):
+        """Keep values (arrays for built-in ops, Tensors for user ops) for backward."""
+        self.saved = values
+
+    @property
+    def saved_tensors(self):
+        if self.saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        return self.saved
+
+    def name(self) -> str:
+        return type(self).__name__ + "Backward"
+
+    def __repr__(self):
+        return "<%s object>" % self.name()
+
+    @property
+    def next_functions(self):
+        """((node or leaf tensor or None, 0), ...) for each input, as torch shows it."""
+        return tuple((e, 0) for e in (self.inputs or ()))
+
+    # -- recording ----------------------------------------------------------------
+    @classmethod
+    def apply(cls, *args):
+        """Run forward; when recording and an input requires grad, record a graph node."""
+        if cls.tensor_io:
+            return _apply_tensor_level(cls, args)
+        ctx = _new(cls)
+        ctx.saved = ()
+        if GRAD.enabled:
+            edges = []
+            arrays = []
+            record = False
+            for a in args:
+                if isinstance(a, Tensor):
+                    arrays.append(a._data)
+                    if a.requires_grad:
+                        record = True
+                        fn = a.grad_fn
+                        edges.append(a if fn is None else fn)
+                        continue
+                else:
+                    arrays.append(a)
+                edges.append(None)
+            if record:
+                ctx.inputs = edges
+                ctx.needs_input_grad = [e is not None for e in edges]
+                ctx.retained = None
+                return _make(cls.forward(ctx, *arrays), ctx)
+            return _make(cls.forward(ctx, *arrays), None)
+        return _make(cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args]), None)
+
+    def run_backward(self, dy):
+        """Gradients of the inputs, as arrays, from the output gradient array ``dy``."""
+        if self.saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        if self.tensor_io:
+            return _backward_tensor_level(self, dy)
+        grads = type(self).backward(self, dy)
+        return grads if type(grads) is tuple else (grads,)
+
+
+def _apply_tensor_level(cls, args):
+    """apply() for user Functions: forward on Tensors under no_grad, output wrapped."""
+    ctx = _new(cls)
+    ctx.saved = ()
+    edges = []
+    for a in args:
+        if isinstance(a, Tensor) and a.requires_grad:
+            edges.append(a if a.grad_fn is None else a.grad_fn)
+        else:
+            edges.append(None)
+    ctx.needs_input_grad = tuple(e is not None for e in edges)
+    prev = GRAD.enabled
+    GRAD.enabled = False
+    try:
+        out = cls.forward(ctx, *args)
+    finally:
+        GRAD.enabled = prev
+    if not isinstance(out, Tensor):
+        raise TypeError(f"{cls.__name__}.forward must return a single Tensor, got {type(out).__name__}")
+    if prev and any(ctx.needs_input_grad):
+        ctx.inputs = edges
+        ctx.retained = None
+        return _make(out._data, ctx)
+    return _make(out._data, None)
+
+
+def _backward_tensor_level(ctx, dy):
+    prev = GRAD.enabled
+    GRAD.enabled = False
+    try:
+        grads = type(ctx).backward(ctx, _make(dy, None))
+    finally:
+        GRAD.enabled = prev
+    if not isinstance(grads, tuple):
+        grads = (grads,)
+    if len(grads) != len(ctx.inputs):
+        raise RuntimeError(f"function {type(ctx).__name__}.backward returned {len(grads)} gradients, "
+                           f"expected {len(ctx.inputs)} (one per forward input)")
+    out = []
+    for g in grads:
+        if g is None:
+            out.append(None)
+        elif isinstance(g, Tensor):
+            out.append(g._data)
+        else:
+            raise TypeError(f"function {type(ctx).__name__}.backward must return Tensors or None, "
+                            f"got {type(g).__name__}")
+    return tuple(out)

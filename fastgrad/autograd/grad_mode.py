@@ -1,0 +1,77 @@
+"""Gradient recording switch: no_grad, enable_grad, set_grad_enabled, is_grad_enabled.
+
+The flag lives in one slot of one object (``GRAD.enabled``) so the hot path reads it with
+a single attribute load.  Not thread-local (a documented difference from PyTorch).
+"""
+import functools
+
+__all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "GRAD"]
+
+
+class _GradMode:
+    __slots__ = ("enabled",)
+
+    def __init__(self):
+        self.enabled = True
+
+
+GRAD = _GradMode()
+
+
+def is_grad_enabled() -> bool:
+    """True when operations are being recorded for backward."""
+    return GRAD.enabled
+
+
+class _GradSwitch:
+    """Context manager and decorator that sets the recording flag to ``self._mode``."""
+
+    _mode = True
+
+    def __init__(self, func=None):
+        self._prev = []
+        self._func = func
+        if func is not None:
+            functools.update_wrapper(self, func)
+
+    def __enter__(self):
+        self._prev.append(GRAD.enabled)
+        GRAD.enabled = self._mode
+        return None
+
+    def __exit__(self, *exc):
+        GRAD.enabled = self._prev.pop()
+        return False
+
+    def __call__(self, *args, **kwargs):
+        if self._func is None:  # used as @no_grad() : wrap the function given now
+            return type(self)(args[0])
+        with type(self)():
+            return self._func(*args, **kwargs)
+
+
+class no_grad(_GradSwitch):
+    """Disable gradient recording inside a ``with`` block or a decorated function."""
+
+    _mode = False
+
+
+class enable_grad(_GradSwitch):
+    """Enable gradient recording inside a ``with`` block or a decorated function."""
+
+    _mode = True
+
+
+class set_grad_enabled:
+    """Set recording on or off: as a call, or as a context manager restoring the old mode."""
+
+    def __init__(self, mode: bool):
+        self._prev = GRAD.enabled
+        GRAD.enabled = bool(mode)
+
+    def __enter__(self):
+        return None
+
+    def __exit__(self, *exc):
+        GRAD.enabled = self._prev
+        return False

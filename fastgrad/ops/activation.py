@@ -1,0 +1,114 @@
+"""Activations (csrc/activation.c): forward and backward kernels side by side."""
+import numpy as np
+
+from fastgrad._ffi import kernel, rptr, wptr
+from fastgrad.autograd.function import Function, register
+from fastgrad.ops.common import contiguous
+
+__all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softplus"]
+
+
+def _run(name, x, *settings):
+    y = np.empty(x.shape, x.dtype)
+    kernel(name, x.dtype)(x.size, rptr(x), wptr(y), *settings)
+    return y
+
+
+def _grad(name, saved, dy, *settings):
+    dy = contiguous(dy)
+    dx = np.empty(saved.shape, saved.dtype)
+    kernel(name, saved.dtype)(saved.size, rptr(saved), rptr(dy), wptr(dx), *settings)
+    return dx
+
+
+@register("relu")
+class ReLU(Function):
+    """y = max(x, 0). Subgradient at 0 is 0, as in PyTorch."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = contiguous(x)
+        ctx.save_for_backward(x)
+        return _run("relu_fwd", x)
+
+    @staticmethod
+    def backward(ctx, dy):
+        return _grad("relu_bwd", ctx.saved[0], dy)
+
+
+@register("leaky_relu")
+class LeakyReLU(Function):
+    """y = x > 0 ? x : slope x."""
+
+    @staticmethod
+    def forward(ctx, x, slope):
+        x = contiguous(x)
+        ctx.save_for_backward(x)
+        ctx.slope = slope
+        return _run("leaky_relu_fwd", x, slope)
+
+    @staticmethod
+    def backward(ctx, dy):
+        return _grad("leaky_relu_bwd", ctx.saved[0], dy, ctx.slope), None
+
+
+@register("sigmoid")
+class Sigmoid(Function):
+    """y = 1 / (1 + exp(-x)); backward from the saved output: dx = dy y (1 - y)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = _run("sigmoid_fwd", contiguous(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, dy):
+        return _grad("sigmoid_bwd", ctx.saved[0], dy)
+
+
+@register("tanh")
+class Tanh(Function):
+    """y = tanh(x); backward from the saved output: dx = dy (1 - y^2)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        y = _run("tanh_fwd", contiguous(x))
+        ctx.save_for_backward(y)
+        return y
+
+    @staticmethod
+    def backward(ctx, dy):
+        return _grad("tanh_bwd", ctx.saved[0], dy)
+
+
+@register("gelu")
+class GELU(Function):
+    """y = x Phi(x) (approximate=1: the tanh form)."""
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        x = contiguous(x)
+        ctx.save_for_backward(x)
+        ctx.approximate = approximate
+        return _run("gelu_fwd", x, approximate)
+
+    @staticmethod
+    def backward(ctx, dy):
+        return _grad("gelu_bwd", ctx.saved[0], dy, ctx.approximate), None
+
+
+@register("softplus")
+class Softplus(Function):
+    """y = log(1 + exp(beta x)) / beta, y = x where beta x > threshold."""
+
+    @staticmethod
+    def forward(ctx, x, beta, threshold):
+        x = contiguous(x)
+        ctx.save_for_backward(x)
+        ctx.settings = (beta, threshold)
+        return _run("softplus_fwd", x, beta, threshold)
+
+    @staticmethod
+    def backward(ctx, dy):
+        return _grad("softplus_bwd", ctx.saved[0], dy, *ctx.settings), None, None

@@ -1,0 +1,229 @@
+"""Reductions (csrc/reduce.c): sum, mean, max/min along dims, var, softmax, log_softmax.
+
+C kernels see an (outer, len, inner) view of a contiguous array and reduce the middle axis;
+dims that are not adjacent fall back to numpy with float64 accumulation."""
+from collections import namedtuple
+from math import prod
+
+import numpy as np
+
+from fastgrad._ffi import kernel, rptr, wptr
+from fastgrad.autograd.function import Function, register
+from fastgrad.ops.common import contiguous, wrap_dim, wrap_dims
+
+__all__ = ["Sum", "Mean", "AmaxAmin", "SelectAlongDim", "Var", "Softmax", "LogSoftmax",
+           "MaxMinResult", "axes_of", "wrap_dim", "max_min_dim"]
+
+MaxMinResult = namedtuple("MaxMinResult", ["values", "indices"])  # torch.return_types.max
+
+
+def axes_of(x, dim, op):
+    """The reduced axes of tensor x for a torch ``dim`` argument (None: all)."""
+    return wrap_dims(dim, x._data.ndim, op)
+
+
+def _kept_shape(shape, axes):
+    return tuple(1 if i in axes else s for i, s in enumerate(shape))
+
+
+def _out_shape(shape, axes, keepdim):
+    if keepdim:
+        return _kept_shape(shape, axes)
+    return tuple(s for i, s in enumerate(shape) if i not in axes)
+
+
+def _three(shape, axes):
+    """(outer, len, inner) when ``axes`` is one contiguous run of dims, else None."""
+    if not axes or axes[-1] - axes[0] + 1 != len(axes):
+        return None
+    return prod(shape[:axes[0]]), prod(shape[axes[0]:axes[-1] + 1]), prod(shape[axes[-1] + 1:])
+
+
+def _sum(x, axes, keepdim, scale):
+    """scale * sum of x over axes (double accumulation)."""
+    out_shape = _out_shape(x.shape, axes, keepdim)
+    if len(axes) == x.ndim:
+        x = contiguous(x)
+        total = kernel("sum", x.dtype)(x.size, rptr(x)) * scale
+        return np.full(out_shape, total, x.dtype)
+    three = _three(x.shape, axes)
+    if three is None:
+        return (x.sum(axis=axes, keepdims=keepdim, dtype=np.float64) * scale).astype(x.dtype)
+    x = contiguous(x)
+    y = np.empty(out_shape, x.dtype)
+    kernel("sum_axis", x.dtype)(three[0], three[1], three[2], rptr(x), wptr(y), scale)
+    return y
+
+
+def _spread(dy, shape, axes, scale):
+    """Broadcast dy (reduced over axes) back to ``shape``, times scale, as a fresh array."""
+    dk = dy.reshape(_kept_shape(shape, axes))
+    out = np.empty(shape, dy.dtype)
+    if scale == 1.0:
+        out[...] = dk
+    else:
+        np.multiply(dk, np.asarray(scale, dy.dtype), out=out)
+    return out
+
+
+@register("sum")
+class Sum(Function):
+    """y = sum over axes.  dx = dy broadcast back."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        ctx.shape, ctx.axes = x.shape, axes
+        return _sum(x, axes, keepdim, 1.0)
+
+    @staticmethod
+    def backward(ctx, dy):
+        return _spread(dy, ctx.shape, ctx.axes, 1.0), None, None
+
+
+@register("mean")
+class Mean(Function):
+    """y = sum over axes / N.  dx = dy / N broadcast back (N = 0 gives nan, as torch)."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        n = prod(x.shape[a] for a in axes)
+        ctx.shape, ctx.axes, ctx.scale = x.shape, axes, (1.0 / n if n else float("nan"))
+        return _sum(x, axes, keepdim, ctx.scale)
+
+    @staticmethod
+    def backward(ctx, dy):
+        return _spread(dy, ctx.shape, ctx.axes, ctx.scale), None, None
+
+
+@register("amax_amin")
+class AmaxAmin(Function):
+    """y = max (or min) over axes.  dx = dy / (number of ties) at the extremal elements.  (numpy)"""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, is_max):
+        if x.size == 0 and axes:
+            raise RuntimeError(f"{'amax' if is_max else 'amin'}(): Expected reduction dim to have "
+                               f"non-zero size (input shape {tuple(x.shape)})")
+        fn = np.max if is_max else np.min
+        yk = fn(x, axis=axes, keepdims=True) if axes else x.copy()
+        ctx.save_for_backward(x, yk)
+        ctx.axes = axes
+        return contiguous(yk if keepdim else yk.reshape(_out_shape(x.shape, axes, False)))
+
+    @staticmethod
+    def backward(ctx, dy):
+        x, yk = ctx.saved
+        mask = (x == yk) | (np.isnan(x) & np.isnan(yk))
+        count = mask.sum(axis=ctx.axes, keepdims=True) if ctx.axes else 1
+        dx = np.where(mask, dy.reshape(yk.shape) / count, np.zeros((), x.dtype)).astype(x.dtype)
+        return dx, None, None, None
+
+
+def max_min_dim(x, d, keepdim, is_max):
+    """(values, indices) of max/min along dim d of Tensor x, via one C pass."""
+    from fastgrad.tensor import Tensor
+    a = contiguous(x._data)
+    shape = a.shape
+    outer, n, inner = (prod(shape[:d]), shape[d], prod(shape[d + 1:])) if a.ndim else (1, 1, 1)
+    kshape = _kept_shape(shape, (d,)) if a.ndim else ()
+    vals = np.empty(kshape, a.dtype)
+    idx = np.empty(kshape, np.int64)
+    kernel("maxmin_axis", a.dtype)(1 if is_max else 0, outer, n, inner, rptr(a), wptr(vals), wptr(idx))
+    if not keepdim and a.ndim:
+        vals, idx = vals.reshape(_out_shape(shape, (d,), False)), idx.reshape(_out_shape(shape, (d,), False))
+    values = SelectAlongDim.apply(x, vals, idx, d, keepdim)
+    return values, Tensor._make(idx)
+
+
+@register("select_along_dim")
+class SelectAlongDim(Function):
+    """y = x[..., idx, ...] along dim (values precomputed by max/min).  dx = dy scattered at idx."""
+
+    @staticmethod
+    def forward(ctx, x, values, idx, d, keepdim):
+        ctx.save_for_backward(idx)
+        ctx.shape, ctx.d, ctx.keepdim = x.shape, d, keepdim
+        return values
+
+    @staticmethod
+    def backward(ctx, dy):
+        (idx,) = ctx.saved
+        dx = np.zeros(ctx.shape, dy.dtype)
+        if len(ctx.shape) == 0:
+            dx[...] = dy
+        else:
+            if not ctx.keepdim:
+                idx, dy = np.expand_dims(idx, ctx.d), np.expand_dims(dy, ctx.d)
+            np.put_along_axis(dx, idx, dy, axis=ctx.d)
+        return dx, None, None, None, None
+
+
+@register("var")
+class Var(Function):
+    """y = sum((x - mean)^2) / (N - correction).  dx = dy 2 (x - mean) / (N - correction).  (numpy, float64 sums)"""
+
+    @staticmethod
+    def forward(ctx, x, axes, correction, keepdim):
+        n = prod(x.shape[a] for a in axes)
+        mean = x.mean(axis=axes, keepdims=True, dtype=np.float64) if n else np.full(
+            _kept_shape(x.shape, axes), np.nan)
+        centred = (x - mean).astype(x.dtype)
+        denom = n - correction
+        with np.errstate(divide="ignore", invalid="ignore"):
+            sq = np.square(centred, dtype=np.float64).sum(axis=axes, keepdims=keepdim)
+            y = (sq / denom if denom > 0 else sq * np.inf if denom == 0 else sq * np.nan).astype(x.dtype)
+        ctx.save_for_backward(centred)
+        ctx.axes, ctx.denom = axes, denom
+        return contiguous(y)
+
+    @staticmethod
+    def backward(ctx, dy):
+        (centred,) = ctx.saved
+        dk = dy.reshape(_kept_shape(centred.shape, ctx.axes))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dx = (centred * dk * (2.0 / ctx.denom if ctx.denom else np.inf)).astype(centred.dtype)
+        return dx, None, None, None
+
+
+def _three_dim(shape, d):
+    return (prod(shape[:d]), shape[d], prod(shape[d + 1:])) if shape else (1, 1, 1)
+
+
+class _SoftmaxBase(Function):
+    fwd = bwd = None
+
+    @classmethod
+    def forward(cls, ctx, x, dim):
+        d = wrap_dim(dim, x.ndim, cls.op_name)
+        x = contiguous(x)
+        y = np.empty(x.shape, x.dtype)
+        if x.size:
+            o, n, i = _three_dim(x.shape, d)
+            kernel(cls.fwd, x.dtype)(o, n, i, rptr(x), wptr(y))
+        ctx.save_for_backward(y)
+        ctx.d = d
+        return y
+
+    @classmethod
+    def backward(cls, ctx, dy):
+        (y,) = ctx.saved
+        dy = contiguous(dy)
+        dx = np.empty(y.shape, y.dtype)
+        if y.size:
+            o, n, i = _three_dim(y.shape, ctx.d)
+            kernel(cls.bwd, y.dtype)(o, n, i, rptr(y), rptr(dy), wptr(dx))
+        return dx, None
+
+
+@register("softmax")
+class Softmax(_SoftmaxBase):
+    """y = exp(x - max) / sum exp(x - max) along dim.  dx = y (dy - sum(dy y))."""
+
+    fwd, bwd = "softmax_fwd", "softmax_bwd"
+
+
+@register("log_softmax")
+class LogSoftmax(_SoftmaxBase):
+    """y = x - max - log sum exp(x - max) along dim.  dx = dy - exp(y) sum(dy)."""
+
+    fwd, bwd = "log_softmax_fwd", "log_softmax_bwd"

@@ -1,0 +1,422 @@
+"""Tensor: a numpy array plus the autograd fields.  Methods are one-line delegates to
+``fastgrad.functional`` (imported at the bottom to break the import cycle)."""
+import numpy as np
+
+from fastgrad import dtypes
+
+__all__ = ["Tensor"]
+
+_new = object.__new__
+
+
+class Tensor:
+    """A multi-dimensional array that can record operations for reverse-mode autodiff."""
+
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "__weakref__")
+    __array_priority__ = 1000  # numpy defers to our reflected operators
+
+    def __init__(self, data=(), requires_grad=False):
+        arr = np.array(data, dtype=dtypes.get_default_dtype() if not isinstance(data, np.ndarray)
+                       or data.dtype.kind != "f" else data.dtype)
+        self._data = arr
+        self.grad = None
+        self.grad_fn = None
+        self.requires_grad = False
+        if requires_grad:
+            self.requires_grad_(True)
+
+    @staticmethod
+    def _make(array, grad_fn=None):
+        """Internal constructor: wrap ``array`` (no copy); a node makes it require grad."""
+        t = _new(Tensor)
+        t._data = array
+        t.grad = None
+        t.grad_fn = grad_fn
+        t.requires_grad = grad_fn is not None
+        return t
+
+    # -- attributes -----------------------------------------------------------------
+    @property
+    def shape(self):
+        return Size(self._data.shape)
+
+    @property
+    def dtype(self):
+        return self._data.dtype
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    @property
+    def device(self) -> str:
+        return "cpu"
+
+    @property
+    def is_leaf(self) -> bool:
+        return self.grad_fn is None
+
+    @property
+    def data(self) -> "Tensor":
+        """A Tensor sharing storage with this one, outside the graph (as torch's .data)."""
+        return Tensor._make(self._data)
+
+    @data.setter
+    def data(self, value):
+        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+
+    @property
+    def T(self) -> "Tensor":
+        return F.permute(self, tuple(range(self._data.ndim - 1, -1, -1)))
+
+    @property
+    def mT(self) -> "Tensor":
+        return F.transpose(self, -2, -1)
+
+    def size(self, dim=None):
+        if dim is None:
+            return Size(self._data.shape)
+        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        return self._data.size
+
+    nelement = numel
+
+    def element_size(self) -> int:
+        return self._data.itemsize
+
+    def stride(self, dim=None):
+        st = tuple(s // self._data.itemsize for s in self._data.strides)
+        return st if dim is None else st[_wrap_dim(dim, self._data.ndim, "stride")]
+
+    def is_contiguous(self) -> bool:
+        return self._data.flags.c_contiguous
+
+    def is_floating_point(self) -> bool:
+        return self._data.dtype.kind == "f"
+
+    # -- autograd -------------------------------------------------------------------
+    def requires_grad_(self, requires_grad=True) -> "Tensor":
+        if self.grad_fn is not None and not requires_grad:
+            raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want "
+                               "to use a computed variable in a subgraph that doesn't require "
+                               "differentiation use var_no_grad = var.detach().")
+        if requires_grad and self._data.dtype.kind not in "fc":
+            raise RuntimeError("only Tensors of floating point dtype can require gradients "
+                               f"(got {dtypes.dtype_name(self._data.dtype)})")
+        self.requires_grad = bool(requires_grad)
+        return self
+
+    def retain_grad(self) -> None:
+        """Keep ``.grad`` for this non-leaf tensor after backward."""
+        if self.grad_fn is None:
+            if not self.requires_grad:
+                raise RuntimeError("can't retain_grad on Tensor that has requires_grad=False")
+            return
+        import weakref
+        self.grad_fn.retained = weakref.ref(self)
+
+    @property
+    def retains_grad(self) -> bool:
+        fn = self.grad_fn
+        return fn is not None and fn.retained is not None and fn.retained() is self
+
+    def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
+        """Accumulate d(self)/d(leaf) · gradient into ``.grad`` of every leaf requiring grad."""
+        from fastgrad.autograd import backward
+        backward(self, gradient, retain_graph, create_graph, inputs)
+
+    def detach(self) -> "Tensor":
+        return Tensor._make(self._data)
+
+    def detach_(self) -> "Tensor":
+        self.grad_fn = None
+        self.requires_grad = False
+        return self
+
+    # -- conversion -----------------------------------------------------------------
+    def item(self):
+        if self._data.size != 1:
+            raise RuntimeError(f"a Tensor with {self._data.size} elements cannot be converted to Scalar")
+        return self._data.item()
+
+    def tolist(self):
+        return self._data.tolist()
+
+    def numpy(self, force=False) -> np.ndarray:
+        """The underlying array, no copy.  Refused when the tensor requires grad, as torch does."""
+        if self.requires_grad and not force:
+            raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
+                               "Use tensor.detach().numpy() instead.")
+        return self._data
+
+    def __array__(self, dtype=None, copy=None):
+        if dtype is not None and dtype != self._data.dtype:
+            return self._data.astype(dtype)
+        return self._data.copy() if copy else self._data
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    def __iter__(self):
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __bool__(self) -> bool:
+        if self._data.size != 1:
+            raise RuntimeError(f"Boolean value of Tensor with {self._data.size} values is ambiguous")
+        return bool(self._data)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._data.dtype.kind not in "iub" or self._data.size != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self._data.item())
+
+    def __hash__(self):
+        return id(self)
+
+    def __repr__(self) -> str:
+        return _format(self)
+
+    def __format__(self, spec):
+        if self._data.ndim == 0 and spec:
+            return format(self._data.item(), spec)
+        return repr(self)
+
+    def to(self, dtype=None, *args, copy=False, **kwargs) -> "Tensor":
+        if isinstance(dtype, str) and dtype in ("cpu",):
+            dtype = args[0] if args else kwargs.get("dtype")
+        if dtype is None:
+            return self
+        return F.to_dtype(self, dtypes.to_dtype(dtype), copy)
+
+    def type(self, dtype=None):
+        if dtype is None:
+            return "fastgrad." + {"f": "Float", "i": "Long", "b": "Bool"}.get(self._data.dtype.kind, "") + "Tensor"
+        return self.to(dtype)
+
+    def type_as(self, other) -> "Tensor":
+        return self.to(other.dtype)
+
+    def float(self) -> "Tensor":
+        return F.to_dtype(self, dtypes.float32, False)
+
+    def double(self) -> "Tensor":
+        return F.to_dtype(self, dtypes.float64, False)
+
+    def long(self) -> "Tensor":
+        return F.to_dtype(self, dtypes.int64, False)
+
+    def int(self) -> "Tensor":
+        return F.to_dtype(self, dtypes.int32, False)
+
+    def bool(self) -> "Tensor":
+        return F.to_dtype(self, dtypes.bool, False)
+
+    def cpu(self) -> "Tensor":
+        return self
+
+    def clone(self) -> "Tensor":
+        return F.clone(self)
+
+    def contiguous(self) -> "Tensor":
+        return self if self._data.flags.c_contiguous else F.clone(self)
+
+    # -- arithmetic operators -------------------------------------------------------
+    def __add__(self, other): return F.add(self, other)
+    def __radd__(self, other): return F.add(other, self)
+    def __sub__(self, other): return F.sub(self, other)
+    def __rsub__(self, other): return F.sub(other, self)
+    def __mul__(self, other): return F.mul(self, other)
+    def __rmul__(self, other): return F.mul(other, self)
+    def __truediv__(self, other): return F.div(self, other)
+    def __rtruediv__(self, other): return F.div(other, self)
+    def __pow__(self, other): return F.pow(self, other)
+    def __rpow__(self, other): return F.pow(other, self)
+    def __matmul__(self, other): return F.matmul(self, other)
+    def __rmatmul__(self, other): return F.matmul(other, self)
+    def __neg__(self): return F.neg(self)
+    def __pos__(self): return self
+    def __abs__(self): return F.abs(self)
+    def __floordiv__(self, other): return F.floor_divide(self, other)
+    def __rfloordiv__(self, other): return F.floor_divide(other, self)
+    def __mod__(self, other): return F.remainder(self, other)
+    def __invert__(self): return F.logical_not(self)
+    def __and__(self, other): return F.logical_and(self, other)
+    def __or__(self, other): return F.logical_or(self, other)
+    def __xor__(self, other): return F.logical_xor(self, other)
+
+    # comparisons: no gradient, bool results
+    def __eq__(self, other): return F.eq(self, other)
+    def __ne__(self, other): return F.ne(self, other)
+    def __lt__(self, other): return F.lt(self, other)
+    def __le__(self, other): return F.le(self, other)
+    def __gt__(self, other): return F.gt(self, other)
+    def __ge__(self, other): return F.ge(self, other)
+    eq, ne, lt, le, gt, ge = __eq__, __ne__, __lt__, __le__, __gt__, __ge__
+
+    # in-place operators: see functional.inplace for the leaf-that-requires-grad rule
+    def __iadd__(self, other): return F.inplace(self, other, "add")
+    def __isub__(self, other): return F.inplace(self, other, "sub")
+    def __imul__(self, other): return F.inplace(self, other, "mul")
+    def __itruediv__(self, other): return F.inplace(self, other, "div")
+
+    def add_(self, other, alpha=1): return F.inplace(self, other if alpha == 1 else other * alpha, "add")
+    def sub_(self, other, alpha=1): return F.inplace(self, other if alpha == 1 else other * alpha, "sub")
+    def mul_(self, other): return F.inplace(self, other, "mul")
+    def div_(self, other): return F.inplace(self, other, "div")
+    def copy_(self, src): return F.inplace(self, src, "copy")
+    def fill_(self, value): return F.inplace(self, value, "copy")
+    def zero_(self): return F.inplace(self, 0, "copy")
+    def clamp_(self, min=None, max=None): return F.inplace(self, F.clamp(self.detach(), min, max), "copy")
+    clip_ = clamp_
+    def uniform_(self, a=0.0, b=1.0): return F.inplace(self, F.random_like(self, "uniform", a, b), "copy")
+    def normal_(self, mean=0.0, std=1.0): return F.inplace(self, F.random_like(self, "normal", mean, std), "copy")
+
+    def __setitem__(self, index, value): F.setitem(self, index, value)
+    def __getitem__(self, index): return F.getitem(self, index)
+
+    # -- named maths methods --------------------------------------------------------
+    def add(self, other, alpha=1): return F.add(self, other if alpha == 1 else other * alpha)
+    def sub(self, other, alpha=1): return F.sub(self, other if alpha == 1 else other * alpha)
+    def mul(self, other): return F.mul(self, other)
+    def div(self, other): return F.div(self, other)
+    def pow(self, exponent): return F.pow(self, exponent)
+    def neg(self): return F.neg(self)
+    def exp(self): return F.exp(self)
+    def log(self): return F.log(self)
+    def log1p(self): return F.log1p(self)
+    def sqrt(self): return F.sqrt(self)
+    def rsqrt(self): return F.rsqrt(self)
+    def abs(self): return F.abs(self)
+    def sign(self): return F.sign(self)
+    def square(self): return F.square(self)
+    def reciprocal(self): return F.reciprocal(self)
+    def clamp(self, min=None, max=None): return F.clamp(self, min, max)
+    clip = clamp
+    def maximum(self, other): return F.maximum(self, other)
+    def minimum(self, other): return F.minimum(self, other)
+    def matmul(self, other): return F.matmul(self, other)
+    mm = matmul
+    def relu(self): return F.relu(self)
+    def sigmoid(self): return F.sigmoid(self)
+    def tanh(self): return F.tanh(self)
+    def softmax(self, dim): return F.softmax(self, dim)
+    def log_softmax(self, dim): return F.log_softmax(self, dim)
+
+    # -- reductions -----------------------------------------------------------------
+    def sum(self, dim=None, keepdim=False, dtype=None): return F.sum(self, dim, keepdim, dtype=dtype)
+    def mean(self, dim=None, keepdim=False, dtype=None): return F.mean(self, dim, keepdim, dtype=dtype)
+    def max(self, dim=None, keepdim=False): return F.max(self, dim, keepdim)
+    def min(self, dim=None, keepdim=False): return F.min(self, dim, keepdim)
+    def amax(self, dim=(), keepdim=False): return F.amax(self, dim, keepdim)
+    def amin(self, dim=(), keepdim=False): return F.amin(self, dim, keepdim)
+    def argmax(self, dim=None, keepdim=False): return F.argmax(self, dim, keepdim)
+    def argmin(self, dim=None, keepdim=False): return F.argmin(self, dim, keepdim)
+    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return F.var(self, dim, unbiased, keepdim, correction=correction)
+    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
+        return F.std(self, dim, unbiased, keepdim, correction=correction)
+    def norm(self, p=2, dim=None, keepdim=False): return F.norm(self, p, dim, keepdim)
+    def all(self, dim=None, keepdim=False): return F.all(self, dim, keepdim)
+    def any(self, dim=None, keepdim=False): return F.any(self, dim, keepdim)
+
+    # -- shape ----------------------------------------------------------------------
+    def reshape(self, *shape): return F.reshape(self, _shape_args(shape))
+    def view(self, *shape): return F.view(self, _shape_args(shape))
+    def view_as(self, other): return F.view(self, other.shape)
+    def reshape_as(self, other): return F.reshape(self, other.shape)
+    def flatten(self, start_dim=0, end_dim=-1): return F.flatten(self, start_dim, end_dim)
+    def squeeze(self, dim=None): return F.squeeze(self, dim)
+    def unsqueeze(self, dim): return F.unsqueeze(self, dim)
+    def transpose(self, dim0, dim1): return F.transpose(self, dim0, dim1)
+    def t(self): return F.t(self)
+    def permute(self, *dims): return F.permute(self, _shape_args(dims))
+    def expand(self, *sizes): return F.expand(self, _shape_args(sizes))
+    def expand_as(self, other): return F.expand(self, other.shape)
+    def repeat(self, *sizes): return F.repeat(self, _shape_args(sizes))
+    def chunk(self, chunks, dim=0): return F.chunk(self, chunks, dim)
+    def split(self, split_size, dim=0): return F.split(self, split_size, dim)
+    def masked_fill(self, mask, value): return F.masked_fill(self, mask, value)
+    def gather(self, dim, index): return F.gather(self, dim, index)
+
+
+class Size(tuple):
+    """torch.Size: a tuple of ints with torch's repr."""
+
+    __slots__ = ()
+
+    def __repr__(self):
+        return "fastgrad.Size([%s])" % ", ".join(str(s) for s in self)
+
+    def numel(self) -> int:
+        n = 1
+        for s in self:
+            n *= s
+        return n
+
+
+def _shape_args(args):
+    """Accept both f(2, 3) and f((2, 3)) / f([2, 3]) / f(Size)."""
+    if len(args) == 1 and isinstance(args[0], (tuple, list)):
+        return tuple(args[0])
+    return args
+
+
+def _wrap_dim(dim, ndim, op):
+    n = max(ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{op}: dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
+    return dim + n if dim < 0 else dim
+
+
+def _format(t: Tensor) -> str:
+    a = t._data
+    extras = []
+    if a.dtype.kind == "f":
+        finite = a[np.isfinite(a)]
+        integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
+        big = finite.size and (np.abs(finite).max() >= 1e8 or (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))
+        if integral and not big:
+            fmt = {"float_kind": lambda v: ("%.0f." % v) if np.isfinite(v) else str(v)}
+        elif big:
+            fmt = {"float_kind": lambda v: "%.4e" % v}
+        else:
+            fmt = {"float_kind": lambda v: "%.4f" % v if np.isfinite(v) else str(v)}
+        if a.dtype != dtypes.get_default_dtype():
+            extras.append("dtype=" + dtypes.dtype_name(a.dtype))
+    else:
+        fmt = None
+        if a.dtype not in (dtypes.int64, dtypes.bool):
+            extras.append("dtype=" + dtypes.dtype_name(a.dtype))
+    if a.size == 0:
+        body = "[]"
+        if a.ndim != 1:
+            extras.insert(0, "size=(%s)" % ", ".join(map(str, a.shape)))
+    else:
+        body = np.array2string(a, separator=", ", prefix="tensor(", formatter=fmt, threshold=1000,
+                               edgeitems=3, max_line_width=80)
+        if a.dtype == np.bool_:
+            body = body.replace("True", "True").replace("False", "False")
+    if t.grad_fn is not None:
+        extras.append("grad_fn=<%s>" % t.grad_fn.name())
+    elif t.requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
+
+
+from fastgrad import functional as F  # noqa: E402  (cycle: functional builds Tensors)

@@ -10,14 +10,15 @@ import numpy as np
 
 from fastgrad._C import ffi, lib
 
-__all__ = ["ffi", "lib", "rptr", "wptr", "iptr", "kernel", "SUFFIX", "ISA_NAMES", "NULL"]
+__all__ = ["ffi", "lib", "rptr", "wptr", "iptr", "kernel", "SUFFIX", "ISA_NAMES", "NULL", "CTYPES"]
 
 NULL = ffi.NULL
 SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
-_CTYPE = {np.dtype(np.float32): "float[]", np.dtype(np.float64): "double[]",
-          np.dtype(np.int64): "int64_t[]", np.dtype(np.uint8): "uint8_t[]",
-          np.dtype(np.bool_): "uint8_t[]"}
+_CTYPE = {np.dtype(np.float32): ffi.typeof("float[]"), np.dtype(np.float64): ffi.typeof("double[]"),
+          np.dtype(np.int64): ffi.typeof("int64_t[]"), np.dtype(np.uint8): ffi.typeof("uint8_t[]"),
+          np.dtype(np.bool_): ffi.typeof("uint8_t[]")}
 _from_buffer = ffi.from_buffer
+CTYPES = _CTYPE  # dtype -> cffi array type, for hot paths that inline rptr
 ISA_NAMES = {"reference": lib.FG_ISA_REFERENCE, "avx2": lib.FG_ISA_AVX2, "avx512": lib.FG_ISA_AVX512}
 
 
@@ -38,15 +39,16 @@ _kernels = {}
 
 def kernel(name: str, dtype: np.dtype):
     """The compiled function ``fg_<name>_<f32|f64>`` for ``dtype`` (cached)."""
-    key = (name, dtype)
-    fn = _kernels.get(key)
-    if fn is None:
-        try:
-            fn = getattr(lib, "fg_%s_%s" % (name, SUFFIX[np.dtype(dtype)]))
-        except KeyError:
-            raise TypeError(f"{name}: expected a floating-point tensor (float32 or float64), "
-                            f"got {np.dtype(dtype)}") from None
-        _kernels[key] = fn
+    try:
+        return _kernels[name, dtype]
+    except KeyError:
+        pass
+    try:
+        fn = getattr(lib, "fg_%s_%s" % (name, SUFFIX[np.dtype(dtype)]))
+    except KeyError:
+        raise TypeError(f"{name}: expected a floating-point tensor (float32 or float64), "
+                        f"got {np.dtype(dtype)}") from None
+    _kernels[name, dtype] = fn
     return fn
 
 

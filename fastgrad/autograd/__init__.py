@@ -33,6 +33,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     """Accumulate gradients of ``tensors`` into ``.grad`` of the leaves (torch.autograd.backward)."""
     if create_graph:
         raise NotImplementedError("create_graph=True (higher-order gradients) is not supported by fastgrad")
+    if grad_tensors is None and inputs is None and isinstance(tensors, Tensor) \
+            and tensors.grad_fn is not None and tensors._data.size == 1:  # loss.backward()
+        run_backward((tensors,), (np.ones(tensors._data.shape, tensors._data.dtype),), bool(retain_graph))
+        return
     roots = _as_list(tensors)
     grads = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(roots)
     if len(grads) != len(roots):

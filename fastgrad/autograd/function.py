@@ -51,7 +51,7 @@ _make = Tensor._make
 class Function:
     """Base of every differentiable operation (see the module docstring)."""
 
-    __slots__ = ("saved", "inputs", "needs_input_grad", "retained", "__dict__", "__weakref__")
+    __slots__ = ("saved", "inputs", "retained", "__dict__", "__weakref__")
     tensor_io = True  # user-defined Functions see Tensors; @register turns this off
     op_name = None
 
@@ -94,28 +94,31 @@ class Function:
             return _apply_tensor_level(cls, args)
         ctx = _new(cls)
         ctx.saved = ()
-        if GRAD.enabled:
-            edges = []
-            arrays = []
-            record = False
-            for a in args:
-                if isinstance(a, Tensor):
-                    arrays.append(a._data)
-                    if a.requires_grad:
-                        record = True
-                        fn = a.grad_fn
-                        edges.append(a if fn is None else fn)
-                        continue
-                else:
-                    arrays.append(a)
-                edges.append(None)
-            if record:
-                ctx.inputs = edges
-                ctx.needs_input_grad = [e is not None for e in edges]
-                ctx.retained = None
-                return _make(cls.forward(ctx, *arrays), ctx)
+        if not GRAD.enabled:
+            return _make(cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args]), None)
+        edges = []
+        arrays = []
+        record = False
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a._data)
+                if a.requires_grad:
+                    record = True
+                    edges.append(a.grad_fn or a)
+                    continue
+            else:
+                arrays.append(a)
+            edges.append(None)
+        if not record:
             return _make(cls.forward(ctx, *arrays), None)
-        return _make(cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args]), None)
+        ctx.inputs = edges
+        ctx.retained = None
+        return _make(cls.forward(ctx, *arrays), ctx)
+
+    @property
+    def needs_input_grad(self):
+        """One bool per forward input: whether backward must return its gradient."""
+        return tuple(e is not None for e in self.inputs)
 
     def run_backward(self, dy):
         """Gradients of the inputs, as arrays, from the output gradient array ``dy``."""
@@ -137,7 +140,7 @@ def _apply_tensor_level(cls, args):
             edges.append(a if a.grad_fn is None else a.grad_fn)
         else:
             edges.append(None)
-    ctx.needs_input_grad = tuple(e is not None for e in edges)
+    ctx.inputs = edges
     prev = GRAD.enabled
     GRAD.enabled = False
     try:
@@ -147,7 +150,6 @@ def _apply_tensor_level(cls, args):
     if not isinstance(out, Tensor):
         raise TypeError(f"{cls.__name__}.forward must return a single Tensor, got {type(out).__name__}")
     if prev and any(ctx.needs_input_grad):
-        ctx.inputs = edges
         ctx.retained = None
         return _make(out._data, ctx)
     return _make(out._data, None)

@@ -2,7 +2,7 @@
 where, casts.  Arithmetic runs in csrc/elementwise.c; ``where`` and casts are numpy."""
 import numpy as np
 
-from fastgrad._ffi import ffi, kernel, lib, rptr, wptr
+from fastgrad._ffi import ffi, kernel, lib, rptr, wptr, CTYPES
 from fastgrad.autograd.function import Function, register
 from fastgrad.ops.common import broadcast_shape, contiguous, sum_to
 
@@ -19,13 +19,20 @@ def check_broadcast(a, b, op):
     return broadcast_shape(a, b, op)
 
 
+_BINARY = {np.dtype(np.float32): lib.fg_binary_f32, np.dtype(np.float64): lib.fg_binary_f64}
+_from_buffer = ffi.from_buffer
+
+
 def binary(op, a, b):
     """y = a (op) b for two arrays of one float dtype, with numpy broadcasting, in C."""
     dtype = a.dtype
-    if a.shape == b.shape:
-        y = np.empty(a.shape, dtype)
-        if a.flags.c_contiguous and b.flags.c_contiguous:
-            kernel("binary", dtype)(op, a.size, rptr(a), 1, rptr(b), 1, wptr(y))
+    shape = a.shape
+    if shape == b.shape:
+        y = np.empty(shape, dtype)
+        if a.flags.c_contiguous and b.flags.c_contiguous:  # the hot path: pointers inline
+            ct = CTYPES[dtype]
+            _BINARY[dtype](op, y.size, _from_buffer(ct, a), 1, _from_buffer(ct, b), 1,
+                           _from_buffer(ct, y))
             return y
         return _binary_nd(op, contiguous(a), contiguous(b), a.shape, y)
     if b.size == 1 and b.ndim <= a.ndim:

@@ -27,7 +27,7 @@ def cdef_region(text: str) -> str:
 def compile_args(env=os.environ) -> list:
     """Portable optimisation flags; FASTGRAD_NATIVE=1 adds -march=native (local experiments only)."""
     args = ["-O3", "-Wall", "-Wextra", "-Wno-unused-parameter", "-std=gnu11", "-pthread",
-            "-fno-math-errno"]
+            "-fno-math-errno", "-g0"]  # -g0: no debug info in the wheel (it would triple the .so)
     if env.get("FASTGRAD_NATIVE") == "1":
         args.append("-march=native")
     if env.get("FASTGRAD_SANITIZE") == "1":  # ASan + UBSan build, see README

@@ -1,0 +1,19 @@
+"""fastgrad.nn: layers, losses, containers, initialisation (torch.nn's names and semantics)."""
+from fastgrad.nn.parameter import Parameter, Buffer
+from fastgrad.nn.module import Module
+from fastgrad.nn.linear import Linear, Identity
+from fastgrad.nn.activation import ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Softplus, Softmax, LogSoftmax, SiLU
+from fastgrad.nn.container import Sequential, ModuleList, ModuleDict
+from fastgrad.nn.flatten import Flatten, Unflatten
+from fastgrad.nn.dropout import Dropout
+from fastgrad.nn.embedding import Embedding
+from fastgrad.nn.normalization import LayerNorm
+from fastgrad.nn.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
+                              BCEWithLogitsLoss)
+from fastgrad.nn import functional, init, utils
+
+__all__ = ["Parameter", "Buffer", "Module", "Linear", "Identity", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
+           "GELU", "Softplus", "Softmax", "LogSoftmax", "SiLU", "Sequential", "ModuleList", "ModuleDict",
+           "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm", "MSELoss", "L1Loss", "SmoothL1Loss",
+           "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "functional", "init",
+           "utils"]

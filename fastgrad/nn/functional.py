@@ -1,0 +1,102 @@
+"""fastgrad.nn.functional: everything in ``fastgrad.functional`` plus the layer-level
+functions torch keeps in ``torch.nn.functional`` (layer_norm, embedding, one_hot)."""
+import builtins
+
+import numpy as np
+
+from fastgrad.functional import *  # noqa: F401,F403  (the functional API, torch's names)
+from fastgrad import functional as _F
+from fastgrad.autograd.grad_mode import no_grad
+from fastgrad.tensor import Tensor
+
+_make = Tensor._make
+
+
+def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
+    """y = (x - mean) / sqrt(var + eps) * weight + bias over the last len(normalized_shape) dims
+    (biased variance, as torch)."""
+    if isinstance(normalized_shape, int):
+        normalized_shape = (normalized_shape,)
+    normalized_shape = tuple(normalized_shape)
+    n = len(normalized_shape)
+    if n == 0 or tuple(input.shape[input.dim() - n:]) != normalized_shape or input.dim() < n:
+        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, normalized_shape))}], but got input of size{input.shape}")
+    dims = tuple(range(-n, 0))
+    mu = _F.mean(input, dims, True)
+    xc = _F.sub(input, mu)
+    var = _F.mean(_F.mul(xc, xc), dims, True)
+    y = _F.mul(xc, _F.rsqrt(_F.add(var, eps)))
+    if weight is not None:
+        y = _F.mul(y, weight)
+    if bias is not None:
+        y = _F.add(y, bias)
+    return y
+
+
+def _index_array(input, op):
+    idx = input._data if isinstance(input, Tensor) else np.asarray(input)
+    if idx.dtype.kind not in "iu":
+        raise RuntimeError(f"{op}: Expected tensor for argument #1 'indices' to have one of the following "
+                           f"scalar types: Long, Int; but got {idx.dtype} instead")
+    return idx
+
+
+def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float = 2.0,
+              scale_grad_by_freq: bool = False, sparse: bool = False):
+    """y[..., :] = weight[input[...], :]; the gradient scatters back into the selected rows
+    (none reaches row ``padding_idx``)."""
+    idx = _index_array(input, "embedding")
+    num = weight.shape[0]
+    if idx.size and (idx.min() < -num or idx.max() >= num):
+        raise IndexError(f"embedding: index out of range in self (indices must be in [0, {num}))")
+    if scale_grad_by_freq or sparse:
+        raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
+    if max_norm is not None:
+        with no_grad():
+            rows = np.unique(idx)
+            w = weight._data
+            norms = np.linalg.norm(w[rows].astype(np.float64), ord=norm_type, axis=1)
+            scale = np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)
+            w[rows] = (w[rows] * scale[:, None]).astype(w.dtype)
+    idx = idx.astype(np.int64, copy=False)
+    out = _F.getitem(weight, idx)
+    if padding_idx is not None:
+        if padding_idx < 0:
+            padding_idx += num
+        keep = _make((idx != padding_idx)[..., None])
+        out = _F.where(keep, out, _F.getitem(weight.detach(), idx))
+    return out
+
+
+def one_hot(tensor, num_classes: int = -1):
+    """int64 tensor of shape (*tensor.shape, num_classes) with ones at the class indices."""
+    idx = _index_array(tensor, "one_hot")
+    if num_classes == -1:
+        num_classes = int(idx.max()) + 1 if idx.size else 0
+    if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
+        raise RuntimeError("Class values must be smaller than num_classes.")
+    out = np.zeros(idx.shape + (num_classes,), np.int64)
+    np.put_along_axis(out, idx[..., None].astype(np.int64), 1, axis=-1)
+    return _make(out)
+
+
+def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12):
+    """y = x / max(||x||_p along dim, eps)."""
+    return _F.div(input, _F.clamp(_F.norm(input, p, dim, True), min=eps))
+
+
+def softmin(input, dim=None, dtype=None):
+    return _F.softmax(_F.neg(input), dim, dtype)
+
+
+def relu6(input, inplace: bool = False):
+    return _F.clamp(input, 0.0, 6.0)
+
+
+def silu(input, inplace: bool = False):
+    """y = x * sigmoid(x)."""
+    return _F.mul(input, _F.sigmoid(input))
+
+
+del builtins

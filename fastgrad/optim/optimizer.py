@@ -1,0 +1,250 @@
+"""Optimizer: parameter groups, per-parameter state, state_dict — torch.optim.Optimizer's contract.
+
+Subclasses implement ``_update(group, p, grad_array)`` (one fused C kernel call per parameter,
+state in ``self.state[p]``); the base runs it under no_grad for every parameter whose ``grad``
+is not None, after making sure ``p._data`` is a writable C-contiguous array.
+"""
+import copy
+import warnings
+from collections import defaultdict
+from itertools import chain
+
+import numpy as np
+
+from fastgrad.autograd.grad_mode import GRAD, enable_grad
+from fastgrad.tensor import Tensor
+
+__all__ = ["Optimizer", "required"]
+
+
+class _RequiredParameter:
+    """Singleton marking a default every parameter group must supply (e.g. SGD's lr in old torch)."""
+
+    def __repr__(self):
+        return "<required parameter>"
+
+
+required = _RequiredParameter()
+
+_make = Tensor._make
+
+
+class Optimizer:
+    """Base class: ``params`` is an iterable of Tensors, of (name, Tensor) pairs, or of dicts
+    (parameter groups with their own options); ``defaults`` fills options a group omits."""
+
+    # state entries that are Python scalars internally but tensors in torch's state_dict
+    _scalar_state = ("step",)
+
+    def __init__(self, params, defaults: dict):
+        self.defaults = defaults
+        if isinstance(params, Tensor):
+            raise TypeError("params argument given to the optimizer should be an iterable of Tensors or "
+                            "dicts, but got " + _typename(params))
+        self.state = defaultdict(dict)
+        self.param_groups = []
+        param_groups = list(params)
+        if len(param_groups) == 0:
+            raise ValueError("optimizer got an empty parameter list")
+        if not isinstance(param_groups[0], dict):
+            param_groups = [{"params": param_groups}]
+        for group in param_groups:
+            self.add_param_group(dict(group))
+
+    def __getstate__(self):
+        return {"defaults": self.defaults, "state": self.state, "param_groups": self.param_groups}
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+
+    def __repr__(self) -> str:
+        out = self.__class__.__name__ + " ("
+        for i, group in enumerate(self.param_groups):
+            out += f"\nParameter Group {i}"
+            for key in sorted(group):
+                if key != "params":
+                    out += f"\n    {key}: {group[key]}"
+        return out + "\n)"
+
+    # -- groups -----------------------------------------------------------------------
+    def add_param_group(self, param_group: dict) -> None:
+        """Append a parameter group (a dict with "params" and optional per-group options)."""
+        if not isinstance(param_group, dict):
+            raise TypeError(f"param_group must be a dict, but got {type(param_group)}")
+        params = param_group["params"]
+        if isinstance(params, Tensor):
+            param_group["params"] = [params]
+        elif isinstance(params, set):
+            raise TypeError("optimizer parameters need to be organized in ordered collections, but the "
+                            "ordering of tensors in sets will change between runs. Please use a list instead.")
+        else:
+            param_group["params"] = list(params)
+        tensors, names = [], []
+        for p in param_group["params"]:
+            if isinstance(p, tuple):
+                names.append(p[0])
+                tensors.append(p[1])
+            else:
+                tensors.append(p)
+        param_group["params"] = tensors
+        if names:
+            if len(names) != len(tensors):
+                raise ValueError("all optimizer params should be with/without names. Some param names are missing")
+            param_group["param_names"] = names
+        for p in tensors:
+            if not isinstance(p, Tensor):
+                raise TypeError("optimizer can only optimize Tensors, but one of the params is " + _typename(p))
+            if not (p.is_leaf or p.retains_grad):
+                raise ValueError("can't optimize a non-leaf Tensor")
+        for name, default in self.defaults.items():
+            if default is required and name not in param_group:
+                raise ValueError(f"parameter group didn't specify a value of required optimization parameter {name}")
+            param_group.setdefault(name, default)
+        ids = [id(p) for p in tensors]
+        if len(ids) != len(set(ids)):
+            warnings.warn("optimizer contains a parameter group with duplicate parameters; in future, this "
+                          "will cause an error; see github.com/pytorch/pytorch/issues/40967 for more "
+                          "information", stacklevel=3)
+        existing = set()
+        for group in self.param_groups:
+            existing.update(id(p) for p in group["params"])
+            if ("param_names" in param_group) != ("param_names" in group):
+                txt = "with names" if "param_names" in param_group else "without names"
+                raise ValueError("all optimizer param groups should be with/without names. "
+                                 f"cannot add param group {txt} to the optimizer")
+        if not existing.isdisjoint(ids):
+            raise ValueError("some parameters appear in more than one parameter group")
+        self.param_groups.append(param_group)
+        self._init_group_state(param_group)
+
+    def _init_group_state(self, group: dict) -> None:
+        """Hook for optimizers that create state eagerly (Adagrad)."""
+
+    # -- stepping ---------------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient: to None (default) or to zeros."""
+        for group in self.param_groups:
+            for p in group["params"]:
+                if p.grad is not None:
+                    if set_to_none:
+                        p.grad = None
+                    else:
+                        g = p.grad
+                        g.grad_fn = None
+                        g.requires_grad = False
+                        g._data.fill(0)
+
+    def step(self, closure=None):
+        """One update of every parameter that has a gradient; returns closure() if given."""
+        loss = None
+        if closure is not None:
+            with enable_grad():
+                loss = closure()
+        prev = GRAD.enabled
+        GRAD.enabled = False
+        try:
+            for group in self.param_groups:
+                self._prepare_group(group)
+                for p in group["params"]:
+                    g = p.grad
+                    if g is None:
+                        continue
+                    a = p._data
+                    if not (a.flags.c_contiguous and a.flags.writeable):
+                        p._data = np.array(a, order="C", copy=True)
+                    self._update(group, p, _grad_array(p, g))
+        finally:
+            GRAD.enabled = prev
+        return loss
+
+    def _prepare_group(self, group: dict) -> None:
+        """Hook: validate or cache per-group settings before the per-parameter loop."""
+
+    def _update(self, group: dict, p: Tensor, grad: np.ndarray) -> None:
+        raise NotImplementedError
+
+    # -- state_dict -------------------------------------------------------------------
+    def state_dict(self) -> dict:
+        """{"state": {index: {...}}, "param_groups": [{options..., "params": [indices]}]}, indices
+        numbering the parameters across groups in order, as torch."""
+        mapping = {}
+        start = 0
+
+        def pack(group):
+            nonlocal start
+            packed = {k: v for k, v in group.items() if k != "params"}
+            for i, p in enumerate(group["params"], start):
+                mapping.setdefault(id(p), i)
+            packed["params"] = [mapping[id(p)] for p in group["params"]]
+            start += len(packed["params"])
+            return packed
+
+        groups = [pack(g) for g in self.param_groups]
+        state = {}
+        for p, s in self.state.items():
+            key = mapping[id(p)] if isinstance(p, Tensor) else p
+            state[key] = {k: (_make(np.asarray(float(v), np.float32)) if k in self._scalar_state else v)
+                          for k, v in s.items()}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: dict) -> None:
+        """Restore state and group options saved by ``state_dict`` (parameters matched by order)."""
+        state_dict = dict(state_dict)
+        groups = self.param_groups
+        saved_groups = copy.deepcopy(state_dict["param_groups"])
+        if len(groups) != len(saved_groups):
+            raise ValueError("loaded state dict has a different number of parameter groups")
+        if any(len(g["params"]) != len(s["params"]) for g, s in zip(groups, saved_groups)):
+            raise ValueError("loaded state dict contains a parameter group that doesn't match the size of "
+                             "optimizer's group")
+        id_map = dict(zip(chain.from_iterable(g["params"] for g in saved_groups),
+                          chain.from_iterable(g["params"] for g in groups)))
+        state = defaultdict(dict)
+        for k, v in state_dict["state"].items():
+            if isinstance(k, str) and k.lstrip("-").isdigit():
+                k = int(k)  # formats whose dict keys are strings
+            if k in id_map:
+                p = id_map[k]
+                state[p] = {name: self._cast_state(p, name, value) for name, value in v.items()}
+            else:
+                state[k] = v
+        self.state = state
+        new_groups = []
+        for group, saved in zip(groups, saved_groups):
+            saved["params"] = group["params"]
+            if "param_names" in group and "param_names" not in saved:
+                saved["param_names"] = group["param_names"]
+            if isinstance(saved.get("betas"), list):
+                saved["betas"] = tuple(saved["betas"])
+            new_groups.append(saved)
+        self.param_groups = new_groups
+
+    def _cast_state(self, p: Tensor, name: str, value):
+        if name in self._scalar_state:
+            v = value.item() if isinstance(value, Tensor) else value
+            return int(v) if float(v).is_integer() else float(v)
+        arr = value._data if isinstance(value, Tensor) else np.asarray(value) if isinstance(value, np.ndarray) else None
+        if arr is None:
+            return value
+        if arr.dtype.kind == "f" and arr.shape == p._data.shape:
+            arr = np.array(arr, dtype=p._data.dtype, order="C", copy=True)
+        else:
+            arr = np.array(arr, copy=True)
+        return _make(arr)
+
+
+def _grad_array(p: Tensor, g: Tensor) -> np.ndarray:
+    a = g._data
+    if a.dtype != p._data.dtype or not a.flags.c_contiguous or a.shape != p._data.shape:
+        if a.shape != p._data.shape:
+            raise RuntimeError(f"optimizer: gradient of shape {tuple(a.shape)} does not match its "
+                               f"parameter of shape {tuple(p._data.shape)}")
+        a = np.ascontiguousarray(a, dtype=p._data.dtype)
+    return a
+
+
+def _typename(obj) -> str:
+    if isinstance(obj, Tensor):
+        return "fastgrad.Tensor"
+    t = type(obj)
+    return t.__qualname__ if t.__module__ in ("builtins", "__builtin__", None) else t.__module__ + "." + t.__qualname__

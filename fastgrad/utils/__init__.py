@@ -1,0 +1,4 @@
+"""fastgrad.utils: data loading."""
+from fastgrad.utils import data
+
+__all__ = ["data"]

@@ -1,0 +1,62 @@
+"""Op cases for matrix products (matmul, mm, bmm, linear; see test_ops.py).
+
+Each case: name (registered op), fn (fastgrad tensors -> tensor), ref (float64 arrays ->
+float64 array), inputs (float64 arrays, or rng -> arrays), grad, id, optional torch."""
+import numpy as np
+
+import fastgrad.functional as F
+
+
+def case(name, fn, ref, inputs, id, grad=True, torch=None):
+    return {"name": name, "fn": fn, "ref": ref, "inputs": inputs, "grad": grad, "id": id, "torch": torch}
+
+
+def _torch():
+    import torch
+    return torch
+
+
+def _n(*shapes):
+    return lambda rng: [rng.standard_normal(s) for s in shapes]
+
+
+def _linear(x, w, b=None):
+    y = x @ w.T
+    return y if b is None else y + b
+
+
+_mm = lambda a, b: a @ b  # noqa: E731
+_tmm = lambda a, b: a.matmul(b)  # noqa: E731
+
+CASES = [
+    case("matmul", F.matmul, np.matmul, _n((3, 4), (4, 5)), "2d", torch=_tmm),
+    case("matmul", F.matmul, np.matmul, _n((7,), (7,)), "dot", torch=_tmm),
+    case("matmul", F.matmul, np.matmul, _n((4,), (4, 3)), "vec-mat", torch=_tmm),
+    case("matmul", F.matmul, np.matmul, _n((3, 4), (4,)), "mat-vec", torch=_tmm),
+    case("matmul", F.matmul, np.matmul, _n((2, 3, 4), (4, 5)), "batch-mat", torch=_tmm),
+    case("matmul", F.matmul, np.matmul, _n((3, 4), (2, 4, 5)), "mat-batch", torch=_tmm),
+    case("matmul", F.matmul, np.matmul, _n((2, 1, 3, 4), (5, 4, 2)), "batch-bcast", torch=_tmm),
+    case("matmul", F.matmul, np.matmul, _n((2, 3, 4), (2, 4, 5)), "batch-same"),
+    case("matmul", F.matmul, np.matmul, _n((4,), (2, 4, 3)), "vec-batch"),
+    case("matmul", F.matmul, np.matmul, _n((2, 3, 4), (4,)), "batch-vec"),
+    case("matmul", lambda a, b: a.mT @ b.mT, lambda a, b: np.swapaxes(a, -1, -2) @ np.swapaxes(b, -1, -2),
+         _n((2, 4, 3), (5, 4)), "transposed-operands"),
+    case("matmul", lambda a, b: a[:, 1:] @ b[::2], lambda a, b: a[:, 1:] @ b[::2],
+         _n((3, 5), (8, 2)), "strided-operands"),
+    case("matmul", F.matmul, np.matmul, _n((1, 1), (1, 1)), "size1"),
+    case("matmul", F.matmul, np.matmul, _n((3, 0), (0, 2)), "empty-k"),
+    case("matmul", F.matmul, np.matmul, _n((0, 3), (3, 2)), "empty-m"),
+    case("matmul", F.matmul, np.matmul, _n((0, 3, 4), (4, 2)), "empty-batch"),
+    case("matmul", F.mm, np.matmul, _n((5, 3), (3, 6)), "mm", torch=lambda a, b: a.mm(b)),
+    case("matmul", F.bmm, np.matmul, _n((2, 3, 4), (2, 4, 1)), "bmm", torch=lambda a, b: a.bmm(b)),
+    case("matmul", lambda a, b: a @ b, _mm, _n((17, 33), (33, 9)), "odd-sizes"),
+    case("linear", F.linear, _linear, _n((4, 3), (5, 3), (5,)), "2d-bias",
+         torch=lambda x, w, b: _torch().nn.functional.linear(x, w, b)),
+    case("linear", F.linear, _linear, _n((2, 4, 3), (5, 3)), "3d-nobias"),
+    case("linear", F.linear, _linear, _n((3,), (2, 3), (2,)), "1d-input"),
+    case("linear", F.linear, _linear, _n((0, 3), (2, 3), (2,)), "empty-batch"),
+    case("linear", F.linear, _linear, _n((2, 0), (3, 0), (3,)), "empty-features"),
+    case("linear", F.linear, _linear, _n((1, 1), (1, 1), (1,)), "size1"),
+    case("linear", lambda x, w: F.linear(x, w.t()), lambda x, w: x @ w, _n((4, 3), (3, 2)),
+         "transposed-weight"),
+]

@@ -38,6 +38,11 @@ class SerializationError(RuntimeError):
     """The file is not a fastgrad file, is truncated, or is corrupt."""
 
 
+def _raw(a: np.ndarray) -> np.ndarray:
+    """The bytes of a C-contiguous array as a flat uint8 view (also for 0-d and empty arrays)."""
+    return a.reshape(-1).view(np.uint8)
+
+
 def _pad(n: int) -> int:
     return -n % _ALIGN
 
@@ -55,7 +60,9 @@ class _Encoder:
             return self.seen[key]
         if a.dtype.name not in _DTYPES:
             raise TypeError(f"fastgrad.save: unsupported dtype {a.dtype}")
-        a = np.ascontiguousarray(a, dtype=a.dtype.newbyteorder("<"))
+        a = np.asarray(a, dtype=a.dtype.newbyteorder("<"))  # (ascontiguousarray would make 0-d 1-d)
+        if not a.flags.c_contiguous:
+            a = a.copy(order="C")
         meta = {"dtype": a.dtype.name, "shape": list(a.shape), "offset": self.offset, "nbytes": a.nbytes,
                 "kind": kind, "requires_grad": bool(requires_grad)}
         self.offset += a.nbytes + _pad(a.nbytes)
@@ -101,7 +108,7 @@ def save(obj, f, *args, **kwargs) -> None:
                         separators=(",", ":"), allow_nan=False).encode("utf-8")
     blob_crc = 0
     for meta, a in enc.arrays:
-        blob_crc = zlib.crc32(memoryview(a).cast("B"), blob_crc)
+        blob_crc = zlib.crc32(_raw(a), blob_crc)
         if _pad(a.nbytes):
             blob_crc = zlib.crc32(bytes(_pad(a.nbytes)), blob_crc)
     prefix = _PREFIX.pack(MAGIC, VERSION, 0, len(header), enc.offset, zlib.crc32(header), blob_crc)
@@ -111,7 +118,7 @@ def save(obj, f, *args, **kwargs) -> None:
         fh.write(header)
         fh.write(bytes(_pad(_PREFIX.size + len(header))))
         for meta, a in enc.arrays:
-            fh.write(memoryview(a).cast("B"))
+            fh.write(_raw(a))
             fh.write(bytes(_pad(a.nbytes)))
 
     if hasattr(f, "write"):

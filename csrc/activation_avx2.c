@@ -1,8 +1,8 @@
 /* activation_avx2.c — AVX2+FMA float32 kernels for the transcendental activations and the exp
  * used by softmax / log_softmax / cross-entropy.  Compiled for the baseline target; every
  * function carries __attribute__((target("avx2,fma"))) and runs only when cpu.c found AVX2+FMA
- * (callers dispatch on fg_active_isa).  Polynomials: Cephes expf / tanhf (about 1 ulp), erfc by
- * the Numerical Recipes Chebyshev fit (fractional error < 1.2e-7) evaluated in double lanes. */
+ * (callers dispatch on fg_active_isa).  Polynomials: Cephes expf / tanhf (about 1 ulp), erf by its
+ * Taylor series and erfc by the Numerical Recipes Chebyshev fit (fractional error < 1.2e-7). */
 #include "internal.h"
 #include "simd.h"
 #if FG_X86
@@ -73,49 +73,45 @@ AVX2_INLINE __m256 tanh_ps(__m256 x)
     return _mm256_blendv_ps(big, small, is_small);
 }
 
-/* exp(x) in double lanes, for arguments in [-708, 0] (erfc below): degree-11 Taylor on
- * |r| <= ln2/2 (relative error < 1e-14, far below float resolution) */
-AVX2_INLINE __m256d exp_pd_neg(__m256d x)
-{
-    x = _mm256_max_pd(_mm256_set1_pd(-708.0), x);
-    __m256d fx = _mm256_round_pd(_mm256_mul_pd(x, _mm256_set1_pd(1.4426950408889634)),
-                                 _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256d r = _mm256_fnmadd_pd(fx, _mm256_set1_pd(6.93145751953125e-1), x);
-    r = _mm256_fnmadd_pd(fx, _mm256_set1_pd(1.42860682030941723212e-6), r);
-    static const double c[] = {1.0 / 39916800, 1.0 / 3628800, 1.0 / 362880, 1.0 / 40320,
-                               1.0 / 5040, 1.0 / 720, 1.0 / 120, 1.0 / 24, 1.0 / 6, 0.5, 1.0, 1.0};
-    __m256d p = _mm256_set1_pd(c[0]);
-    for (int i = 1; i < 12; ++i)
-        p = _mm256_fmadd_pd(p, r, _mm256_set1_pd(c[i]));
-    /* 2^fx: fx + 1.5 * 2^52 holds fx as an integer in its low mantissa bits */
-    __m256i bits = _mm256_castpd_si256(_mm256_add_pd(fx, _mm256_set1_pd(6755399441055744.0)));
-    __m256i e = _mm256_slli_epi64(_mm256_add_epi64(bits, _mm256_set1_epi64x(1023)), 52);
-    return _mm256_mul_pd(p, _mm256_castsi256_pd(e));
-}
-
-/* 0.5 x erfc(-x/sqrt2) in double lanes: erfc(|z|) = t exp(-z^2 + P(t)), t = 1/(1 + |z|/2) */
-AVX2_INLINE __m256d gelu_exact_pd(__m256d x)
-{
-    const __m256d one = _mm256_set1_pd(1.0), sign = _mm256_set1_pd(-0.0);
-    __m256d z = _mm256_mul_pd(x, _mm256_set1_pd(-0.70710678118654752440));
-    __m256d a = _mm256_andnot_pd(sign, z);
-    __m256d t = _mm256_div_pd(one, _mm256_fmadd_pd(_mm256_set1_pd(0.5), a, one));
-    static const double c[] = {0.17087277, -0.82215223, 1.48851587, -1.13520398, 0.27886807,
-                               -0.18628806, 0.09678418, 0.37409196, 1.00002368, -1.26551223};
-    __m256d p = _mm256_set1_pd(c[0]);
-    for (int i = 1; i < 10; ++i)
-        p = _mm256_fmadd_pd(p, t, _mm256_set1_pd(c[i]));
-    __m256d ans = _mm256_mul_pd(t, exp_pd_neg(_mm256_fnmadd_pd(a, a, p)));
-    __m256d neg = _mm256_cmp_pd(z, _mm256_setzero_pd(), _CMP_LT_OQ);
-    ans = _mm256_blendv_pd(ans, _mm256_sub_pd(_mm256_set1_pd(2.0), ans), neg);   /* erfc(z) */
-    return _mm256_mul_pd(_mm256_mul_pd(_mm256_set1_pd(0.5), x), ans);
-}
-
+/* gelu exact, y = x/2 erfc(z) with z = -x/sqrt2, in float lanes:
+ *   |z| < 1: erfc(z) = 1 - erf(z), erf by its Taylor series to z^23 (truncation < 1e-9);
+ *   |z| >= 1: erfc(|z|) = t exp(-z^2 + P(t)), t = 1/(1 + |z|/2) (Numerical Recipes' Chebyshev fit,
+ *   fractional error < 1.2e-7), z^2 split exactly with an FMA; erfc(z) = 2 - erfc(|z|) for z < 0.
+ * The argument -z^2 is rounded to float, so the left tail carries the x^2 conditioning of gelu. */
 AVX2_INLINE __m256 gelu_exact_ps(__m256 x)
 {
-    __m256d lo = gelu_exact_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(x)));
-    __m256d hi = gelu_exact_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(x, 1)));
-    return _mm256_set_m128(_mm256_cvtpd_ps(hi), _mm256_cvtpd_ps(lo));
+    const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
+    __m256 z = _mm256_mul_ps(x, _mm256_set1_ps(-0.70710678118654752440f));
+    __m256 a = _mm256_andnot_ps(sign, z);
+    __m256 z2 = _mm256_mul_ps(z, z);
+    /* erf(z) = 2/sqrt(pi) sum_k (-1)^k z^(2k+1) / (k! (2k+1)), k = 0..11 */
+    static const float ec[] = {
+        -1.1283791670955126f / (39916800.0f * 23.0f), /* k = 11, down to k = 0 */
+        1.1283791670955126f / (3628800.0f * 21.0f), -1.1283791670955126f / (362880.0f * 19.0f),
+        1.1283791670955126f / (40320.0f * 17.0f), -1.1283791670955126f / (5040.0f * 15.0f),
+        1.1283791670955126f / (720.0f * 13.0f), -1.1283791670955126f / (120.0f * 11.0f),
+        1.1283791670955126f / (24.0f * 9.0f), -1.1283791670955126f / (6.0f * 7.0f),
+        1.1283791670955126f / (2.0f * 5.0f), -1.1283791670955126f / 3.0f, 1.1283791670955126f};
+    __m256 pe = _mm256_set1_ps(ec[0]);
+    for (int i = 1; i < 12; ++i)
+        pe = _mm256_fmadd_ps(pe, z2, _mm256_set1_ps(ec[i]));
+    __m256 small = _mm256_fnmadd_ps(pe, z, one);                    /* 1 - erf(z) */
+    /* NR erfc for |z| >= 1 */
+    __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(_mm256_set1_ps(0.5f), a, one));
+    static const float c[] = {0.17087277f, -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f,
+                              -0.18628806f, 0.09678418f, 0.37409196f, 1.00002368f, -1.26551223f};
+    __m256 p = _mm256_set1_ps(c[0]);
+    for (int i = 1; i < 10; ++i)
+        p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(c[i]));
+    __m256 ac = _mm256_min_ps(_mm256_set1_ps(20.0f), a);    /* erfc(20) ~ 5e-176: 0; keeps inf out */
+    __m256 ac2 = _mm256_mul_ps(ac, ac);
+    __m256 lo = _mm256_fmsub_ps(ac, ac, ac2);                     /* ac^2 = ac2 + lo exactly */
+    __m256 big = _mm256_mul_ps(t, exp_ps(_mm256_sub_ps(_mm256_sub_ps(p, ac2), lo)));
+    __m256 neg = _mm256_cmp_ps(z, _mm256_setzero_ps(), _CMP_LT_OQ);
+    big = _mm256_blendv_ps(big, _mm256_sub_ps(_mm256_set1_ps(2.0f), big), neg);
+    __m256 is_small = _mm256_cmp_ps(a, one, _CMP_LT_OQ);
+    __m256 erfc = _mm256_blendv_ps(big, small, is_small);
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), erfc);
 }
 
 /* x / (1 + exp(-2u)), u = sqrt(2/pi)(x + 0.044715 x^3): the tanh form without 1 + tanh cancelling */

@@ -24,7 +24,7 @@ double fg_vexpsum_f32_avx2(int64_t n, const float *x, float shift, float *y);
 void fg_sigmoid_fwd_f32_avx2(int64_t n, const float *x, float *y);
 /* y = tanh(x)   (odd polynomial for |x| < 0.625, 1 - 2/(exp(2|x|) + 1) above) */
 void fg_tanh_fwd_f32_avx2(int64_t n, const float *x, float *y);
-/* exact: y = x/2 erfc(-x/sqrt2) in double lanes;  approximate: y = x / (1 + exp(-2u)) = x/2 (1 + tanh u) */
+/* exact: y = x/2 erfc(-x/sqrt2);  approximate: y = x / (1 + exp(-2u)) = x/2 (1 + tanh u) */
 void fg_gelu_fwd_f32_avx2(int64_t n, const float *x, float *y, int approximate);
 
 /* exp helpers shared by reduce.c and loss.c: the AVX2 kernel for float32 when the active ISA

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <tgmath.h>
 #include "internal.h"
+#include "simd.h"
 
 #define T float
 #define SUFFIX(name) name##_f32
@@ -12,3 +13,53 @@
 #define T double
 #define SUFFIX(name) name##_f64
 #include "activation.inc"
+
+/* public entry points of the transcendental forwards: the AVX2 variant (float32) when the active
+ * ISA level has it, the reference loop otherwise */
+void fg_sigmoid_fwd_f32(int64_t n, const float *restrict x, float *restrict y)
+{
+#if FG_X86
+    if (fg_active_isa >= FG_ISA_AVX2) {
+        fg_sigmoid_fwd_f32_avx2(n, x, y);
+        return;
+    }
+#endif
+    fg_sigmoid_fwd_ref_f32(n, x, y);
+}
+
+void fg_sigmoid_fwd_f64(int64_t n, const double *restrict x, double *restrict y)
+{
+    fg_sigmoid_fwd_ref_f64(n, x, y);
+}
+
+void fg_tanh_fwd_f32(int64_t n, const float *restrict x, float *restrict y)
+{
+#if FG_X86
+    if (fg_active_isa >= FG_ISA_AVX2) {
+        fg_tanh_fwd_f32_avx2(n, x, y);
+        return;
+    }
+#endif
+    fg_tanh_fwd_ref_f32(n, x, y);
+}
+
+void fg_tanh_fwd_f64(int64_t n, const double *restrict x, double *restrict y)
+{
+    fg_tanh_fwd_ref_f64(n, x, y);
+}
+
+void fg_gelu_fwd_f32(int64_t n, const float *restrict x, float *restrict y, int approximate)
+{
+#if FG_X86
+    if (fg_active_isa >= FG_ISA_AVX2) {
+        fg_gelu_fwd_f32_avx2(n, x, y, approximate);
+        return;
+    }
+#endif
+    fg_gelu_fwd_ref_f32(n, x, y, approximate);
+}
+
+void fg_gelu_fwd_f64(int64_t n, const double *restrict x, double *restrict y, int approximate)
+{
+    fg_gelu_fwd_ref_f64(n, x, y, approximate);
+}

@@ -3,6 +3,7 @@
 #include <math.h>
 #include <tgmath.h>
 #include "internal.h"
+#include "simd.h"
 
 #define T float
 #define SUFFIX(name) name##_f32

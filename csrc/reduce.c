@@ -4,6 +4,7 @@
 #include <math.h>
 #include <tgmath.h>
 #include "internal.h"
+#include "simd.h"
 
 /* inner positions handled together, with a double accumulator per position on the stack */
 #define FG_RBLOCK 256

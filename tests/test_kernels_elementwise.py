@@ -138,19 +138,21 @@ UNARY = {
 @pytest.mark.parametrize("op", list(UNARY))
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("n", SIZES)
-def test_unary_fwd_matches_numpy(op, dtype, n, rng):
+def test_unary_fwd_matches_numpy(isa, op, dtype, n, rng):
     x = (rng.standard_normal(n) * 3).astype(dtype)
     if op in (lib.FG_LOG, lib.FG_SQRT):
         x = np.abs(x) + dtype(1e-3)
     y = nans(n, dtype)
     fn("unary", dtype)(op, n, rptr(x), wptr(y))
     rtol = 3e-7 if dtype == np.float32 else 4e-16
+    if op == lib.FG_EXP and dtype == np.float32:
+        rtol = 2.5e-7        # the vectorised exp: <= 2 ulp
     close(y, UNARY[op](x.astype(np.float64)), dtype, rtol=rtol)
 
 
 @pytest.mark.parametrize("op", list(UNARY))
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_unary_fwd_edge_values(op, dtype):
+def test_unary_fwd_edge_values(isa, op, dtype):
     """sign(0) = 0, sign(NaN) = 0 (torch), log(0) = -inf, sqrt(<0) = nan, exp(+-inf)."""
     x = np.array([0.0, -0.0, np.inf, -np.inf, np.nan, -1.0, 100.0, -100.0], dtype=dtype)
     y = nans(x.size, dtype)

@@ -1,0 +1,189 @@
+/* activation_avx2.c — AVX2+FMA float32 kernels for the transcendental activations and the exp
+ * used by softmax / log_softmax / cross-entropy.  Compiled for the baseline target; every
+ * function carries __attribute__((target("avx2,fma"))) and runs only when cpu.c found AVX2+FMA
+ * (callers dispatch on fg_active_isa).  Polynomials: Cephes expf / tanhf (about 1 ulp), erf by its
+ * Taylor series and erfc by the Numerical Recipes Chebyshev fit (fractional error < 1.2e-7). */
+#include "internal.h"
+#include "simd.h"
+#if FG_X86
+#include <immintrin.h>
+
+#define AVX2 __attribute__((target("avx2,fma")))
+#define AVX2_INLINE static inline __attribute__((target("avx2,fma"), always_inline))
+
+/* lane mask selecting the first r (0..8) of 8 lanes */
+AVX2_INLINE __m256i tail_mask(int64_t r)
+{
+    const __m256i lanes = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);
+    return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)r), lanes);
+}
+
+/* 2^k for integer lanes k in [-126, 127] */
+AVX2_INLINE __m256 pow2i(__m256i k)
+{
+    return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k, _mm256_set1_epi32(127)), 23));
+}
+
+/* exp(x): n = round(x log2 e), r = x - n ln2 (Cody-Waite), e^r by Cephes' degree-7 fit, times
+ * 2^n applied in two halves so results underflow gradually and overflow to inf; NaN propagates */
+AVX2_INLINE __m256 exp_ps(__m256 x)
+{
+    x = _mm256_min_ps(_mm256_set1_ps(89.0f), x);      /* NaN in the 2nd operand is kept */
+    x = _mm256_max_ps(_mm256_set1_ps(-104.0f), x);
+    __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
+                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m256 r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
+    r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
+    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
+    __m256i n = _mm256_cvtps_epi32(fx);
+    __m256i n1 = _mm256_srai_epi32(n, 1);
+    return _mm256_mul_ps(_mm256_mul_ps(p, pow2i(n1)), pow2i(_mm256_sub_epi32(n, n1)));
+}
+
+/* 1 / (1 + exp(-x)) */
+AVX2_INLINE __m256 sigmoid_ps(__m256 x)
+{
+    const __m256 one = _mm256_set1_ps(1.0f);
+    __m256 e = exp_ps(_mm256_xor_ps(x, _mm256_set1_ps(-0.0f)));
+    return _mm256_div_ps(one, _mm256_add_ps(one, e));
+}
+
+/* tanh(x) as Cephes tanhf: x + x^3 P(x^2) for |x| < 0.625, else sign(x) (1 - 2/(e^{2|x|} + 1)) */
+AVX2_INLINE __m256 tanh_ps(__m256 x)
+{
+    const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
+    __m256 a = _mm256_andnot_ps(sign, x);
+    __m256 z = _mm256_mul_ps(x, x);
+    __m256 p = _mm256_set1_ps(-5.70498872745e-3f);
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(2.06390887954e-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-5.37397155531e-2f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(1.33314422036e-1f));
+    p = _mm256_fmadd_ps(p, z, _mm256_set1_ps(-3.33332819422e-1f));
+    __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
+    __m256 e = exp_ps(_mm256_add_ps(a, a));
+    __m256 big = _mm256_sub_ps(one, _mm256_div_ps(_mm256_set1_ps(2.0f), _mm256_add_ps(e, one)));
+    big = _mm256_or_ps(big, _mm256_and_ps(x, sign));
+    __m256 is_small = _mm256_cmp_ps(a, _mm256_set1_ps(0.625f), _CMP_LT_OQ);
+    return _mm256_blendv_ps(big, small, is_small);
+}
+
+/* gelu exact, y = x/2 erfc(z) with z = -x/sqrt2, in float lanes:
+ *   |z| < 1: erfc(z) = 1 - erf(z), erf by its Taylor series to z^23 (truncation < 1e-9);
+ *   |z| >= 1: erfc(|z|) = t exp(-z^2 + P(t)), t = 1/(1 + |z|/2) (Numerical Recipes' Chebyshev fit,
+ *   fractional error < 1.2e-7), z^2 split exactly with an FMA; erfc(z) = 2 - erfc(|z|) for z < 0.
+ * The argument -z^2 is rounded to float, so the left tail carries the x^2 conditioning of gelu. */
+AVX2_INLINE __m256 gelu_exact_ps(__m256 x)
+{
+    const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
+    __m256 z = _mm256_mul_ps(x, _mm256_set1_ps(-0.70710678118654752440f));
+    __m256 a = _mm256_andnot_ps(sign, z);
+    __m256 z2 = _mm256_mul_ps(z, z);
+    /* erf(z) = 2/sqrt(pi) sum_k (-1)^k z^(2k+1) / (k! (2k+1)), k = 0..11 */
+    static const float ec[] = {
+        -1.1283791670955126f / (39916800.0f * 23.0f), /* k = 11, down to k = 0 */
+        1.1283791670955126f / (3628800.0f * 21.0f), -1.1283791670955126f / (362880.0f * 19.0f),
+        1.1283791670955126f / (40320.0f * 17.0f), -1.1283791670955126f / (5040.0f * 15.0f),
+        1.1283791670955126f / (720.0f * 13.0f), -1.1283791670955126f / (120.0f * 11.0f),
+        1.1283791670955126f / (24.0f * 9.0f), -1.1283791670955126f / (6.0f * 7.0f),
+        1.1283791670955126f / (2.0f * 5.0f), -1.1283791670955126f / 3.0f, 1.1283791670955126f};
+    __m256 pe = _mm256_set1_ps(ec[0]);
+    for (int i = 1; i < 12; ++i)
+        pe = _mm256_fmadd_ps(pe, z2, _mm256_set1_ps(ec[i]));
+    __m256 small = _mm256_fnmadd_ps(pe, z, one);                    /* 1 - erf(z) */
+    /* NR erfc for |z| >= 1 */
+    __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(_mm256_set1_ps(0.5f), a, one));
+    static const float c[] = {0.17087277f, -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f,
+                              -0.18628806f, 0.09678418f, 0.37409196f, 1.00002368f, -1.26551223f};
+    __m256 p = _mm256_set1_ps(c[0]);
+    for (int i = 1; i < 10; ++i)
+        p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(c[i]));
+    __m256 ac = _mm256_min_ps(_mm256_set1_ps(20.0f), a);    /* erfc(20) ~ 5e-176: 0; keeps inf out */
+    __m256 ac2 = _mm256_mul_ps(ac, ac);
+    __m256 lo = _mm256_fmsub_ps(ac, ac, ac2);                     /* ac^2 = ac2 + lo exactly */
+    __m256 big = _mm256_mul_ps(t, exp_ps(_mm256_sub_ps(_mm256_sub_ps(p, ac2), lo)));
+    __m256 neg = _mm256_cmp_ps(z, _mm256_setzero_ps(), _CMP_LT_OQ);
+    big = _mm256_blendv_ps(big, _mm256_sub_ps(_mm256_set1_ps(2.0f), big), neg);
+    __m256 is_small = _mm256_cmp_ps(a, one, _CMP_LT_OQ);
+    __m256 erfc = _mm256_blendv_ps(big, small, is_small);
+    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), erfc);
+}
+
+/* x / (1 + exp(-2u)), u = sqrt(2/pi)(x + 0.044715 x^3): the tanh form without 1 + tanh cancelling */
+AVX2_INLINE __m256 gelu_tanh_ps(__m256 x)
+{
+    __m256 x3 = _mm256_mul_ps(_mm256_mul_ps(x, x), x);
+    __m256 u = _mm256_mul_ps(_mm256_set1_ps(0.79788456080286535588f),
+                             _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), x3, x));
+    __m256 e = exp_ps(_mm256_mul_ps(_mm256_set1_ps(-2.0f), u));
+    return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+}
+
+/* the elementwise driver: y[i] = f(x[i]), 8 lanes at a time, the tail masked (inlined with f) */
+AVX2_INLINE void map_ps(int64_t n, const float *x, float *y, __m256 (*f)(__m256))
+{
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, f(_mm256_loadu_ps(x + i)));
+    if (i < n) {
+        __m256i m = tail_mask(n - i);
+        _mm256_maskstore_ps(y + i, m, f(_mm256_maskload_ps(x + i, m)));
+    }
+}
+
+AVX2 void fg_vexp_f32_avx2(int64_t n, const float *x, float *y) { map_ps(n, x, y, exp_ps); }
+AVX2 void fg_sigmoid_fwd_f32_avx2(int64_t n, const float *x, float *y) { map_ps(n, x, y, sigmoid_ps); }
+AVX2 void fg_tanh_fwd_f32_avx2(int64_t n, const float *x, float *y) { map_ps(n, x, y, tanh_ps); }
+
+AVX2 void fg_gelu_fwd_f32_avx2(int64_t n, const float *x, float *y, int approximate)
+{
+    if (approximate)
+        map_ps(n, x, y, gelu_tanh_ps);
+    else
+        map_ps(n, x, y, gelu_exact_ps);
+}
+
+AVX2 void fg_vexpsub_f32_avx2(int64_t n, const float *x, const float *s, float *y)
+{
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, exp_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), _mm256_loadu_ps(s + i))));
+    if (i < n) {
+        __m256i m = tail_mask(n - i);
+        __m256 v = _mm256_sub_ps(_mm256_maskload_ps(x + i, m), _mm256_maskload_ps(s + i, m));
+        _mm256_maskstore_ps(y + i, m, exp_ps(v));
+    }
+}
+
+/* sum of exp(x - shift) with double accumulators (two lanes of 4 doubles) */
+AVX2 double fg_vexpsum_f32_avx2(int64_t n, const float *x, float shift, float *y)
+{
+    const __m256 sh = _mm256_set1_ps(shift);
+    __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 e = exp_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), sh));
+        if (y)
+            _mm256_storeu_ps(y + i, e);
+        acc0 = _mm256_add_pd(acc0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+        acc1 = _mm256_add_pd(acc1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+    }
+    if (i < n) {
+        __m256i m = tail_mask(n - i);
+        __m256 e = exp_ps(_mm256_sub_ps(_mm256_maskload_ps(x + i, m), sh));
+        e = _mm256_and_ps(e, _mm256_castsi256_ps(m));                   /* 0 in unused lanes */
+        if (y)
+            _mm256_maskstore_ps(y + i, m, e);
+        acc0 = _mm256_add_pd(acc0, _mm256_cvtps_pd(_mm256_castps256_ps128(e)));
+        acc1 = _mm256_add_pd(acc1, _mm256_cvtps_pd(_mm256_extractf128_ps(e, 1)));
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, _mm256_add_pd(acc0, acc1));
+    return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+}
+#endif /* FG_X86 */

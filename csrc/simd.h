@@ -1,0 +1,93 @@
+/* simd.h — private declarations of the vectorised (AVX2+FMA) float32 kernels in
+ * activation_avx2.c.  Callers dispatch on fg_active_isa >= FG_ISA_AVX2 and keep their portable
+ * reference loop; every function here handles any n (the tail goes through masked loads/stores,
+ * so each element gets the same arithmetic wherever it sits).  Never parsed by cffi. */
+#ifndef FASTGRAD_SIMD_H
+#define FASTGRAD_SIMD_H
+#include <math.h>
+#include <stdint.h>
+
+/* the AVX2 file is compiled (and dispatched to) only on x86 */
+#if defined(__x86_64__) || defined(__i386__)
+#define FG_X86 1
+#else
+#define FG_X86 0
+#endif
+
+/* y = exp(x)   (<= 2 ulp; exp(NaN) = NaN, overflow to inf, gradual underflow to 0) */
+void fg_vexp_f32_avx2(int64_t n, const float *x, float *y);
+/* y = exp(x - s[i]) elementwise (s an array) */
+void fg_vexpsub_f32_avx2(int64_t n, const float *x, const float *s, float *y);
+/* y = exp(x - shift) (y may be NULL: not stored); returns sum_i exp(x[i] - shift) in double */
+double fg_vexpsum_f32_avx2(int64_t n, const float *x, float shift, float *y);
+/* y = 1 / (1 + exp(-x)) */
+void fg_sigmoid_fwd_f32_avx2(int64_t n, const float *x, float *y);
+/* y = tanh(x)   (odd polynomial for |x| < 0.625, 1 - 2/(exp(2|x|) + 1) above) */
+void fg_tanh_fwd_f32_avx2(int64_t n, const float *x, float *y);
+/* exact: y = x/2 erfc(-x/sqrt2);  approximate: y = x / (1 + exp(-2u)) = x/2 (1 + tanh u) */
+void fg_gelu_fwd_f32_avx2(int64_t n, const float *x, float *y, int approximate);
+
+/* exp helpers shared by reduce.c and loss.c: the AVX2 kernel for float32 when the active ISA
+ * level has it, a plain libm loop otherwise (needs internal.h before this header). */
+/* y = exp(x - shift) (y may be NULL); returns sum_i exp(x[i] - shift) in double */
+static inline double fg_expsum_f32(int64_t n, const float *x, float shift, float *y)
+{
+#if FG_X86
+    if (fg_active_isa >= FG_ISA_AVX2)
+        return fg_vexpsum_f32_avx2(n, x, shift, y);
+#endif
+    double s = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        float e = expf(x[i] - shift);
+        if (y) y[i] = e;
+        s += e;
+    }
+    return s;
+}
+
+static inline double fg_expsum_f64(int64_t n, const double *x, double shift, double *y)
+{
+    double s = 0;
+    for (int64_t i = 0; i < n; ++i) {
+        double e = exp(x[i] - shift);
+        if (y) y[i] = e;
+        s += e;
+    }
+    return s;
+}
+
+/* y = exp(x - s[i]) elementwise */
+static inline void fg_expsub_f32(int64_t n, const float *x, const float *s, float *y)
+{
+#if FG_X86
+    if (fg_active_isa >= FG_ISA_AVX2) {
+        fg_vexpsub_f32_avx2(n, x, s, y);
+        return;
+    }
+#endif
+    for (int64_t i = 0; i < n; ++i) y[i] = expf(x[i] - s[i]);
+}
+
+static inline void fg_expsub_f64(int64_t n, const double *x, const double *s, double *y)
+{
+    for (int64_t i = 0; i < n; ++i) y[i] = exp(x[i] - s[i]);
+}
+
+/* y = exp(x) */
+static inline void fg_exp_f32(int64_t n, const float *x, float *y)
+{
+#if FG_X86
+    if (fg_active_isa >= FG_ISA_AVX2) {
+        fg_vexp_f32_avx2(n, x, y);
+        return;
+    }
+#endif
+    for (int64_t i = 0; i < n; ++i) y[i] = expf(x[i]);
+}
+
+static inline void fg_exp_f64(int64_t n, const double *x, double *y)
+{
+    for (int64_t i = 0; i < n; ++i) y[i] = exp(x[i]);
+}
+
+#endif

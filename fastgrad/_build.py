@@ -59,6 +59,7 @@ ffibuilder.set_source(
     extra_compile_args=compile_args(),
     extra_link_args=link_args(),
     libraries=["m"],
+    depends=sorted(glob.glob(os.path.join(CSRC, "*.h")) + glob.glob(os.path.join(CSRC, "*.inc"))),
 )
 
 if __name__ == "__main__":

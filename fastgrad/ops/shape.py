@@ -221,7 +221,8 @@ def expand(input: Tensor, shape) -> Tensor:
         raise RuntimeError(f"expand: the number of sizes provided ({len(sizes)}) must be greater or "
                            f"equal to the number of dimensions in the tensor ({len(old)})")
     out = []
-    for i, s in enumerate(sizes):
+    for i in range(len(sizes) - 1, -1, -1):  # checked last dim first, as torch reports
+        s = sizes[i]
         if i < lead:
             if s < 0:
                 raise RuntimeError(f"expand: the expanded size of the tensor ({s}) isn't allowed in a "
@@ -236,7 +237,7 @@ def expand(input: Tensor, shape) -> Tensor:
                                f"size ({have}) at non-singleton dimension {i}.  Target sizes: "
                                f"{list(sizes)}.  Tensor sizes: {list(old)}")
         out.append(s)
-    return Expand.apply(input, tuple(out))
+    return Expand.apply(input, tuple(out[::-1]))
 
 
 @register("repeat")

@@ -10,6 +10,13 @@ import fastgrad.optim as optim
 from fastgrad.optim import lr_scheduler as S
 
 
+def _torch():
+    """torch, single-threaded (its thread pool spins badly on a loaded 2-core machine), or skip."""
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    return torch
+
+
 def _opt(lr=0.1, cls=optim.SGD, **kw):
     return cls([nn.Parameter(fg.zeros(1))], lr=lr, **kw)
 
@@ -140,7 +147,7 @@ TORCH_CASES = [
 @pytest.mark.parametrize("name, kw", TORCH_CASES, ids=[c[0] + str(i) for i, c in enumerate(TORCH_CASES)])
 @pytest.mark.parametrize("opt_name", ["SGD", "Adam"])
 def test_scheduler_matches_torch(name, kw, opt_name):
-    torch = pytest.importorskip("torch")
+    torch = _torch()
     okw = dict(lr=0.1, momentum=0.9) if opt_name == "SGD" else dict(lr=0.1)
     topt = getattr(torch.optim, opt_name)([torch.nn.Parameter(torch.zeros(1))], **okw)
     fopt = getattr(optim, opt_name)([nn.Parameter(fg.zeros(1))], **okw)
@@ -158,7 +165,7 @@ def test_scheduler_matches_torch(name, kw, opt_name):
 
 
 def test_cosine_beyond_tmax_and_chained_match_torch():
-    torch = pytest.importorskip("torch")
+    torch = _torch()
     topt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)
     fopt = optim.SGD([nn.Parameter(fg.zeros(1))], lr=1.0)
     tss = [torch.optim.lr_scheduler.CosineAnnealingLR(topt, T_max=4),
@@ -174,7 +181,7 @@ def test_cosine_beyond_tmax_and_chained_match_torch():
 
 
 def test_reduce_on_plateau_matches_torch(rng):
-    torch = pytest.importorskip("torch")
+    torch = _torch()
     metrics = np.concatenate([np.linspace(1, 0.5, 5), np.full(10, 0.5), rng.uniform(0.4, 0.6, 15)])
     for mode, th_mode in [("min", "rel"), ("min", "abs"), ("max", "rel")]:
         topt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=1.0)

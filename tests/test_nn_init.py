@@ -9,6 +9,13 @@ import fastgrad.nn as nn
 from fastgrad.nn import init
 
 
+def _torch():
+    """torch, single-threaded (its thread pool spins badly on a loaded 2-core machine), or skip."""
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    return torch
+
+
 @pytest.mark.parametrize("name, param, gain", [
     ("linear", None, 1), ("conv2d", None, 1), ("sigmoid", None, 1), ("tanh", None, 5.0 / 3),
     ("relu", None, math.sqrt(2.0)), ("leaky_relu", None, math.sqrt(2.0 / (1 + 0.01 ** 2))),
@@ -26,7 +33,7 @@ def test_calculate_gain_errors():
 
 
 def test_calculate_gain_matches_torch():
-    torch = pytest.importorskip("torch")
+    torch = _torch()
     for name in ["linear", "sigmoid", "tanh", "relu", "leaky_relu", "selu"]:
         assert init.calculate_gain(name) == torch.nn.init.calculate_gain(name)
     assert init.calculate_gain("leaky_relu", 0.2) == torch.nn.init.calculate_gain("leaky_relu", 0.2)

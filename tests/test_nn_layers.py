@@ -10,6 +10,13 @@ import fastgrad.nn.functional as NF
 from fastgrad.autograd import gradcheck
 
 
+def _torch():
+    """torch, single-threaded (its thread pool spins badly on a loaded 2-core machine), or skip."""
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    return torch
+
+
 def test_linear_forward_shape_and_values(rng):
     lin = nn.Linear(5, 3)
     assert lin.weight.shape == fg.Size([3, 5]) and lin.bias.shape == fg.Size([3])
@@ -211,7 +218,7 @@ def test_clip_grad_value():
 
 
 def test_layers_match_torch(rng):
-    torch = pytest.importorskip("torch")
+    torch = _torch()
     x = rng.standard_normal((4, 2, 6)).astype(np.float32)
     ln = nn.LayerNorm(6)
     ln.weight._data[...] = rng.standard_normal(6)

@@ -6,6 +6,13 @@ import fastgrad as fg
 import fastgrad.nn as nn
 
 
+def _torch():
+    """torch, single-threaded (its thread pool spins badly on a loaded 2-core machine), or skip."""
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    return torch
+
+
 def _red(x, reduction):
     return {"mean": np.mean, "sum": np.sum, "none": lambda a: a}[reduction](x)
 
@@ -92,7 +99,7 @@ def test_loss_legacy_flags_and_validation():
 
 
 def test_loss_modules_backward_match_torch(rng):
-    torch = pytest.importorskip("torch")
+    torch = _torch()
     x = rng.standard_normal((8, 5)).astype(np.float32)
     y = rng.integers(0, 5, 8)
     y[2] = 1

@@ -9,6 +9,14 @@ import fastgrad as fg
 import fastgrad.nn as nn
 import fastgrad.optim as optim
 
+
+def _torch():
+    """torch, single-threaded (its thread pool spins badly on a loaded 2-core machine), or skip."""
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+    return torch
+
+
 STEPS = 6
 
 
@@ -145,7 +153,7 @@ def test_optim_step_f32_state_keeps_dtype(name, ref, kw, rng):
 
 @pytest.mark.parametrize("name, ref, kw", CASES, ids=IDS)
 def test_optim_step_matches_torch(name, ref, kw, rng):
-    torch = pytest.importorskip("torch")
+    torch = _torch()
     p0 = rng.standard_normal((4, 3)).astype(np.float32)
     grads = _grads(rng, p0.shape, np.float32)
     p, opt = _run(name, kw, p0, grads)
@@ -293,7 +301,7 @@ def test_optim_load_state_dict_validates_groups():
 
 
 def test_optim_state_dict_matches_torch_layout_after_load(rng):
-    torch = pytest.importorskip("torch")
+    torch = _torch()
     tp = torch.nn.Parameter(torch.ones(3))
     topt = torch.optim.Adam([tp], lr=0.01)
     tp.grad = torch.ones(3)

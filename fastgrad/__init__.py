@@ -18,11 +18,8 @@ from fastgrad.functional import (add, sub, subtract, mul, multiply, div, divide,
                                  equal, allclose, relu, sigmoid, tanh, softmax, log_softmax, sum, mean, max,
                                  min, amax, amin, argmax, argmin, var, std, norm, all, any, clone,
                                  floor_divide, remainder)
-try:  # TEMP-LOCAL
-    from fastgrad.functional import (matmul, mm, bmm, reshape, flatten, squeeze, unsqueeze, transpose, t, permute, cat,
-                                 concat, stack, chunk, split, gather, masked_fill)
-except ImportError:  # TEMP-LOCAL
-    pass
+from fastgrad.functional import (matmul, mm, bmm, reshape, flatten, squeeze, unsqueeze, transpose, t, permute, cat,
+                             concat, stack, chunk, split, gather, masked_fill)
 
 __version__ = "0.1.0"
 
@@ -55,3 +52,9 @@ def backend_info() -> dict:
         "num_threads": _lib.fg_get_num_threads(),
         "version": __version__,
     }
+
+
+from fastgrad import nn, optim, utils  # noqa: E402  (they build on everything above)
+from fastgrad.serialization import save, load  # noqa: E402
+
+__all__ += ["nn", "optim", "utils", "save", "load"]

@@ -11,15 +11,12 @@ from fastgrad.tensor import Tensor
 from fastgrad.ops import elementwise as E
 from fastgrad.ops import activation as A
 from fastgrad.ops import reduce as R
-try:  # TEMP-LOCAL
-    from fastgrad.ops.shape import (reshape, view, flatten, squeeze, unsqueeze, transpose, t, permute,  # noqa: F401
-                                    expand, repeat, cat, concat, stack, chunk, split, getitem, setitem,
-                                    masked_fill, gather)
-    from fastgrad.ops.linalg import matmul, linear, mm, bmm  # noqa: F401
-    from fastgrad.ops.loss import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, cross_entropy,  # noqa: F401
-                                   nll_loss, binary_cross_entropy, binary_cross_entropy_with_logits)
-except ImportError:  # TEMP-LOCAL
-    pass
+from fastgrad.ops.shape import (reshape, view, flatten, squeeze, unsqueeze, transpose, t, permute,  # noqa: F401
+                                expand, repeat, cat, concat, stack, chunk, split, getitem, setitem,
+                                masked_fill, gather)
+from fastgrad.ops.linalg import matmul, linear, mm, bmm  # noqa: F401
+from fastgrad.ops.loss import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, cross_entropy,  # noqa: F401
+                               nll_loss, binary_cross_entropy, binary_cross_entropy_with_logits)
 
 _make = Tensor._make
 _Number = (numbers.Number, np.number, np.bool_)

@@ -182,3 +182,23 @@ def test_module_get_submodule_and_parameter():
     assert net.get_parameter("0.0.bias") is net[0][0].bias
     with pytest.raises(AttributeError):
         net.get_submodule("0.5")
+
+
+def test_module_load_state_dict_reports_like_torch():
+    torch = pytest.importorskip("torch")
+    torch.set_num_threads(1)
+
+    def build(lib):
+        inner = lib.nn.Sequential(lib.nn.Linear(2, 3), lib.nn.ReLU(), lib.nn.Linear(3, 1))
+        outer = lib.nn.ModuleDict({"body": inner, "head": lib.nn.Linear(1, 1, bias=False)})
+        outer.body[0].register_buffer("stat", lib.zeros(3))
+        return outer
+
+    tm, fm = build(torch), build(fg)
+    assert list(fm.state_dict()) == list(tm.state_dict())
+    keys = list(tm.state_dict())
+    sd_keys = [k for k in keys if k != "body.2.bias"] + ["body.9.weight", "head.bias", "body.0.stat.x", "zzz"]
+    tres = tm.load_state_dict({k: tm.state_dict()[k] if k in keys else torch.zeros(1) for k in sd_keys}, strict=False)
+    fres = fm.load_state_dict({k: fm.state_dict()[k] if k in keys else fg.zeros(1) for k in sd_keys}, strict=False)
+    assert fres.missing_keys == tres.missing_keys
+    assert fres.unexpected_keys == tres.unexpected_keys

@@ -121,3 +121,11 @@ def test_random_sampler_replacement_and_random_split():
 def test_concat_dataset():
     cat = ConcatDataset([_ds(3), _ds(2)])
     assert len(cat) == 5 and cat[3][1].item() == 0 and cat[-1][1].item() == 1
+
+
+def test_dataloader_keeps_gradient_of_dataset_tensors_that_require_it():
+    x = fg.ones(4, 2, requires_grad=True)
+    ds = TensorDataset(x, fg.tensor([0, 1, 2, 3]))
+    for xb, _ in DataLoader(ds, batch_size=2):
+        xb.sum().backward()
+    np.testing.assert_array_equal(x.grad.numpy(), np.ones((4, 2)))

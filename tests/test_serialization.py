@@ -174,3 +174,23 @@ def test_fastgrad_top_level_save_load_if_exported(tmp_path):
         pytest.skip("fastgrad.save not exported yet")
     fg.save({"x": fg.ones(2)}, tmp_path / "y.fg")
     _eq(fg.load(tmp_path / "y.fg"), {"x": fg.ones(2)})
+
+
+def test_save_load_scheduler_state_dicts(tmp_path):
+    from fastgrad.optim import lr_scheduler as S
+    for make in (lambda o: S.MultiStepLR(o, [2, 4], 0.5), lambda o: S.ReduceLROnPlateau(o, patience=1),
+                 lambda o: S.LambdaLR(o, lambda e: 0.9 ** e), lambda o: S.OneCycleLR(o, 1.0, total_steps=20)):
+        opt = optim.SGD([nn.Parameter(fg.zeros(1))], lr=0.1, momentum=0.9)
+        sched = make(opt)
+        for _ in range(3):
+            opt.step()
+            sched.step(1.0) if isinstance(sched, S.ReduceLROnPlateau) else sched.step()
+        save(sched.state_dict(), tmp_path / "s.fg")
+        opt2 = optim.SGD([nn.Parameter(fg.zeros(1))], lr=0.1, momentum=0.9)
+        sched2 = make(opt2)
+        sched2.load_state_dict(load(tmp_path / "s.fg"))
+        assert sched2.last_epoch == sched.last_epoch
+        if isinstance(sched, S.MultiStepLR):
+            with pytest.warns(UserWarning, match="epoch parameter"):
+                sched2.step(5)  # the closed form needs the milestones Counter back
+            assert sched2.get_last_lr() == [0.1 * 0.25]

@@ -47,7 +47,7 @@ class TensorDataset(Dataset):
 
     def _get_batch(self, indices: np.ndarray):
         """The collated batch for ``indices``: one fancy-index per tensor."""
-        return tuple(_make(t._data[indices]) for t in self.tensors)
+        return tuple(t[indices] if t.requires_grad else _make(t._data[indices]) for t in self.tensors)
 
 
 class Subset(Dataset):

@@ -9,7 +9,7 @@ runs unless ``retain_graph``.
 import numpy as np
 
 from fastgrad.tensor import Tensor
-from fastgrad.autograd.function import Function
+from fastgrad.autograd.function import Function, FREED_MESSAGE
 
 __all__ = ["run_backward"]
 
@@ -86,10 +86,11 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
 
     deps = _dependencies(list(pending))
     ready = [n for n in pending if deps.get(n, 0) == 0]
+    capturing = capture is not None
     while ready:
         node = ready.pop()
         dy = pending.pop(node)
-        if capture is not None:
+        if capturing:
             t = capture_nodes.get(node)
             if t is not None:
                 _store_capture(captured, t, dy)
@@ -97,16 +98,19 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
             t = node.retained()
             if t is not None:
                 _accumulate_leaf(t, dy, False)
-        input_grads = node.run_backward(dy)
-        inputs = node.inputs
+        if node.saved is None:
+            raise RuntimeError(FREED_MESSAGE)
         builtin = not node.tensor_io
+        if builtin:
+            input_grads = type(node).backward(node, dy)
+            if type(input_grads) is not tuple:
+                input_grads = (input_grads,)
+        else:
+            input_grads = node.run_backward(dy)
         if not retain_graph and node.saved:
             node.saved = None  # free saved arrays; a second pass through this node raises
-        for i, e in enumerate(inputs):
-            if e is None:
-                continue
-            g = input_grads[i] if i < len(input_grads) else None
-            if g is None:
+        for e, g in zip(node.inputs, input_grads):
+            if e is None or g is None:
                 continue
             if isinstance(e, Function):
                 prev = pending.get(e)
@@ -115,15 +119,14 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
                 deps[e] = left
                 if left == 0:
                     ready.append(e)
-            else:
-                _check_shape(node, i, g, e._data.shape)
-                if capture is not None:
-                    if id(e) in capture:
-                        _store_capture(captured, e, g)
-                else:
-                    fresh = builtin and g is not dy and g.base is None and g.flags.owndata \
-                        and g.flags.writeable and _only_once(input_grads, g)
-                    _accumulate_leaf(e, g, fresh)
+            elif g.shape != e._data.shape:
+                _check_shape(node, node.inputs.index(e), g, e._data.shape)
+            elif capturing:
+                if id(e) in capture:
+                    _store_capture(captured, e, g)
+            else:  # a fresh array nobody else holds is taken over as .grad instead of copied
+                _accumulate_leaf(e, g, builtin and g is not dy and g.base is None
+                                 and _only_once(input_grads, g))
     return captured
 
 

@@ -1,6 +1,5 @@
 """fastgrad.nn.functional: everything in ``fastgrad.functional`` plus the layer-level
 functions torch keeps in ``torch.nn.functional`` (layer_norm, embedding, one_hot)."""
-import builtins
 
 import numpy as np
 
@@ -99,4 +98,3 @@ def silu(input, inplace: bool = False):
     return _F.mul(input, _F.sigmoid(input))
 
 
-del builtins

@@ -30,3 +30,12 @@ def isa(request):
     assert _lib.fg_set_isa(level) == 0
     yield level
     _lib.fg_set_isa(before)
+
+
+def pytest_runtest_setup(item):
+    """torch (when a parity test imported it) runs single-threaded: its thread pool is ~50x
+    slower on a loaded 2-core machine, and parity does not depend on it."""
+    import sys
+    torch = sys.modules.get("torch")
+    if torch is not None and torch.get_num_threads() != 1:
+        torch.set_num_threads(1)

@@ -367,7 +367,7 @@ def test_unary_special_values_match_torch(name, dtype, what):
     if known:
         keep = ~np.isin(x, np.array(known[0], dtype))
         got, exp = got[keep], exp[keep]
-    same(got, exp, dtype, rtol=1e-5 if what == "grad" else 2e-6, what=f"{name} {what}")
+    same(got, exp, dtype, rtol=1e-5 if what == "grad" or dtype == np.float32 else 2e-6, what=f"{name} {what}")
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -628,3 +628,14 @@ def test_sign_has_zero_gradient():
                                        "and torch give 0 (csrc/fastgrad.h documents 0)")
 def test_sign_of_nan_is_zero_as_torch():
     assert fg.tensor([np.nan]).sign().item() == 0.0
+
+
+@pytest.mark.xfail(strict=True, reason="functional.sign on a bool tensor lets numpy's UFuncTypeError through "
+                                       "(torch returns the bool tensor)")
+def test_sign_of_bool_tensor_as_torch():
+    np.testing.assert_array_equal(fg.tensor([True, False]).sign().numpy(), [True, False])
+
+
+@pytest.mark.xfail(strict=True, reason="norm(p=0) raises ZeroDivisionError (1.0 / p); torch counts the non-zeros")
+def test_norm_p0_counts_nonzeros():
+    assert fg.tensor([0.0, 2.0, -3.0]).norm(p=0).item() == 2.0

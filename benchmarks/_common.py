@@ -11,6 +11,7 @@ Environment (pytest has no options of ours, so the suite is steered by environme
 import os
 import platform
 import sys
+import time
 
 import numpy as np
 
@@ -105,6 +106,7 @@ def machine_info() -> dict:
         "torch_threads": torch.get_num_threads() if torch is not None else None,
         "python": platform.python_version(),
         "quick": QUICK,
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
         "openblas_env": {k: os.environ[k] for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
                          if k in os.environ},
     }
@@ -142,9 +144,11 @@ def tag(benchmark, framework: str, **extra) -> None:
     benchmark.extra_info.update(extra)
 
 
-def run_pedantic(benchmark, fn, rounds: int, iterations: int = 1, warmup: int = 1):
-    """Time ``fn`` with a fixed number of calls, and return how many calls actually ran (with
-    --benchmark-disable pytest-benchmark calls it once): the loss check replays that many steps."""
+def run_pedantic(benchmark, fn, rounds: int, iterations: int = 1, warmup: int = 1, budget: float = 30.0):
+    """Time ``fn`` with a fixed number of calls and return how many calls ran in all (warm-up
+    included; with --benchmark-disable pytest-benchmark calls it once): the loss checks replay
+    that many steps.  The first call is the warm-up; when it shows that ``rounds`` would take
+    longer than ``budget`` seconds, the row gets fewer rounds (recorded in extra_info)."""
     calls = [0]
 
     def counted():
@@ -153,6 +157,18 @@ def run_pedantic(benchmark, fn, rounds: int, iterations: int = 1, warmup: int = 
 
     if QUICK:
         rounds, iterations, warmup = min(rounds, 3), 1, min(warmup, 1)
+    if not getattr(benchmark, "disabled", False):
+        t0 = time.perf_counter()
+        for _ in range(max(warmup, 1) * iterations):
+            counted()
+        per_call = (time.perf_counter() - t0) / (max(warmup, 1) * iterations)
+        fit = max(1, int(budget / max(per_call * iterations, 1e-9)))
+        if fit < rounds:
+            benchmark.extra_info["rounds_cut"] = f"{rounds} -> {fit} (budget {budget:g} s)"
+            rounds = fit
+        warmup = 0
+    benchmark.extra_info["rounds"] = rounds
+    benchmark.extra_info["iterations"] = iterations
     benchmark.pedantic(counted, rounds=rounds, iterations=iterations, warmup_rounds=warmup)
     return calls[0]
 

@@ -29,7 +29,7 @@ WORKLOADS = {
     "W4 mlp 784-512-512-10 b128 ce sgd-momentum": dict(sizes=[784, 512, 512, 10], batch=128, loss="ce",
                                                        opt="momentum", lr=0.01, rounds=(100, 1)),
     "W5 mlp 2048x4 b512 mse sgd": dict(sizes=[2048, 2048, 2048, 2048], batch=512, loss="mse", opt="sgd",
-                                       lr=0.01, rounds=(5, 1)),
+                                       lr=0.01, rounds=(5, 1), budget=90.0),
 }
 if QUICK:  # small sizes: the suite must still run end to end, fast
     WORKLOADS["W4 mlp 784-512-512-10 b128 ce sgd-momentum"].update(sizes=[784, 64, 64, 10], batch=16)
@@ -259,7 +259,8 @@ def test_workload(benchmark, name, framework):
     benchmark.group = name
     C.tag(benchmark, framework, category="workloads", workload=name)
     rounds, iterations = spec["rounds"]
-    steps = C.run_pedantic(benchmark, model.step, rounds=rounds, iterations=iterations)
+    steps = C.run_pedantic(benchmark, model.step, rounds=rounds, iterations=iterations,
+                           budget=spec.get("budget", 30.0))
     final = model.loss()
     benchmark.extra_info.update(steps=steps, initial_loss=initial, final_loss=final)
     if framework == "numpy":

@@ -58,7 +58,7 @@ def child(workload: str, framework: str, steps: int) -> dict:
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--steps", default="2000",
-                    help="steps per run: N for all workloads, or per workload like W3=2000,W5=200")
+                    help="steps per run: N for all, or per workload and framework: W3=2000,W5=200,W5:fastgrad=20")
     ap.add_argument("--workloads", default="W3,W5")
     ap.add_argument("--frameworks", default=",".join(FRAMEWORKS))
     ap.add_argument("--threads", type=int, help="sets FASTGRAD_BENCH_THREADS for the children")
@@ -80,10 +80,10 @@ def main(argv=None) -> int:
         env["FASTGRAD_BENCH_THREADS"] = str(args.threads)
     runs = []
     for workload in args.workloads.split(","):
-        n = steps.get(workload, steps.get("*", 2000))
-        if quick:
-            n = min(n, 30)
         for fw in args.frameworks.split(","):
+            n = steps.get(f"{workload}:{fw}", steps.get(workload, steps.get("*", 2000)))
+            if quick:
+                n = min(n, 30)
             proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--child", workload, fw, str(n)],
                                   capture_output=True, text=True, env=env)
             row = {"workload": workload, "framework": fw, "steps": n}

@@ -83,6 +83,9 @@ def machine_header(data):
             f"- Python {m['python']}" + (" — QUICK MODE (small sizes, few rounds: not a measurement)"
                                          if m.get("quick") else ""),
         ]
+        if m.get("loadavg_at_start"):
+            lines.append(f"- load average when the run started: {m['loadavg_at_start']} "
+                         "(other processes on the machine make the medians noisier)")
         if m.get("openblas_env"):
             lines.append(f"- OPENBLAS environment during the run: {m['openblas_env']} (slows numpy; see README)")
     else:

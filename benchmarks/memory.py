@@ -94,7 +94,8 @@ def main(argv=None) -> int:
             runs.append(row)
             print(json.dumps(row), file=sys.stderr)
     note = ("Each row is a separate process: RSS after importing numpy, fastgrad, pytest and (torch row "
-            "only) torch; peak RSS over the run; growth of RSS from step 10 to the last step." +
+            "only) torch and making the initial weights and batch with numpy; peak RSS over the run; "
+            "growth of RSS from step 10 to the last step." +
             (" QUICK MODE: small models, few steps." if quick else ""))
     with open(args.output, "w") as f:
         json.dump({"note": note, "quick": quick, "runs": runs}, f, indent=1)

@@ -14,6 +14,7 @@ import sys
 from collections import OrderedDict
 
 FRAMEWORKS = ("fastgrad", "numpy", "torch")
+CATEGORY_ORDER = ("workloads", "matmul", "activations", "losses", "optimizers", "overhead")  # others follow
 
 
 def fmt_time(s):
@@ -61,7 +62,8 @@ def collect(data):
             continue
         group = b.get("group") or b.get("name")
         table.setdefault(category_of(b), OrderedDict()).setdefault(group, {})[fw] = b["stats"]["median"]
-    return table
+    rank = {c: i for i, c in enumerate(CATEGORY_ORDER)}
+    return OrderedDict(sorted(table.items(), key=lambda kv: rank.get(kv[0], len(rank))))
 
 
 def machine_header(data):

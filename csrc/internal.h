@@ -44,12 +44,16 @@ typedef struct {
     int64_t mc, kc, nc;       /* cache blocking: A block mc x kc (L2), B panel kc x nc (L3) */
     fg_tile_f32 packed, strided;
     fg_pack_bt_f32 pack_bt;   /* NULL: the driver's portable loop */
+    int small_mr;             /* rows of `small`, a strided tile (same NR) for tiny problems */
+    fg_tile_f32 small;
 } fg_gemm_kernel_f32;
 typedef struct {
     int mr, nr;
     int64_t mc, kc, nc;
     fg_tile_f64 packed, strided;
     fg_pack_bt_f64 pack_bt;
+    int small_mr;
+    fg_tile_f64 small;
 } fg_gemm_kernel_f64;
 /* one descriptor per ISA level; gemm.c picks by fg_active_isa on every call */
 extern const fg_gemm_kernel_f32 fg_gemm_ref_f32, fg_gemm_avx2_f32, fg_gemm_avx512_f32;

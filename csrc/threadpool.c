@@ -5,7 +5,8 @@
  * Design: the calling thread is worker 0; workers 1..nt-1 are started lazily the first
  * time a region needs them and then persist.  A region publishes (fn, ctx, n, nt) and
  * bumps a generation counter; workers spin briefly on the counter after each region
- * (regions of one GEMM come back to back) and then sleep on a condition variable.  Chunk
+ * (regions of one GEMM come back to back; after a few microseconds with sched_yield, so an
+ * oversubscribed core is not burnt) and then sleep on a condition variable.  Chunk
  * t of a region is [n*t/nt, n*(t+1)/nt): boundaries depend only on n and nt.  Only one
  * region runs at a time: a call made inside a region, or while another thread owns the
  * pool, runs inline (serially).  Fork safety: pthread_atfork waits for a running region,
@@ -18,7 +19,8 @@
 #include "internal.h"
 
 #define MAX_THREADS 256
-#define SPIN_NS 200000 /* how long an idle worker polls before sleeping */
+#define SPIN_NS 200000   /* how long an idle worker polls before sleeping */
+#define PAUSE_POLLS 1000 /* polls with `pause` (a few us) before polling with sched_yield */
 
 static struct {
     pthread_mutex_t owner;           /* held by the thread running a region (and by fork) */
@@ -74,8 +76,11 @@ static void *worker_main(void *arg)
         int64_t spin_until = now_ns() + SPIN_NS;
         int polls = 0;
         while ((gen = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
-            cpu_relax();
-            if (++polls % 256 == 0 && now_ns() > spin_until) {
+            if (++polls < PAUSE_POLLS)
+                cpu_relax();
+            else
+                sched_yield(); /* let a thread that shares this core (ours or not) run */
+            if (polls % 64 == 0 && now_ns() > spin_until) {
                 pthread_mutex_lock(&pool.mu);
                 while ((gen = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen)
                     pthread_cond_wait(&pool.wake, &pool.mu);
@@ -141,7 +146,7 @@ void fg_parallel_for(int64_t n, int64_t cost_per_item, fg_range_fn fn, void *ctx
 
     run_chunk(0);
     for (int polls = 0; atomic_load_explicit(&pool.pending, memory_order_acquire) != 0;)
-        if (++polls < 2000)
+        if (++polls < PAUSE_POLLS)
             cpu_relax();
         else
             sched_yield();

@@ -1,10 +1,10 @@
-/* cpu.c — CPU feature detection, the ISA level used by dispatching kernels, thread count. */
+/* cpu.c — CPU feature detection and the ISA level used by dispatching kernels
+ * (threads: threadpool.c). */
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
 
 int fg_active_isa = FG_ISA_REFERENCE;
-static int num_threads = 1;
 
 /* 1 when the CPU (and OS) can run kernels of ISA level `level` */
 int fg_cpu_supports(int level)
@@ -34,18 +34,6 @@ int fg_set_isa(int level)
         return -1;
     fg_active_isa = level;
     return 0;
-}
-
-int fg_get_num_threads(void) { return num_threads; }
-
-void fg_set_num_threads(int n) { num_threads = n < 1 ? 1 : n; }
-
-/* serial placeholder until the thread pool lands */
-void fg_parallel_for(int64_t n, int64_t cost_per_item, fg_range_fn fn, void *ctx)
-{
-    (void)cost_per_item;
-    if (n > 0)
-        fn(ctx, 0, n);
 }
 
 /* pick the best level once at load time */

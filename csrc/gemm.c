@@ -1,13 +1,88 @@
-/* gemm.c — matrix multiply.  PLACEHOLDER: a plain triple loop, correct but slow; the
- * packed, blocked, SIMD version replaces it (issue 4). */
+/* gemm.c — packed, blocked matrix multiply (Goto/BLIS style) and the linear layer.
+ *
+ * Loop nest for C (m x n) = alpha op(A) op(B) + beta C, row-major:
+ *   jc over n in NC   -> pc over k in KC   -> pack B block (KC x NC, L3), NR-column micro-panels
+ *   -> ic over m in MC (per thread)        -> pack A block (MC x KC, L2), MR-row micro-panels
+ *   -> jr over NR panels (B micro-panel stays in L1) -> ir over MR panels -> tile kernel.
+ * MR/NR/MC/KC/NC come from the active ISA's kernel descriptor (internal.h).  Packed
+ * panels are zero-padded, so edge tiles read nothing out of bounds and write only
+ * their mr x nr part (masked stores).  Transposed operands are read in place while
+ * packing.  Small problems skip packing (tiles read A and B in place).
+ *
+ * Threads: the (ic, jr) work of each (jc, pc) block is split over MR-row panels (and over
+ * NR-column groups when there are few rows) with fg_parallel_for; every C element is
+ * computed by one tile call with the same operation order whatever the split, so results
+ * are bitwise identical for any thread count.
+ *
+ * Scratch: per-thread packing buffers, 64-byte aligned (2 MB aligned + MADV_HUGEPAGE
+ * when large), grown on demand, kept for reuse, freed at thread exit. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include "internal.h"
 
+/* problems with m*n*k at or below this skip packing */
+#define SMALL_MNK ((int64_t)64 * 64 * 64)
+/* below this many flops a GEMM runs on one thread */
+#define PARALLEL_MIN_FLOPS ((int64_t)1 << 21)
+
+enum { SCRATCH_A, SCRATCH_B, SCRATCH_SLOTS };
+typedef struct {
+    void *p[SCRATCH_SLOTS];
+    size_t cap[SCRATCH_SLOTS];
+} scratch_set;
+static _Thread_local scratch_set tls_scratch;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_release(void *arg)
+{
+    scratch_set *s = arg;
+    for (int i = 0; i < SCRATCH_SLOTS; ++i) {
+        free(s->p[i]);
+        s->p[i] = NULL;
+        s->cap[i] = 0;
+    }
+}
+
+static void scratch_key_init(void) { pthread_key_create(&scratch_key, scratch_release); }
+
+/* this thread's buffer `slot` with room for `bytes`, or NULL when out of memory */
+static void *scratch(int slot, size_t bytes)
+{
+    scratch_set *s = &tls_scratch;
+    if (s->cap[slot] >= bytes)
+        return s->p[slot];
+    pthread_once(&scratch_once, scratch_key_init);
+    pthread_setspecific(scratch_key, s);
+    free(s->p[slot]);
+    s->p[slot] = NULL;
+    s->cap[slot] = 0;
+    size_t align = bytes >= ((size_t)1 << 21) ? (size_t)1 << 21 : 64;
+    bytes = (bytes + align - 1) / align * align;
+    void *p;
+    if (posix_memalign(&p, align, bytes) != 0)
+        return NULL;
+#ifdef MADV_HUGEPAGE
+    if (align > 64)
+        madvise(p, bytes, MADV_HUGEPAGE);
+#endif
+    s->p[slot] = p;
+    s->cap[slot] = bytes;
+    return p;
+}
+
 #define T float
-#define SUFFIX(name) name##_f32
-#include "gemm_naive.inc"
+#define KERNEL fg_gemm_kernel_f32
+#define NAME(x) x##_f32
+#include "gemm.inc"
 #undef T
-#undef SUFFIX
+#undef KERNEL
+#undef NAME
+
 #define T double
-#define SUFFIX(name) name##_f64
-#include "gemm_naive.inc"
+#define KERNEL fg_gemm_kernel_f64
+#define NAME(x) x##_f64
+#include "gemm.inc"

@@ -224,6 +224,12 @@ def _np_var(a, dim, keepdim, correction):
         return a.var(axis=axis, keepdims=keepdim) * n / (n - correction)
 
 
+def _distinct(data, shape):
+    """Values at least 0.1 apart (a drawn permutation), so max/min never tie."""
+    n = math.prod(shape)
+    return (np.array(data.draw(st.permutations(range(n))), np.float64).reshape(shape) - n / 2) * 0.1
+
+
 @pytest.mark.parametrize("name", ["sum", "mean", "amax", "amin", "var", "max_dim", "min_dim", "softmax",
                                   "log_softmax"])
 @bounded(50)
@@ -245,14 +251,14 @@ def test_reduction_forward_backward_property(name, data, dtype, kind):
         axes = tuple(range(nd)) if dim == () else dim
         if math.prod(shape) == 0:
             return
-        a = a + np.arange(a.size).reshape(shape) * 1e-3  # no ties: tie splitting is in test_numerics
+        a = _distinct(data, shape)  # no ties: tie splitting is in test_numerics
         fn = lambda x: getattr(x, name)(dim, keepdim)  # noqa: E731
         ref = lambda x: np.asarray(getattr(np, name[1:])(x, axis=axes, keepdims=keepdim))  # noqa: E731
     elif name in ("max_dim", "min_dim"):
         if nd == 0 or 0 in shape:
             return
         dim = data.draw(st.integers(-nd, nd - 1))
-        a = a + np.arange(a.size).reshape(shape) * 1e-3
+        a = _distinct(data, shape)
         op = name[:3]
         fn = lambda x: getattr(x, op)(dim, keepdim)[0]  # noqa: E731
         ref = lambda x: np.asarray(getattr(np, op)(x, axis=dim, keepdims=keepdim))  # noqa: E731

@@ -4,7 +4,7 @@ One step = zero_grad, forward, loss, backward, optimizer step, on a fixed batch.
 workload starts from the same weights and data (made here with numpy) and runs the same number
 of steps; afterwards its loss must agree with the numpy reference, so a fast wrong step fails.
 
-Run: see benchmarks/README.md (``python -m pytest benchmarks/ -o python_files='bench_*.py'``).
+Run: see benchmarks/README.md (``python -m pytest benchmarks/``; benchmarks/conftest.py collects bench_*.py).
 """
 import os
 import sys

@@ -32,8 +32,9 @@ def fmt_ratio(r):
 
 
 def framework_of(bench):
-    fw = (bench.get("extra_info") or {}).get("framework")
-    if fw:
+    extra = bench.get("extra_info") or {}
+    fw = extra.get("framework") or extra.get("impl")  # bench_matmul.py says "impl"
+    if fw in FRAMEWORKS:
         return fw
     for v in (bench.get("params") or {}).values():
         if isinstance(v, str) and v in FRAMEWORKS:

@@ -24,7 +24,7 @@ def _env():
 def quick_json(tmp_path_factory):
     out = tmp_path_factory.mktemp("bench") / "quick.json"
     proc = subprocess.run(
-        [sys.executable, "-m", "pytest", BENCH, "-q", "-o", "python_files=bench_*.py", "-p", "no:cacheprovider",
+        [sys.executable, "-m", "pytest", BENCH, "-q", "-p", "no:cacheprovider",
          "-p", "no:randomly", f"--benchmark-json={out}"],
         cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
@@ -38,6 +38,8 @@ def test_benchmarks_quick_mode_runs_and_saves_json(quick_json):
     frameworks = {b["extra_info"].get("framework") for b in rows if "extra_info" in b}
     assert {"numpy", "fastgrad"} <= frameworks
     assert any(b["group"].startswith("W1") for b in rows)
+    names = [b["fullname"] for b in rows]
+    assert len(names) == len(set(names)), "a bench module was collected twice"
 
 
 def test_report_turns_json_into_markdown(quick_json, tmp_path):

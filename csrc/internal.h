@@ -25,10 +25,11 @@ int fg_parallel_threads(int64_t n, int64_t cost_per_item);
 /* ---- GEMM micro-kernels (gemm_ref.c, gemm_avx2.c, gemm_avx512.c; driver in gemm.c) ----
  * A tile kernel computes one mr x nr block (mr <= MR, nr <= NR) of
  *     C = alpha * sum_p a(i, p) b(p, j) + beta * C      (beta == 0: C is not read)
- * with a(i, p) = a[i*rsa + p*csa] and b(p, j) = b[p*rsb + j].  Rows of a at or beyond mr
- * may be read only when the operand is packed (zero padding); the `strided` variant reads
- * only rows < mr and columns < nr.  The `packed` variant expects packed micro-panels:
- * a[p*MR + i] (rsa = 1, csa = MR) and b[p*NR + j] (rsb = NR), both 64-byte aligned. */
+ * with a(i, p) = a[i*rsa + p*csa] and b(p, j) = b[p*rsb + j].  Every b row must have NR
+ * readable columns (the driver packs a zero-padded copy of a narrower edge panel); only
+ * C rows < mr and columns < nr are touched.  The `packed` variant reads full MR-row
+ * packed micro-panels a[p*MR + i] (rsa = 1, csa = MR, zero-padded) and b[p*NR + j]
+ * (rsb = NR); the `strided` variants read only rows < mr of a, which may be in place. */
 typedef void (*fg_tile_f32)(int64_t k, const float *a, int64_t rsa, int64_t csa,
                             const float *b, int64_t rsb, float *c, int64_t ldc,
                             float alpha, float beta, int64_t mr, int64_t nr);

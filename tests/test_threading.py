@@ -238,22 +238,27 @@ def _train_small(steps=30):
     return losses
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is not available on this platform")
-def test_child_process_can_train_after_fork(two_kernel_threads):
-    parent = _train_small()  # the pool (if any) is warm in the parent before the fork
+def _big_gemm(seed=0, n=384):
+    """A product large enough to run on the kernel thread pool."""
+    rng = np.random.default_rng(seed)
+    a = fg.tensor(rng.standard_normal((n, n)).astype(np.float32))
+    return (a @ a.t()).numpy()
+
+
+def _fork_and_run(fn, timeout=120):
+    """Run fn() in a forked child; return its repr'd result (fails on a crash or a hang)."""
     r, w = os.pipe()
     pid = os.fork()
-    if pid == 0:  # child: train, report, and leave without running pytest's teardown
+    if pid == 0:  # child: run, report, and leave without running pytest's teardown
         code = 1
         try:
             os.close(r)
-            child = _train_small()
-            os.write(w, repr(child).encode())
+            os.write(w, repr(fn()).encode())
             code = 0
         finally:
             os._exit(code)
     os.close(w)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + timeout
     out = b""
     while time.monotonic() < deadline:
         ready, _, _ = select.select([r], [], [], 1.0)
@@ -272,6 +277,36 @@ def test_child_process_can_train_after_fork(two_kernel_threads):
         os.waitpid(pid, 0)
         pytest.fail("the forked child hung while training (kernel thread pool deadlocked after fork?)")
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0, f"child failed: status {status}"
-    child = eval(out.decode())  # a list of floats written by repr
-    assert child == parent, "the forked child's losses differ from the parent's"
-    assert child[-1] < child[0]
+    return out.decode()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is not available on this platform")
+def test_child_process_can_train_after_fork(two_kernel_threads):
+    parent = _train_small()
+    ref = _big_gemm()  # the pool's workers are running in the parent before the fork
+    child = eval(_fork_and_run(lambda: (_train_small(), float(np.abs(_big_gemm() - ref).max()))))
+    assert child[0] == parent, "the forked child's losses differ from the parent's"
+    assert child[0][-1] < child[0][0]
+    assert child[1] == 0.0, "the forked child's pooled GEMM differs from the parent's"
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="os.fork is not available on this platform")
+def test_fork_while_another_thread_runs_pooled_kernels(two_kernel_threads):
+    """fork() while a parallel region may be running in another thread: the child must not
+    inherit a half-held pool (csrc/threadpool.c's pthread_atfork handlers)."""
+    ref = _big_gemm(1, 256)
+    stop = threading.Event()
+
+    def busy():
+        while not stop.is_set():
+            _big_gemm(2)
+
+    t = threading.Thread(target=busy)
+    t.start()
+    try:
+        for _ in range(5):
+            out = eval(_fork_and_run(lambda: float(np.abs(_big_gemm(1, 256) - ref).max()), timeout=60))
+            assert out == 0.0
+    finally:
+        stop.set()
+        t.join()

@@ -65,7 +65,8 @@ void fg_binary_nd_f64(int op, int ndim, const int64_t *shape, const double *a, c
 #define FG_SIGN 5
 #define FG_RECIPROCAL 6
 #define FG_SQUARE 7
-/* y[i] = op(x[i]); sign(0) = 0, sign(NaN) = 0 (torch; numpy gives NaN), log(0) = -inf, sqrt(<0) = nan */
+#define FG_LOG1P 8
+/* y[i] = op(x[i]); sign(0) = 0, sign(NaN) = 0 (torch; numpy gives NaN), log(0) = -inf, sqrt(<0) = nan, log1p accurate near 0 */
 void fg_unary_f32(int op, int64_t n, const float *restrict x, float *restrict y);
 void fg_unary_f64(int op, int64_t n, const double *restrict x, double *restrict y);
 

@@ -37,6 +37,8 @@ def _infer(data, dtype=None):
     if arr.dtype == object or arr.dtype.kind in "USV":
         raise TypeError(f"tensor: could not infer dtype of {type(data).__name__} "
                         f"(expected numbers, nested lists of numbers, or an array)")
+    if not arr.dtype.isnative:
+        arr = arr.astype(arr.dtype.newbyteorder("="))
     if dtype is not None:
         arr = arr.astype(dtype, copy=False)
     elif arr.dtype.kind == "f":
@@ -72,6 +74,9 @@ def from_numpy(array: np.ndarray) -> Tensor:
         raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
     if array.dtype == object or array.dtype.kind in "USVcO":
         raise TypeError(f"from_numpy: can't convert np.ndarray of type {array.dtype}")
+    if not array.dtype.isnative:
+        raise ValueError(f"from_numpy: the array's byte order ({array.dtype.str}) differs from the native "
+                         "byte order; convert it first with array.astype(array.dtype.newbyteorder('='))")
     return _make(array)
 
 
@@ -91,8 +96,13 @@ def _dtype(dtype):
 
 def _alloc(fn, size, dtype, op, *args):
     shape = _size(size, op)
+    return _guarded(op, shape, lambda: fn(shape, *args, dtype=_dtype(dtype)))
+
+
+def _guarded(op, shape, make):
+    """make(), with numpy's allocation failures re-raised as a MemoryError naming op and shape."""
     try:
-        return fn(shape, *args, dtype=_dtype(dtype))
+        return make()
     except (MemoryError, ValueError) as exc:
         raise MemoryError(f"{op}: cannot allocate a tensor of shape {shape}: {exc}") from None
 
@@ -124,7 +134,9 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
         raise RuntimeError("arange: step must be nonzero")
     if dtype is None:
         dtype = dtypes.int64 if all(isinstance(v, numbers.Integral) for v in (start, end, step)) else None
-    return _finish(np.arange(start, end, step, dtype=np.float64).astype(_dtype(dtype)), requires_grad)
+    return _finish(_guarded("arange", f"({start}, {end}, {step})",
+                            lambda: np.arange(start, end, step, dtype=np.float64).astype(_dtype(dtype))),
+                   requires_grad)
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -141,12 +153,14 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     shape = _size(size, "rand")
-    return _finish(get_rng(generator).random(shape, dtype=np.float64).astype(_dtype(dtype)), requires_grad)
+    return _finish(_guarded("rand", shape, lambda: get_rng(generator).random(shape).astype(_dtype(dtype))),
+                   requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
     shape = _size(size, "randn")
-    return _finish(get_rng(generator).standard_normal(shape).astype(_dtype(dtype)), requires_grad)
+    return _finish(_guarded("randn", shape, lambda: get_rng(generator).standard_normal(shape).astype(_dtype(dtype))),
+                   requires_grad)
 
 
 def normal(mean, std, size, generator=None, dtype=None, requires_grad=False) -> Tensor:

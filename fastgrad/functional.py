@@ -19,6 +19,7 @@ from fastgrad.ops.loss import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, cr
                                nll_loss, binary_cross_entropy, binary_cross_entropy_with_logits)
 
 _make = Tensor._make
+_KERNEL_DTYPES = frozenset(dtypes.FLOAT_DTYPES)  # what the C kernels take
 _Number = (numbers.Number, np.number, np.bool_)
 
 
@@ -64,6 +65,11 @@ def _as_tensor(x, op):
     raise TypeError(f"{op}: unsupported operand type {type(x).__name__}")
 
 
+def _check_kernel_dtype(d, op):
+    if d.kind == "f" and d not in dtypes.FLOAT_DTYPES:
+        raise TypeError(f"{op}: {d} tensors are not supported (use float32 or float64)")
+
+
 def _binary(fn, int_fn, a, b, op):
     if not isinstance(a, Tensor):
         if not isinstance(a, _Number):
@@ -72,9 +78,10 @@ def _binary(fn, int_fn, a, b, op):
         if not isinstance(b, _Number):
             b = _as_tensor(b, op)
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype == b._data.dtype \
-            and a._data.dtype.kind == "f":
+            and a._data.dtype in _KERNEL_DTYPES:
         return fn.apply(a, b)
     dtype = _result_dtype(a, b)
+    _check_kernel_dtype(dtype, op)
     if dtype.kind != "f":  # integer/bool arithmetic: numpy, no gradient
         av = a._data if isinstance(a, Tensor) else a
         bv = b._data if isinstance(b, Tensor) else b
@@ -124,6 +131,7 @@ divide = true_divide = div
 def pow(input, exponent):
     """y = input ** exponent (scalar or tensor exponent; a scalar base is a constant)."""
     if isinstance(input, Tensor) and isinstance(exponent, _Number) and not isinstance(exponent, bool):
+        _check_kernel_dtype(input._data.dtype, "pow")
         if input._data.dtype.kind != "f":
             return _make(np.power(input._data, exponent).astype(
                 dtypes.get_default_dtype() if isinstance(exponent, float) else input._data.dtype))
@@ -146,13 +154,14 @@ def _unary_float(cls, x, op):
         x = _as_tensor(x, op)
     if x._data.dtype.kind != "f":
         x = to_dtype(x, dtypes.get_default_dtype(), False)
+    _check_kernel_dtype(x._data.dtype, op)
     return cls.apply(x)
 
 
 def exp(input): return _unary_float(E.Exp, input, "exp")
 def log(input): return _unary_float(E.Log, input, "log")
 def sqrt(input): return _unary_float(E.Sqrt, input, "sqrt")
-def log1p(input): return log(add(input, 1.0))
+def log1p(input): return _unary_float(E.Log1p, input, "log1p")
 def rsqrt(input): return reciprocal(sqrt(input))
 def reciprocal(input): return div(1.0, input)
 def square(input): return mul(input, input)
@@ -169,8 +178,14 @@ absolute = abs
 
 
 def sign(input):
-    """y = sign(input) (zero gradient, as torch)."""
-    return _make(np.sign(input._data))
+    """y = sign(input): -1, 0 or 1 (0 for NaN, as torch); its gradient is zero."""
+    d = input._data.dtype
+    if d == np.bool_:
+        return _make(input._data.copy())
+    if d.kind != "f":
+        return _make(np.sign(input._data))
+    _check_kernel_dtype(d, "sign")
+    return E.Sign.apply(input)
 
 
 def clamp(input, min=None, max=None):
@@ -264,6 +279,7 @@ def _float_input(x, op):
         raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
     if x._data.dtype.kind != "f":
         raise TypeError(f"{op}: expected a floating-point tensor, got {dtypes.dtype_name(x._data.dtype)}")
+    _check_kernel_dtype(x._data.dtype, op)
     return x
 
 
@@ -274,6 +290,8 @@ def relu(input, inplace=False):
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
     """y = input > 0 ? input : negative_slope * input."""
+    if not np.isfinite(negative_slope):
+        raise ValueError(f"leaky_relu: negative_slope must be finite, got {negative_slope}")
     return A.LeakyReLU.apply(_float_input(input, "leaky_relu"), float(negative_slope))
 
 
@@ -296,6 +314,10 @@ def gelu(input, approximate="none"):
 
 def softplus(input, beta=1.0, threshold=20.0):
     """y = log(1 + exp(beta * input)) / beta, linear above threshold."""
+    if not np.isfinite(beta) or beta == 0:
+        raise ValueError(f"softplus: beta must be finite and non-zero, got beta={beta}")
+    if np.isnan(threshold):
+        raise ValueError(f"softplus: threshold must not be NaN, got {threshold}")
     return A.Softplus.apply(_float_input(input, "softplus"), float(beta), float(threshold))
 
 
@@ -407,18 +429,23 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     if isinstance(dim, bool):  # var(x, False) is var(x, unbiased=False)
         dim, unbiased = None, dim
     return R.Var.apply(_float_input(input, "var"), R.axes_of(input, dim, "var"),
-                       _correction(unbiased, correction), bool(keepdim))
+                       _correction(unbiased, correction), bool(keepdim), False)
 
 
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
-    """sqrt(var(...))."""
-    return sqrt(var(input, dim, unbiased, keepdim, correction=correction))
+    """sqrt(var(...)); the gradient is 0 where std is 0, as torch."""
+    if isinstance(dim, bool):
+        dim, unbiased = None, dim
+    return R.Var.apply(_float_input(input, "std"), R.axes_of(input, dim, "std"),
+                       _correction(unbiased, correction), bool(keepdim), True)
 
 
 def norm(input, p=2, dim=None, keepdim=False):
     """p-norm over dim (all elements when None): (sum |x|^p)^(1/p)."""
     if p == 2 or p == "fro":
-        return sqrt(sum(mul(input, input), dim, keepdim))
+        return R.Norm2.apply(_float_input(input, "norm"), R.axes_of(input, dim, "norm"), bool(keepdim))
+    if p == 0:
+        return sum(to_dtype(ne(input, 0), input._data.dtype), dim, keepdim)
     if p == 1:
         return sum(abs(input), dim, keepdim)
     if p == float("inf"):
@@ -427,11 +454,13 @@ def norm(input, p=2, dim=None, keepdim=False):
 
 
 def all(input, dim=None, keepdim=False):
-    return _make(np.asarray(np.all(input._data, axis=dim, keepdims=keepdim)))
+    axes = None if dim is None else R.axes_of(input, dim, "all")
+    return _make(np.asarray(np.all(input._data, axis=axes, keepdims=keepdim)))
 
 
 def any(input, dim=None, keepdim=False):
-    return _make(np.asarray(np.any(input._data, axis=dim, keepdims=keepdim)))
+    axes = None if dim is None else R.axes_of(input, dim, "any")
+    return _make(np.asarray(np.any(input._data, axis=axes, keepdims=keepdim)))
 
 
 # -- dtype, copies, in-place --------------------------------------------------------------

@@ -336,8 +336,6 @@ KNOWN = {
 }
 # Divergences that are bugs (xfail strict, listed in the reliability report).
 BUG = {
-    ("log1p", "float64", "fwd"): "log1p(x) is computed as log(1 + x): log1p(1e-45) = 0 (torch 1e-45); "
-                                 "see test_log1p_small_arguments_are_accurate",
     ("pow0.5", "float32", "grad"): "d/dx x**0.5 at x = -inf is 0 (torch NaN): the NaN forward has a finite gradient",
     ("pow0.5", "float64", "grad"): "d/dx x**0.5 at x = -inf is 0 (torch NaN): the NaN forward has a finite gradient",
 }
@@ -394,8 +392,7 @@ def test_unary_nan_propagates_forward_and_backward(dtype, name):
 
 BINARY = {"add": lambda a, b: a + b, "sub": lambda a, b: a - b, "mul": lambda a, b: a * b,
           "div": lambda a, b: a / b, "pow": lambda a, b: a ** b, "maximum": fg.maximum, "minimum": fg.minimum}
-BINARY_BUG = {("div", "float32"): "d(a/b)/db for a = 0 and a subnormal b is NaN (torch -0): backward computes "
-                                  "(dy / b) * y, and dy / b overflows to inf; (dy * y) / b does not"}
+BINARY_BUG = {}
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
@@ -592,50 +589,38 @@ def test_float32_mse_overflow_is_inf_not_nan():
     assert loss == np.inf and np.isfinite(dx[1])
 
 
-# -- bugs found while writing this file: written as they should behave ------------------------------
-@pytest.mark.xfail(strict=True, reason="norm = sqrt(sum(x*x)) gives NaN gradients at x = 0 (torch: 0): "
-                                       "sqrt'(0) = inf times 0")
+# -- bugs found while writing this file (fixed): kept as regression tests ------------------------------
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_norm_of_zero_vector_has_zero_grad(dtype):
     _, dx = grad_of(lambda t: t.norm(), np.zeros(3, dtype))
     np.testing.assert_array_equal(dx, [0.0, 0.0, 0.0])
 
 
-@pytest.mark.xfail(strict=True, reason="std of a constant input gives NaN gradients (torch: 0): "
-                                       "sqrt'(0) = inf times centred = 0")
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_std_of_constant_input_has_zero_grad(dtype):
     _, dx = grad_of(lambda t: t.std(), np.full(3, 7.0, dtype))
     np.testing.assert_array_equal(dx, [0.0, 0.0, 0.0])
 
 
-@pytest.mark.xfail(strict=True, reason="log1p(x) is implemented as log(1 + x): log1p(1e-8) = 0 in float32")
 @pytest.mark.parametrize("dtype", DTYPES)
 def test_log1p_small_arguments_are_accurate(dtype):
     x = np.array([1e-8, -1e-9, 1e-20, 1e-4], dtype)
     same(fg.log1p(fg.tensor(x)).numpy(), np.log1p(x.astype(np.float64)), dtype, rtol=1e-6, what="log1p")
 
 
-@pytest.mark.xfail(strict=True, reason="sign() returns a tensor with no grad_fn, so sign(x).sum().backward() "
-                                       "raises; torch records SignBackward with a zero gradient")
 def test_sign_has_zero_gradient():
     x = fg.tensor([-1.0, 0.0, 2.0], requires_grad=True)
     x.sign().sum().backward()
     np.testing.assert_array_equal(x.grad.numpy(), [0.0, 0.0, 0.0])
 
 
-@pytest.mark.xfail(strict=True, reason="functional.sign uses np.sign: sign(NaN) = NaN, while the C kernel "
-                                       "and torch give 0 (csrc/fastgrad.h documents 0)")
 def test_sign_of_nan_is_zero_as_torch():
     assert fg.tensor([np.nan]).sign().item() == 0.0
 
 
-@pytest.mark.xfail(strict=True, reason="functional.sign on a bool tensor lets numpy's UFuncTypeError through "
-                                       "(torch returns the bool tensor)")
 def test_sign_of_bool_tensor_as_torch():
     np.testing.assert_array_equal(fg.tensor([True, False]).sign().numpy(), [True, False])
 
 
-@pytest.mark.xfail(strict=True, reason="norm(p=0) raises ZeroDivisionError (1.0 / p); torch counts the non-zeros")
 def test_norm_p0_counts_nonzeros():
     assert fg.tensor([0.0, 2.0, -3.0]).norm(p=0).item() == 2.0

@@ -23,6 +23,8 @@ def wrap_dims(dims, ndim: int, op: str) -> tuple:
         return tuple(range(ndim))
     if isinstance(dims, (int, np.integer)):
         dims = (dims,)
+    elif not isinstance(dims, (tuple, list)):
+        raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {type(dims).__name__} {dims!r}")
     out = sorted({wrap_dim(d, ndim, op) for d in dims} if ndim else set())
     if len(out) != len(tuple(dims)) and ndim:
         raise RuntimeError(f"{op}: dim {tuple(dims)} appears multiple times in the list of dims")

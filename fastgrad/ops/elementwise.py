@@ -7,7 +7,7 @@ from fastgrad.autograd.function import Function, register
 from fastgrad.ops.common import broadcast_shape, contiguous, sum_to
 
 __all__ = ["binary", "unary", "check_broadcast", "Add", "Sub", "Mul", "Div", "Pow", "PowScalar",
-           "Neg", "Exp", "Log", "Sqrt", "Abs", "Clamp", "Maximum", "Minimum", "Where", "ToDtype", "Clone"]
+           "Neg", "Exp", "Log", "Log1p", "Sign", "Sqrt", "Abs", "Clamp", "Maximum", "Minimum", "Where", "ToDtype", "Clone"]
 
 ADD, SUB, MUL, DIV, POW, MAXIMUM, MINIMUM = (lib.FG_ADD, lib.FG_SUB, lib.FG_MUL, lib.FG_DIV,
                                              lib.FG_POW, lib.FG_MAXIMUM, lib.FG_MINIMUM)
@@ -145,9 +145,9 @@ class Div(Function):
     def backward(ctx, dy):
         a, b, y = ctx.saved
         na, nb = ctx.needs_input_grad
-        t = binary(DIV, dy, b)
-        da = sum_to(t, a.shape) if na else None
-        db = sum_to(_scale(binary(MUL, t, y), -1.0), b.shape) if nb else None
+        da = sum_to(binary(DIV, dy, b), a.shape) if na else None
+        # (dy * y) / b, not (dy / b) * y: dy / b overflows for a subnormal b where a = 0
+        db = sum_to(_scale(binary(DIV, binary(MUL, dy, y), b), -1.0), b.shape) if nb else None
         return da, db
 
 
@@ -239,6 +239,37 @@ class Log(Function):
     @staticmethod
     def backward(ctx, dy):
         return binary(DIV, contiguous(dy), ctx.saved[0])
+
+
+@register("log1p")
+class Log1p(Function):
+    """y = log(1 + x), accurate for small x.  dx = dy / (1 + x)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = contiguous(x)
+        ctx.save_for_backward(x)
+        return unary(lib.FG_LOG1P, x)
+
+    @staticmethod
+    def backward(ctx, dy):
+        (x,) = ctx.saved
+        one = np.ones((), x.dtype)
+        return binary(DIV, contiguous(dy), binary(ADD, x, one))
+
+
+@register("sign")
+class Sign(Function):
+    """y = sign(x) (sign(0) = sign(NaN) = 0, as torch).  dx = 0."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.shape = x.shape
+        return unary(lib.FG_SIGN, x)
+
+    @staticmethod
+    def backward(ctx, dy):
+        return np.zeros(ctx.shape, dy.dtype)
 
 
 @register("sqrt")

@@ -75,7 +75,7 @@ def _bmm(a, b):
     n = b.shape[-1]
     if _is_single(b) and a.shape[:-2] == batch and a.flags.c_contiguous:
         # one matrix on the right: fold the batch into the rows, a single GEMM
-        c = _gemm(a.reshape(-1, k), b.reshape(k, n))
+        c = _gemm(a.reshape(a.size // k if k else math.prod(a.shape[:-1]), k), b.reshape(k, n))
         return c.reshape(batch + (m, n))
     count = 1
     for d in batch:
@@ -120,8 +120,8 @@ class MatMul(Function):
         if need[1]:
             if b2.ndim == 2 and a2.ndim > 2 and a2.flags.c_contiguous and dc.flags.c_contiguous:
                 # B shared by every batch entry: dB = A_flat^T dC_flat, one GEMM
-                k = a2.shape[-1]
-                db = _gemm(a2.reshape(-1, k).T, dc.reshape(-1, dc.shape[-1]))
+                k, rows = a2.shape[-1], math.prod(a2.shape[:-1])
+                db = _gemm(a2.reshape(rows, k).T, dc.reshape(rows, dc.shape[-1]))
             else:
                 db = sum_to(_bmm(np.swapaxes(a2, -1, -2), dc), b2.shape)
             db = db.reshape(b_shape)
@@ -265,6 +265,14 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor = None) -> Tensor:
     if not isinstance(bias, Tensor):
         raise TypeError(f"linear(): argument 'bias' (position 3) must be Tensor, not {type(bias).__name__}")
     if bias._data.shape != (w.shape[0],) or bias._data.dtype != x.dtype:
+        out_shape = x.shape[:-1] + (w.shape[0],)
+        try:
+            fits = np.broadcast_shapes(out_shape, bias._data.shape) == out_shape
+        except ValueError:
+            fits = False
+        if not fits:
+            raise RuntimeError(f"linear: bias of shape {tuple(bias._data.shape)} does not match the "
+                               f"output features of weight {tuple(w.shape)} (expected ({w.shape[0]},))")
         return _add(Linear.apply(input, weight, None), bias)
     return Linear.apply(input, weight, bias)
 

@@ -109,8 +109,8 @@ class MSELoss(Function):
         ctx.save_for_backward(x, t)
         ctx.mode = mode
         if mode == NONE:
-            d = np.subtract(x, t)
-            return np.multiply(d, d, out=d)
+            d = np.asarray(np.subtract(x, t))  # 0-d inputs give a numpy scalar
+            return d * d
         s = kernel("mse_fwd", x.dtype)(x.size, rptr(x), rptr(t))
         if mode == MEAN:
             s = s / x.size if x.size else np.nan
@@ -270,9 +270,9 @@ def _class_args(input, target, weight, op):
     if x.ndim == 0:
         raise ValueError(f"{op}: input must have at least 1 dimension (classes), got a 0-d tensor")
     if t.dtype.kind not in "iu":
-        raise RuntimeError(f"{op}: expected target dtype to be Long (class indices), but got {t.dtype}; "
-                           f"class-probability targets must be floating point with the input's shape "
-                           f"{tuple(x.shape)}")
+        raise RuntimeError(f"{op}: expected target dtype to be Long (class indices), but got {t.dtype} "
+                           f"of shape {tuple(t.shape)}; class-probability targets must be floating point "
+                           f"with the input's shape {tuple(x.shape)}")
     if x.ndim == 1:
         if t.ndim != 0:
             raise ValueError(f"{op}: for an input of shape {tuple(x.shape)} (one sample) the target "

@@ -11,7 +11,7 @@ from fastgrad._ffi import kernel, rptr, wptr
 from fastgrad.autograd.function import Function, register
 from fastgrad.ops.common import contiguous, wrap_dim, wrap_dims
 
-__all__ = ["Sum", "Mean", "AmaxAmin", "SelectAlongDim", "Var", "Softmax", "LogSoftmax",
+__all__ = ["Sum", "Mean", "AmaxAmin", "SelectAlongDim", "Var", "Norm2", "Softmax", "LogSoftmax",
            "MaxMinResult", "axes_of", "wrap_dim", "max_min_dim"]
 
 MaxMinResult = namedtuple("MaxMinResult", ["values", "indices"])  # torch.return_types.max
@@ -160,10 +160,12 @@ class SelectAlongDim(Function):
 
 @register("var")
 class Var(Function):
-    """y = sum((x - mean)^2) / (N - correction).  dx = dy 2 (x - mean) / (N - correction).  (numpy, float64 sums)"""
+    """y = sum((x - mean)^2) / (N - correction), or its square root s (std) when root.
+    dx = dy 2 (x - mean) / (N - correction), times 1 / (2 s) for std (0 where s = 0, as torch).
+    (numpy, float64 sums)"""
 
     @staticmethod
-    def forward(ctx, x, axes, correction, keepdim):
+    def forward(ctx, x, axes, correction, keepdim, root):
         n = prod(x.shape[a] for a in axes)
         mean = x.mean(axis=axes, keepdims=True, dtype=np.float64) if n else np.full(
             _kept_shape(x.shape, axes), np.nan)
@@ -171,18 +173,47 @@ class Var(Function):
         denom = n - correction
         with np.errstate(divide="ignore", invalid="ignore"):
             sq = np.square(centred, dtype=np.float64).sum(axis=axes, keepdims=keepdim)
-            y = (sq / denom if denom > 0 else sq * np.inf if denom == 0 else sq * np.nan).astype(x.dtype)
-        ctx.save_for_backward(centred)
-        ctx.axes, ctx.denom = axes, denom
-        return contiguous(y)
+            y = sq / denom if denom > 0 else sq * np.inf if denom == 0 else sq * np.nan
+            y = (np.sqrt(y) if root else y).astype(x.dtype)
+        y = contiguous(y)
+        ctx.save_for_backward(centred, y)
+        ctx.axes, ctx.denom, ctx.root = axes, denom, root
+        return y
 
     @staticmethod
     def backward(ctx, dy):
-        (centred,) = ctx.saved
-        dk = dy.reshape(_kept_shape(centred.shape, ctx.axes))
+        centred, y = ctx.saved
+        kept = _kept_shape(centred.shape, ctx.axes)
+        dk = dy.reshape(kept)
         with np.errstate(divide="ignore", invalid="ignore"):
+            if ctx.root:  # d sqrt(v) = dv / (2 s), masked where s == 0
+                yk = y.reshape(kept)
+                dk = np.where(yk == 0, np.zeros((), dy.dtype), dk / (2 * yk))
             dx = (centred * dk * (2.0 / ctx.denom if ctx.denom else np.inf)).astype(centred.dtype)
-        return dx, None, None, None
+        return dx, None, None, None, None
+
+
+@register("norm2")
+class Norm2(Function):
+    """y = sqrt(sum x^2) over axes.  dx = dy x / y (0 where y = 0, as torch)."""
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim):
+        x = contiguous(x)
+        sq = np.square(x, dtype=np.float64).sum(axis=axes, keepdims=True) if axes else np.square(
+            x, dtype=np.float64)
+        yk = np.sqrt(sq).astype(x.dtype)
+        ctx.save_for_backward(x, yk)
+        ctx.axes = axes
+        return contiguous(yk if keepdim else yk.reshape(_out_shape(x.shape, axes, False)))
+
+    @staticmethod
+    def backward(ctx, dy):
+        x, yk = ctx.saved
+        dk = dy.reshape(yk.shape)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            dx = np.where(yk == 0, np.zeros((), x.dtype), x * (dk / yk))
+        return dx.astype(x.dtype), None, None
 
 
 def _three_dim(shape, d):

@@ -4,6 +4,7 @@ Subclasses implement ``_update(group, p, grad_array)`` (one fused C kernel call 
 state in ``self.state[p]``); the base runs it under no_grad for every parameter whose ``grad``
 is not None, after making sure ``p._data`` is a writable C-contiguous array.
 """
+import math
 import copy
 import warnings
 from collections import defaultdict
@@ -37,6 +38,7 @@ class Optimizer:
     _scalar_state = ("step",)
 
     def __init__(self, params, defaults: dict):
+        _check_finite(defaults)
         self.defaults = defaults
         if isinstance(params, Tensor):
             raise TypeError("params argument given to the optimizer should be an iterable of Tensors or "
@@ -248,3 +250,13 @@ def _typename(obj) -> str:
         return "fastgrad.Tensor"
     t = type(obj)
     return t.__qualname__ if t.__module__ in ("builtins", "__builtin__", None) else t.__module__ + "." + t.__qualname__
+
+
+def _check_finite(options: dict) -> None:
+    """Non-finite hyper-parameters raise (torch's `lr < 0` style checks let NaN and inf through)."""
+    for key, value in options.items():
+        values = value if isinstance(value, tuple) else (value,)
+        for v in values:
+            if isinstance(v, float) and not math.isfinite(v):
+                label = {"lr": "learning rate", "eps": "epsilon"}.get(key, key)
+                raise ValueError(f"Invalid {label} value: {v}")

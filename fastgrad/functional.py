@@ -275,6 +275,8 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
 
 # -- activations ----------------------------------------------------------------------
 def _float_input(x, op):
+    if isinstance(x, Tensor) and x._data.dtype in _KERNEL_DTYPES:
+        return x
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
     if x._data.dtype.kind != "f":
@@ -285,7 +287,7 @@ def _float_input(x, op):
 
 def relu(input, inplace=False):
     """y = max(input, 0)."""
-    return A.ReLU.apply(_float_input(input, "relu"))
+    return A.ReLU.apply1(_float_input(input, "relu"))
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -297,12 +299,12 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 def sigmoid(input):
     """y = 1 / (1 + exp(-input))."""
-    return A.Sigmoid.apply(_float_input(input, "sigmoid"))
+    return A.Sigmoid.apply1(_float_input(input, "sigmoid"))
 
 
 def tanh(input):
     """y = tanh(input)."""
-    return A.Tanh.apply(_float_input(input, "tanh"))
+    return A.Tanh.apply1(_float_input(input, "tanh"))
 
 
 def gelu(input, approximate="none"):

@@ -115,6 +115,17 @@ class Function:
         ctx.retained = None
         return _make(cls.forward(ctx, *arrays), ctx)
 
+    @classmethod
+    def apply1(cls, x, *settings):
+        """apply() for a built-in op whose first input is the only Tensor (the rest are settings)."""
+        ctx = _new(cls)
+        ctx.saved = ()
+        if GRAD.enabled and x.requires_grad:
+            ctx.inputs = [x.grad_fn or x] + [None] * len(settings)
+            ctx.retained = None
+            return _make(cls.forward(ctx, x._data, *settings), ctx)
+        return _make(cls.forward(ctx, x._data, *settings), None)
+
     @property
     def needs_input_grad(self):
         """One bool per forward input: whether backward must return its gradient."""

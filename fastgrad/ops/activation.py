@@ -1,23 +1,32 @@
 """Activations (csrc/activation.c): forward and backward kernels side by side."""
 import numpy as np
 
-from fastgrad._ffi import kernel, rptr, wptr
+from fastgrad._ffi import CTYPES, ffi, kernel
 from fastgrad.autograd.function import Function, register
 from fastgrad.ops.common import contiguous
 
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softplus"]
 
 
+_from_buffer = ffi.from_buffer
+
+
 def _run(name, x, *settings):
-    y = np.empty(x.shape, x.dtype)
-    kernel(name, x.dtype)(x.size, rptr(x), wptr(y), *settings)
+    """y = act(x) through the kernel ``name`` (x C-contiguous; y fresh)."""
+    dt = x.dtype
+    ct = CTYPES[dt]
+    y = np.empty(x.shape, dt)
+    kernel(name, dt)(x.size, _from_buffer(ct, x), _from_buffer(ct, y), *settings)
     return y
 
 
 def _grad(name, saved, dy, *settings):
+    """dx from the saved input or output and dy through the kernel ``name``."""
     dy = contiguous(dy)
-    dx = np.empty(saved.shape, saved.dtype)
-    kernel(name, saved.dtype)(saved.size, rptr(saved), rptr(dy), wptr(dx), *settings)
+    dt = saved.dtype
+    ct = CTYPES[dt]
+    dx = np.empty(saved.shape, dt)
+    kernel(name, dt)(saved.size, _from_buffer(ct, saved), _from_buffer(ct, dy), _from_buffer(ct, dx), *settings)
     return dx
 
 
@@ -27,8 +36,9 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx, x):
-        x = contiguous(x)
-        ctx.save_for_backward(x)
+        if not x.flags.c_contiguous:
+            x = contiguous(x)
+        ctx.saved = (x,)
         return _run("relu_fwd", x)
 
     @staticmethod

@@ -8,7 +8,7 @@ import math
 
 import numpy as np
 
-from fastgrad._ffi import NULL, kernel, rptr, wptr
+from fastgrad._ffi import CTYPES, NULL, ffi, kernel, lib, rptr, wptr
 from fastgrad.autograd.function import Function, register
 from fastgrad.ops.common import broadcast_shape, contiguous, sum_to
 from fastgrad.tensor import Tensor
@@ -16,6 +16,10 @@ from fastgrad.tensor import Tensor
 __all__ = ["matmul", "mm", "bmm", "linear"]
 
 _make = Tensor._make
+_from_buffer = ffi.from_buffer
+_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
+_LINEAR_FWD = {_F32: lib.fg_linear_fwd_f32, _F64: lib.fg_linear_fwd_f64}
+_LINEAR_BWD = {_F32: lib.fg_linear_bwd_f32, _F64: lib.fg_linear_bwd_f64}
 _TORCH_NAME = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int"}
 
 
@@ -208,31 +212,37 @@ class Linear(Function):
         shape = x.shape
         k = shape[-1]
         n = w.shape[0]
-        m = x.size // k if k else math.prod(shape[:-1])
-        x2 = contiguous(x).reshape(m, k)
+        if len(shape) == 2 and x.flags.c_contiguous:  # the training-loop case: no reshapes
+            m = shape[0]
+            x2 = x
+        else:
+            m = x.size // k if k else math.prod(shape[:-1])
+            x2 = contiguous(x).reshape(m, k)
         w = contiguous(w)
-        ctx.save_for_backward(x2, w)
+        ctx.saved = (x2, w)
         ctx.in_shape = shape
+        dtype = x.dtype
         if m == 0 or k == 0:
-            y = np.zeros((m, n), x.dtype)
+            y = np.zeros((m, n), dtype)
             if b is not None:
                 y += b
         else:
-            y = np.empty((m, n), x.dtype)
-            kernel("linear_fwd", x.dtype)(m, n, k, rptr(x2), rptr(w),
-                                          NULL if b is None else rptr(contiguous(b)), wptr(y))
-        return y.reshape(shape[:-1] + (n,))
+            y = np.empty((m, n), dtype)
+            ct = CTYPES[dtype]
+            _LINEAR_FWD[dtype](m, n, k, _from_buffer(ct, x2), _from_buffer(ct, w),
+                               NULL if b is None else _from_buffer(ct, contiguous(b)), _from_buffer(ct, y))
+        return y if len(shape) == 2 else y.reshape(shape[:-1] + (n,))
 
     @staticmethod
     def backward(ctx, dy):
         x2, w = ctx.saved
-        need = ctx.needs_input_grad
+        inputs = ctx.inputs
         m, k = x2.shape
         n = w.shape[0]
         dt = dy.dtype
-        dx = np.empty((m, k), dt) if need[0] else None
-        dw = np.empty((n, k), dt) if need[1] else None
-        db = np.empty(n, dt) if need[2] else None
+        dx = np.empty((m, k), dt) if inputs[0] is not None else None
+        dw = np.empty((n, k), dt) if inputs[1] is not None else None
+        db = np.empty(n, dt) if inputs[2] is not None else None
         if m == 0 or k == 0 or n == 0:  # degenerate sizes: numpy (no kernel call on empty buffers)
             dy2 = dy.reshape(m, n)
             for g, v in ((dx, dy2 @ w), (dw, dy2.T @ x2), (db, dy2.sum(0))):
@@ -240,15 +250,24 @@ class Linear(Function):
                     g[...] = v
         else:
             dy2 = contiguous(dy).reshape(m, n)
-            kernel("linear_bwd", dt)(m, n, k, rptr(x2), rptr(w), rptr(dy2),
-                                     NULL if dx is None else wptr(dx),
-                                     NULL if dw is None else wptr(dw),
-                                     NULL if db is None else wptr(db))
-        return (None if dx is None else dx.reshape(ctx.in_shape)), dw, db
+            ct = CTYPES[dt]
+            _LINEAR_BWD[dt](m, n, k, _from_buffer(ct, x2), _from_buffer(ct, w), _from_buffer(ct, dy2),
+                            NULL if dx is None else _from_buffer(ct, dx),
+                            NULL if dw is None else _from_buffer(ct, dw),
+                            NULL if db is None else _from_buffer(ct, db))
+        if dx is not None and len(ctx.in_shape) != 2:
+            dx = dx.reshape(ctx.in_shape)
+        return dx, dw, db
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor = None) -> Tensor:
     """y = input weight^T + bias over the last dim of ``input`` (any leading dims)."""
+    if isinstance(input, Tensor) and isinstance(weight, Tensor) and isinstance(bias, Tensor):
+        x, w, b = input._data, weight._data, bias._data
+        dt = x.dtype
+        if (dt is w.dtype is b.dtype and dt in _LINEAR_FWD and x.ndim == 2 and w.ndim == 2
+                and x.shape[1] == w.shape[1] and b.shape == (w.shape[0],)):
+            return Linear.apply(input, weight, bias)  # the training-loop case, checked in one go
     _check_pair(input, weight, "linear")
     x, w = input._data, weight._data
     if x.ndim == 0:

@@ -63,3 +63,21 @@ void fg_gelu_fwd_f64(int64_t n, const double *restrict x, double *restrict y, in
 {
     fg_gelu_fwd_ref_f64(n, x, y, approximate);
 }
+
+void fg_gelu_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy,
+                     float *restrict dx, int approximate)
+{
+#if FG_X86
+    if (fg_active_isa >= FG_ISA_AVX2) {
+        fg_gelu_bwd_f32_avx2(n, x, dy, dx, approximate);
+        return;
+    }
+#endif
+    fg_gelu_bwd_ref_f32(n, x, dy, dx, approximate);
+}
+
+void fg_gelu_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy,
+                     double *restrict dx, int approximate)
+{
+    fg_gelu_bwd_ref_f64(n, x, dy, dx, approximate);
+}

@@ -73,15 +73,14 @@ AVX2_INLINE __m256 tanh_ps(__m256 x)
     return _mm256_blendv_ps(big, small, is_small);
 }
 
-/* gelu exact, y = x/2 erfc(z) with z = -x/sqrt2, in float lanes:
+/* erfc(z) = 2 Phi(-z sqrt2), in float lanes:
  *   |z| < 1: erfc(z) = 1 - erf(z), erf by its Taylor series to z^23 (truncation < 1e-9);
  *   |z| >= 1: erfc(|z|) = t exp(-z^2 + P(t)), t = 1/(1 + |z|/2) (Numerical Recipes' Chebyshev fit,
  *   fractional error < 1.2e-7), z^2 split exactly with an FMA; erfc(z) = 2 - erfc(|z|) for z < 0.
  * The argument -z^2 is rounded to float, so the left tail carries the x^2 conditioning of gelu. */
-AVX2_INLINE __m256 gelu_exact_ps(__m256 x)
+AVX2_INLINE __m256 erfc_ps(__m256 z)
 {
     const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
-    __m256 z = _mm256_mul_ps(x, _mm256_set1_ps(-0.70710678118654752440f));
     __m256 a = _mm256_andnot_ps(sign, z);
     __m256 z2 = _mm256_mul_ps(z, z);
     /* erf(z) = 2/sqrt(pi) sum_k (-1)^k z^(2k+1) / (k! (2k+1)), k = 0..11 */
@@ -110,8 +109,25 @@ AVX2_INLINE __m256 gelu_exact_ps(__m256 x)
     __m256 neg = _mm256_cmp_ps(z, _mm256_setzero_ps(), _CMP_LT_OQ);
     big = _mm256_blendv_ps(big, _mm256_sub_ps(_mm256_set1_ps(2.0f), big), neg);
     __m256 is_small = _mm256_cmp_ps(a, one, _CMP_LT_OQ);
-    __m256 erfc = _mm256_blendv_ps(big, small, is_small);
+    return _mm256_blendv_ps(big, small, is_small);
+}
+
+/* gelu exact, y = x/2 erfc(-x/sqrt2) */
+AVX2_INLINE __m256 gelu_exact_ps(__m256 x)
+{
+    __m256 erfc = erfc_ps(_mm256_mul_ps(x, _mm256_set1_ps(-0.70710678118654752440f)));
     return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), erfc);
+}
+
+/* gelu exact derivative: Phi(x) + x phi(x) = erfc(-x/sqrt2)/2 + x exp(-x^2/2)/sqrt(2 pi)
+ * (gelu'(inf) = inf * 0 = NaN, as the reference loop) */
+AVX2_INLINE __m256 gelu_exact_grad_ps(__m256 x)
+{
+    __m256 cdf = _mm256_mul_ps(_mm256_set1_ps(0.5f),
+                               erfc_ps(_mm256_mul_ps(x, _mm256_set1_ps(-0.70710678118654752440f))));
+    __m256 e = exp_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(-0.5f), x), x));
+    __m256 pdf = _mm256_mul_ps(_mm256_set1_ps(0.39894228040143267794f), e);
+    return _mm256_fmadd_ps(x, pdf, cdf);
 }
 
 /* x / (1 + exp(-2u)), u = sqrt(2/pi)(x + 0.044715 x^3): the tanh form without 1 + tanh cancelling */
@@ -122,6 +138,22 @@ AVX2_INLINE __m256 gelu_tanh_ps(__m256 x)
                              _mm256_fmadd_ps(_mm256_set1_ps(0.044715f), x3, x));
     __m256 e = exp_ps(_mm256_mul_ps(_mm256_set1_ps(-2.0f), u));
     return _mm256_div_ps(x, _mm256_add_ps(_mm256_set1_ps(1.0f), e));
+}
+
+/* d/dx of the tanh form without cancellation: with e = exp(-2u), s = 1/(1 + e) = (1 + tanh u)/2,
+ * 1 - tanh^2 u = 4 e s^2, so  d/dx = s (1 + 2 x (e s) u'),  u' = sqrt(2/pi)(1 + 3 0.044715 x^2);
+ * e s = e/(1 + e) is taken as min(e s, 1) so e = inf (x << 0) gives s = 0, not inf * 0 */
+AVX2_INLINE __m256 gelu_tanh_grad_ps(__m256 x)
+{
+    const __m256 one = _mm256_set1_ps(1.0f), k = _mm256_set1_ps(0.79788456080286535588f);
+    __m256 x2 = _mm256_mul_ps(x, x);
+    __m256 u = _mm256_mul_ps(k, _mm256_fmadd_ps(_mm256_mul_ps(_mm256_set1_ps(0.044715f), x2), x, x));
+    __m256 e = exp_ps(_mm256_mul_ps(_mm256_set1_ps(-2.0f), u));
+    __m256 s = _mm256_div_ps(one, _mm256_add_ps(one, e));
+    __m256 es = _mm256_min_ps(_mm256_mul_ps(e, s), one);          /* NaN (inf * 0) -> 1 */
+    __m256 du = _mm256_mul_ps(k, _mm256_fmadd_ps(_mm256_set1_ps(3.0f * 0.044715f), x2, one));
+    __m256 t = _mm256_mul_ps(_mm256_mul_ps(_mm256_add_ps(x, x), es), du);
+    return _mm256_fmadd_ps(s, t, s);
 }
 
 /* the elementwise driver: y[i] = f(x[i]), 8 lanes at a time, the tail masked (inlined with f) */
@@ -146,6 +178,28 @@ AVX2 void fg_gelu_fwd_f32_avx2(int64_t n, const float *x, float *y, int approxim
         map_ps(n, x, y, gelu_tanh_ps);
     else
         map_ps(n, x, y, gelu_exact_ps);
+}
+
+/* the backward driver: dx[i] = dy[i] * f'(x[i]), 8 lanes at a time, the tail masked */
+AVX2_INLINE void map_grad_ps(int64_t n, const float *x, const float *dy, float *dx,
+                             __m256 (*df)(__m256))
+{
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(dx + i, _mm256_mul_ps(_mm256_loadu_ps(dy + i), df(_mm256_loadu_ps(x + i))));
+    if (i < n) {
+        __m256i m = tail_mask(n - i);
+        __m256 g = _mm256_mul_ps(_mm256_maskload_ps(dy + i, m), df(_mm256_maskload_ps(x + i, m)));
+        _mm256_maskstore_ps(dx + i, m, g);
+    }
+}
+
+AVX2 void fg_gelu_bwd_f32_avx2(int64_t n, const float *x, const float *dy, float *dx, int approximate)
+{
+    if (approximate)
+        map_grad_ps(n, x, dy, dx, gelu_tanh_grad_ps);
+    else
+        map_grad_ps(n, x, dy, dx, gelu_exact_grad_ps);
 }
 
 AVX2 void fg_vexpsub_f32_avx2(int64_t n, const float *x, const float *s, float *y)

@@ -26,6 +26,8 @@ void fg_sigmoid_fwd_f32_avx2(int64_t n, const float *x, float *y);
 void fg_tanh_fwd_f32_avx2(int64_t n, const float *x, float *y);
 /* exact: y = x/2 erfc(-x/sqrt2);  approximate: y = x / (1 + exp(-2u)) = x/2 (1 + tanh u) */
 void fg_gelu_fwd_f32_avx2(int64_t n, const float *x, float *y, int approximate);
+/* exact: dx = dy (Phi(x) + x phi(x));  approximate: dx = dy s (1 + 2x (1 - s) u'), s = (1 + tanh u)/2 */
+void fg_gelu_bwd_f32_avx2(int64_t n, const float *x, const float *dy, float *dx, int approximate);
 
 /* exp helpers shared by reduce.c and loss.c: the AVX2 kernel for float32 when the active ISA
  * level has it, a plain libm loop otherwise (needs internal.h before this header). */

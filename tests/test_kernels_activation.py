@@ -193,7 +193,7 @@ def test_gelu_fwd_matches_closed_form(isa, approximate, dtype, n, rng):
 @pytest.mark.parametrize("approximate", [0, 1])
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("n", SIZES)
-def test_gelu_bwd_matches_closed_form(approximate, dtype, n, rng):
+def test_gelu_bwd_matches_closed_form(isa, approximate, dtype, n, rng):
     x = inputs(n, dtype, rng, scale=3.0)
     x = x[np.isfinite(x)].copy()
     n = x.size
@@ -207,6 +207,31 @@ def test_gelu_bwd_matches_closed_form(approximate, dtype, n, rng):
     bound = 16 * eps * (1 + x64 * x64) * np.abs(dy) + 4 * eps * np.abs(want)
     err = np.abs(dx.astype(np.float64) - want)
     assert (err <= bound).all(), (x[err > bound], dx[err > bound], want[err > bound])
+
+
+@pytest.mark.parametrize("approximate", [0, 1])
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gelu_bwd_dense_grid(isa, approximate, dtype):
+    # every branch of the vectorised forms (|x|/sqrt2 around 1, e = exp(-2u) overflowing), the
+    # tails, and NaN / inf propagating as in the reference loop
+    x = np.concatenate([np.linspace(-30, 30, 60001), np.geomspace(1e-20, 1, 2001),
+                        -np.geomspace(1e-20, 1, 2001)]).astype(dtype)
+    dy = np.linspace(-2, 2, x.size).astype(dtype)
+    dx = nans(x.size, dtype)
+    fn("gelu_bwd", dtype)(x.size, rptr(x), rptr(dy), wptr(dx), approximate)
+    want = dy * gelu_grad64(x, approximate)
+    eps = np.finfo(dtype).eps
+    x64 = x.astype(np.float64)
+    bound = 16 * eps * (1 + x64 * x64) * np.abs(dy) + 4 * eps * np.abs(want)
+    err = np.abs(dx.astype(np.float64) - want)
+    assert (err <= bound).all(), (x[err > bound], dx[err > bound], want[err > bound])
+    edge = np.array([np.nan, np.inf, -np.inf, 0.0, -0.0], dtype=dtype)
+    got, ref = nans(edge.size, dtype), nans(edge.size, dtype)
+    fn("gelu_bwd", dtype)(edge.size, rptr(edge), rptr(np.ones_like(edge)), wptr(got), approximate)
+    lib.fg_set_isa(0)
+    fn("gelu_bwd", dtype)(edge.size, rptr(edge), rptr(np.ones_like(edge)), wptr(ref), approximate)
+    lib.fg_set_isa(isa)
+    np.testing.assert_array_equal(got, ref)
 
 
 @pytest.mark.parametrize("approximate", [0, 1])

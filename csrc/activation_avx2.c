@@ -240,4 +240,81 @@ AVX2 double fg_vexpsum_f32_avx2(int64_t n, const float *x, float shift, float *y
     _mm256_storeu_pd(lanes, _mm256_add_pd(acc0, acc1));
     return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
 }
+/* max of x[0..n) (n >= 1), NaN if any element is NaN (lanes: max_ps plus an unordered flag) */
+AVX2 float fg_vmax_f32_avx2(int64_t n, const float *x)
+{
+    __m256 m = _mm256_set1_ps(x[0]), nan = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 v = _mm256_loadu_ps(x + i);
+        m = _mm256_max_ps(v, m);
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    }
+    if (i < n) {    /* lanes past the end repeat x[0] (already in m) */
+        __m256i k = tail_mask(n - i);
+        __m256 v = _mm256_blendv_ps(_mm256_set1_ps(x[0]), _mm256_maskload_ps(x + i, k),
+                                    _mm256_castsi256_ps(k));
+        m = _mm256_max_ps(v, m);
+        nan = _mm256_or_ps(nan, _mm256_cmp_ps(v, v, _CMP_UNORD_Q));
+    }
+    if (!_mm256_testz_ps(nan, nan))
+        return NAN;
+    __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+    h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+    h = _mm_max_ss(h, _mm_shuffle_ps(h, h, 1));
+    return _mm_cvtss_f32(h);
+}
+
+AVX2 double fg_vmax_f64_avx2(int64_t n, const double *x)
+{
+    __m256d m = _mm256_set1_pd(x[0]), nan = _mm256_setzero_pd();
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4) {
+        __m256d v = _mm256_loadu_pd(x + i);
+        m = _mm256_max_pd(v, m);
+        nan = _mm256_or_pd(nan, _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
+    }
+    for (; i < n; ++i) {
+        __m256d v = _mm256_set1_pd(x[i]);
+        m = _mm256_max_pd(v, m);
+        nan = _mm256_or_pd(nan, _mm256_cmp_pd(v, v, _CMP_UNORD_Q));
+    }
+    if (!_mm256_testz_pd(nan, nan))
+        return NAN;
+    __m128d h = _mm_max_pd(_mm256_castpd256_pd128(m), _mm256_extractf128_pd(m, 1));
+    return _mm_cvtsd_f64(_mm_max_sd(h, _mm_unpackhi_pd(h, h)));
+}
+
+/* sum_i a[i] b[i] (b == NULL: sum_i a[i]) in double: products of floats are exact in double,
+ * four lanes of 4 doubles */
+AVX2 double fg_vdot_f32_avx2(int64_t n, const float *a, const float *b)
+{
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    __m256d s2 = _mm256_setzero_pd(), s3 = _mm256_setzero_pd();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 u = _mm256_loadu_ps(a + i), w = _mm256_loadu_ps(a + i + 8);
+        if (b) {
+            __m256 bu = _mm256_loadu_ps(b + i), bw = _mm256_loadu_ps(b + i + 8);
+            s0 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(u)),
+                                 _mm256_cvtps_pd(_mm256_castps256_ps128(bu)), s0);
+            s1 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(u, 1)),
+                                 _mm256_cvtps_pd(_mm256_extractf128_ps(bu, 1)), s1);
+            s2 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(w)),
+                                 _mm256_cvtps_pd(_mm256_castps256_ps128(bw)), s2);
+            s3 = _mm256_fmadd_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(w, 1)),
+                                 _mm256_cvtps_pd(_mm256_extractf128_ps(bw, 1)), s3);
+        } else {
+            s0 = _mm256_add_pd(s0, _mm256_cvtps_pd(_mm256_castps256_ps128(u)));
+            s1 = _mm256_add_pd(s1, _mm256_cvtps_pd(_mm256_extractf128_ps(u, 1)));
+            s2 = _mm256_add_pd(s2, _mm256_cvtps_pd(_mm256_castps256_ps128(w)));
+            s3 = _mm256_add_pd(s3, _mm256_cvtps_pd(_mm256_extractf128_ps(w, 1)));
+        }
+    }
+    double lanes[4], tail = 0;
+    for (; i < n; ++i)
+        tail += b ? (double)a[i] * b[i] : (double)a[i];
+    _mm256_storeu_pd(lanes, _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3)));
+    return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + tail;
+}
 #endif /* FG_X86 */

@@ -28,6 +28,67 @@ void fg_tanh_fwd_f32_avx2(int64_t n, const float *x, float *y);
 void fg_gelu_fwd_f32_avx2(int64_t n, const float *x, float *y, int approximate);
 /* exact: dx = dy (Phi(x) + x phi(x));  approximate: dx = dy s (1 + 2x (1 - s) u'), s = (1 + tanh u)/2 */
 void fg_gelu_bwd_f32_avx2(int64_t n, const float *x, const float *dy, float *dx, int approximate);
+/* max of x[0..n), n >= 1; NaN when any element is NaN */
+float fg_vmax_f32_avx2(int64_t n, const float *x);
+double fg_vmax_f64_avx2(int64_t n, const double *x);
+/* sum_i a[i] b[i], or sum_i a[i] when b == NULL, accumulated in double (16 partial sums) */
+double fg_vdot_f32_avx2(int64_t n, const float *a, const float *b);
+
+/* row helpers shared by reduce.c and loss.c (need internal.h before this header): the AVX2
+ * kernel when the active ISA level has it, a portable loop otherwise. */
+/* max of x[0..n), n >= 1, NaN propagating (the first NaN in the reference loop) */
+static inline float fg_rowmax_f32(int64_t n, const float *x)
+{
+#if FG_X86
+    if (fg_active_isa >= FG_ISA_AVX2)
+        return fg_vmax_f32_avx2(n, x);
+#endif
+    float m = x[0];
+    for (int64_t k = 1; k < n; ++k)
+        m = (x[k] > m || x[k] != x[k]) ? x[k] : m;
+    return m;
+}
+
+static inline double fg_rowmax_f64(int64_t n, const double *x)
+{
+#if FG_X86
+    if (fg_active_isa >= FG_ISA_AVX2)
+        return fg_vmax_f64_avx2(n, x);
+#endif
+    double m = x[0];
+    for (int64_t k = 1; k < n; ++k)
+        m = (x[k] > m || x[k] != x[k]) ? x[k] : m;
+    return m;
+}
+
+/* sum_i a[i] b[i] (b == NULL: sum_i a[i]) in double, four partial sums in the portable loop */
+static inline double fg_rowdot_f32(int64_t n, const float *a, const float *b)
+{
+#if FG_X86
+    if (fg_active_isa >= FG_ISA_AVX2)
+        return fg_vdot_f32_avx2(n, a, b);
+#endif
+    double s[4] = {0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int l = 0; l < 4; ++l)
+            s[l] += b ? (double)a[i + l] * b[i + l] : (double)a[i + l];
+    for (; i < n; ++i)
+        s[0] += b ? (double)a[i] * b[i] : (double)a[i];
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
+
+static inline double fg_rowdot_f64(int64_t n, const double *a, const double *b)
+{
+    double s[4] = {0, 0, 0, 0};
+    int64_t i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int l = 0; l < 4; ++l)
+            s[l] += b ? a[i + l] * b[i + l] : a[i + l];
+    for (; i < n; ++i)
+        s[0] += b ? a[i] * b[i] : a[i];
+    return (s[0] + s[1]) + (s[2] + s[3]);
+}
 
 /* exp helpers shared by reduce.c and loss.c: the AVX2 kernel for float32 when the active ISA
  * level has it, a plain libm loop otherwise (needs internal.h before this header). */

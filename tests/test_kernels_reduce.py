@@ -149,7 +149,26 @@ def test_log_softmax_fwd_stable_at_1e4(isa, dtype):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-def test_softmax_fwd_inf_and_nan_rows_as_torch(dtype):
+@pytest.mark.parametrize("name", ["softmax_fwd", "log_softmax_fwd"])
+def test_softmax_fwd_row_max_nan_anywhere(isa, name, dtype, rng):
+    # the row max is vectorised: a NaN in any lane (body or tail) makes its row NaN, other rows
+    # are untouched; a row whose max sits in the tail or in lane 0 is exact
+    for k in (1, 2, 7, 8, 9, 15, 16, 17, 31, 33):
+        x = rng.standard_normal((k + 2, k)).astype(dtype)
+        for r in range(k):
+            x[r, r] = np.nan
+        x[k, k - 1] = 50.0                       # max in the last (tail) position
+        x[k + 1, 0] = 50.0                       # max in the first
+        y = nans(x.shape, dtype)
+        fn(name, dtype)(k + 2, k, 1, rptr(x), wptr(y))
+        assert np.isnan(y[:k]).all()
+        want = softmax64(x[k:]) if name == "softmax_fwd" else log_softmax64(x[k:])
+        close(y[k:], want, dtype, rtol=2e-6 if dtype == np.float32 else 1e-14,
+              atol=2e-6 if dtype == np.float32 else 1e-14)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_softmax_fwd_inf_and_nan_rows_as_torch(isa, dtype):
     torch = pytest.importorskip("torch")
     x = np.array([[np.inf, 1, 2], [-np.inf, 1, 2], [np.nan, 1, 2], [-np.inf, -np.inf, -np.inf]],
                  dtype=dtype)

@@ -63,7 +63,8 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares memory with a numpy array / tensor when it can."""
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtypes.to_dtype(dtype)):
         return data
-    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == dtypes.to_dtype(dtype)):
+    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == dtypes.to_dtype(dtype)) \
+            and data.flags.aligned and data.dtype.isnative and data.dtype.kind in "biuf":
         return _make(data)
     return tensor(data, dtype)
 
@@ -74,6 +75,9 @@ def from_numpy(array: np.ndarray) -> Tensor:
         raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
     if array.dtype == object or array.dtype.kind in "USVcO":
         raise TypeError(f"from_numpy: can't convert np.ndarray of type {array.dtype}")
+    if not array.flags.aligned:
+        raise ValueError("from_numpy: the array's data is not aligned to its dtype "
+                         f"({array.dtype}); copy it first (np.require(a, requirements='A') or fastgrad.tensor(a))")
     if not array.dtype.isnative:
         raise ValueError(f"from_numpy: the array's byte order ({array.dtype.str}) differs from the native "
                          "byte order; convert it first with array.astype(array.dtype.newbyteorder('='))")

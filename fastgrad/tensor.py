@@ -63,7 +63,8 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        self._data = value._data if isinstance(value, Tensor) else np.asarray(value)
+        arr = value._data if isinstance(value, Tensor) else np.asarray(value)
+        self._data = arr if arr.flags.aligned and arr.dtype.isnative else np.array(arr, arr.dtype.newbyteorder("="))
 
     @property
     def T(self) -> "Tensor":

@@ -336,8 +336,6 @@ KNOWN = {
 }
 # Divergences that are bugs (xfail strict, listed in the reliability report).
 BUG = {
-    ("pow0.5", "float32", "grad"): "d/dx x**0.5 at x = -inf is 0 (torch NaN): the NaN forward has a finite gradient",
-    ("pow0.5", "float64", "grad"): "d/dx x**0.5 at x = -inf is 0 (torch NaN): the NaN forward has a finite gradient",
 }
 
 

@@ -124,9 +124,9 @@ JOBS = [(1, "sgd"), (2, "adam")]
 def _concurrent(steps):
     """Train two models serially, then in two threads at once; both runs must agree exactly.
 
-    The threads share a lock around the forward (graph recording) and around ``step()``: grad mode
-    is process-global and ``Optimizer.step()`` turns recording off for every thread (see the xfail
-    test below).  Everything else -- backward passes, C kernels with the GIL released, the kernel
+    The threads share a lock around the forward (graph recording) and around ``step()`` (kept from
+    when grad mode was process-global; the free-running test below covers the unlocked case).
+    Everything else -- backward passes, C kernels with the GIL released, the kernel
     thread pool -- runs concurrently, with a tiny switch interval to interleave as much as possible.
     """
     data = {seed: _data(seed + 10, steps) for seed, _ in JOBS}
@@ -165,11 +165,6 @@ def test_two_models_in_two_threads_match_single_threaded(two_kernel_threads):
     _concurrent(steps=30)
 
 
-@pytest.mark.xfail(strict=True, reason="grad mode is process-global (GRAD.enabled; DESIGN.md: 'not thread-local'): "
-                                       "Optimizer.step() turns recording off for all threads, so a forward running "
-                                       "in another thread meanwhile records no graph (its backward then raises "
-                                       "'does not require grad', or silently misses layers). torch's grad mode is "
-                                       "thread-local. Seen in ~30% of free-running 60-step two-thread trainings.")
 def test_forward_in_one_thread_during_step_in_another_records_a_graph():
     optim = pytest.importorskip("fastgrad.optim")
     in_step, forward_done = threading.Event(), threading.Event()
@@ -197,8 +192,6 @@ def test_forward_in_one_thread_during_step_in_another_records_a_graph():
     assert y.requires_grad, "a forward in this thread recorded no graph while another thread was in step()"
 
 
-@pytest.mark.xfail(strict=True, reason="grad mode is process-global: a no_grad() block in one thread stops "
-                                       "recording in every thread (torch: thread-local)")
 def test_no_grad_in_one_thread_does_not_affect_another():
     inside, done = threading.Event(), threading.Event()
 

@@ -1,18 +1,18 @@
 """Gradient recording switch: no_grad, enable_grad, set_grad_enabled, is_grad_enabled.
 
-The flag lives in one slot of one object (``GRAD.enabled``) so the hot path reads it with
-a single attribute load.  Not thread-local (a documented difference from PyTorch).
+The flag is one attribute of one thread-local object (``GRAD.enabled``), so the hot path reads
+it with a single attribute load and each thread has its own mode, as in PyTorch (an optimizer
+step under no_grad in one thread does not stop another thread from recording).
 """
 import functools
+import threading
 
 __all__ = ["no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled", "GRAD"]
 
 
-class _GradMode:
-    __slots__ = ("enabled",)
-
+class _GradMode(threading.local):
     def __init__(self):
-        self.enabled = True
+        self.enabled = True  # every new thread starts with recording on
 
 
 GRAD = _GradMode()

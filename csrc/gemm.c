@@ -76,13 +76,16 @@ static void *scratch(int slot, size_t bytes)
 
 #define T float
 #define KERNEL fg_gemm_kernel_f32
+#define fg_tile fg_tile_f32
 #define NAME(x) x##_f32
 #include "gemm.inc"
 #undef T
 #undef KERNEL
+#undef fg_tile
 #undef NAME
 
 #define T double
 #define KERNEL fg_gemm_kernel_f64
+#define fg_tile fg_tile_f64
 #define NAME(x) x##_f64
 #include "gemm.inc"

@@ -43,7 +43,7 @@ __attribute__((target(TARGET))) static inline __m256i lane_mask64(int64_t n)
 #include "gemm_tile.inc"
 const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 144, 256, 4096,
                                              avx2_f32_packed, avx2_f32_strided, NULL,
-                                             MR, avx2_f32_strided};
+                                             MR, avx2_f32_strided, 0, NULL};
 #undef T
 #undef VEC
 #undef MASK
@@ -79,7 +79,7 @@ const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 144, 256, 4096,
 #include "gemm_tile.inc"
 const fg_gemm_kernel_f64 fg_gemm_avx2_f64 = {MR, W * NV, 144, 256, 2048,
                                              avx2_f64_packed, avx2_f64_strided, NULL,
-                                             MR, avx2_f64_strided};
+                                             MR, avx2_f64_strided, 0, NULL};
 
 #else /* not x86-64 gcc/clang: the level is never reported as supported */
 const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {0};

@@ -3,7 +3,8 @@
  * driver calls them only when fg_cpu_supports(FG_ISA_AVX512).
  * Register tile: MR x NR = 12 x 32 (f32), 12 x 16 (f64): 24 accumulators + 2 B vectors
  * + 1 broadcast of the 32 zmm registers; 24 FMAs per 14 loads per k step.  Tiny problems
- * (the unpacked small path) use an 8-row tile: less waste when m is 16 or 64. */
+ * (the unpacked small path) use an 8-row tile: less waste when m is 16 or 64; and an
+ * 8 x 16 (8 x 8) one when n is at most one vector wide. */
 #include "internal.h"
 
 #if defined(__x86_64__) && defined(__GNUC__)
@@ -105,11 +106,18 @@ __attribute__((target(TARGET))) static void pack_bt_f64(const double *src, int64
 #define MR 8
 #define NAME(x) avx512_f32_small_##x
 #include "gemm_tile.inc"
+#undef NAME
+#undef NV
+#define NV 1
+#define NAME(x) avx512_f32_narrow_##x
+#include "gemm_tile.inc"
+#undef NV
+#define NV 2
 #undef MR
 #define MR 12
 const fg_gemm_kernel_f32 fg_gemm_avx512_f32 = {MR, W * NV, 96, 384, 4096,
                                                avx512_f32_packed, avx512_f32_strided, pack_bt_f32,
-                                               8, avx512_f32_small_strided};
+                                               8, avx512_f32_small_strided, W, avx512_f32_narrow_strided};
 #undef T
 #undef VEC
 #undef MASK
@@ -148,11 +156,18 @@ const fg_gemm_kernel_f32 fg_gemm_avx512_f32 = {MR, W * NV, 96, 384, 4096,
 #define MR 8
 #define NAME(x) avx512_f64_small_##x
 #include "gemm_tile.inc"
+#undef NAME
+#undef NV
+#define NV 1
+#define NAME(x) avx512_f64_narrow_##x
+#include "gemm_tile.inc"
+#undef NV
+#define NV 2
 #undef MR
 #define MR 12
 const fg_gemm_kernel_f64 fg_gemm_avx512_f64 = {MR, W * NV, 96, 384, 2048,
                                                avx512_f64_packed, avx512_f64_strided, pack_bt_f64,
-                                               8, avx512_f64_small_strided};
+                                               8, avx512_f64_small_strided, W, avx512_f64_narrow_strided};
 
 #else /* not x86-64 gcc/clang: the level is never reported as supported */
 const fg_gemm_kernel_f32 fg_gemm_avx512_f32 = {0};

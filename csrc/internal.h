@@ -47,6 +47,8 @@ typedef struct {
     fg_pack_bt_f32 pack_bt;   /* NULL: the driver's portable loop */
     int small_mr;             /* rows of `small`, a strided tile (same NR) for tiny problems */
     fg_tile_f32 small;
+    int narrow_nr;            /* columns of `narrow` (small_mr rows), used when n <= narrow_nr; */
+    fg_tile_f32 narrow;       /* NULL: none */
 } fg_gemm_kernel_f32;
 typedef struct {
     int mr, nr;
@@ -55,6 +57,8 @@ typedef struct {
     fg_pack_bt_f64 pack_bt;
     int small_mr;
     fg_tile_f64 small;
+    int narrow_nr;
+    fg_tile_f64 narrow;
 } fg_gemm_kernel_f64;
 /* one descriptor per ISA level; gemm.c picks by fg_active_isa on every call */
 extern const fg_gemm_kernel_f32 fg_gemm_ref_f32, fg_gemm_avx2_f32, fg_gemm_avx512_f32;

@@ -79,7 +79,7 @@ def _binary(fn, int_fn, a, b, op):
             b = _as_tensor(b, op)
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype == b._data.dtype \
             and a._data.dtype in _KERNEL_DTYPES:
-        return fn.apply(a, b)
+        return fn.apply2(a, b)
     dtype = _result_dtype(a, b)
     _check_kernel_dtype(dtype, op)
     if dtype.kind != "f":  # integer/bool arithmetic: numpy, no gradient

@@ -126,6 +126,18 @@ class Function:
             return _make(cls.forward(ctx, x._data, *settings), ctx)
         return _make(cls.forward(ctx, x._data, *settings), None)
 
+    @classmethod
+    def apply2(cls, a, b):
+        """apply() for a built-in op of exactly two Tensors (the binary arithmetic fast path)."""
+        ctx = _new(cls)
+        ctx.saved = ()
+        if GRAD.enabled and (a.requires_grad or b.requires_grad):
+            ctx.inputs = [(a.grad_fn or a) if a.requires_grad else None,
+                          (b.grad_fn or b) if b.requires_grad else None]
+            ctx.retained = None
+            return _make(cls.forward(ctx, a._data, b._data), ctx)
+        return _make(cls.forward(ctx, a._data, b._data), None)
+
     @property
     def needs_input_grad(self):
         """One bool per forward input: whether backward must return its gradient."""

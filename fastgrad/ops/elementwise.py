@@ -120,7 +120,7 @@ class Mul(Function):
 
     @staticmethod
     def forward(ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.saved = (a, b)
         return binary(MUL, a, b)
 
     @staticmethod
@@ -138,7 +138,7 @@ class Div(Function):
     @staticmethod
     def forward(ctx, a, b):
         y = binary(DIV, a, b)
-        ctx.save_for_backward(a, b, y)
+        ctx.saved = (a, b, y)
         return y
 
     @staticmethod
@@ -158,7 +158,7 @@ class Pow(Function):
     @staticmethod
     def forward(ctx, a, b):
         y = binary(POW, a, b)
-        ctx.save_for_backward(a, b, y)
+        ctx.saved = (a, b, y)
         return y
 
     @staticmethod
@@ -185,7 +185,7 @@ class PowScalar(Function):
         x = contiguous(x)
         y = np.empty(x.shape, x.dtype)
         kernel("pow_scalar_fwd", x.dtype)(x.size, rptr(x), wptr(y), p)
-        ctx.save_for_backward(x)
+        ctx.saved = (x,)
         ctx.p = p
         return y
 
@@ -218,7 +218,7 @@ class Exp(Function):
     @staticmethod
     def forward(ctx, x):
         y = unary(lib.FG_EXP, x)
-        ctx.save_for_backward(y)
+        ctx.saved = (y,)
         return y
 
     @staticmethod
@@ -233,7 +233,7 @@ class Log(Function):
     @staticmethod
     def forward(ctx, x):
         x = contiguous(x)
-        ctx.save_for_backward(x)
+        ctx.saved = (x,)
         return unary(lib.FG_LOG, x)
 
     @staticmethod
@@ -248,7 +248,7 @@ class Log1p(Function):
     @staticmethod
     def forward(ctx, x):
         x = contiguous(x)
-        ctx.save_for_backward(x)
+        ctx.saved = (x,)
         return unary(lib.FG_LOG1P, x)
 
     @staticmethod
@@ -279,7 +279,7 @@ class Sqrt(Function):
     @staticmethod
     def forward(ctx, x):
         y = unary(lib.FG_SQRT, x)
-        ctx.save_for_backward(y)
+        ctx.saved = (y,)
         return y
 
     @staticmethod
@@ -296,7 +296,7 @@ class Abs(Function):
     @staticmethod
     def forward(ctx, x):
         x = contiguous(x)
-        ctx.save_for_backward(x)
+        ctx.saved = (x,)
         return unary(lib.FG_ABS, x)
 
     @staticmethod
@@ -313,7 +313,7 @@ class Clamp(Function):
         x = contiguous(x)
         y = np.empty(x.shape, x.dtype)
         kernel("clamp_fwd", x.dtype)(x.size, rptr(x), wptr(y), lo, hi)
-        ctx.save_for_backward(x)
+        ctx.saved = (x,)
         ctx.bounds = (lo, hi)
         return y
 
@@ -333,7 +333,7 @@ class _MaxMin(Function):
 
     @classmethod
     def forward(cls, ctx, a, b):
-        ctx.save_for_backward(a, b)
+        ctx.saved = (a, b)
         return binary(MAXIMUM if cls.is_max else MINIMUM, a, b)
 
     @classmethod
@@ -370,7 +370,7 @@ class Where(Function):
 
     @staticmethod
     def forward(ctx, cond, a, b):
-        ctx.save_for_backward(cond)
+        ctx.saved = (cond,)
         ctx.shapes = (a.shape, b.shape)
         shape = broadcast_shape(broadcast_shape(cond.shape, a.shape, "where"), b.shape, "where")
         return np.where(np.broadcast_to(cond, shape), a, b)

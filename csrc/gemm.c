@@ -23,7 +23,8 @@
 #include <sys/mman.h>
 #include "internal.h"
 
-/* problems with m*n*k at or below this skip packing */
+/* problems with m*n*k at or below this (and k <= 4096) skip packing; 64^3 measured: packing
+ * 2 x 4096 elements costs about as much as the whole 64x64x64 product */
 #define SMALL_MNK ((int64_t)64 * 64 * 64)
 /* below this many flops a GEMM runs on one thread */
 #define PARALLEL_MIN_FLOPS ((int64_t)1 << 21)

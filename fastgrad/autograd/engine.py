@@ -124,9 +124,11 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
             elif capturing:
                 if id(e) in capture:
                     _store_capture(captured, e, g)
-            else:  # a fresh array nobody else holds is taken over as .grad instead of copied
-                _accumulate_leaf(e, g, builtin and g is not dy and g.base is None
-                                 and _only_once(input_grads, g))
+            elif e.grad is None and builtin and g is not dy and g.base is None \
+                    and g.dtype is e._data.dtype and _only_once(input_grads, g):
+                e.grad = _make(g, None)  # a fresh array nobody else holds: taken over, not copied
+            else:
+                _accumulate_leaf(e, g, False)
     return captured
 
 

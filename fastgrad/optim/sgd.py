@@ -28,9 +28,15 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum and zero dampening")
         super().__init__(params, defaults)
 
+    def _prepare_group(self, group):
+        """The group's settings as C arguments, converted once per step (not per parameter)."""
+        self._settings = (float(group["lr"]), float(group["momentum"]), float(group["dampening"]),
+                          float(group["weight_decay"]), int(bool(group["nesterov"])),
+                          int(bool(group["maximize"])))
+
     def _update(self, group, p, g):
         a = p._data
-        momentum = float(group["momentum"])
+        lr, momentum, dampening, weight_decay, nesterov, maximize = self._settings
         buf = NULL
         first = 0
         if momentum != 0:
@@ -40,6 +46,5 @@ class SGD(Optimizer):
                 t = state["momentum_buffer"] = Tensor._make(np.empty_like(a))
                 first = 1
             buf = wptr(t._data)
-        kernel("sgd_step", a.dtype)(a.size, wptr(a), rptr(g), buf, float(group["lr"]), momentum,
-                                    float(group["dampening"]), float(group["weight_decay"]),
-                                    int(bool(group["nesterov"])), int(bool(group["maximize"])), first)
+        kernel("sgd_step", a.dtype)(a.size, wptr(a), rptr(g), buf, lr, momentum, dampening, weight_decay,
+                                    nesterov, maximize, first)

@@ -80,6 +80,9 @@ def _binary(fn, int_fn, a, b, op):
     if isinstance(a, Tensor) and isinstance(b, Tensor) and a._data.dtype == b._data.dtype \
             and a._data.dtype in _KERNEL_DTYPES:
         return fn.apply2(a, b)
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):
+        raise TypeError(f"{op}(): expected at least one Tensor argument, got {type(a).__name__} "
+                        f"and {type(b).__name__}")
     dtype = _result_dtype(a, b)
     _check_kernel_dtype(dtype, op)
     if dtype.kind != "f":  # integer/bool arithmetic: numpy, no gradient

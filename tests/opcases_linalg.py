@@ -5,6 +5,7 @@ float64 array), inputs (float64 arrays, or rng -> arrays), grad, id, optional to
 import numpy as np
 
 import fastgrad.functional as F
+from fastgrad.ops.linalg import LinearReLU, linear_relu
 
 
 def case(name, fn, ref, inputs, id, grad=True, torch=None):
@@ -23,6 +24,10 @@ def _n(*shapes):
 def _linear(x, w, b=None):
     y = x @ w.T
     return y if b is None else y + b
+
+
+def _linear_relu(x, w, b=None):
+    return np.maximum(_linear(x, w, b), 0)
 
 
 _mm = lambda a, b: a @ b  # noqa: E731
@@ -59,4 +64,16 @@ CASES = [
     case("linear", F.linear, _linear, _n((1, 1), (1, 1), (1,)), "size1"),
     case("linear", lambda x, w: F.linear(x, w.t()), lambda x, w: x @ w, _n((4, 3), (3, 2)),
          "transposed-weight"),
+    # the fused pair nn.Sequential runs for Linear + ReLU: the public entry and the op itself
+    case("linear_relu", linear_relu, _linear_relu, _n((6, 3), (5, 3), (5,)), "2d-bias",
+         torch=lambda x, w, b: _torch().relu(_torch().nn.functional.linear(x, w, b))),
+    case("linear_relu", linear_relu, _linear_relu, _n((17, 9), (33, 9), (33,)), "odd-sizes"),
+    case("linear_relu", LinearReLU.apply, _linear_relu, _n((2, 4, 3), (5, 3), (5,)), "3d"),
+    case("linear_relu", lambda x, w: LinearReLU.apply(x, w, None), _linear_relu, _n((4, 3), (2, 3)),
+         "nobias"),
+    case("linear_relu", LinearReLU.apply, _linear_relu, _n((0, 3), (2, 3), (2,)), "empty-batch"),
+    case("linear_relu", LinearReLU.apply, _linear_relu, _n((2, 0), (3, 0), (3,)), "empty-features"),
+    case("linear_relu", LinearReLU.apply, _linear_relu, _n((1, 1), (1, 1), (1,)), "size1"),
+    case("linear_relu", lambda x, w, b: LinearReLU.apply(x[:, ::2], w, b), lambda x, w, b: _linear_relu(x[:, ::2], w, b),
+         _n((3, 8), (2, 4), (2,)), "strided-input"),
 ]

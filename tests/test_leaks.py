@@ -163,7 +163,7 @@ def test_each_step_graph_is_freed_by_refcounting():
         for i in range(5):
             loss = model.step(*data[i % 4])
             nodes = graph_nodes(loss)
-            assert len(nodes) >= 5
+            assert len(nodes) >= 4  # Sequential fuses each Linear + ReLU into one node
             refs = [weakref.ref(n) for n in nodes]
             assert all(n.saved is None or n.saved == () for n in nodes), \
                 "backward left saved arrays on graph nodes while the loss is still alive"
@@ -231,7 +231,7 @@ def test_running_loss_plus_equals_loss_keeps_every_graph_alive():
     del loss
     kept = sum(r() is not None for r in refs)
     assert kept == 10, "running_loss += loss should keep every step's graph (documented trap)"
-    assert running.requires_grad and len(graph_nodes(running)) > 10 * 5
+    assert running.requires_grad and len(graph_nodes(running)) >= 10 * 5  # 4 nodes a step + the add
     del running
     assert not [r for r in refs if r() is not None], "dropping running_loss frees the graphs"
 

@@ -1,11 +1,14 @@
-"""The reverse pass: iterative topological order, gradient accumulation, graph freeing.
+"""The reverse pass: nodes run newest first, gradients accumulate, the graph is freed.
 
-``run_backward`` walks the graph from the roots without recursion (a chain of 100,000
-ops is fine), counts for every node how many consumers will send it a gradient, then
-processes nodes once all their consumers are done.  Leaf gradients accumulate into
-``.grad`` (or are captured for ``autograd.grad``); saved arrays are freed as each node
-runs unless ``retain_graph``.
+Every node carries ``seq``, its creation number.  A node is created after all of its inputs, so
+running the pending nodes in decreasing ``seq`` (a heap) runs each node only after every
+consumer reachable from the roots has sent it its gradient: no dependency-counting pass over
+the graph is needed (PyTorch orders its ready queue the same way).  A chain of 100,000 ops
+needs no recursion.  Leaf gradients accumulate into ``.grad`` (or are captured for
+``autograd.grad``); saved arrays are freed as each node runs unless ``retain_graph``.
 """
+from heapq import heappop, heappush
+
 import numpy as np
 
 from fastgrad.tensor import Tensor
@@ -14,26 +17,6 @@ from fastgrad.autograd.function import Function, FREED_MESSAGE
 __all__ = ["run_backward"]
 
 _make = Tensor._make
-
-
-def _dependencies(roots):
-    """For each node reachable from ``roots``: the number of edges pointing at it."""
-    deps = {}
-    stack = [r for r in roots if isinstance(r, Function)]
-    seen = set(stack)
-    while stack:
-        node = stack.pop()
-        inputs = node.inputs
-        if inputs is None:
-            continue
-        for e in inputs:
-            if e is None or not isinstance(e, Function):
-                continue
-            deps[e] = deps.get(e, 0) + 1
-            if e not in seen:
-                seen.add(e)
-                stack.append(e)
-    return deps
 
 
 def _check_shape(node, i, g, target_shape):
@@ -62,33 +45,29 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
     {id(tensor): array} and no ``.grad`` is touched.
     """
     captured = {}
-    pending = {}
-    leaf_roots = []
+    pending = {}  # node -> the gradient of its output summed so far
+    heap = []  # (-seq, node) of every pending node: the newest comes out first
+    capturing = capture is not None
+    capture_nodes = {}
+    if capturing:
+        for t in capture.values():
+            if t.grad_fn is not None:
+                capture_nodes[t.grad_fn] = t
     for t, g in zip(roots, grads):
         fn = t.grad_fn
         if fn is None:
-            leaf_roots.append((t, g))
+            if capturing:
+                if id(t) in capture:
+                    _store_capture(captured, t, g)
+            elif t.requires_grad:
+                _accumulate_leaf(t, g, False)
         elif fn in pending:
             pending[fn] = pending[fn] + g
         else:
             pending[fn] = g
-    capture_nodes = {}
-    if capture is not None:
-        for t in capture.values():
-            if t.grad_fn is not None:
-                capture_nodes[t.grad_fn] = t
-    for t, g in leaf_roots:
-        if capture is not None:
-            if id(t) in capture:
-                _store_capture(captured, t, g)
-        elif t.requires_grad:
-            _accumulate_leaf(t, g, False)
-
-    deps = _dependencies(list(pending))
-    ready = [n for n in pending if deps.get(n, 0) == 0]
-    capturing = capture is not None
-    while ready:
-        node = ready.pop()
+            heappush(heap, (-fn.seq, fn))
+    while heap:
+        node = heappop(heap)[1]
         dy = pending.pop(node)
         if capturing:
             t = capture_nodes.get(node)
@@ -98,7 +77,8 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
             t = node.retained()
             if t is not None:
                 _accumulate_leaf(t, dy, False)
-        if node.saved is None:
+        saved = node.saved
+        if saved is None:
             raise RuntimeError(FREED_MESSAGE)
         builtin = not node.tensor_io
         if builtin:
@@ -107,25 +87,25 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
                 input_grads = (input_grads,)
         else:
             input_grads = node.run_backward(dy)
-        if not retain_graph and node.saved:
+        if saved and not retain_graph:
             node.saved = None  # free saved arrays; a second pass through this node raises
         for e, g in zip(node.inputs, input_grads):
             if e is None or g is None:
                 continue
             if isinstance(e, Function):
                 prev = pending.get(e)
-                pending[e] = g if prev is None else prev + g
-                left = deps[e] - 1
-                deps[e] = left
-                if left == 0:
-                    ready.append(e)
+                if prev is None:
+                    pending[e] = g
+                    heappush(heap, (-e.seq, e))
+                else:
+                    pending[e] = prev + g
             elif g.shape != e._data.shape:
                 _check_shape(node, node.inputs.index(e), g, e._data.shape)
             elif capturing:
                 if id(e) in capture:
                     _store_capture(captured, e, g)
             elif e.grad is None and builtin and g is not dy and g.base is None \
-                    and g.dtype is e._data.dtype and _only_once(input_grads, g):
+                    and g.dtype is e._data.dtype and (len(input_grads) == 1 or _only_once(input_grads, g)):
                 e.grad = _make(g, None)  # a fresh array nobody else holds: taken over, not copied
             else:
                 _accumulate_leaf(e, g, False)

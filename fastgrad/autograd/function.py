@@ -14,6 +14,8 @@ created by ``apply`` *is* the context and the graph node (what ``tensor.grad_fn`
 Nodes point to their inputs only (never back to their outputs), so graphs hold no
 reference cycles and are freed by reference counting alone.
 """
+import itertools
+
 from fastgrad.autograd.grad_mode import GRAD
 from fastgrad.tensor import Tensor
 
@@ -46,12 +48,13 @@ def register(name: str):
 
 _new = object.__new__
 _make = Tensor._make
+_next_seq = itertools.count().__next__  # creation order of nodes: the engine runs them newest first
 
 
 class Function:
     """Base of every differentiable operation (see the module docstring)."""
 
-    __slots__ = ("saved", "inputs", "retained", "__dict__", "__weakref__")
+    __slots__ = ("saved", "inputs", "retained", "seq", "__dict__", "__weakref__")
     tensor_io = True  # user-defined Functions see Tensors; @register turns this off
     op_name = None
 
@@ -113,6 +116,7 @@ class Function:
             return _make(cls.forward(ctx, *arrays), None)
         ctx.inputs = edges
         ctx.retained = None
+        ctx.seq = _next_seq()
         return _make(cls.forward(ctx, *arrays), ctx)
 
     @classmethod
@@ -123,6 +127,7 @@ class Function:
         if GRAD.enabled and x.requires_grad:
             ctx.inputs = [x.grad_fn or x] + [None] * len(settings)
             ctx.retained = None
+            ctx.seq = _next_seq()
             return _make(cls.forward(ctx, x._data, *settings), ctx)
         return _make(cls.forward(ctx, x._data, *settings), None)
 
@@ -135,8 +140,23 @@ class Function:
             ctx.inputs = [(a.grad_fn or a) if a.requires_grad else None,
                           (b.grad_fn or b) if b.requires_grad else None]
             ctx.retained = None
+            ctx.seq = _next_seq()
             return _make(cls.forward(ctx, a._data, b._data), ctx)
         return _make(cls.forward(ctx, a._data, b._data), None)
+
+    @classmethod
+    def apply3(cls, a, b, c):
+        """apply() for a built-in op of exactly three Tensors (the linear layer's fast path)."""
+        ctx = _new(cls)
+        ctx.saved = ()
+        if GRAD.enabled and (a.requires_grad or b.requires_grad or c.requires_grad):
+            ctx.inputs = [(a.grad_fn or a) if a.requires_grad else None,
+                          (b.grad_fn or b) if b.requires_grad else None,
+                          (c.grad_fn or c) if c.requires_grad else None]
+            ctx.retained = None
+            ctx.seq = _next_seq()
+            return _make(cls.forward(ctx, a._data, b._data, c._data), ctx)
+        return _make(cls.forward(ctx, a._data, b._data, c._data), None)
 
     @property
     def needs_input_grad(self):
@@ -174,6 +194,7 @@ def _apply_tensor_level(cls, args):
         raise TypeError(f"{cls.__name__}.forward must return a single Tensor, got {type(out).__name__}")
     if prev and any(ctx.needs_input_grad):
         ctx.retained = None
+        ctx.seq = _next_seq()
         return _make(out._data, ctx)
     return _make(out._data, None)
 

@@ -13,7 +13,7 @@ from fastgrad.autograd.function import Function, register
 from fastgrad.ops.common import broadcast_shape, contiguous, sum_to
 from fastgrad.tensor import Tensor
 
-__all__ = ["matmul", "mm", "bmm", "linear"]
+__all__ = ["matmul", "mm", "bmm", "linear", "linear_relu"]
 
 _make = Tensor._make
 _from_buffer = ffi.from_buffer
@@ -202,6 +202,80 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     return MatMul.apply(input, mat2)
 
 
+_LINEAR_RELU_FWD = {_F32: lib.fg_linear_relu_fwd_f32, _F64: lib.fg_linear_relu_fwd_f64}
+_LINEAR_RELU_BWD = {_F32: lib.fg_linear_relu_bwd_f32, _F64: lib.fg_linear_relu_bwd_f64}
+
+
+def _linear_forward(ctx, x, w, b, fused):
+    """y = x W^T + b (relu'd when ``fused``) for x (..., k): one C call.  Saves x as (m, k) rows,
+    W, their C pointers (backward reuses them) and, when fused, y and its pointer."""
+    shape = x.shape
+    k = shape[-1]
+    n = w.shape[0]
+    if len(shape) == 2 and x.flags.c_contiguous:  # the training-loop case: no reshapes
+        m = shape[0]
+        x2 = x
+    else:
+        m = x.size // k if k else math.prod(shape[:-1])
+        x2 = contiguous(x).reshape(m, k)
+    if not w.flags.c_contiguous:
+        w = contiguous(w)
+    ctx.in_shape = shape
+    dtype = x.dtype
+    if m == 0 or k == 0:
+        y = np.zeros((m, n), dtype)
+        if b is not None:
+            y += b
+        if fused:
+            np.maximum(y, 0, out=y)
+        ctx.saved = (x2, w, None, None, y, None)
+    else:
+        y = np.empty((m, n), dtype)
+        ct = CTYPES[dtype]
+        px = _from_buffer(ct, x2)
+        pw = _from_buffer(ct, w)
+        py = _from_buffer(ct, y)
+        (_LINEAR_RELU_FWD if fused else _LINEAR_FWD)[dtype](
+            m, n, k, px, pw, NULL if b is None else _from_buffer(ct, contiguous(b)), py)
+        ctx.saved = (x2, w, px, pw, y, py) if fused else (x2, w, px, pw)
+    return y if len(shape) == 2 else y.reshape(shape[:-1] + (n,))
+
+
+def _linear_backward(ctx, dy, fused):
+    """dx = dz W, dW = dz^T x, db = colsum(dz), with dz = dy (or y > 0 ? dy : 0 when fused);
+    only the gradients whose inputs need one, in one C call."""
+    saved = ctx.saved
+    x2, w = saved[0], saved[1]
+    inputs = ctx.inputs
+    m, k = x2.shape
+    n = w.shape[0]
+    dt = dy.dtype
+    dx = np.empty((m, k), dt) if inputs[0] is not None else None
+    dw = np.empty((n, k), dt) if inputs[1] is not None else None
+    db = np.empty(n, dt) if inputs[2] is not None else None
+    if m == 0 or k == 0 or n == 0:  # degenerate sizes: numpy (no kernel call on empty buffers)
+        dz = dy.reshape(m, n)
+        if fused:
+            dz = np.where(saved[4] > 0, dz, 0).astype(dt, copy=False)
+        for g, v in ((dx, dz @ w), (dw, dz.T @ x2), (db, dz.sum(0))):
+            if g is not None:
+                g[...] = v
+    else:
+        if dy.ndim != 2 or not dy.flags.c_contiguous:
+            dy = contiguous(dy).reshape(m, n)
+        ct = CTYPES[dt]
+        grads = (NULL if dx is None else _from_buffer(ct, dx), NULL if dw is None else _from_buffer(ct, dw),
+                 NULL if db is None else _from_buffer(ct, db))
+        if fused:
+            _LINEAR_RELU_BWD[dt](m, n, k, saved[2], saved[3], saved[5], _from_buffer(ct, dy),
+                                 _from_buffer(ct, np.empty((m, n), dt)), *grads)
+        else:
+            _LINEAR_BWD[dt](m, n, k, saved[2], saved[3], _from_buffer(ct, dy), *grads)
+    if dx is not None and len(ctx.in_shape) != 2:
+        dx = dx.reshape(ctx.in_shape)
+    return dx, dw, db
+
+
 @register("linear")
 class Linear(Function):
     """y = x W^T + b for x (..., k), W (n, k), b (n,) or None: one fused C call each way
@@ -209,55 +283,25 @@ class Linear(Function):
 
     @staticmethod
     def forward(ctx, x, w, b):
-        shape = x.shape
-        k = shape[-1]
-        n = w.shape[0]
-        if len(shape) == 2 and x.flags.c_contiguous:  # the training-loop case: no reshapes
-            m = shape[0]
-            x2 = x
-        else:
-            m = x.size // k if k else math.prod(shape[:-1])
-            x2 = contiguous(x).reshape(m, k)
-        w = contiguous(w)
-        ctx.saved = (x2, w)
-        ctx.in_shape = shape
-        dtype = x.dtype
-        if m == 0 or k == 0:
-            y = np.zeros((m, n), dtype)
-            if b is not None:
-                y += b
-        else:
-            y = np.empty((m, n), dtype)
-            ct = CTYPES[dtype]
-            _LINEAR_FWD[dtype](m, n, k, _from_buffer(ct, x2), _from_buffer(ct, w),
-                               NULL if b is None else _from_buffer(ct, contiguous(b)), _from_buffer(ct, y))
-        return y if len(shape) == 2 else y.reshape(shape[:-1] + (n,))
+        return _linear_forward(ctx, x, w, b, False)
 
     @staticmethod
     def backward(ctx, dy):
-        x2, w = ctx.saved
-        inputs = ctx.inputs
-        m, k = x2.shape
-        n = w.shape[0]
-        dt = dy.dtype
-        dx = np.empty((m, k), dt) if inputs[0] is not None else None
-        dw = np.empty((n, k), dt) if inputs[1] is not None else None
-        db = np.empty(n, dt) if inputs[2] is not None else None
-        if m == 0 or k == 0 or n == 0:  # degenerate sizes: numpy (no kernel call on empty buffers)
-            dy2 = dy.reshape(m, n)
-            for g, v in ((dx, dy2 @ w), (dw, dy2.T @ x2), (db, dy2.sum(0))):
-                if g is not None:
-                    g[...] = v
-        else:
-            dy2 = contiguous(dy).reshape(m, n)
-            ct = CTYPES[dt]
-            _LINEAR_BWD[dt](m, n, k, _from_buffer(ct, x2), _from_buffer(ct, w), _from_buffer(ct, dy2),
-                            NULL if dx is None else _from_buffer(ct, dx),
-                            NULL if dw is None else _from_buffer(ct, dw),
-                            NULL if db is None else _from_buffer(ct, db))
-        if dx is not None and len(ctx.in_shape) != 2:
-            dx = dx.reshape(ctx.in_shape)
-        return dx, dw, db
+        return _linear_backward(ctx, dy, False)
+
+
+@register("linear_relu")
+class LinearReLU(Function):
+    """y = relu(x W^T + b): a Linear followed by a ReLU in one node and one C call each way
+    (what nn.Sequential runs for that pair).  Backward: dz = y > 0 ? dy : 0, then as Linear."""
+
+    @staticmethod
+    def forward(ctx, x, w, b):
+        return _linear_forward(ctx, x, w, b, True)
+
+    @staticmethod
+    def backward(ctx, dy):
+        return _linear_backward(ctx, dy, True)
 
 
 def linear(input: Tensor, weight: Tensor, bias: Tensor = None) -> Tensor:
@@ -267,7 +311,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor = None) -> Tensor:
         dt = x.dtype
         if (dt is w.dtype is b.dtype and dt in _LINEAR_FWD and x.ndim == 2 and w.ndim == 2
                 and x.shape[1] == w.shape[1] and b.shape == (w.shape[0],)):
-            return Linear.apply(input, weight, bias)  # the training-loop case, checked in one go
+            return Linear.apply3(input, weight, bias)  # the training-loop case, checked in one go
     _check_pair(input, weight, "linear")
     x, w = input._data, weight._data
     if x.ndim == 0:
@@ -294,6 +338,19 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor = None) -> Tensor:
                                f"output features of weight {tuple(w.shape)} (expected ({w.shape[0]},))")
         return _add(Linear.apply(input, weight, None), bias)
     return Linear.apply(input, weight, bias)
+
+
+def linear_relu(input: Tensor, weight: Tensor, bias: Tensor = None) -> Tensor:
+    """relu(linear(input, weight, bias)) as one fused node when the inputs are the usual
+    training-loop case (2-D input, matching float dtypes), else exactly the two separate ops."""
+    if isinstance(input, Tensor) and isinstance(weight, Tensor) and isinstance(bias, Tensor):
+        x, w, b = input._data, weight._data, bias._data
+        dt = x.dtype
+        if (dt is w.dtype is b.dtype and dt in _LINEAR_FWD and x.ndim == 2 and w.ndim == 2
+                and x.shape[1] == w.shape[1] and b.shape == (w.shape[0],)):
+            return LinearReLU.apply3(input, weight, bias)
+    from fastgrad import functional
+    return functional.relu(linear(input, weight, bias))
 
 
 def _add(a, b):

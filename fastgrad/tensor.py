@@ -128,8 +128,7 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) · gradient into ``.grad`` of every leaf requiring grad."""
-        from fastgrad.autograd import backward
-        backward(self, gradient, retain_graph, create_graph, inputs)
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> "Tensor":
         return Tensor._make(self._data)
@@ -421,3 +420,4 @@ def _format(t: Tensor) -> str:
 
 
 from fastgrad import functional as F  # noqa: E402  (cycle: functional builds Tensors)
+from fastgrad import autograd as _autograd  # noqa: E402  (cycle: autograd wraps Tensors)

@@ -11,6 +11,17 @@ __all__ = ["backward", "grad", "Function", "gradcheck", "no_grad", "enable_grad"
            "set_grad_enabled", "is_grad_enabled"]
 
 
+def _read_only_one(dtype):
+    one = np.ones((), dtype)
+    one.flags.writeable = False
+    return one
+
+
+# the seed of loss.backward() for a 0-d float loss, made once: built-in ops never write into dy
+# (they return it, a view of it, or fresh arrays; the engine copies it before keeping it)
+_ONE = {np.dtype(d): _read_only_one(d) for d in (np.float32, np.float64)}
+
+
 def _root_grad(t, g, op):
     """The seed gradient array for root t: given, or 1 for a one-element output."""
     if g is None:
@@ -35,7 +46,11 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         raise NotImplementedError("create_graph=True (higher-order gradients) is not supported by fastgrad")
     if grad_tensors is None and inputs is None and isinstance(tensors, Tensor) \
             and tensors.grad_fn is not None and tensors._data.size == 1:  # loss.backward()
-        run_backward((tensors,), (np.ones(tensors._data.shape, tensors._data.dtype),), bool(retain_graph))
+        data = tensors._data
+        seed = _ONE.get(data.dtype) if data.ndim == 0 and not tensors.grad_fn.tensor_io else None
+        if seed is None:
+            seed = np.ones(data.shape, data.dtype)
+        run_backward((tensors,), (seed,), bool(retain_graph))
         return
     roots = _as_list(tensors)
     grads = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(roots)

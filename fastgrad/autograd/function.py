@@ -161,7 +161,7 @@ class Function:
     @property
     def needs_input_grad(self):
         """One bool per forward input: whether backward must return its gradient."""
-        return tuple(e is not None for e in self.inputs)
+        return tuple([e is not None for e in self.inputs])
 
     def run_backward(self, dy):
         """Gradients of the inputs, as arrays, from the output gradient array ``dy``."""

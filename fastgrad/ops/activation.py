@@ -9,6 +9,15 @@ __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softplus"]
 
 
 _from_buffer = ffi.from_buffer
+_kernel_table = {}
+
+
+def _table(name):
+    """{dtype: compiled fg_<name>_<f32|f64>} built once per kernel name."""
+    table = _kernel_table.get(name)
+    if table is None:
+        table = _kernel_table[name] = {d: kernel(name, d) for d in CTYPES if d.kind == "f"}
+    return table
 
 
 def _run(name, x, *settings):
@@ -16,17 +25,18 @@ def _run(name, x, *settings):
     dt = x.dtype
     ct = CTYPES[dt]
     y = np.empty(x.shape, dt)
-    kernel(name, dt)(x.size, _from_buffer(ct, x), _from_buffer(ct, y), *settings)
+    _table(name)[dt](x.size, _from_buffer(ct, x), _from_buffer(ct, y), *settings)
     return y
 
 
 def _grad(name, saved, dy, *settings):
     """dx from the saved input or output and dy through the kernel ``name``."""
-    dy = contiguous(dy)
+    if not dy.flags.c_contiguous:
+        dy = contiguous(dy)
     dt = saved.dtype
     ct = CTYPES[dt]
     dx = np.empty(saved.shape, dt)
-    kernel(name, dt)(saved.size, _from_buffer(ct, saved), _from_buffer(ct, dy), _from_buffer(ct, dx), *settings)
+    _table(name)[dt](saved.size, _from_buffer(ct, saved), _from_buffer(ct, dy), _from_buffer(ct, dx), *settings)
     return dx
 
 
@@ -68,8 +78,8 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = _run("sigmoid_fwd", contiguous(x))
-        ctx.save_for_backward(y)
+        y = _run("sigmoid_fwd", x if x.flags.c_contiguous else contiguous(x))
+        ctx.saved = (y,)
         return y
 
     @staticmethod
@@ -83,8 +93,8 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = _run("tanh_fwd", contiguous(x))
-        ctx.save_for_backward(y)
+        y = _run("tanh_fwd", x if x.flags.c_contiguous else contiguous(x))
+        ctx.saved = (y,)
         return y
 
     @staticmethod

@@ -94,8 +94,8 @@ class Add(Function):
     @staticmethod
     def backward(ctx, dy):
         sa, sb = ctx.shapes
-        na, nb = ctx.needs_input_grad
-        return (sum_to(dy, sa) if na else None), (sum_to(dy, sb) if nb else None)
+        na, nb = ctx.inputs
+        return (sum_to(dy, sa) if na is not None else None), (sum_to(dy, sb) if nb is not None else None)
 
 
 @register("sub")
@@ -110,8 +110,8 @@ class Sub(Function):
     @staticmethod
     def backward(ctx, dy):
         sa, sb = ctx.shapes
-        na, nb = ctx.needs_input_grad
-        return (sum_to(dy, sa) if na else None), (_scale(sum_to(dy, sb), -1.0) if nb else None)
+        na, nb = ctx.inputs
+        return (sum_to(dy, sa) if na is not None else None), (_scale(sum_to(dy, sb), -1.0) if nb is not None else None)
 
 
 @register("mul")
@@ -126,9 +126,9 @@ class Mul(Function):
     @staticmethod
     def backward(ctx, dy):
         a, b = ctx.saved
-        na, nb = ctx.needs_input_grad
-        return (sum_to(binary(MUL, dy, b), a.shape) if na else None,
-                sum_to(binary(MUL, dy, a), b.shape) if nb else None)
+        na, nb = ctx.inputs
+        return (sum_to(binary(MUL, dy, b), a.shape) if na is not None else None,
+                sum_to(binary(MUL, dy, a), b.shape) if nb is not None else None)
 
 
 @register("div")
@@ -176,25 +176,36 @@ class Pow(Function):
         return (sum_to(da, a.shape) if na else None), (sum_to(db, b.shape) if nb else None)
 
 
+_POW_SCALAR_FWD = {np.dtype(np.float32): lib.fg_pow_scalar_fwd_f32, np.dtype(np.float64): lib.fg_pow_scalar_fwd_f64}
+_POW_SCALAR_BWD = {np.dtype(np.float32): lib.fg_pow_scalar_bwd_f32, np.dtype(np.float64): lib.fg_pow_scalar_bwd_f64}
+
+
 @register("pow_scalar")
 class PowScalar(Function):
     """y = x ** p for a Python number p.  dx = dy p x^(p-1)."""
 
     @staticmethod
     def forward(ctx, x, p):
-        x = contiguous(x)
-        y = np.empty(x.shape, x.dtype)
-        kernel("pow_scalar_fwd", x.dtype)(x.size, rptr(x), wptr(y), p)
-        ctx.saved = (x,)
+        if not x.flags.c_contiguous:
+            x = contiguous(x)
+        dt = x.dtype
+        ct = CTYPES[dt]
+        y = np.empty(x.shape, dt)
+        px = _from_buffer(ct, x)
+        _POW_SCALAR_FWD[dt](x.size, px, _from_buffer(ct, y), p)
+        ctx.saved = (x, px)  # backward reuses the pointer
         ctx.p = p
         return y
 
     @staticmethod
     def backward(ctx, dy):
-        (x,) = ctx.saved
-        dy = contiguous(dy)
-        dx = np.empty(x.shape, x.dtype)
-        kernel("pow_scalar_bwd", x.dtype)(x.size, rptr(x), rptr(dy), wptr(dx), ctx.p)
+        x, px = ctx.saved
+        if not dy.flags.c_contiguous:
+            dy = contiguous(dy)
+        dt = x.dtype
+        ct = CTYPES[dt]
+        dx = np.empty(x.shape, dt)
+        _POW_SCALAR_BWD[dt](x.size, px, _from_buffer(ct, dy), _from_buffer(ct, dx), ctx.p)
         return dx, None
 
 

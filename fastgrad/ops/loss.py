@@ -9,7 +9,7 @@ import warnings
 
 import numpy as np
 
-from fastgrad._ffi import NULL, kernel, rptr, wptr
+from fastgrad._ffi import CTYPES, NULL, ffi, kernel, lib, rptr, wptr
 from fastgrad.autograd.function import Function, register
 from fastgrad.ops.common import check_float, contiguous, sum_to
 from fastgrad.tensor import Size, Tensor
@@ -18,6 +18,7 @@ __all__ = ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy
            "binary_cross_entropy", "binary_cross_entropy_with_logits"]
 
 NONE, MEAN, SUM = 0, 1, 2
+_from_buffer = ffi.from_buffer
 _REDUCTIONS = {"none": NONE, "mean": MEAN, "sum": SUM}
 
 
@@ -99,35 +100,50 @@ def _pointwise_pair(input, target, op):
     return input, target
 
 
+_MSE_FWD = {np.dtype(np.float32): lib.fg_mse_fwd_f32, np.dtype(np.float64): lib.fg_mse_fwd_f64}
+_MSE_BWD = {np.dtype(np.float32): lib.fg_mse_bwd_f32, np.dtype(np.float64): lib.fg_mse_bwd_f64}
+
+
 @register("mse_loss")
 class MSELoss(Function):
     """loss = reduce((x - t)^2); dx = 2 (x - t) dy (/ n for 'mean'), dt = -dx."""
 
     @staticmethod
     def forward(ctx, x, t, mode):
-        x, t = contiguous(x), contiguous(t)
-        ctx.save_for_backward(x, t)
+        if not x.flags.c_contiguous:
+            x = contiguous(x)
+        if not t.flags.c_contiguous:
+            t = contiguous(t)
         ctx.mode = mode
         if mode == NONE:
+            ctx.saved = (x, t)
             d = np.asarray(np.subtract(x, t))  # 0-d inputs give a numpy scalar
             return d * d
-        s = kernel("mse_fwd", x.dtype)(x.size, rptr(x), rptr(t))
+        ct = CTYPES[x.dtype]
+        px, pt = _from_buffer(ct, x), _from_buffer(ct, t)
+        ctx.saved = (x, t, px, pt)  # backward reuses the pointers
+        s = _MSE_FWD[x.dtype](x.size, px, pt)
         if mode == MEAN:
             s = s / x.size if x.size else np.nan
         return np.asarray(s, dtype=x.dtype)
 
     @staticmethod
     def backward(ctx, dy):
-        x, t = ctx.saved
-        dx = np.empty_like(x)
+        saved = ctx.saved
+        x, t = saved[0], saved[1]
+        dt = x.dtype
+        dx = np.empty(x.shape, dt)
         if ctx.mode == NONE:
-            kernel("mse_bwd", x.dtype)(x.size, rptr(x), rptr(t), wptr(dx), 1.0)
+            kernel("mse_bwd", dt)(x.size, rptr(x), rptr(t), wptr(dx), 1.0)
             dx *= dy
         else:
-            kernel("mse_bwd", x.dtype)(x.size, rptr(x), rptr(t), wptr(dx),
-                                       float(_scale(dy, ctx.mode, x.size)))
-        need = ctx.needs_input_grad
-        return (dx if need[0] else None), (-dx if need[1] else None), None
+            n = x.size
+            scale = float(dy)
+            if ctx.mode == MEAN:
+                scale = scale / n if n else np.nan
+            _MSE_BWD[dt](n, saved[2], saved[3], _from_buffer(CTYPES[dt], dx), scale)
+        inputs = ctx.inputs
+        return (dx if inputs[0] is not None else None), (-dx if inputs[1] is not None else None), None
 
 
 def _weighted(loss_none, weight, input, mode, mean_by_weight, op):
@@ -148,6 +164,13 @@ def _weighted(loss_none, weight, input, mode, mean_by_weight, op):
 def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
              reduction: str = "mean", weight: Tensor = None) -> Tensor:
     """reduce((input - target)^2)  (optionally weighted elementwise, as torch 2.x)."""
+    if weight is None and size_average is None and reduce is None and isinstance(input, Tensor) \
+            and isinstance(target, Tensor) and type(reduction) is str:  # the training-loop case first
+        xi, ti = input._data, target._data
+        mode = _REDUCTIONS.get(reduction)
+        if xi.dtype is ti.dtype and xi.dtype in CTYPES and xi.dtype.kind == "f" and xi.shape == ti.shape \
+                and mode is not None:
+            return MSELoss.apply(input, target, mode)
     mode = _reduction(size_average, reduce, reduction)
     x, t = _pointwise_pair(input, target, "mse_loss")
     if weight is not None:

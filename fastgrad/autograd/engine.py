@@ -45,9 +45,15 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
     {id(tensor): array} and no ``.grad`` is touched.
     """
     captured = {}
-    pending = {}  # node -> the gradient of its output summed so far
-    heap = []  # (-seq, node) of every pending node: the newest comes out first
     capturing = capture is not None
+    if not capturing and len(roots) == 1 and roots[0].grad_fn is not None:  # loss.backward()
+        fn = roots[0].grad_fn
+        pending = {fn: grads[0]}  # node -> the gradient of its output summed so far
+        heap = [(-fn.seq, fn)]  # (-seq, node) of every pending node: the newest comes out first
+        roots = ()
+    else:
+        pending = {}
+        heap = []
     capture_nodes = {}
     if capturing:
         for t in capture.values():

@@ -244,6 +244,37 @@ void fg_adagrad_step_f32(int64_t n, float *restrict p, const float *restrict g, 
                          double lr, double lr_decay, double weight_decay, double eps, int maximize, int64_t step);
 void fg_adagrad_step_f64(int64_t n, double *restrict p, const double *restrict g, double *restrict s,
                          double lr, double lr_decay, double weight_decay, double eps, int maximize, int64_t step);
+/* Multi-tensor steps: the update above for tensors i < count (sizes[i] elements at p[i], g[i] and
+ * the state arrays' [i]) in one call, split over the thread pool above a work threshold.  Bit-identical
+ * to one single-tensor call per tensor, at any ISA level and thread count; size 0 skips a tensor. */
+/* SGD as fg_sgd_step per tensor; buf may be NULL when momentum == 0; first[i] (NULL: all 0) marks buf[i]'s first step */
+void fg_sgd_step_multi_f32(int64_t count, const int64_t *sizes, float **p, const float **g, float **buf,
+                           const int *first, double lr, double momentum, double dampening, double weight_decay,
+                           int nesterov, int maximize);
+void fg_sgd_step_multi_f64(int64_t count, const int64_t *sizes, double **p, const double **g, double **buf,
+                           const int *first, double lr, double momentum, double dampening, double weight_decay,
+                           int nesterov, int maximize);
+/* Adam/AdamW as fg_adam_step per tensor, tensor i at step steps[i] >= 1; vmax NULL unless amsgrad */
+void fg_adam_step_multi_f32(int64_t count, const int64_t *sizes, float **p, const float **g, float **m, float **v,
+                            float **vmax, const int64_t *steps, double lr, double beta1, double beta2, double eps,
+                            double weight_decay, int decoupled, int maximize);
+void fg_adam_step_multi_f64(int64_t count, const int64_t *sizes, double **p, const double **g, double **m, double **v,
+                            double **vmax, const int64_t *steps, double lr, double beta1, double beta2, double eps,
+                            double weight_decay, int decoupled, int maximize);
+/* RMSprop as fg_rmsprop_step per tensor; ga NULL unless centered, buf NULL unless momentum > 0 */
+void fg_rmsprop_step_multi_f32(int64_t count, const int64_t *sizes, float **p, const float **g, float **sq, float **ga,
+                               float **buf, double lr, double alpha, double eps, double weight_decay,
+                               double momentum, int maximize);
+void fg_rmsprop_step_multi_f64(int64_t count, const int64_t *sizes, double **p, const double **g, double **sq,
+                               double **ga, double **buf, double lr, double alpha, double eps, double weight_decay,
+                               double momentum, int maximize);
+/* Adagrad as fg_adagrad_step per tensor, tensor i at step steps[i] >= 1 */
+void fg_adagrad_step_multi_f32(int64_t count, const int64_t *sizes, float **p, const float **g, float **s,
+                               const int64_t *steps, double lr, double lr_decay, double weight_decay, double eps,
+                               int maximize);
+void fg_adagrad_step_multi_f64(int64_t count, const int64_t *sizes, double **p, const double **g, double **s,
+                               const int64_t *steps, double lr, double lr_decay, double weight_decay, double eps,
+                               int maximize);
 
 /* ---- gemm.c : packed, blocked matrix multiply (row-major) ------------------ */
 /* C = alpha op(A) op(B) + beta C;  op(A) is m x k (A is k x m, read in place, when transa), op(B) is k x n;

@@ -253,3 +253,152 @@ def test_adagrad_step_matches_torch(case, dtype, rng):
     for t, g in enumerate(gs, 1):
         fn("adagrad_step", dtype)(n, wptr(p), rptr(g), wptr(s), lr, lr_decay, wd, eps, maximize, t)
     _torch_close(p, want, dtype)
+
+
+# ---- ISA levels, threads and multi-tensor calls: all bit-identical to the reference ----------
+# sizes around the SIMD widths, and ones large enough to be split over threads
+BIG = [0, 1, 15, 16, 17, 1029, 70_001, 300_007]
+
+
+def _run_kernel(kind, case, dtype, n, seed, steps=3):
+    """p and the state arrays after `steps` single-tensor calls (state starts at 0, buf at NaN)."""
+    rng = np.random.default_rng(seed)
+    p = rng.standard_normal(n).astype(dtype)
+    st = [np.zeros(n, dtype) for _ in range(3)]
+    for t in range(1, steps + 1):
+        g = rng.standard_normal(n).astype(dtype)
+        if kind == "sgd":
+            lr, mom, damp, wd, nesterov, maximize = case
+            fn("sgd_step", dtype)(n, wptr(p), rptr(g), wptr(st[0]) if mom else ffi.NULL, lr, mom, damp, wd,
+                                  nesterov, maximize, int(t == 1))
+        elif kind == "adam":
+            lr, b1, b2, eps, wd, decoupled, amsgrad, maximize = case
+            fn("adam_step", dtype)(n, wptr(p), rptr(g), wptr(st[0]), wptr(st[1]),
+                                   wptr(st[2]) if amsgrad else ffi.NULL, lr, b1, b2, eps, wd, decoupled, maximize, t)
+        elif kind == "rmsprop":
+            lr, alpha, eps, wd, mom, centered, maximize = case
+            fn("rmsprop_step", dtype)(n, wptr(p), rptr(g), wptr(st[0]), wptr(st[1]) if centered else ffi.NULL,
+                                      wptr(st[2]) if mom > 0 else ffi.NULL, lr, alpha, eps, wd, mom, maximize)
+        else:
+            lr, lr_decay, wd, eps, maximize = case
+            fn("adagrad_step", dtype)(n, wptr(p), rptr(g), wptr(st[0]), lr, lr_decay, wd, eps, maximize, t)
+    return [p] + st
+
+
+ALL_CASES = ([("sgd", c) for c in SGD_CASES] + [("adam", c) for c in ADAM_CASES] +
+             [("rmsprop", c) for c in RMS_CASES] + [("adagrad", c) for c in ADAGRAD_CASES])
+ALL_IDS = [f"{k}-{i}" for i, (k, _) in enumerate(ALL_CASES)]
+
+
+@pytest.fixture
+def threads_one():
+    before = lib.fg_get_num_threads()
+    lib.fg_set_num_threads(1)
+    yield
+    lib.fg_set_num_threads(before)
+
+
+def _assert_bitwise(got, want):
+    for a, b in zip(got, want):
+        assert a.tobytes() == b.tobytes()
+
+
+@pytest.mark.parametrize("kind, case", ALL_CASES, ids=ALL_IDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_optim_step_isa_matches_reference_bitwise(kind, case, dtype, isa, threads_one):
+    for n in BIG:
+        got = _run_kernel(kind, case, dtype, n, seed=n)
+        lib.fg_set_isa(lib.FG_ISA_REFERENCE)
+        try:
+            want = _run_kernel(kind, case, dtype, n, seed=n)
+        finally:
+            lib.fg_set_isa(isa)
+        _assert_bitwise(got, want)
+
+
+@pytest.mark.parametrize("kind, case", ALL_CASES, ids=ALL_IDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_optim_step_threads_match_one_thread_bitwise(kind, case, dtype, isa, threads_one):
+    n = 300_007   # above every optimizer's threading threshold
+    want = _run_kernel(kind, case, dtype, n, seed=7)
+    for nt in (2, 3):
+        lib.fg_set_num_threads(nt)
+        _assert_bitwise(_run_kernel(kind, case, dtype, n, seed=7), want)
+
+
+MULTI_SIZES = [5, 0, 16, 33, 1029, 70_001]   # a 0-size tensor and pieces that cross thread chunks
+
+
+def _multi_inputs(dtype, seed):
+    rng = np.random.default_rng(seed)
+    ps = [rng.standard_normal(n).astype(dtype) for n in MULTI_SIZES]
+    gs = [rng.standard_normal(n).astype(dtype) for n in MULTI_SIZES]
+    return ps, gs
+
+
+def _ptrs(arrs, ctype):
+    out = ffi.new(ctype + " *[]", len(arrs))
+    for i, a in enumerate(arrs):
+        out[i] = wptr(a)
+    return out
+
+
+@pytest.mark.parametrize("kind, case", ALL_CASES, ids=ALL_IDS)
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("nt", [1, 2])
+def test_optim_step_multi_matches_single_bitwise(kind, case, dtype, nt, isa, threads_one):
+    """One multi-tensor call per step == one single-tensor call per tensor, with per-tensor first
+    flags (SGD) and step counts (Adam, Adagrad) that differ between tensors."""
+    ctype = "float" if dtype == np.float32 else "double"
+    count = len(MULTI_SIZES)
+    ps, gs = _multi_inputs(dtype, 3)
+    single = [p.copy() for p in ps]
+    sst = [[np.zeros_like(p) for _ in range(3)] for p in ps]
+    mst = [[np.zeros_like(p) for _ in range(3)] for p in ps]
+    offsets = [0, 2, 0, 1, 3, 0]   # tensor i starts (first / step 1) at step offsets[i]
+    lib.fg_set_num_threads(nt)
+    for k in range(4):
+        grads = [g * np.asarray(k + 1, dtype) for g in gs]
+        active = [k >= o for o in offsets]
+        # reference: single-tensor calls for the active tensors
+        for i, n in enumerate(MULTI_SIZES):
+            if not active[i]:
+                continue
+            t = k - offsets[i] + 1
+            p, g, st = single[i], grads[i], sst[i]
+            if kind == "sgd":
+                lr, mom, damp, wd, nesterov, maximize = case
+                fn("sgd_step", dtype)(n, wptr(p), rptr(g), wptr(st[0]), lr, mom, damp, wd, nesterov, maximize,
+                                      int(t == 1))
+            elif kind == "adam":
+                lr, b1, b2, eps, wd, decoupled, amsgrad, maximize = case
+                fn("adam_step", dtype)(n, wptr(p), rptr(g), wptr(st[0]), wptr(st[1]),
+                                       wptr(st[2]) if amsgrad else ffi.NULL, lr, b1, b2, eps, wd, decoupled,
+                                       maximize, t)
+            elif kind == "rmsprop":
+                lr, alpha, eps, wd, mom, centered, maximize = case
+                fn("rmsprop_step", dtype)(n, wptr(p), rptr(g), wptr(st[0]), wptr(st[1]) if centered else ffi.NULL,
+                                          wptr(st[2]) if mom > 0 else ffi.NULL, lr, alpha, eps, wd, mom, maximize)
+            else:
+                lr, lr_decay, wd, eps, maximize = case
+                fn("adagrad_step", dtype)(n, wptr(p), rptr(g), wptr(st[0]), lr, lr_decay, wd, eps, maximize, t)
+        # one multi call; inactive tensors get size 0
+        csz = ffi.new("int64_t[]", [n if a else 0 for n, a in zip(MULTI_SIZES, active)])
+        pp, gp = _ptrs(ps, ctype), _ptrs(grads, ctype)
+        s0, s1, s2 = (_ptrs([st[j] for st in mst], ctype) for j in range(3))
+        steps = ffi.new("int64_t[]", [max(k - o + 1, 1) for o in offsets])
+        if kind == "sgd":
+            first = ffi.new("int[]", [int(k == o) for o in offsets])
+            fn("sgd_step_multi", dtype)(count, csz, pp, gp, s0, first, *case)
+        elif kind == "adam":
+            lr, b1, b2, eps, wd, decoupled, amsgrad, maximize = case
+            fn("adam_step_multi", dtype)(count, csz, pp, gp, s0, s1, s2 if amsgrad else ffi.NULL, steps,
+                                         lr, b1, b2, eps, wd, decoupled, maximize)
+        elif kind == "rmsprop":
+            lr, alpha, eps, wd, mom, centered, maximize = case
+            fn("rmsprop_step_multi", dtype)(count, csz, pp, gp, s0, s1 if centered else ffi.NULL,
+                                            s2 if mom > 0 else ffi.NULL, lr, alpha, eps, wd, mom, maximize)
+        else:
+            fn("adagrad_step_multi", dtype)(count, csz, pp, gp, s0, steps, *case)
+    for i in range(count):
+        _assert_bitwise([ps[i]] + mst[i], [single[i]] + sst[i])

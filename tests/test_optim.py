@@ -332,3 +332,238 @@ def test_optim_duplicate_params_warn():
 def test_optim_repr():
     opt = optim.SGD([nn.Parameter(fg.ones(1))], lr=0.1)
     assert repr(opt).startswith("SGD (\nParameter Group 0\n    dampening: 0")
+
+
+# -- the multi-tensor step (one C call per group) vs the per-parameter reference path ---------
+SHAPES = [(7, 5), (5,), (1,), (33, 17), (0,), (300, 301)]
+
+
+def _params(rng, dtype=np.float32, shapes=SHAPES):
+    return [rng.standard_normal(s).astype(dtype) for s in shapes]
+
+
+def _steps(opt_factory, arrays, grads_per_step, multi, hook=None):
+    """Run the optimizer over fresh Parameters; grads_per_step[k][i] None means no gradient."""
+    ps = [nn.Parameter(fg.tensor(a.copy())) for a in arrays]
+    opt = opt_factory(ps)
+    opt._multi_tensor = multi
+    for k, grads in enumerate(grads_per_step):
+        for p, g in zip(ps, grads):
+            p.grad = None if g is None else fg.tensor(g)
+        if hook is not None:
+            hook(k, opt, ps)
+        opt.step()
+    return ps, opt
+
+
+def _assert_same_run(a, b):
+    (ps1, opt1), (ps2, opt2) = a, b
+    for p1, p2 in zip(ps1, ps2):
+        assert p1.numpy(force=True).tobytes() == p2.numpy(force=True).tobytes()
+    s1, s2 = opt1.state_dict()["state"], opt2.state_dict()["state"]
+    assert s1.keys() == s2.keys()
+    for k in s1:
+        assert s1[k].keys() == s2[k].keys()
+        for name in s1[k]:
+            assert s1[k][name].numpy().tobytes() == s2[k][name].numpy().tobytes(), (k, name)
+
+
+def _grad_schedule(rng, arrays, steps=4, missing=()):
+    """grads per step; (step, index) pairs in `missing` have no gradient."""
+    return [[None if (k, i) in missing else rng.standard_normal(a.shape).astype(a.dtype)
+             for i, a in enumerate(arrays)] for k in range(steps)]
+
+
+@pytest.mark.parametrize("name, ref, kw", CASES, ids=IDS)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_optim_step_multi_matches_per_param_bitwise(name, ref, kw, dtype, rng):
+    arrays = _params(rng, dtype)
+    grads = _grad_schedule(rng, arrays, steps=5, missing={(0, 1), (1, 1), (2, 3), (3, 0)})
+    factory = lambda ps: getattr(optim, name)(ps, **kw)  # noqa: E731
+    multi = _steps(factory, arrays, grads, True)
+    assert len(multi[1]._plans) == 1   # the group took the multi-tensor path
+    _assert_same_run(multi, _steps(factory, arrays, grads, False))
+
+
+@pytest.mark.parametrize("name, ref, kw", CASES, ids=IDS)
+def test_optim_step_threads_match_one_thread_bitwise(name, ref, kw, rng):
+    arrays = _params(rng, np.float32, [(600, 700), (7,), (300, 301)])
+    grads = _grad_schedule(rng, arrays, steps=3)
+    factory = lambda ps: getattr(optim, name)(ps, **kw)  # noqa: E731
+    before = fg.get_num_threads()
+    try:
+        fg.set_num_threads(1)
+        one = _steps(factory, arrays, grads, True)
+        fg.set_num_threads(2)
+        two = _steps(factory, arrays, grads, True)
+    finally:
+        fg.set_num_threads(before)
+    _assert_same_run(one, two)
+
+
+@pytest.mark.parametrize("name, kw", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01, amsgrad=True)),
+                                      ("RMSprop", dict(momentum=0.5, centered=True)), ("Adagrad", dict())])
+def test_optim_step_multi_cache_follows_reassigned_data_bitwise(name, kw, rng):
+    """p.data replaced (also by a non-contiguous or read-only array), lr changed between steps."""
+    arrays = _params(rng, np.float32, [(4, 6), (6,), (3,)])
+    grads = _grad_schedule(rng, arrays, steps=4)
+    new = rng.standard_normal((6, 4)).astype(np.float32)
+    readonly = rng.standard_normal(6).astype(np.float32)
+    readonly.flags.writeable = False
+
+    def hook(k, opt, ps):
+        if k == 1:
+            ps[0].data = fg.tensor(new.T)          # non-contiguous view
+            ps[1].data = fg.tensor(readonly.copy())
+            opt.param_groups[0]["lr"] *= 0.5
+        if k == 2:
+            ps[2]._data = np.full(3, 0.25, np.float32)
+
+    factory = lambda ps: getattr(optim, name)(ps, **kw)  # noqa: E731
+    multi = _steps(factory, arrays, grads, True, hook)
+    _assert_same_run(multi, _steps(factory, arrays, grads, False, hook))
+    assert multi[0][0]._data.flags.c_contiguous
+
+
+def test_optim_step_multi_follows_lr_scheduler_bitwise(rng):
+    arrays = _params(rng, np.float32, [(8, 3), (3,)])
+    grads = _grad_schedule(rng, arrays, steps=6)
+
+    def run(multi):
+        ps = [nn.Parameter(fg.tensor(a.copy())) for a in arrays]
+        opt = optim.SGD(ps, lr=0.1, momentum=0.9)
+        opt._multi_tensor = multi
+        sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.3)
+        for gs in grads:
+            for p, g in zip(ps, gs):
+                p.grad = fg.tensor(g)
+            opt.step()
+            sched.step()
+        return ps, opt
+
+    _assert_same_run(run(True), run(False))
+
+
+@pytest.mark.parametrize("name, kw", [("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01)),
+                                      ("AdamW", dict(lr=0.01, amsgrad=True)), ("RMSprop", dict(centered=True)),
+                                      ("Adagrad", dict(lr_decay=0.1))])
+def test_optim_step_multi_grad_none_then_back_counts_steps_per_param(name, kw, rng):
+    arrays = _params(rng, np.float32, [(3, 2), (2,), (5,)])
+    grads = _grad_schedule(rng, arrays, steps=5, missing={(0, 1), (1, 1), (2, 2), (3, 0)})
+    factory = lambda ps: getattr(optim, name)(ps, **kw)  # noqa: E731
+    multi = _steps(factory, arrays, grads, True)
+    _assert_same_run(multi, _steps(factory, arrays, grads, False))
+    ps, opt = multi
+    if "step" in opt.state[ps[0]]:
+        assert [opt.state[p]["step"] for p in ps] == [4, 3, 4]
+
+
+def test_optim_step_multi_after_load_state_dict_and_add_param_group(rng):
+    arrays = _params(rng, np.float32, [(4, 4), (4,)])
+    grads = _grad_schedule(rng, arrays, steps=6)
+    extra = rng.standard_normal(5).astype(np.float32)
+    extra_grads = [rng.standard_normal(5).astype(np.float32) for _ in range(6)]
+
+    def run(multi):
+        ps = [nn.Parameter(fg.tensor(a.copy())) for a in arrays]
+        q = nn.Parameter(fg.tensor(extra.copy()))
+        opt = optim.Adam(ps, lr=0.01, amsgrad=True)
+        opt._multi_tensor = multi
+        for k, gs in enumerate(grads):
+            for p, g in zip(ps, gs):
+                p.grad = fg.tensor(g)
+            q.grad = fg.tensor(extra_grads[k])
+            if k == 2:   # state arrays replaced by a load: the cached pointers must follow
+                sd = opt.state_dict()
+                for s in sd["state"].values():
+                    for key in ("exp_avg", "exp_avg_sq", "max_exp_avg_sq"):
+                        s[key] = fg.tensor(s[key].numpy() * 0.5)
+                opt.load_state_dict(sd)
+            if k == 3:
+                opt.add_param_group({"params": [q], "lr": 0.05, "amsgrad": False})
+            if k == 4:
+                opt.param_groups[0]["amsgrad"] = False
+                opt.param_groups[0]["betas"] = (0.8, 0.99)
+            opt.step()
+        return ps + [q], opt
+
+    _assert_same_run(run(True), run(False))
+
+
+def test_optim_step_multi_state_cleared_restarts_like_reference(rng):
+    arrays = _params(rng, np.float32, [(3, 3), (3,)])
+    grads = _grad_schedule(rng, arrays, steps=4)
+
+    def hook(k, opt, ps):
+        if k == 2:
+            opt.state[ps[0]] = {}
+            del opt.state[ps[1]]
+
+    factory = lambda ps: optim.Adam(ps, lr=0.01)  # noqa: E731
+    _assert_same_run(_steps(factory, arrays, grads, True, hook), _steps(factory, arrays, grads, False, hook))
+
+
+def test_optim_step_multi_mixed_dtypes_and_odd_grads_bitwise(rng):
+    """float32 and float64 parameters in one group; float64, non-contiguous and reshaped-view
+    gradients are converted as on the per-parameter path; plain SGD also sees a dtype change of
+    p.data mid-run (stateful optimizers keep state of the old dtype, on either path)."""
+    arrays = [rng.standard_normal((4, 5)).astype(np.float32), rng.standard_normal(5),
+              rng.standard_normal((3, 2)).astype(np.float32)]
+    g64 = rng.standard_normal((4, 5))
+    gT = np.ascontiguousarray(rng.standard_normal((2, 3)).astype(np.float32)).T
+
+    def hook(k, opt, ps):
+        ps[0].grad = fg.tensor(g64 * (k + 1))                   # wrong dtype
+        ps[2].grad = fg.tensor(gT * (k + 1))                    # non-contiguous
+        if k == 2 and not opt.state:
+            ps[1].data = fg.tensor(ps[1].numpy(force=True).astype(np.float32))   # dtype change
+
+    grads = _grad_schedule(rng, arrays, steps=4)
+    for name, kw in [("SGD", dict(lr=0.1)), ("SGD", dict(lr=0.1, momentum=0.9)), ("Adam", dict(lr=0.01))]:
+        factory = lambda ps: getattr(optim, name)(ps, **kw)  # noqa: E731
+        _assert_same_run(_steps(factory, arrays, grads, True, hook), _steps(factory, arrays, grads, False, hook))
+
+
+def test_optim_step_multi_wrong_shape_grad_raises():
+    p = nn.Parameter(fg.zeros(3))
+    opt = optim.SGD([p], lr=0.1)
+    p.grad = fg.zeros(4)
+    with pytest.raises(RuntimeError, match="does not match its parameter"):
+        opt.step()
+
+
+def test_optim_step_multi_duplicate_params_take_per_param_path(rng):
+    p = nn.Parameter(fg.tensor(rng.standard_normal(4).astype(np.float32)))
+    p0 = p.numpy(force=True).copy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        opt = optim.SGD([p, p], lr=0.1)
+    p.grad = fg.ones(4)
+    opt.step()
+    np.testing.assert_allclose(p.numpy(force=True), p0 - 0.2, rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, kw", [("SGD", dict(lr=0.1, momentum=0.9, nesterov=True, weight_decay=0.01)),
+                                      ("Adam", dict(lr=0.01, weight_decay=0.1)),
+                                      ("AdamW", dict(lr=0.01, amsgrad=True)),
+                                      ("RMSprop", dict(lr=0.01, momentum=0.5, centered=True)),
+                                      ("Adagrad", dict(lr=0.1, lr_decay=0.01))])
+def test_optim_step_multi_matches_torch_with_scheduler(name, kw, rng):
+    torch = _torch()
+    arrays = _params(rng, np.float32, [(6, 5), (5,), (2, 3)])
+    grads = _grad_schedule(rng, arrays, steps=6, missing={(1, 2)})
+    ps = [nn.Parameter(fg.tensor(a.copy())) for a in arrays]
+    tps = [torch.nn.Parameter(torch.from_numpy(a.copy())) for a in arrays]
+    opt, topt = getattr(optim, name)(ps, **kw), getattr(torch.optim, name)(tps, **kw)
+    sched = optim.lr_scheduler.ExponentialLR(opt, gamma=0.8)
+    tsched = torch.optim.lr_scheduler.ExponentialLR(topt, gamma=0.8)
+    for gs in grads:
+        for p, tp, g in zip(ps, tps, gs):
+            p.grad = None if g is None else fg.tensor(g)
+            tp.grad = None if g is None else torch.from_numpy(g.copy())
+        opt.step()
+        topt.step()
+        sched.step()
+        tsched.step()
+    for p, tp in zip(ps, tps):
+        np.testing.assert_allclose(p.numpy(force=True), tp.detach().numpy(), rtol=1e-5, atol=1e-6)

@@ -13,7 +13,11 @@ _make = Tensor._make
 class Adagrad(Optimizer):
     """clr = lr / (1 + (t-1) lr_decay);  s += g^2;  p -= clr g / (sqrt(s) + eps).
 
-    As torch, the state (step 0, sum = initial_accumulator_value) exists from construction."""
+    As torch, the state (step 0, sum = initial_accumulator_value) exists from construction.
+    One fused C call per parameter group."""
+
+    _multi_kernel = "adagrad"
+    _multi_counter = "steps"
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
                  initial_accumulator_value: float = 0, eps: float = 1e-10, foreach=None, *,
@@ -38,6 +42,19 @@ class Adagrad(Optimizer):
             state = self.state[p]
             state["step"] = 0
             state["sum"] = _make(np.full_like(p._data, group["initial_accumulator_value"]))
+
+    def _multi_slots(self, group):
+        return ("sum",)
+
+    def _multi_settings(self, group):
+        return (float(group["lr"]), float(group["lr_decay"]), float(group["weight_decay"]), float(group["eps"]),
+                int(bool(group["maximize"])))
+
+    def _multi_state(self, group, p, a):
+        state = self.state[p]
+        if not state:
+            self._init_group_state({"params": [p], "initial_accumulator_value": group["initial_accumulator_value"]})
+        return state, False
 
     def _update(self, group, p, g):
         a = p._data

@@ -14,7 +14,11 @@ class Adam(Optimizer):
     """m = b1 m + (1-b1) g;  v = b2 v + (1-b2) g^2;  p -= lr/(1-b1^t) m / (sqrt(v)/sqrt(1-b2^t) + eps).
 
     ``weight_decay`` adds wd p to g (L2), or with ``decoupled_weight_decay`` (AdamW) scales
-    p by 1 - lr wd first; ``amsgrad`` uses the running max of v."""
+    p by 1 - lr wd first; ``amsgrad`` uses the running max of v.  One fused C call per group;
+    ``state[p]["step"]`` counts each parameter's own steps, as torch."""
+
+    _multi_kernel = "adam"
+    _multi_counter = "steps"
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *, foreach=None, maximize: bool = False,
@@ -35,6 +39,25 @@ class Adam(Optimizer):
                     "differentiable": differentiable, "fused": fused,
                     "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
+
+    def _multi_slots(self, group):
+        return ("exp_avg", "exp_avg_sq", "max_exp_avg_sq" if group["amsgrad"] else None)
+
+    def _multi_settings(self, group):
+        beta1, beta2 = group["betas"]
+        return (float(group["lr"]), float(beta1), float(beta2), float(group["eps"]),
+                float(group["weight_decay"]), int(bool(group["decoupled_weight_decay"])),
+                int(bool(group["maximize"])))
+
+    def _multi_state(self, group, p, a):
+        state = self.state[p]
+        if not state:
+            state["step"] = 0
+            state["exp_avg"] = _make(np.zeros_like(a))
+            state["exp_avg_sq"] = _make(np.zeros_like(a))
+        if group["amsgrad"] and "max_exp_avg_sq" not in state:
+            state["max_exp_avg_sq"] = _make(np.zeros_like(a))
+        return state, False
 
     def _update(self, group, p, g):
         a = p._data

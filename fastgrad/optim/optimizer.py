@@ -1,8 +1,13 @@
 """Optimizer: parameter groups, per-parameter state, state_dict — torch.optim.Optimizer's contract.
 
-Subclasses implement ``_update(group, p, grad_array)`` (one fused C kernel call per parameter,
-state in ``self.state[p]``); the base runs it under no_grad for every parameter whose ``grad``
-is not None, after making sure ``p._data`` is a writable C-contiguous array.
+A step is one multi-tensor C call per parameter group (fastgrad/optim/_multi.py: a cached plan
+of pointer arrays) for subclasses that name a ``_multi_kernel``; they describe their state with
+``_multi_slots`` / ``_multi_state`` / ``_multi_settings``.  Every subclass also implements the
+per-parameter reference ``_update(group, p, grad_array)`` (one fused C call per parameter, state
+in ``self.state[p]``), used for groups the multi-tensor path does not take (duplicate parameters,
+other dtypes) and when ``_multi_tensor`` is False; both give bit-identical results.  Either way
+the update runs under no_grad for every parameter whose ``grad`` is not None, after making sure
+``p._data`` is a writable C-contiguous array.
 """
 import math
 import copy
@@ -13,6 +18,7 @@ from itertools import chain
 import numpy as np
 
 from fastgrad.autograd.grad_mode import GRAD, enable_grad
+from fastgrad.optim._multi import grad_array as _grad_array, make_plan, run_plan
 from fastgrad.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -36,6 +42,12 @@ class Optimizer:
 
     # state entries that are Python scalars internally but tensors in torch's state_dict
     _scalar_state = ("step",)
+    # multi-tensor step: the kernel fg_<name>_step_multi_<dtype> (None: per-parameter only), what
+    # it takes per tensor ("first": SGD's first-step flags, "steps": state["step"] values,
+    # "count": state["step"] is counted but not passed), and a switch (False: the reference path)
+    _multi_kernel = None
+    _multi_counter = None
+    _multi_tensor = True
 
     def __init__(self, params, defaults: dict):
         _check_finite(defaults)
@@ -45,6 +57,7 @@ class Optimizer:
                             "dicts, but got " + _typename(params))
         self.state = defaultdict(dict)
         self.param_groups = []
+        self._plans = {}   # id(group) -> its multi-tensor plan
         param_groups = list(params)
         if len(param_groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -58,6 +71,7 @@ class Optimizer:
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        self._plans = {}
 
     def __repr__(self) -> str:
         out = self.__class__.__name__ + " ("
@@ -145,19 +159,53 @@ class Optimizer:
         prev = GRAD.enabled
         GRAD.enabled = False
         try:
+            multi = self._multi_kernel is not None and self._multi_tensor
             for group in self.param_groups:
-                self._prepare_group(group)
-                for p in group["params"]:
-                    g = p.grad
-                    if g is None:
-                        continue
-                    a = p._data
-                    if not (a.flags.c_contiguous and a.flags.writeable):
-                        p._data = np.array(a, order="C", copy=True)
-                    self._update(group, p, _grad_array(p, g))
+                if multi:
+                    self._step_multi(group)
+                else:
+                    self._step_group(group)
         finally:
             GRAD.enabled = prev
         return loss
+
+    def _step_group(self, group: dict) -> None:
+        """The per-parameter reference path: one C call per parameter with a gradient."""
+        self._prepare_group(group)
+        for p in group["params"]:
+            g = p.grad
+            if g is None:
+                continue
+            a = p._data
+            if not (a.flags.c_contiguous and a.flags.writeable):
+                p._data = np.array(a, order="C", copy=True)
+            self._update(group, p, _grad_array(p, g))
+
+    def _step_multi(self, group: dict) -> None:
+        """One C call per dtype for the whole group, through its cached plan."""
+        names = self._multi_slots(group)
+        plan = self._plans.get(id(group))
+        params = group["params"]
+        if (plan is None or plan.group is not group or plan.params is not params or plan.nparams != len(params)
+                or plan.state is not self.state or plan.names != names):
+            plan = make_plan(self, group, names)
+            if plan is None:
+                self._step_group(group)
+                return
+            self._plans[id(group)] = plan
+        run_plan(self, group, plan, self._multi_settings(group))
+
+    def _multi_slots(self, group: dict) -> tuple:
+        """Names of the state arrays the multi kernel takes, in its order (None: NULL)."""
+        raise NotImplementedError
+
+    def _multi_state(self, group: dict, p: Tensor, a: np.ndarray):
+        """(state dict of p with every array of _multi_slots created, first-step flag)."""
+        raise NotImplementedError
+
+    def _multi_settings(self, group: dict) -> tuple:
+        """The group's hyper-parameters as the multi kernel's trailing C arguments."""
+        raise NotImplementedError
 
     def _prepare_group(self, group: dict) -> None:
         """Hook: validate or cache per-group settings before the per-parameter loop."""
@@ -220,6 +268,7 @@ class Optimizer:
                 saved["betas"] = tuple(saved["betas"])
             new_groups.append(saved)
         self.param_groups = new_groups
+        self._plans = {}   # new groups and state arrays: every cached pointer is stale
 
     def _cast_state(self, p: Tensor, name: str, value):
         if name in self._scalar_state:
@@ -233,16 +282,6 @@ class Optimizer:
         else:
             arr = np.array(arr, copy=True)
         return _make(arr)
-
-
-def _grad_array(p: Tensor, g: Tensor) -> np.ndarray:
-    a = g._data
-    if a.dtype != p._data.dtype or not a.flags.c_contiguous or a.shape != p._data.shape:
-        if a.shape != p._data.shape:
-            raise RuntimeError(f"optimizer: gradient of shape {tuple(a.shape)} does not match its "
-                               f"parameter of shape {tuple(p._data.shape)}")
-        a = np.ascontiguousarray(a, dtype=p._data.dtype)
-    return a
 
 
 def _typename(obj) -> str:

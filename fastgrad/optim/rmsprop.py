@@ -12,7 +12,11 @@ _make = Tensor._make
 
 class RMSprop(Optimizer):
     """sq = alpha sq + (1-alpha) g^2;  avg = sqrt(sq [- ga^2 if centered]) + eps;
-    p -= lr g / avg  (or through a momentum buffer buf = momentum buf + g / avg)."""
+    p -= lr g / avg  (or through a momentum buffer buf = momentum buf + g / avg).  One fused C
+    call per parameter group."""
+
+    _multi_kernel = "rmsprop"
+    _multi_counter = "count"
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False,
@@ -31,6 +35,24 @@ class RMSprop(Optimizer):
                     "weight_decay": weight_decay, "capturable": capturable, "foreach": foreach,
                     "maximize": maximize, "differentiable": differentiable}
         super().__init__(params, defaults)
+
+    def _multi_slots(self, group):
+        return ("square_avg", "grad_avg" if group["centered"] else None,
+                "momentum_buffer" if float(group["momentum"]) > 0 else None)
+
+    def _multi_settings(self, group):
+        return (float(group["lr"]), float(group["alpha"]), float(group["eps"]), float(group["weight_decay"]),
+                float(group["momentum"]), int(bool(group["maximize"])))
+
+    def _multi_state(self, group, p, a):
+        state = self.state[p]
+        if not state:
+            state["step"] = 0
+            state["square_avg"] = _make(np.zeros_like(a))
+        for name in self._multi_slots(group)[1:]:
+            if name and name not in state:
+                state[name] = _make(np.zeros_like(a))
+        return state, False
 
     def _update(self, group, p, g):
         a = p._data

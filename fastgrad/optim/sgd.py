@@ -10,7 +10,10 @@ __all__ = ["SGD"]
 
 class SGD(Optimizer):
     """g' = ±g + wd p;  buf = g' (first step) else momentum buf + (1 - dampening) g';
-    d = nesterov ? g' + momentum buf : buf;  p -= lr d   (one fused C call per parameter)."""
+    d = nesterov ? g' + momentum buf : buf;  p -= lr d   (one fused C call per parameter group)."""
+
+    _multi_kernel = "sgd"
+    _multi_counter = "first"
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,
                  weight_decay: float = 0, nesterov: bool = False, *, maximize: bool = False,
@@ -33,6 +36,20 @@ class SGD(Optimizer):
         self._settings = (float(group["lr"]), float(group["momentum"]), float(group["dampening"]),
                           float(group["weight_decay"]), int(bool(group["nesterov"])),
                           int(bool(group["maximize"])))
+
+    def _multi_slots(self, group):
+        return ("momentum_buffer",) if group["momentum"] != 0 else (None,)
+
+    def _multi_settings(self, group):
+        self._prepare_group(group)
+        return self._settings
+
+    def _multi_state(self, group, p, a):
+        state = self.state[p]
+        if state.get("momentum_buffer") is None:
+            state["momentum_buffer"] = Tensor._make(np.empty_like(a))   # first step: buf = g'
+            return state, True
+        return state, False
 
     def _update(self, group, p, g):
         a = p._data

@@ -567,3 +567,19 @@ def test_optim_step_multi_matches_torch_with_scheduler(name, kw, rng):
         tsched.step()
     for p, tp in zip(ps, tps):
         np.testing.assert_allclose(p.numpy(force=True), tp.detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_optim_step_multi_bad_grad_leaves_step_counts(rng):
+    a, b = nn.Parameter(fg.ones(3)), nn.Parameter(fg.ones(2))
+    opt = optim.Adam([a, b], lr=0.1)
+    a.grad, b.grad = fg.ones(3), fg.ones(2)
+    opt.step()
+    before = (a.numpy(force=True).copy(), b.numpy(force=True).copy())
+    b.grad = fg.ones(5)
+    with pytest.raises(RuntimeError, match="does not match its parameter"):
+        opt.step()
+    assert opt.state[a]["step"] == 1 and opt.state[b]["step"] == 1
+    np.testing.assert_array_equal(a.numpy(force=True), before[0])
+    b.grad = fg.ones(2)
+    opt.step()
+    assert opt.state[a]["step"] == 2 and opt.state[b]["step"] == 2

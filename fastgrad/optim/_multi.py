@@ -115,13 +115,31 @@ def _refresh(opt, group, b, i, e) -> bool:
 
 def run_plan(opt, group: dict, plan: Plan, settings: tuple) -> None:
     """One step of every parameter of the group that has a gradient: one C call per dtype."""
-    state = opt.state
-    leftover = None   # parameters whose dtype changed since the plan was made
+    leftover = []   # parameters whose dtype changed since the plan was made
     for b in plan.batches:
-        sizes, gp, ct, dtype, per_tensor = b.sizes, b.gp, b.ct, b.dtype, b.per_tensor
-        stateful, steps = b.stateful, b.counter == _STEPS
-        counting = steps or b.counter == _COUNT
         keep = []   # converted gradients live until the call returns
+        _gather(opt, group, b, keep, leftover)
+        b.fn(*b.head, *settings)
+        if b.reset:
+            for i in b.reset:
+                b.per_tensor[i] = 0
+            b.reset.clear()
+    if leftover:
+        opt._plans.pop(id(group), None)
+        opt._prepare_group(group)
+        for p in leftover:
+            opt._update(group, p, grad_array(p, p.grad))
+
+
+def _gather(opt, group, b, keep, leftover) -> None:
+    """Fill b's gradient pointers (and counts) for this step; bump state["step"] of the tensors
+    in the call.  If a gradient is rejected, the counters bumped so far are put back."""
+    state = opt.state
+    sizes, gp, ct, dtype, per_tensor = b.sizes, b.gp, b.ct, b.dtype, b.per_tensor
+    stateful, steps = b.stateful, b.counter == _STEPS
+    counting = steps or b.counter == _COUNT
+    i = -1
+    try:
         for i, e in enumerate(b.entries):
             p = e[0]
             g = p.grad
@@ -134,7 +152,6 @@ def run_plan(opt, group: dict, plan: Plan, settings: tuple) -> None:
                 if not _refresh(opt, group, b, i, e):
                     sizes[i] = 0
                     e[4] = False
-                    leftover = leftover or []
                     leftover.append(p)
                     continue
             ga = g._data
@@ -154,13 +171,9 @@ def run_plan(opt, group: dict, plan: Plan, settings: tuple) -> None:
                 st["step"] = s = st["step"] + 1
                 if steps:
                     per_tensor[i] = s
-        b.fn(*b.head, *settings)
-        if b.reset:
-            for i in b.reset:
-                per_tensor[i] = 0
-            b.reset.clear()
-    if leftover:
-        opt._plans.pop(id(group), None)
-        opt._prepare_group(group)
-        for p in leftover:
-            opt._update(group, p, grad_array(p, p.grad))
+    except BaseException:
+        if counting:   # entries before i were counted in this step when they are in the call
+            for e in b.entries[:max(i, 0)]:
+                if e[4] and e[0].grad is not None:
+                    e[3]["step"] -= 1
+        raise

@@ -169,14 +169,21 @@ def test_forward_in_one_thread_during_step_in_another_records_a_graph():
     optim = pytest.importorskip("fastgrad.optim")
     in_step, forward_done = threading.Event(), threading.Event()
 
+    def pause():  # called inside step(), where recording is off in the stepping thread
+        in_step.set()
+        forward_done.wait(10)
+
     class PausingSGD(optim.SGD):
-        def _update(self, group, p, g):  # called inside step(), where recording is off
-            in_step.set()
-            forward_done.wait(10)
+        def _update(self, group, p, g):  # the per-parameter path
+            pause()
             return super()._update(group, p, g)
 
-    if not hasattr(optim.SGD, "_update"):
-        pytest.skip("SGD has no per-parameter _update hook to pause in")
+        def _multi_settings(self, group):  # the multi-tensor path (one C call per group)
+            pause()
+            return super()._multi_settings(group)
+
+    if not hasattr(optim.SGD, "_update") or not hasattr(optim.SGD, "_multi_settings"):
+        pytest.skip("SGD has no hook inside step() to pause in")
     w = fg.ones(3, requires_grad=True)
     w.grad = fg.ones(3)
     opt = PausingSGD([w], lr=0.1)

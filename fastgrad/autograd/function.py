@@ -125,7 +125,8 @@ class Function:
         ctx = _new(cls)
         ctx.saved = ()
         if GRAD.enabled and x.requires_grad:
-            ctx.inputs = [x.grad_fn or x] + [None] * len(settings)
+            edge = x.grad_fn or x
+            ctx.inputs = [edge, None] if len(settings) == 1 else [edge] + [None] * len(settings)
             ctx.retained = None
             ctx.seq = _next_seq()
             return _make(cls.forward(ctx, x._data, *settings), ctx)

@@ -5,7 +5,7 @@ from collections import OrderedDict
 from fastgrad.nn.activation import ReLU
 from fastgrad.nn.linear import Linear
 from fastgrad.nn.module import Module
-from fastgrad.ops.linalg import linear_relu
+from fastgrad.ops.linalg import linear, linear_relu
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict"]
 
@@ -42,13 +42,17 @@ class Sequential(Module):
                     input = linear_relu(input, p["weight"], p["bias"])
                     held = None
                     continue
-                input = held(input)
+                p = held._parameters
+                input = linear(input, p["weight"], p["bias"])
                 held = None
             if plain and type(module) is Linear:
                 held = module
             else:
                 input = module(input)
-        return input if held is None else held(input)
+        if held is None:
+            return input
+        p = held._parameters  # a plain Linear last: what its forward would run
+        return linear(input, p["weight"], p["bias"])
 
     def __getitem__(self, idx):
         if isinstance(idx, slice):

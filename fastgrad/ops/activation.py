@@ -40,20 +40,47 @@ def _grad(name, saved, dy, *settings):
     return dx
 
 
+def _act_forward(ctx, table, x, save_output):
+    """y = act(x) in one C call; saves x (or y) with its C pointer, which backward reuses."""
+    if not x.flags.c_contiguous:
+        x = contiguous(x)
+    dt = x.dtype
+    ct = CTYPES[dt]
+    y = np.empty(x.shape, dt)
+    px, py = _from_buffer(ct, x), _from_buffer(ct, y)
+    table[dt](x.size, px, py)
+    ctx.saved = (y, py) if save_output else (x, px)
+    return y
+
+
+def _act_backward(table, saved, dy):
+    """dx from the array and pointer ``_act_forward`` saved and dy, in one C call."""
+    src, psrc = saved
+    if not dy.flags.c_contiguous:
+        dy = contiguous(dy)
+    dt = src.dtype
+    ct = CTYPES[dt]
+    dx = np.empty(src.shape, dt)
+    table[dt](src.size, psrc, _from_buffer(ct, dy), _from_buffer(ct, dx))
+    return dx
+
+
+_RELU = (_table("relu_fwd"), _table("relu_bwd"))
+_SIGMOID = (_table("sigmoid_fwd"), _table("sigmoid_bwd"))
+_TANH = (_table("tanh_fwd"), _table("tanh_bwd"))
+
+
 @register("relu")
 class ReLU(Function):
     """y = max(x, 0). Subgradient at 0 is 0, as in PyTorch."""
 
     @staticmethod
     def forward(ctx, x):
-        if not x.flags.c_contiguous:
-            x = contiguous(x)
-        ctx.saved = (x,)
-        return _run("relu_fwd", x)
+        return _act_forward(ctx, _RELU[0], x, False)
 
     @staticmethod
     def backward(ctx, dy):
-        return _grad("relu_bwd", ctx.saved[0], dy)
+        return _act_backward(_RELU[1], ctx.saved, dy)
 
 
 @register("leaky_relu")
@@ -78,13 +105,11 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = _run("sigmoid_fwd", x if x.flags.c_contiguous else contiguous(x))
-        ctx.saved = (y,)
-        return y
+        return _act_forward(ctx, _SIGMOID[0], x, True)
 
     @staticmethod
     def backward(ctx, dy):
-        return _grad("sigmoid_bwd", ctx.saved[0], dy)
+        return _act_backward(_SIGMOID[1], ctx.saved, dy)
 
 
 @register("tanh")
@@ -93,13 +118,11 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = _run("tanh_fwd", x if x.flags.c_contiguous else contiguous(x))
-        ctx.saved = (y,)
-        return y
+        return _act_forward(ctx, _TANH[0], x, True)
 
     @staticmethod
     def backward(ctx, dy):
-        return _grad("tanh_bwd", ctx.saved[0], dy)
+        return _act_backward(_TANH[1], ctx.saved, dy)
 
 
 @register("gelu")

@@ -301,11 +301,12 @@ void fg_linear_bwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const d
 /* fused linear + relu: y = relu(x W^T + b) (relu keeps NaN, as torch); b may be NULL */
 void fg_linear_relu_fwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *b, float *y);
 void fg_linear_relu_fwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *b, double *y);
-/* its backward: dz = y > 0 ? dy : 0 written to scratch dz (m x n), then dx, dW, db as fg_linear_bwd from dz */
-void fg_linear_relu_bwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *y,
-                            const float *dy, float *dz, float *dx, float *dw, float *db);
-void fg_linear_relu_bwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *y,
-                            const double *dy, double *dz, double *dx, double *dw, double *db);
+/* its backward: dz = y > 0 ? dy : 0 (per-thread scratch kept for reuse), then dx, dW, db as fg_linear_bwd
+ * from dz; returns 0, or -1 when the scratch cannot be allocated (nothing written) */
+int fg_linear_relu_bwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *y,
+                           const float *dy, float *dx, float *dw, float *db);
+int fg_linear_relu_bwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *y,
+                           const double *dy, double *dx, double *dw, double *db);
 
 /* @cdef-end */
 

@@ -29,7 +29,7 @@
 /* below this many flops a GEMM runs on one thread */
 #define PARALLEL_MIN_FLOPS ((int64_t)1 << 21)
 
-enum { SCRATCH_A, SCRATCH_B, SCRATCH_SLOTS };
+enum { SCRATCH_A, SCRATCH_B, SCRATCH_Z, SCRATCH_SLOTS }; /* Z: the masked gradient of fg_linear_relu_bwd */
 typedef struct {
     void *p[SCRATCH_SLOTS];
     size_t cap[SCRATCH_SLOTS];

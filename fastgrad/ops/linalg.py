@@ -208,7 +208,7 @@ _LINEAR_RELU_BWD = {_F32: lib.fg_linear_relu_bwd_f32, _F64: lib.fg_linear_relu_b
 
 def _linear_forward(ctx, x, w, b, fused):
     """y = x W^T + b (relu'd when ``fused``) for x (..., k): one C call.  Saves x as (m, k) rows,
-    W, their C pointers (backward reuses them) and, when fused, y and its pointer."""
+    W, their C pointers (backward reuses them), x's shape and, when fused, y and its pointer."""
     shape = x.shape
     k = shape[-1]
     n = w.shape[0]
@@ -220,7 +220,6 @@ def _linear_forward(ctx, x, w, b, fused):
         x2 = contiguous(x).reshape(m, k)
     if not w.flags.c_contiguous:
         w = contiguous(w)
-    ctx.in_shape = shape
     dtype = x.dtype
     if m == 0 or k == 0:
         y = np.zeros((m, n), dtype)
@@ -228,16 +227,18 @@ def _linear_forward(ctx, x, w, b, fused):
             y += b
         if fused:
             np.maximum(y, 0, out=y)
-        ctx.saved = (x2, w, None, None, y, None)
+        ctx.saved = (x2, w, None, None, shape, y, None)
     else:
         y = np.empty((m, n), dtype)
         ct = CTYPES[dtype]
         px = _from_buffer(ct, x2)
         pw = _from_buffer(ct, w)
         py = _from_buffer(ct, y)
+        if b is not None and not b.flags.c_contiguous:
+            b = contiguous(b)
         (_LINEAR_RELU_FWD if fused else _LINEAR_FWD)[dtype](
-            m, n, k, px, pw, NULL if b is None else _from_buffer(ct, contiguous(b)), py)
-        ctx.saved = (x2, w, px, pw, y, py) if fused else (x2, w, px, pw)
+            m, n, k, px, pw, NULL if b is None else _from_buffer(ct, b), py)
+        ctx.saved = (x2, w, px, pw, shape, y, py) if fused else (x2, w, px, pw, shape)
     return y if len(shape) == 2 else y.reshape(shape[:-1] + (n,))
 
 
@@ -256,7 +257,7 @@ def _linear_backward(ctx, dy, fused):
     if m == 0 or k == 0 or n == 0:  # degenerate sizes: numpy (no kernel call on empty buffers)
         dz = dy.reshape(m, n)
         if fused:
-            dz = np.where(saved[4] > 0, dz, 0).astype(dt, copy=False)
+            dz = np.where(saved[5] > 0, dz, 0).astype(dt, copy=False)
         for g, v in ((dx, dz @ w), (dw, dz.T @ x2), (db, dz.sum(0))):
             if g is not None:
                 g[...] = v
@@ -264,15 +265,17 @@ def _linear_backward(ctx, dy, fused):
         if dy.ndim != 2 or not dy.flags.c_contiguous:
             dy = contiguous(dy).reshape(m, n)
         ct = CTYPES[dt]
-        grads = (NULL if dx is None else _from_buffer(ct, dx), NULL if dw is None else _from_buffer(ct, dw),
-                 NULL if db is None else _from_buffer(ct, db))
+        pdx = NULL if dx is None else _from_buffer(ct, dx)
+        pdw = NULL if dw is None else _from_buffer(ct, dw)
+        pdb = NULL if db is None else _from_buffer(ct, db)
         if fused:
-            _LINEAR_RELU_BWD[dt](m, n, k, saved[2], saved[3], saved[5], _from_buffer(ct, dy),
-                                 _from_buffer(ct, np.empty((m, n), dt)), *grads)
+            if _LINEAR_RELU_BWD[dt](m, n, k, saved[2], saved[3], saved[6], _from_buffer(ct, dy), pdx, pdw, pdb):
+                raise MemoryError(f"linear_relu backward: cannot allocate {m * n} elements of scratch")
         else:
-            _LINEAR_BWD[dt](m, n, k, saved[2], saved[3], _from_buffer(ct, dy), *grads)
-    if dx is not None and len(ctx.in_shape) != 2:
-        dx = dx.reshape(ctx.in_shape)
+            _LINEAR_BWD[dt](m, n, k, saved[2], saved[3], _from_buffer(ct, dy), pdx, pdw, pdb)
+    shape = saved[4]
+    if dx is not None and len(shape) != 2:
+        dx = dx.reshape(shape)
     return dx, dw, db
 
 

@@ -114,14 +114,13 @@ class MSELoss(Function):
             x = contiguous(x)
         if not t.flags.c_contiguous:
             t = contiguous(t)
-        ctx.mode = mode
         if mode == NONE:
-            ctx.saved = (x, t)
+            ctx.saved = (x, t, mode)
             d = np.asarray(np.subtract(x, t))  # 0-d inputs give a numpy scalar
             return d * d
         ct = CTYPES[x.dtype]
         px, pt = _from_buffer(ct, x), _from_buffer(ct, t)
-        ctx.saved = (x, t, px, pt)  # backward reuses the pointers
+        ctx.saved = (x, t, mode, px, pt)  # backward reuses the pointers
         s = _MSE_FWD[x.dtype](x.size, px, pt)
         if mode == MEAN:
             s = s / x.size if x.size else np.nan
@@ -130,18 +129,18 @@ class MSELoss(Function):
     @staticmethod
     def backward(ctx, dy):
         saved = ctx.saved
-        x, t = saved[0], saved[1]
+        x, t, mode = saved[0], saved[1], saved[2]
         dt = x.dtype
         dx = np.empty(x.shape, dt)
-        if ctx.mode == NONE:
+        if mode == NONE:
             kernel("mse_bwd", dt)(x.size, rptr(x), rptr(t), wptr(dx), 1.0)
             dx *= dy
         else:
             n = x.size
             scale = float(dy)
-            if ctx.mode == MEAN:
+            if mode == MEAN:
                 scale = scale / n if n else np.nan
-            _MSE_BWD[dt](n, saved[2], saved[3], _from_buffer(CTYPES[dt], dx), scale)
+            _MSE_BWD[dt](n, saved[3], saved[4], _from_buffer(CTYPES[dt], dx), scale)
         inputs = ctx.inputs
         return (dx if inputs[0] is not None else None), (-dx if inputs[1] is not None else None), None
 

@@ -3,9 +3,10 @@
 Every node carries ``seq``, its creation number.  A node is created after all of its inputs, so
 running the pending nodes in decreasing ``seq`` (a heap) runs each node only after every
 consumer reachable from the roots has sent it its gradient: no dependency-counting pass over
-the graph is needed (PyTorch orders its ready queue the same way).  A chain of 100,000 ops
-needs no recursion.  Leaf gradients accumulate into ``.grad`` (or are captured for
-``autograd.grad``); saved arrays are freed as each node runs unless ``retain_graph``.
+the graph is needed (PyTorch orders its ready queue the same way).  When a node leaves exactly
+one new pending node and nothing else is pending (a chain), that node runs next directly.
+A chain of 100,000 ops needs no recursion.  Leaf gradients accumulate into ``.grad`` (or are
+captured for ``autograd.grad``); saved arrays are freed as each node runs unless ``retain_graph``.
 """
 from heapq import heappop, heappush
 
@@ -72,8 +73,8 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
         else:
             pending[fn] = g
             heappush(heap, (-fn.seq, fn))
-    while heap:
-        node = heappop(heap)[1]
+    node = heappop(heap)[1] if heap else None
+    while node is not None:
         dy = pending.pop(node)
         if capturing:
             t = capture_nodes.get(node)
@@ -95,6 +96,7 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
             input_grads = node.run_backward(dy)
         if saved and not retain_graph:
             node.saved = None  # free saved arrays; a second pass through this node raises
+        first_new = None  # the first input node this one made pending (kept off the heap for now)
         for e, g in zip(node.inputs, input_grads):
             if e is None or g is None:
                 continue
@@ -102,7 +104,10 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
                 prev = pending.get(e)
                 if prev is None:
                     pending[e] = g
-                    heappush(heap, (-e.seq, e))
+                    if first_new is None:
+                        first_new = e
+                    else:
+                        heappush(heap, (-e.seq, e))
                 else:
                     pending[e] = prev + g
             elif g.shape != e._data.shape:
@@ -115,6 +120,12 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
                 e.grad = _make(g, None)  # a fresh array nobody else holds: taken over, not copied
             else:
                 _accumulate_leaf(e, g, False)
+        if first_new is not None and not heap:
+            node = first_new  # the only pending node: next, without a heap round trip (chains)
+            continue
+        if first_new is not None:
+            heappush(heap, (-first_new.seq, first_new))
+        node = heappop(heap)[1] if heap else None
     return captured
 
 

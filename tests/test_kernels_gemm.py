@@ -105,14 +105,18 @@ def test_gemm_fwd_isa_matches_reference_kernel(ta, tb, dtype, isa, rng):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("m,n,k", [(300, 280, 390), (13, 4097, 9), (7, 33, 5000)])
-def test_gemm_fwd_bitwise_identical_for_any_thread_count(m, n, k, dtype, isa, rng):
+@pytest.mark.parametrize("ta,tb", [(0, 1), (0, 0), (1, 0)])
+@pytest.mark.parametrize("m,n,k", [(300, 280, 390), (13, 4097, 9), (7, 33, 5000),
+                                   (32, 200, 784), (100, 130, 70), (128, 512, 300)])
+def test_gemm_fwd_bitwise_identical_for_any_thread_count(m, n, k, ta, tb, dtype, isa, rng):
+    # few-row products thread by whole column blocks, the others by row panels: both must give
+    # the single-thread result bit for bit
     results = []
     before = lib.fg_get_num_threads()
     try:
         for nt in (1, 2, 3):
             lib.fg_set_num_threads(nt)
-            c, _, _ = _gemm(0, 1, m, n, k, 1.0, 0.0, dtype, np.random.default_rng(5))
+            c, _, _ = _gemm(ta, tb, m, n, k, 1.0, 0.0, dtype, np.random.default_rng(5))
             results.append(c)
     finally:
         lib.fg_set_num_threads(before)

@@ -66,6 +66,7 @@ def apply_threads(n: int) -> None:
 
 
 THREADS = bench_threads()
+SETTLE_S = 0.3  # pause before each timed row when several threads are in use (run_pedantic)
 apply_threads(THREADS)
 
 
@@ -158,6 +159,11 @@ def run_pedantic(benchmark, fn, rounds: int, iterations: int = 1, warmup: int = 
     if QUICK:
         rounds, iterations, warmup = min(rounds, 3), 1, min(warmup, 1)
     if not getattr(benchmark, "disabled", False):
+        if THREADS > 1 and not QUICK:
+            # let the previous row's thread pools go idle: OpenBLAS workers keep spinning for
+            # ~0.1 s after a call, and measured W3 (2 threads) right after the numpy row gave
+            # fastgrad a 162 us median instead of 111 us (min 107 either way)
+            time.sleep(SETTLE_S)
         t0 = time.perf_counter()
         for _ in range(max(warmup, 1) * iterations):
             counted()

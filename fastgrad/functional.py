@@ -70,7 +70,14 @@ def _check_kernel_dtype(d, op):
         raise TypeError(f"{op}: {d} tensors are not supported (use float32 or float64)")
 
 
+_PY_SCALARS = (float, int)
+
+
 def _binary(fn, int_fn, a, b, op):
+    if type(b) in _PY_SCALARS and isinstance(a, Tensor) and a._data.dtype in _KERNEL_DTYPES:
+        return fn.apply1(a, np.asarray(b, a._data.dtype))  # tensor (op) Python number: the common case
+    if type(a) in _PY_SCALARS and isinstance(b, Tensor) and b._data.dtype in _KERNEL_DTYPES:
+        return fn.apply(np.asarray(a, b._data.dtype), b)  # Python number (op) tensor
     if not isinstance(a, Tensor):
         if not isinstance(a, _Number):
             a = _as_tensor(a, op)
@@ -292,6 +299,8 @@ def _float_input(x, op):
 
 def relu(input, inplace=False):
     """y = max(input, 0)."""
+    if isinstance(input, Tensor) and input._data.dtype in _KERNEL_DTYPES:
+        return A.ReLU.apply1(input)
     return A.ReLU.apply1(_float_input(input, "relu"))
 
 
@@ -304,11 +313,15 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 
 def sigmoid(input):
     """y = 1 / (1 + exp(-input))."""
+    if isinstance(input, Tensor) and input._data.dtype in _KERNEL_DTYPES:
+        return A.Sigmoid.apply1(input)
     return A.Sigmoid.apply1(_float_input(input, "sigmoid"))
 
 
 def tanh(input):
     """y = tanh(input)."""
+    if isinstance(input, Tensor) and input._data.dtype in _KERNEL_DTYPES:
+        return A.Tanh.apply1(input)
     return A.Tanh.apply1(_float_input(input, "tanh"))
 
 

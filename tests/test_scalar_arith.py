@@ -26,10 +26,11 @@ def _values(dtype):
     return np.concatenate([vals, rand])
 
 
-@pytest.mark.parametrize("shape", [(), (1,)])
+@pytest.mark.parametrize("shape,bshape", [((), ()), ((1,), (1,)), ((1,), ()), ((), (1,))],
+                         ids=["0d", "1", "1-0d", "0d-1"])
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("op", [ADD, SUB, MUL, DIV], ids=["add", "sub", "mul", "div"])
-def test_binary_one_element_forward_bitwise_equals_kernel(op, dtype, shape):
+def test_binary_one_element_forward_bitwise_equals_kernel(op, dtype, shape, bshape):
     vals = _values(dtype)
     rng = np.random.default_rng(1)
     pairs = [(x, y) for x in vals[:len(SPECIALS)] for y in vals[:len(SPECIALS)]]
@@ -39,8 +40,8 @@ def test_binary_one_element_forward_bitwise_equals_kernel(op, dtype, shape):
         warnings.simplefilter("error")  # the scalar path must not warn (numpy cast overflow etc.)
         for x, y in pairs:
             a = np.full(shape, x, dtype)
-            b = np.full(shape, y, dtype)
+            b = np.full(bshape, y, dtype)
             got = binary(op, a, b)
-            want = _c_binary(op, a, b)
-            assert got.shape == shape and got.dtype == dtype
+            want = _c_binary(op, np.full(got.shape, x, dtype), np.full(got.shape, y, dtype))
+            assert got.shape == np.broadcast_shapes(shape, bshape) and got.dtype == dtype
             assert got.tobytes() == want.tobytes(), (op, x, y, got, want)

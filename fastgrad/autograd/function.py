@@ -126,7 +126,8 @@ class Function:
         ctx.saved = ()
         if GRAD.enabled and x.requires_grad:
             edge = x.grad_fn or x
-            ctx.inputs = [edge, None] if len(settings) == 1 else [edge] + [None] * len(settings)
+            n = len(settings)
+            ctx.inputs = [edge] if n == 0 else [edge, None] if n == 1 else [edge] + [None] * n
             ctx.retained = None
             ctx.seq = _next_seq()
             return _make(cls.forward(ctx, x._data, *settings), ctx)

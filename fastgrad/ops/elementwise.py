@@ -37,23 +37,33 @@ _PYTHON_OPS = {ADD: operator.add, SUB: operator.sub, MUL: operator.mul, DIV: ope
 _ONE_ELEMENT = frozenset([(), (1,)])
 
 
+def _one_element(op, a, b, shape, dtype):
+    """a (op) b on Python floats into a fresh array of ``shape`` (() or (1,)), or None when the
+    C path must run (module docstring: exact, and identical to the kernel)."""
+    f = _PYTHON_OPS.get(op)
+    bv = b.item()
+    if f is None or (bv == 0 and op == DIV):
+        return None
+    r = f(a.item(), bv)
+    if dtype is _F32 and not -_FLT_MAX <= r <= _FLT_MAX:
+        return None
+    y = np.empty(shape, dtype)
+    if shape:
+        y[0] = r
+    else:
+        y[()] = r
+    return y
+
+
 def binary(op, a, b):
     """y = a (op) b for two arrays of one float dtype, with numpy broadcasting, in C."""
     dtype = a.dtype
     shape = a.shape
     if shape == b.shape:
-        if shape in _ONE_ELEMENT:  # exact scalar arithmetic (module docstring)
-            f = _PYTHON_OPS.get(op)
-            bv = b.item()
-            if f is not None and (bv != 0 or op != DIV):
-                r = f(a.item(), bv)
-                if dtype is not _F32 or -_FLT_MAX <= r <= _FLT_MAX:
-                    y = np.empty(shape, dtype)
-                    if shape:
-                        y[0] = r
-                    else:
-                        y[()] = r
-                    return y
+        if shape in _ONE_ELEMENT:
+            y = _one_element(op, a, b, shape, dtype)
+            if y is not None:
+                return y
         y = np.empty(shape, dtype)
         if a.flags.c_contiguous and b.flags.c_contiguous:  # the hot path: pointers inline
             ct = CTYPES[dtype]
@@ -61,13 +71,25 @@ def binary(op, a, b):
                            _from_buffer(ct, y))
             return y
         return _binary_nd(op, contiguous(a), contiguous(b), a.shape, y)
-    if b.size == 1 and b.ndim <= a.ndim:
-        y = np.empty(a.shape, dtype)
-        kernel("binary", dtype)(op, a.size, rptr(contiguous(a)), 1, rptr(contiguous(b)), 0, wptr(y))
+    if b.size == 1 and b.ndim <= a.ndim:  # tensor (op) scalar
+        if shape in _ONE_ELEMENT:
+            y = _one_element(op, a, b, shape, dtype)
+            if y is not None:
+                return y
+        y = np.empty(shape, dtype)
+        ct = CTYPES[dtype]
+        _BINARY[dtype](op, a.size, _from_buffer(ct, contiguous(a)), 1, _from_buffer(ct, contiguous(b)), 0,
+                       _from_buffer(ct, y))
         return y
-    if a.size == 1 and a.ndim <= b.ndim:
+    if a.size == 1 and a.ndim <= b.ndim:  # scalar (op) tensor
+        if b.shape in _ONE_ELEMENT:
+            y = _one_element(op, a, b, b.shape, dtype)
+            if y is not None:
+                return y
         y = np.empty(b.shape, dtype)
-        kernel("binary", dtype)(op, b.size, rptr(contiguous(a)), 0, rptr(contiguous(b)), 1, wptr(y))
+        ct = CTYPES[dtype]
+        _BINARY[dtype](op, b.size, _from_buffer(ct, contiguous(a)), 0, _from_buffer(ct, contiguous(b)), 1,
+                       _from_buffer(ct, y))
         return y
     shape = broadcast_shape(a.shape, b.shape, _OP_NAMES[op])
     return _binary_nd(op, contiguous(a), contiguous(b), shape, np.empty(shape, dtype))

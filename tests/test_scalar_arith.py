@@ -45,3 +45,32 @@ def test_binary_one_element_forward_bitwise_equals_kernel(op, dtype, shape, bsha
             want = _c_binary(op, np.full(got.shape, x, dtype), np.full(got.shape, y, dtype))
             assert got.shape == np.broadcast_shapes(shape, bshape) and got.dtype == dtype
             assert got.tobytes() == want.tobytes(), (op, x, y, got, want)
+
+
+@pytest.mark.parametrize("shape", [(), (1,)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_pow_scalar_square_one_element_bitwise_equals_kernel(dtype, shape):
+    from fastgrad.ops.elementwise import PowScalar
+
+    class Ctx:
+        pass
+
+    vals = _values(dtype)
+    ct = "float[]" if dtype == np.float32 else "double[]"
+    sfx = "f32" if dtype == np.float32 else "f64"
+    fwd, bwd = getattr(lib, "fg_pow_scalar_fwd_" + sfx), getattr(lib, "fg_pow_scalar_bwd_" + sfx)
+    import warnings
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for x in vals:
+            for d in vals[:len(SPECIALS)]:
+                a = np.full(shape, x, dtype)
+                g = np.full(shape, d, dtype)
+                ctx = Ctx()
+                y = PowScalar.forward(ctx, a, 2.0)
+                dx, _ = PowScalar.backward(ctx, g)
+                y_c, dx_c = np.empty(shape, dtype), np.empty(shape, dtype)
+                fwd(1, ffi.from_buffer(ct, a), ffi.from_buffer(ct, y_c), 2.0)
+                bwd(1, ffi.from_buffer(ct, a), ffi.from_buffer(ct, g), ffi.from_buffer(ct, dx_c), 2.0)
+                assert y.tobytes() == y_c.tobytes(), (x, y, y_c)
+                assert dx.tobytes() == dx_c.tobytes(), (x, d, dx, dx_c)

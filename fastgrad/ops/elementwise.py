@@ -228,32 +228,59 @@ _POW_SCALAR_FWD = {np.dtype(np.float32): lib.fg_pow_scalar_fwd_f32, np.dtype(np.
 _POW_SCALAR_BWD = {np.dtype(np.float32): lib.fg_pow_scalar_bwd_f32, np.dtype(np.float64): lib.fg_pow_scalar_bwd_f64}
 
 
+def _one_element_value(r, shape, dtype):
+    """A fresh () or (1,) array holding the Python float r, or None when r would not survive
+    the cast exactly as the C kernel's result (float32: not finite or beyond its range)."""
+    if dtype is _F32 and not -_FLT_MAX <= r <= _FLT_MAX:
+        return None
+    y = np.empty(shape, dtype)
+    if shape:
+        y[0] = r
+    else:
+        y[()] = r
+    return y
+
+
 @register("pow_scalar")
 class PowScalar(Function):
-    """y = x ** p for a Python number p.  dx = dy p x^(p-1)."""
+    """y = x ** p for a Python number p.  dx = dy p x^(p-1).  One-element squares use the exact
+    Python-float path (module docstring): x*x and dy*(2x) round once, as the kernel does."""
 
     @staticmethod
     def forward(ctx, x, p):
         if not x.flags.c_contiguous:
             x = contiguous(x)
         dt = x.dtype
+        if p == 2.0 and x.shape in _ONE_ELEMENT:
+            v = x.item()
+            y = _one_element_value(v * v, x.shape, dt)
+            if y is not None:
+                ctx.saved = (x, None, p)
+                return y
         ct = CTYPES[dt]
         y = np.empty(x.shape, dt)
         px = _from_buffer(ct, x)
         _POW_SCALAR_FWD[dt](x.size, px, _from_buffer(ct, y), p)
-        ctx.saved = (x, px)  # backward reuses the pointer
-        ctx.p = p
+        ctx.saved = (x, px, p)  # backward reuses the pointer
         return y
 
     @staticmethod
     def backward(ctx, dy):
-        x, px = ctx.saved
+        x, px, p = ctx.saved
+        dt = x.dtype
+        if p == 2.0 and x.shape in _ONE_ELEMENT and dy.shape == x.shape:
+            two_x = 2.0 * x.item()
+            if dt is not _F32 or -_FLT_MAX <= two_x <= _FLT_MAX:  # the kernel's 2x did not overflow
+                dx = _one_element_value(dy.item() * two_x, x.shape, dt)
+                if dx is not None:
+                    return dx, None
         if not dy.flags.c_contiguous:
             dy = contiguous(dy)
-        dt = x.dtype
         ct = CTYPES[dt]
+        if px is None:
+            px = _from_buffer(ct, x)
         dx = np.empty(x.shape, dt)
-        _POW_SCALAR_BWD[dt](x.size, px, _from_buffer(ct, dy), _from_buffer(ct, dx), ctx.p)
+        _POW_SCALAR_BWD[dt](x.size, px, _from_buffer(ct, dy), _from_buffer(ct, dx), p)
         return dx, None
 
 

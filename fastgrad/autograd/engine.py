@@ -115,8 +115,8 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
             elif capturing:
                 if id(e) in capture:
                     _store_capture(captured, e, g)
-            elif e.grad is None and builtin and g is not dy and g.base is None \
-                    and g.dtype is e._data.dtype and (len(input_grads) == 1 or _only_once(input_grads, g)):
+            elif e.grad is None and builtin and g is not dy and g.base is None and g.dtype is e._data.dtype \
+                    and (len(input_grads) == 1 or _only_once(input_grads, g)):
                 e.grad = _make(g, None)  # a fresh array nobody else holds: taken over, not copied
             else:
                 _accumulate_leaf(e, g, False)
@@ -130,6 +130,10 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
 
 
 def _only_once(grads, g):
+    """True when ``g`` appears once in ``grads`` (by identity)."""
+    if len(grads) == 3:  # linear: (dx, dW, db)
+        a, b, c = grads
+        return (a is g) + (b is g) + (c is g) == 1
     n = 0
     for x in grads:
         if x is g:

@@ -35,7 +35,8 @@ class Sequential(Module):
         no per-instance forward) runs as one fused node: same values and gradients, one op less."""
         held = None  # a plain Linear, held back to see whether a plain ReLU follows
         for module in self._modules.values():
-            plain = not module._forward_hooks and not module._forward_pre_hooks and "forward" not in module.__dict__
+            d = module.__dict__
+            plain = not d.get("_forward_hooks") and not d.get("_forward_pre_hooks") and "forward" not in d
             if held is not None:
                 if plain and type(module) is ReLU:
                     p = held._parameters

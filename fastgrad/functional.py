@@ -140,7 +140,7 @@ divide = true_divide = div
 
 def pow(input, exponent):
     """y = input ** exponent (scalar or tensor exponent; a scalar base is a constant)."""
-    if type(exponent) in (int, float) and isinstance(input, Tensor) and input._data.dtype in _KERNEL_DTYPES:
+    if type(exponent) in _PY_SCALARS and isinstance(input, Tensor) and input._data.dtype in _KERNEL_DTYPES:
         return E.PowScalar.apply1(input, float(exponent))  # the common case, checked in one go
     if isinstance(input, Tensor) and isinstance(exponent, _Number) and not isinstance(exponent, bool):
         _check_kernel_dtype(input._data.dtype, "pow")

@@ -37,14 +37,9 @@ _PYTHON_OPS = {ADD: operator.add, SUB: operator.sub, MUL: operator.mul, DIV: ope
 _ONE_ELEMENT = frozenset([(), (1,)])
 
 
-def _one_element(op, a, b, shape, dtype):
-    """a (op) b on Python floats into a fresh array of ``shape`` (() or (1,)), or None when the
-    C path must run (module docstring: exact, and identical to the kernel)."""
-    f = _PYTHON_OPS.get(op)
-    bv = b.item()
-    if f is None or (bv == 0 and op == DIV):
-        return None
-    r = f(a.item(), bv)
+def _one_element_value(r, shape, dtype):
+    """A fresh () or (1,) array holding the Python float r, or None when r would not survive
+    the cast exactly as the C kernel's result (float32: not finite or beyond its range)."""
     if dtype is _F32 and not -_FLT_MAX <= r <= _FLT_MAX:
         return None
     y = np.empty(shape, dtype)
@@ -55,15 +50,27 @@ def _one_element(op, a, b, shape, dtype):
     return y
 
 
+def _one_element(op, a, b, shape, dtype):
+    """a (op) b on Python floats into a fresh array of ``shape`` (() or (1,)), or None when the
+    C path must run (module docstring: exact, and identical to the kernel)."""
+    f = _PYTHON_OPS.get(op)
+    bv = b.item()
+    if f is None or (bv == 0 and op == DIV):
+        return None
+    return _one_element_value(f(a.item(), bv), shape, dtype)
+
+
 def binary(op, a, b):
     """y = a (op) b for two arrays of one float dtype, with numpy broadcasting, in C."""
     dtype = a.dtype
     shape = a.shape
-    if shape == b.shape:
-        if shape in _ONE_ELEMENT:
-            y = _one_element(op, a, b, shape, dtype)
+    if a.size == 1 and b.size == 1:  # exact scalar arithmetic (module docstring)
+        out = shape if len(shape) >= b.ndim else b.shape
+        if out in _ONE_ELEMENT:
+            y = _one_element(op, a, b, out, dtype)
             if y is not None:
                 return y
+    if shape == b.shape:
         y = np.empty(shape, dtype)
         if a.flags.c_contiguous and b.flags.c_contiguous:  # the hot path: pointers inline
             ct = CTYPES[dtype]
@@ -72,20 +79,12 @@ def binary(op, a, b):
             return y
         return _binary_nd(op, contiguous(a), contiguous(b), a.shape, y)
     if b.size == 1 and b.ndim <= a.ndim:  # tensor (op) scalar
-        if shape in _ONE_ELEMENT:
-            y = _one_element(op, a, b, shape, dtype)
-            if y is not None:
-                return y
         y = np.empty(shape, dtype)
         ct = CTYPES[dtype]
         _BINARY[dtype](op, a.size, _from_buffer(ct, contiguous(a)), 1, _from_buffer(ct, contiguous(b)), 0,
                        _from_buffer(ct, y))
         return y
     if a.size == 1 and a.ndim <= b.ndim:  # scalar (op) tensor
-        if b.shape in _ONE_ELEMENT:
-            y = _one_element(op, a, b, b.shape, dtype)
-            if y is not None:
-                return y
         y = np.empty(b.shape, dtype)
         ct = CTYPES[dtype]
         _BINARY[dtype](op, b.size, _from_buffer(ct, contiguous(a)), 0, _from_buffer(ct, contiguous(b)), 1,
@@ -226,19 +225,6 @@ class Pow(Function):
 
 _POW_SCALAR_FWD = {np.dtype(np.float32): lib.fg_pow_scalar_fwd_f32, np.dtype(np.float64): lib.fg_pow_scalar_fwd_f64}
 _POW_SCALAR_BWD = {np.dtype(np.float32): lib.fg_pow_scalar_bwd_f32, np.dtype(np.float64): lib.fg_pow_scalar_bwd_f64}
-
-
-def _one_element_value(r, shape, dtype):
-    """A fresh () or (1,) array holding the Python float r, or None when r would not survive
-    the cast exactly as the C kernel's result (float32: not finite or beyond its range)."""
-    if dtype is _F32 and not -_FLT_MAX <= r <= _FLT_MAX:
-        return None
-    y = np.empty(shape, dtype)
-    if shape:
-        y[0] = r
-    else:
-        y[()] = r
-    return y
 
 
 @register("pow_scalar")

@@ -307,14 +307,20 @@ class LinearReLU(Function):
         return _linear_backward(ctx, dy, True)
 
 
-def linear(input: Tensor, weight: Tensor, bias: Tensor = None) -> Tensor:
-    """y = input weight^T + bias over the last dim of ``input`` (any leading dims)."""
+def _training_case(input, weight, bias) -> bool:
+    """The training-loop case, checked in one go: 2-D input, W (n, k), b (n,), one float dtype."""
     if isinstance(input, Tensor) and isinstance(weight, Tensor) and isinstance(bias, Tensor):
         x, w, b = input._data, weight._data, bias._data
         dt = x.dtype
-        if (dt is w.dtype is b.dtype and dt in _LINEAR_FWD and x.ndim == 2 and w.ndim == 2
-                and x.shape[1] == w.shape[1] and b.shape == (w.shape[0],)):
-            return Linear.apply3(input, weight, bias)  # the training-loop case, checked in one go
+        return (dt is w.dtype is b.dtype and dt in _LINEAR_FWD and x.ndim == 2 and w.ndim == 2
+                and x.shape[1] == w.shape[1] and b.shape == (w.shape[0],))
+    return False
+
+
+def linear(input: Tensor, weight: Tensor, bias: Tensor = None) -> Tensor:
+    """y = input weight^T + bias over the last dim of ``input`` (any leading dims)."""
+    if _training_case(input, weight, bias):
+        return Linear.apply3(input, weight, bias)
     _check_pair(input, weight, "linear")
     x, w = input._data, weight._data
     if x.ndim == 0:
@@ -346,12 +352,8 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor = None) -> Tensor:
 def linear_relu(input: Tensor, weight: Tensor, bias: Tensor = None) -> Tensor:
     """relu(linear(input, weight, bias)) as one fused node when the inputs are the usual
     training-loop case (2-D input, matching float dtypes), else exactly the two separate ops."""
-    if isinstance(input, Tensor) and isinstance(weight, Tensor) and isinstance(bias, Tensor):
-        x, w, b = input._data, weight._data, bias._data
-        dt = x.dtype
-        if (dt is w.dtype is b.dtype and dt in _LINEAR_FWD and x.ndim == 2 and w.ndim == 2
-                and x.shape[1] == w.shape[1] and b.shape == (w.shape[0],)):
-            return LinearReLU.apply3(input, weight, bias)
+    if _training_case(input, weight, bias):
+        return LinearReLU.apply3(input, weight, bias)
     from fastgrad import functional
     return functional.relu(linear(input, weight, bias))
 

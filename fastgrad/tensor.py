@@ -12,7 +12,8 @@ _new = object.__new__
 class Tensor:
     """A multi-dimensional array that can record operations for reverse-mode autodiff."""
 
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "__weakref__")
+    # _grad_buffer: a leaf's reusable gradient output (autograd/grad_buffer.py), set when first used
+    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_grad_buffer", "__weakref__")
     __array_priority__ = 1000  # numpy defers to our reflected operators
 
     def __init__(self, data=(), requires_grad=False):
@@ -110,6 +111,8 @@ class Tensor:
             raise RuntimeError("only Tensors of floating point dtype can require gradients "
                                f"(got {dtypes.dtype_name(self._data.dtype)})")
         self.requires_grad = bool(requires_grad)
+        if requires_grad:
+            self._grad_buffer = None
         return self
 
     def retain_grad(self) -> None:
@@ -128,6 +131,13 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) · gradient into ``.grad`` of every leaf requiring grad."""
+        fn = self.grad_fn
+        if gradient is None and inputs is None and not create_graph and fn is not None \
+                and not fn.tensor_io and self._data.ndim == 0:  # loss.backward(): straight to the engine
+            seed = _autograd.SEEDS.get(self._data.dtype)
+            if seed is not None:
+                _backward_from(fn, seed, bool(retain_graph))
+                return
         _autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> "Tensor":
@@ -236,19 +246,13 @@ class Tensor:
         return self if self._data.flags.c_contiguous else F.clone(self)
 
     # -- arithmetic operators -------------------------------------------------------
-    def __add__(self, other): return F.add(self, other)
+    # (+ - * / ** @ and unary -: the functional ops themselves, bound at the bottom of this file)
     def __radd__(self, other): return F.add(other, self)
-    def __sub__(self, other): return F.sub(self, other)
     def __rsub__(self, other): return F.sub(other, self)
-    def __mul__(self, other): return F.mul(self, other)
     def __rmul__(self, other): return F.mul(other, self)
-    def __truediv__(self, other): return F.div(self, other)
     def __rtruediv__(self, other): return F.div(other, self)
-    def __pow__(self, other): return F.pow(self, other)
     def __rpow__(self, other): return F.pow(other, self)
-    def __matmul__(self, other): return F.matmul(self, other)
     def __rmatmul__(self, other): return F.matmul(other, self)
-    def __neg__(self): return F.neg(self)
     def __pos__(self): return self
     def __abs__(self): return F.abs(self)
     def __floordiv__(self, other): return F.floor_divide(self, other)
@@ -296,12 +300,8 @@ class Tensor:
     def div(self, other): return F.div(self, other)
     def pow(self, exponent): return F.pow(self, exponent)
     def neg(self): return F.neg(self)
-    def exp(self): return F.exp(self)
-    def log(self): return F.log(self)
     def log1p(self): return F.log1p(self)
-    def sqrt(self): return F.sqrt(self)
     def rsqrt(self): return F.rsqrt(self)
-    def abs(self): return F.abs(self)
     def sign(self): return F.sign(self)
     def square(self): return F.square(self)
     def reciprocal(self): return F.reciprocal(self)
@@ -311,9 +311,6 @@ class Tensor:
     def minimum(self, other): return F.minimum(self, other)
     def matmul(self, other): return F.matmul(self, other)
     mm = matmul
-    def relu(self): return F.relu(self)
-    def sigmoid(self): return F.sigmoid(self)
-    def tanh(self): return F.tanh(self)
     def softmax(self, dim): return F.softmax(self, dim)
     def log_softmax(self, dim): return F.log_softmax(self, dim)
 
@@ -421,3 +418,11 @@ def _format(t: Tensor) -> str:
 
 from fastgrad import functional as F  # noqa: E402  (cycle: functional builds Tensors)
 from fastgrad import autograd as _autograd  # noqa: E402  (cycle: autograd wraps Tensors)
+from fastgrad.autograd.engine import backward_from as _backward_from  # noqa: E402
+
+# the hot operators and one-argument methods are the functional ops themselves (t * u calls
+# F.mul(t, u) directly): one Python frame less per op
+Tensor.__add__, Tensor.__sub__, Tensor.__mul__, Tensor.__truediv__ = F.add, F.sub, F.mul, F.div
+Tensor.__pow__, Tensor.__matmul__, Tensor.__neg__ = F.pow, F.matmul, F.neg
+Tensor.relu, Tensor.sigmoid, Tensor.tanh, Tensor.exp, Tensor.log, Tensor.sqrt, Tensor.abs = (
+    F.relu, F.sigmoid, F.tanh, F.exp, F.log, F.sqrt, F.abs)

@@ -4,7 +4,7 @@ import numpy as np
 from fastgrad.tensor import Tensor
 from fastgrad.autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from fastgrad.autograd.function import Function
-from fastgrad.autograd.engine import run_backward
+from fastgrad.autograd.engine import run_backward, backward_from
 from fastgrad.autograd.gradcheck import gradcheck
 
 __all__ = ["backward", "grad", "Function", "gradcheck", "no_grad", "enable_grad",
@@ -19,7 +19,7 @@ def _read_only_one(dtype):
 
 # the seed of loss.backward() for a 0-d float loss, made once: built-in ops never write into dy
 # (they return it, a view of it, or fresh arrays; the engine copies it before keeping it)
-_ONE = {np.dtype(d): _read_only_one(d) for d in (np.float32, np.float64)}
+SEEDS = {np.dtype(d): _read_only_one(d) for d in (np.float32, np.float64)}
 
 
 def _root_grad(t, g, op):
@@ -47,10 +47,10 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
     if grad_tensors is None and inputs is None and isinstance(tensors, Tensor) \
             and tensors.grad_fn is not None and tensors._data.size == 1:  # loss.backward()
         data = tensors._data
-        seed = _ONE.get(data.dtype) if data.ndim == 0 and not tensors.grad_fn.tensor_io else None
+        seed = SEEDS.get(data.dtype) if data.ndim == 0 and not tensors.grad_fn.tensor_io else None
         if seed is None:
             seed = np.ones(data.shape, data.dtype)
-        run_backward((tensors,), (seed,), bool(retain_graph))
+        backward_from(tensors.grad_fn, seed, bool(retain_graph))
         return
     roots = _as_list(tensors)
     grads = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(roots)

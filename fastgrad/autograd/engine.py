@@ -15,7 +15,7 @@ import numpy as np
 from fastgrad.tensor import Tensor
 from fastgrad.autograd.function import Function, FREED_MESSAGE
 
-__all__ = ["run_backward"]
+__all__ = ["run_backward", "backward_from"]
 
 _make = Tensor._make
 
@@ -36,6 +36,64 @@ def _accumulate_leaf(t, g, fresh):
         t.grad = _make(g if fresh else g.copy(), None)
     else:
         grad._data += g
+
+
+def backward_from(node, dy, retain_graph):
+    """``loss.backward()``: the reverse pass from one node with output gradient ``dy``, gradients
+    accumulated into the leaves.  The same order as ``run_backward``; the node a node leaves
+    pending runs next directly, outside the dict and the heap, whenever it is the newest."""
+    pending = {}  # node -> the gradient of its output summed so far
+    heap = []  # (-seq, node) of every pending node: the newest comes out first
+    while True:
+        if node.retained is not None:
+            t = node.retained()
+            if t is not None:
+                _accumulate_leaf(t, dy, False)
+        saved = node.saved
+        if saved is None:
+            raise RuntimeError(FREED_MESSAGE)
+        builtin = not node.tensor_io
+        if builtin:
+            grads = type(node).backward(node, dy)
+            if type(grads) is not tuple:
+                grads = (grads,)
+        else:
+            grads = node.run_backward(dy)
+        if saved and not retain_graph:
+            node.saved = None  # free saved arrays; a second pass through this node raises
+        nxt = None  # the first input node made pending, with its gradient in nxt_dy
+        for e, g in zip(node.inputs, grads):
+            if e is None or g is None:
+                continue
+            if isinstance(e, Function):
+                if e is nxt:
+                    nxt_dy = nxt_dy + g
+                elif nxt is None and e not in pending:
+                    nxt, nxt_dy = e, g
+                else:
+                    prev = pending.get(e)
+                    if prev is None:
+                        pending[e] = g
+                        heappush(heap, (-e.seq, e))
+                    else:
+                        pending[e] = prev + g
+            elif g.shape != e._data.shape:
+                _check_shape(node, node.inputs.index(e), g, e._data.shape)
+            elif e.grad is None and builtin and g is not dy and g.base is None and g.dtype is e._data.dtype \
+                    and (len(grads) == 1 or _only_once(grads, g)):
+                e.grad = _make(g, None)  # a fresh array nobody else holds: taken over, not copied
+            else:
+                _accumulate_leaf(e, g, False)
+        if nxt is not None:
+            if not heap or nxt.seq > -heap[0][0]:
+                node, dy = nxt, nxt_dy  # the newest pending node: next, without the heap
+                continue
+            pending[nxt] = nxt_dy
+            heappush(heap, (-nxt.seq, nxt))
+        if not heap:
+            return
+        node = heappop(heap)[1]
+        dy = pending.pop(node)
 
 
 def run_backward(roots, grads, retain_graph=False, capture=None):

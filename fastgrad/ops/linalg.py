@@ -10,6 +10,7 @@ import numpy as np
 
 from fastgrad._ffi import CTYPES, NULL, ffi, kernel, lib, rptr, wptr
 from fastgrad.autograd.function import Function, register
+from fastgrad.autograd.grad_buffer import grad_buffer
 from fastgrad.ops.common import broadcast_shape, contiguous, sum_to
 from fastgrad.tensor import Tensor
 
@@ -252,8 +253,20 @@ def _linear_backward(ctx, dy, fused):
     n = w.shape[0]
     dt = dy.dtype
     dx = np.empty((m, k), dt) if inputs[0] is not None else None
-    dw = np.empty((n, k), dt) if inputs[1] is not None else None
-    db = np.empty(n, dt) if inputs[2] is not None else None
+    ew, eb = inputs[1], inputs[2]
+    pdw = pdb = NULL
+    if ew is None:
+        dw = None
+    elif isinstance(ew, Tensor):  # a leaf: its reusable gradient buffer
+        dw, pdw = grad_buffer(ew, (n, k), dt)
+    else:
+        dw = np.empty((n, k), dt)
+    if eb is None:
+        db = None
+    elif isinstance(eb, Tensor):
+        db, pdb = grad_buffer(eb, (n,), dt)
+    else:
+        db = np.empty(n, dt)
     if m == 0 or k == 0 or n == 0:  # degenerate sizes: numpy (no kernel call on empty buffers)
         dz = dy.reshape(m, n)
         if fused:
@@ -266,8 +279,10 @@ def _linear_backward(ctx, dy, fused):
             dy = contiguous(dy).reshape(m, n)
         ct = CTYPES[dt]
         pdx = NULL if dx is None else _from_buffer(ct, dx)
-        pdw = NULL if dw is None else _from_buffer(ct, dw)
-        pdb = NULL if db is None else _from_buffer(ct, db)
+        if pdw is NULL and dw is not None:
+            pdw = _from_buffer(ct, dw)
+        if pdb is NULL and db is not None:
+            pdb = _from_buffer(ct, db)
         if fused:
             if _LINEAR_RELU_BWD[dt](m, n, k, saved[2], saved[3], saved[6], _from_buffer(ct, dy), pdx, pdw, pdb):
                 raise MemoryError(f"linear_relu backward: cannot allocate {m * n} elements of scratch")

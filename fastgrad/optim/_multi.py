@@ -18,7 +18,7 @@ import numpy as np
 
 from fastgrad._ffi import CTYPES, NULL, SUFFIX, ffi, lib
 
-__all__ = ["Plan", "make_plan", "run_plan", "grad_array"]
+__all__ = ["Plan", "make_plan", "run_plan", "grad_array", "cacheable"]
 
 _from_buffer = ffi.from_buffer
 _CNAME = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
@@ -64,7 +64,22 @@ class _Batch:
 
 
 class Plan:
-    __slots__ = ("group", "params", "nparams", "state", "names", "batches")
+    # options: the group options the settings were converted from (None: convert every step)
+    __slots__ = ("group", "params", "nparams", "state", "names", "batches", "options", "settings")
+
+
+_PLAIN = (float, int, bool)
+
+
+def cacheable(options):
+    """``options`` when it holds plain numbers only (so an equal tuple later means equal settings),
+    else None (a Tensor learning rate may change in place)."""
+    if options is None:
+        return None
+    for v in options:
+        if type(v) not in _PLAIN and not (type(v) is tuple and all(type(x) in _PLAIN for x in v)):
+            return None
+    return options
 
 
 def make_plan(opt, group: dict, names: tuple):
@@ -156,12 +171,16 @@ def _gather(opt, group, b, keep, leftover) -> None:
                     continue
             ga = g._data
             if ga.dtype is dtype and ga.shape == e[2]:
-                try:
-                    gp[i] = _from_buffer(ct, ga)
-                except (TypeError, ValueError, BufferError):   # not C-contiguous
-                    ga = grad_array(p, g)
-                    keep.append(ga)
-                    gp[i] = _from_buffer(ct, ga)
+                buf = getattr(p, "_grad_buffer", None)
+                if buf is not None and buf[0] is ga:  # the leaf's reused gradient buffer: pointer kept
+                    gp[i] = buf[1]
+                else:
+                    try:
+                        gp[i] = _from_buffer(ct, ga)
+                    except (TypeError, ValueError, BufferError):   # not C-contiguous
+                        ga = grad_array(p, g)
+                        keep.append(ga)
+                        gp[i] = _from_buffer(ct, ga)
             else:
                 ga = grad_array(p, g)
                 keep.append(ga)

@@ -1,4 +1,6 @@
 """Adagrad (lr decay, weight decay, maximize) as one fused C call per parameter."""
+from operator import itemgetter
+
 import numpy as np
 
 from fastgrad._ffi import kernel, rptr, wptr
@@ -17,6 +19,7 @@ class Adagrad(Optimizer):
     One fused C call per parameter group."""
 
     _multi_kernel = "adagrad"
+    _multi_options = itemgetter("lr", "lr_decay", "weight_decay", "eps", "maximize")
     _multi_counter = "steps"
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,

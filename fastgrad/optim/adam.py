@@ -1,4 +1,6 @@
 """Adam and AdamW (with amsgrad and maximize), torch's update as one fused C call per parameter."""
+from operator import itemgetter
+
 import numpy as np
 
 from fastgrad._ffi import NULL, kernel, rptr, wptr
@@ -18,6 +20,7 @@ class Adam(Optimizer):
     ``state[p]["step"]`` counts each parameter's own steps, as torch."""
 
     _multi_kernel = "adam"
+    _multi_options = itemgetter("lr", "betas", "eps", "weight_decay", "decoupled_weight_decay", "maximize", "amsgrad")
     _multi_counter = "steps"
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,

@@ -18,7 +18,7 @@ from itertools import chain
 import numpy as np
 
 from fastgrad.autograd.grad_mode import GRAD, enable_grad
-from fastgrad.optim._multi import grad_array as _grad_array, make_plan, run_plan
+from fastgrad.optim._multi import cacheable, grad_array as _grad_array, make_plan, run_plan
 from fastgrad.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -156,15 +156,15 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
+        if self._multi_kernel is not None and self._multi_tensor:
+            for group in self.param_groups:   # C calls on arrays: nothing is recorded
+                self._step_multi(group)
+            return loss
         prev = GRAD.enabled
         GRAD.enabled = False
         try:
-            multi = self._multi_kernel is not None and self._multi_tensor
             for group in self.param_groups:
-                if multi:
-                    self._step_multi(group)
-                else:
-                    self._step_group(group)
+                self._step_group(group)
         finally:
             GRAD.enabled = prev
         return loss
@@ -182,18 +182,29 @@ class Optimizer:
             self._update(group, p, _grad_array(p, g))
 
     def _step_multi(self, group: dict) -> None:
-        """One C call per dtype for the whole group, through its cached plan."""
-        names = self._multi_slots(group)
+        """One C call per dtype for the whole group, through its cached plan.  The kernel's
+        settings are converted again only when the group's options (``_multi_options``) changed."""
         plan = self._plans.get(id(group))
         params = group["params"]
-        if (plan is None or plan.group is not group or plan.params is not params or plan.nparams != len(params)
-                or plan.state is not self.state or plan.names != names):
-            plan = make_plan(self, group, names)
-            if plan is None:
-                self._step_group(group)
+        options = self._multi_options(group)
+        if plan is not None and plan.group is group and plan.params is params and plan.nparams == len(params) \
+                and plan.state is self.state:
+            if options is not None and options == plan.options:
+                run_plan(self, group, plan, plan.settings)
                 return
-            self._plans[id(group)] = plan
-        run_plan(self, group, plan, self._multi_settings(group))
+            if self._multi_slots(group) == plan.names:
+                plan.settings = self._multi_settings(group)
+                plan.options = cacheable(options)
+                run_plan(self, group, plan, plan.settings)
+                return
+        plan = make_plan(self, group, self._multi_slots(group))
+        if plan is None:
+            self._step_group(group)
+            return
+        self._plans[id(group)] = plan
+        plan.settings = self._multi_settings(group)
+        plan.options = cacheable(options)
+        run_plan(self, group, plan, plan.settings)
 
     def _multi_slots(self, group: dict) -> tuple:
         """Names of the state arrays the multi kernel takes, in its order (None: NULL)."""
@@ -202,6 +213,12 @@ class Optimizer:
     def _multi_state(self, group: dict, p: Tensor, a: np.ndarray):
         """(state dict of p with every array of _multi_slots created, first-step flag)."""
         raise NotImplementedError
+
+    def _multi_options(self, group: dict):
+        """The group options the multi kernel's settings and slots are made from, as a tuple, so they
+        are converted again only when these change (subclasses: an operator.itemgetter).  None:
+        convert every step."""
+        return None
 
     def _multi_settings(self, group: dict) -> tuple:
         """The group's hyper-parameters as the multi kernel's trailing C arguments."""

@@ -1,4 +1,6 @@
 """RMSprop (centered, momentum, weight decay, maximize) as one fused C call per parameter."""
+from operator import itemgetter
+
 import numpy as np
 
 from fastgrad._ffi import NULL, kernel, rptr, wptr
@@ -16,6 +18,7 @@ class RMSprop(Optimizer):
     call per parameter group."""
 
     _multi_kernel = "rmsprop"
+    _multi_options = itemgetter("lr", "alpha", "eps", "weight_decay", "momentum", "maximize", "centered")
     _multi_counter = "count"
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,

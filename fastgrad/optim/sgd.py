@@ -1,4 +1,6 @@
 """SGD with momentum, dampening, Nesterov, weight decay and maximize (torch's update)."""
+from operator import itemgetter
+
 import numpy as np
 
 from fastgrad._ffi import NULL, kernel, rptr, wptr
@@ -13,6 +15,7 @@ class SGD(Optimizer):
     d = nesterov ? g' + momentum buf : buf;  p -= lr d   (one fused C call per parameter group)."""
 
     _multi_kernel = "sgd"
+    _multi_options = itemgetter("lr", "momentum", "dampening", "weight_decay", "nesterov", "maximize")
     _multi_counter = "first"
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,

@@ -81,3 +81,15 @@ void fg_gelu_bwd_f64(int64_t n, const double *restrict x, const double *restrict
 {
     fg_gelu_bwd_ref_f64(n, x, dy, dx, approximate);
 }
+
+/* one-element entry points (a value in, a value out: Python calls them without any buffer):
+ * the array kernel run on one element, so each result is bitwise the kernel's at the active ISA */
+#define ONE_ELEMENT(name, T, sfx)                                                              \
+    T fg_##name##_fwd1_##sfx(T x) { T y; fg_##name##_fwd_##sfx(1, &x, &y); return y; }          \
+    T fg_##name##_bwd1_##sfx(T s, T dy) { T dx; fg_##name##_bwd_##sfx(1, &s, &dy, &dx); return dx; }
+ONE_ELEMENT(relu, float, f32)
+ONE_ELEMENT(relu, double, f64)
+ONE_ELEMENT(sigmoid, float, f32)
+ONE_ELEMENT(sigmoid, double, f64)
+ONE_ELEMENT(tanh, float, f32)
+ONE_ELEMENT(tanh, double, f64)

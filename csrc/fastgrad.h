@@ -139,6 +139,20 @@ void fg_tanh_fwd_f64(int64_t n, const double *restrict x, double *restrict y);
 /* dx = dy * (1 - y^2)   (from the saved output y) */
 void fg_tanh_bwd_f32(int64_t n, const float *restrict y, const float *restrict dy, float *restrict dx);
 void fg_tanh_bwd_f64(int64_t n, const double *restrict y, const double *restrict dy, double *restrict dx);
+/* one element: y = act(x) and dx = act'(s) dy (s: the saved x for relu, y for sigmoid and tanh),
+ * by value, through the array kernels above (bitwise their results) */
+float fg_relu_fwd1_f32(float x);
+double fg_relu_fwd1_f64(double x);
+float fg_relu_bwd1_f32(float x, float dy);
+double fg_relu_bwd1_f64(double x, double dy);
+float fg_sigmoid_fwd1_f32(float x);
+double fg_sigmoid_fwd1_f64(double x);
+float fg_sigmoid_bwd1_f32(float y, float dy);
+double fg_sigmoid_bwd1_f64(double y, double dy);
+float fg_tanh_fwd1_f32(float x);
+double fg_tanh_fwd1_f64(double x);
+float fg_tanh_bwd1_f32(float y, float dy);
+double fg_tanh_bwd1_f64(double y, double dy);
 /* approximate == 0: y = x Phi(x) = x/2 erfc(-x/sqrt2) (= x/2 (1 + erf(x/sqrt2)), accurate in the left tail; gelu(-inf) = NaN as torch);
  * approximate == 1: y = x/2 (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3))) */
 void fg_gelu_fwd_f32(int64_t n, const float *restrict x, float *restrict y, int approximate);

@@ -74,3 +74,35 @@ def test_pow_scalar_square_one_element_bitwise_equals_kernel(dtype, shape):
                 bwd(1, ffi.from_buffer(ct, a), ffi.from_buffer(ct, g), ffi.from_buffer(ct, dx_c), 2.0)
                 assert y.tobytes() == y_c.tobytes(), (x, y, y_c)
                 assert dx.tobytes() == dx_c.tobytes(), (x, d, dx, dx_c)
+
+
+@pytest.mark.parametrize("shape", [(), (1,)])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name", ["relu", "sigmoid", "tanh"])
+def test_activation_one_element_bitwise_equals_array_kernel(name, dtype, shape, isa):
+    """relu/sigmoid/tanh on one element call the by-value kernels (fastgrad/ops/activation.py);
+    forward and backward must be the array kernel's bits at every ISA level, for every value."""
+    from fastgrad.ops import activation as A
+
+    class Ctx:
+        pass
+
+    op = {"relu": A.ReLU, "sigmoid": A.Sigmoid, "tanh": A.Tanh}[name]
+    sfx = "f32" if dtype == np.float32 else "f64"
+    ct = "float[]" if dtype == np.float32 else "double[]"
+    fwd, bwd = getattr(lib, f"fg_{name}_fwd_{sfx}"), getattr(lib, f"fg_{name}_bwd_{sfx}")
+    vals = _values(dtype)
+    n = len(vals)
+    y_c = np.empty(n, dtype)  # every value in one array: full vectors and a masked tail
+    fwd(n, ffi.from_buffer(ct, vals), ffi.from_buffer(ct, y_c))
+    saved = vals if name == "relu" else y_c
+    for d in vals[:len(SPECIALS)]:
+        dy = np.full(n, d, dtype)
+        dx_c = np.empty(n, dtype)
+        bwd(n, ffi.from_buffer(ct, saved), ffi.from_buffer(ct, dy), ffi.from_buffer(ct, dx_c))
+        for i, x in enumerate(vals):
+            ctx = Ctx()
+            y = op.forward(ctx, np.full(shape, x, dtype))
+            assert y.shape == shape and y.tobytes() == y_c[i:i + 1].tobytes(), (x, y, y_c[i])
+            dx = op.backward(ctx, np.full(shape, d, dtype))
+            assert dx.shape == shape and dx.tobytes() == dx_c[i:i + 1].tobytes(), (x, d, dx, dx_c[i])

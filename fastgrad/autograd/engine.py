@@ -52,9 +52,10 @@ def backward_from(node, dy, retain_graph):
         saved = node.saved
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
-        builtin = not node.tensor_io
+        cls = type(node)
+        builtin = not cls.tensor_io
         if builtin:
-            grads = type(node).backward(node, dy)
+            grads = cls.backward(node, dy)
             if type(grads) is not tuple:
                 grads = (grads,)
         else:
@@ -62,8 +63,17 @@ def backward_from(node, dy, retain_graph):
         if saved and not retain_graph:
             node.saved = None  # free saved arrays; a second pass through this node raises
         nxt = None  # the first input node made pending, with its gradient in nxt_dy
-        for e, g in zip(node.inputs, grads):
-            if e is None or g is None:
+        i = -1
+        for e in node.inputs:  # (indexing: measurably cheaper than zip on these short tuples)
+            i += 1
+            if e is None:
+                continue
+            try:
+                g = grads[i]
+            except IndexError:
+                raise RuntimeError(f"function {node.name()} returned {len(grads)} gradients, expected "
+                                   f"{len(node.inputs)} (one per forward input)") from None
+            if g is None:
                 continue
             if isinstance(e, Function):
                 if e is nxt:
@@ -78,7 +88,7 @@ def backward_from(node, dy, retain_graph):
                     else:
                         pending[e] = prev + g
             elif g.shape != e._data.shape:
-                _check_shape(node, node.inputs.index(e), g, e._data.shape)
+                _check_shape(node, i, g, e._data.shape)
             elif e.grad is None and builtin and g is not dy and g.base is None and g.dtype is e._data.dtype \
                     and (len(grads) == 1 or _only_once(grads, g)):
                 e.grad = _make(g, None)  # a fresh array nobody else holds: taken over, not copied

@@ -1,9 +1,13 @@
-"""Activations (csrc/activation.c): forward and backward kernels side by side."""
+"""Activations (csrc/activation.c): forward and backward kernels side by side.
+
+relu, sigmoid and tanh on one element (shapes () and (1,)) call the kernels' by-value entry
+points (``fg_<name>_fwd1``/``bwd1``): a Python float in, a Python float out, no buffers.  They run
+the array kernel on that one element, so the results are bitwise the same."""
 import numpy as np
 
-from fastgrad._ffi import CTYPES, ffi, kernel
+from fastgrad._ffi import CTYPES, ffi, kernel, lib
 from fastgrad.autograd.function import Function, register
-from fastgrad.ops.common import contiguous
+from fastgrad.ops.common import ONE_ELEMENT, contiguous, one_element_array
 
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softplus"]
 
@@ -40,34 +44,51 @@ def _grad(name, saved, dy, *settings):
     return dx
 
 
-def _act_forward(ctx, table, x, save_output):
-    """y = act(x) in one C call; saves x (or y) with its C pointer, which backward reuses."""
+def _act_forward(ctx, kernels, x, save_output):
+    """y = act(x) in one C call; saves x (or y) with its C pointer, which backward reuses
+    (None for one element: backward calls the by-value kernel too)."""
+    dt = x.dtype
+    if x.shape in ONE_ELEMENT:
+        y = one_element_array(kernels[2][dt](x.item()), x.shape, dt)
+        if y is not None:
+            ctx.saved = (y, None) if save_output else (x, None)
+            return y
     if not x.flags.c_contiguous:
         x = contiguous(x)
-    dt = x.dtype
     ct = CTYPES[dt]
     y = np.empty(x.shape, dt)
     px, py = _from_buffer(ct, x), _from_buffer(ct, y)
-    table[dt](x.size, px, py)
+    kernels[0][dt](x.size, px, py)
     ctx.saved = (y, py) if save_output else (x, px)
     return y
 
 
-def _act_backward(table, saved, dy):
+def _act_backward(kernels, saved, dy):
     """dx from the array and pointer ``_act_forward`` saved and dy, in one C call."""
     src, psrc = saved
+    dt = src.dtype
+    if psrc is None:
+        if dy.shape == src.shape:  # one element
+            dx = one_element_array(kernels[3][dt](src.item(), dy.item()), src.shape, dt)
+            if dx is not None:
+                return dx
+        psrc = _from_buffer(CTYPES[dt], src)
     if not dy.flags.c_contiguous:
         dy = contiguous(dy)
-    dt = src.dtype
     ct = CTYPES[dt]
     dx = np.empty(src.shape, dt)
-    table[dt](src.size, psrc, _from_buffer(ct, dy), _from_buffer(ct, dx))
+    kernels[1][dt](src.size, psrc, _from_buffer(ct, dy), _from_buffer(ct, dx))
     return dx
 
 
-_RELU = (_table("relu_fwd"), _table("relu_bwd"))
-_SIGMOID = (_table("sigmoid_fwd"), _table("sigmoid_bwd"))
-_TANH = (_table("tanh_fwd"), _table("tanh_bwd"))
+def _kernels(name):
+    """(forward, backward, one-element forward, one-element backward) tables of an activation."""
+    one = [{d: getattr(lib, "fg_%s_%s1_%s" % (name, way, "f32" if d.itemsize == 4 else "f64"))
+            for d in CTYPES if d.kind == "f"} for way in ("fwd", "bwd")]
+    return (_table(name + "_fwd"), _table(name + "_bwd"), *one)
+
+
+_RELU, _SIGMOID, _TANH = _kernels("relu"), _kernels("sigmoid"), _kernels("tanh")
 
 
 @register("relu")
@@ -76,11 +97,11 @@ class ReLU(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return _act_forward(ctx, _RELU[0], x, False)
+        return _act_forward(ctx, _RELU, x, False)
 
     @staticmethod
     def backward(ctx, dy):
-        return _act_backward(_RELU[1], ctx.saved, dy)
+        return _act_backward(_RELU, ctx.saved, dy)
 
 
 @register("leaky_relu")
@@ -105,11 +126,11 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return _act_forward(ctx, _SIGMOID[0], x, True)
+        return _act_forward(ctx, _SIGMOID, x, True)
 
     @staticmethod
     def backward(ctx, dy):
-        return _act_backward(_SIGMOID[1], ctx.saved, dy)
+        return _act_backward(_SIGMOID, ctx.saved, dy)
 
 
 @register("tanh")
@@ -118,11 +139,11 @@ class Tanh(Function):
 
     @staticmethod
     def forward(ctx, x):
-        return _act_forward(ctx, _TANH[0], x, True)
+        return _act_forward(ctx, _TANH, x, True)
 
     @staticmethod
     def backward(ctx, dy):
-        return _act_backward(_TANH[1], ctx.saved, dy)
+        return _act_backward(_TANH, ctx.saved, dy)
 
 
 @register("gelu")

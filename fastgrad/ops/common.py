@@ -3,7 +3,26 @@ import numpy as np
 
 from fastgrad._ffi import kernel, rptr, wptr
 
-__all__ = ["wrap_dim", "wrap_dims", "sum_to", "broadcast_shape", "contiguous", "check_float"]
+__all__ = ["wrap_dim", "wrap_dims", "sum_to", "broadcast_shape", "contiguous", "check_float",
+           "ONE_ELEMENT", "one_element_array"]
+
+ONE_ELEMENT = frozenset([(), (1,)])  # the shapes of the scalar models of a tutorial
+_F32 = np.dtype(np.float32)
+_FLT_MAX = float(np.finfo(np.float32).max)
+_empty = np.empty
+
+
+def one_element_array(r: float, shape: tuple, dtype):
+    """A fresh () or (1,) array holding the Python float r, or None when r would not survive the
+    cast exactly as a C kernel's result would (float32: not finite or beyond its range)."""
+    if dtype is _F32 and not -_FLT_MAX <= r <= _FLT_MAX:
+        return None
+    y = _empty(shape, dtype)
+    if shape:
+        y[0] = r
+    else:
+        y[()] = r
+    return y
 
 
 def wrap_dim(dim: int, ndim: int, op: str) -> int:

@@ -12,7 +12,7 @@ import numpy as np
 
 from fastgrad._ffi import ffi, kernel, lib, rptr, wptr, CTYPES
 from fastgrad.autograd.function import Function, register
-from fastgrad.ops.common import broadcast_shape, contiguous, sum_to
+from fastgrad.ops.common import ONE_ELEMENT, broadcast_shape, contiguous, one_element_array, sum_to
 
 __all__ = ["binary", "unary", "check_broadcast", "Add", "Sub", "Mul", "Div", "Pow", "PowScalar",
            "Neg", "Exp", "Log", "Log1p", "Sign", "Sqrt", "Abs", "Clamp", "Maximum", "Minimum", "Where", "ToDtype", "Clone"]
@@ -34,20 +34,6 @@ _from_buffer = ffi.from_buffer
 _F32 = np.dtype(np.float32)
 _FLT_MAX = float(np.finfo(np.float32).max)
 _PYTHON_OPS = {ADD: operator.add, SUB: operator.sub, MUL: operator.mul, DIV: operator.truediv}
-_ONE_ELEMENT = frozenset([(), (1,)])
-
-
-def _one_element_value(r, shape, dtype):
-    """A fresh () or (1,) array holding the Python float r, or None when r would not survive
-    the cast exactly as the C kernel's result (float32: not finite or beyond its range)."""
-    if dtype is _F32 and not -_FLT_MAX <= r <= _FLT_MAX:
-        return None
-    y = np.empty(shape, dtype)
-    if shape:
-        y[0] = r
-    else:
-        y[()] = r
-    return y
 
 
 def _one_element(op, a, b, shape, dtype):
@@ -57,7 +43,7 @@ def _one_element(op, a, b, shape, dtype):
     bv = b.item()
     if f is None or (bv == 0 and op == DIV):
         return None
-    return _one_element_value(f(a.item(), bv), shape, dtype)
+    return one_element_array(f(a.item(), bv), shape, dtype)
 
 
 def binary(op, a, b):
@@ -66,7 +52,7 @@ def binary(op, a, b):
     shape = a.shape
     if a.size == 1 and b.size == 1:  # exact scalar arithmetic (module docstring)
         out = shape if len(shape) >= b.ndim else b.shape
-        if out in _ONE_ELEMENT:
+        if out in ONE_ELEMENT:
             y = _one_element(op, a, b, out, dtype)
             if y is not None:
                 return y
@@ -237,9 +223,9 @@ class PowScalar(Function):
         if not x.flags.c_contiguous:
             x = contiguous(x)
         dt = x.dtype
-        if p == 2.0 and x.shape in _ONE_ELEMENT:
+        if p == 2.0 and x.shape in ONE_ELEMENT:
             v = x.item()
-            y = _one_element_value(v * v, x.shape, dt)
+            y = one_element_array(v * v, x.shape, dt)
             if y is not None:
                 ctx.saved = (x, None, p)
                 return y
@@ -254,10 +240,10 @@ class PowScalar(Function):
     def backward(ctx, dy):
         x, px, p = ctx.saved
         dt = x.dtype
-        if p == 2.0 and x.shape in _ONE_ELEMENT and dy.shape == x.shape:
+        if p == 2.0 and x.shape in ONE_ELEMENT and dy.shape == x.shape:
             two_x = 2.0 * x.item()
             if dt is not _F32 or -_FLT_MAX <= two_x <= _FLT_MAX:  # the kernel's 2x did not overflow
-                dx = _one_element_value(dy.item() * two_x, x.shape, dt)
+                dx = one_element_array(dy.item() * two_x, x.shape, dt)
                 if dx is not None:
                     return dx, None
         if not dy.flags.c_contiguous:

@@ -40,7 +40,7 @@ class _Batch:
     """The parameters of one dtype in a group, and the C arrays of their call."""
 
     __slots__ = ("dtype", "ct", "fn", "entries", "count", "sizes", "pp", "gp", "names", "slots",
-                 "counter", "per_tensor", "stateful", "reset", "head")
+                 "counter", "per_tensor", "stateful", "steps", "counting", "reset", "head", "args", "args_for")
 
     def __init__(self, opt, dtype, params, names):
         cname = _CNAME[dtype]
@@ -57,10 +57,13 @@ class _Batch:
         self.per_tensor = (ffi.new("int[]", count) if self.counter == _FIRST else
                            ffi.new("int64_t[]", count) if self.counter == _STEPS else None)
         self.stateful = self.counter in (_STEPS, _COUNT) or any(names)
+        self.steps = self.counter == _STEPS
+        self.counting = self.counter in (_STEPS, _COUNT)
         self.reset = []   # SGD: tensors whose first-step flag goes back to 0 after the call
         # the kernel's leading arguments: count, sizes, p, g, state arrays[, flags or steps]
         self.head = (count, self.sizes, self.pp, self.gp, *self.slots) + \
             ((self.per_tensor,) if self.per_tensor is not None else ())
+        self.args = self.args_for = None  # head + settings, and the settings tuple it was made for
 
 
 class Plan:
@@ -132,9 +135,11 @@ def run_plan(opt, group: dict, plan: Plan, settings: tuple) -> None:
     """One step of every parameter of the group that has a gradient: one C call per dtype."""
     leftover = []   # parameters whose dtype changed since the plan was made
     for b in plan.batches:
-        keep = []   # converted gradients live until the call returns
-        _gather(opt, group, b, keep, leftover)
-        b.fn(*b.head, *settings)
+        keep = _gather(opt, group, b, leftover)   # converted gradients live until the call returns
+        if b.args_for is not settings:
+            b.args, b.args_for = b.head + settings, settings
+        b.fn(*b.args)
+        del keep
         if b.reset:
             for i in b.reset:
                 b.per_tensor[i] = 0
@@ -146,13 +151,13 @@ def run_plan(opt, group: dict, plan: Plan, settings: tuple) -> None:
             opt._update(group, p, grad_array(p, p.grad))
 
 
-def _gather(opt, group, b, keep, leftover) -> None:
+def _gather(opt, group, b, leftover):
     """Fill b's gradient pointers (and counts) for this step; bump state["step"] of the tensors
-    in the call.  If a gradient is rejected, the counters bumped so far are put back."""
+    in the call; return the gradients converted for the call (None: none was).  If a gradient
+    is rejected, the counters bumped so far are put back."""
     state = opt.state
-    sizes, gp, ct, dtype, per_tensor = b.sizes, b.gp, b.ct, b.dtype, b.per_tensor
-    stateful, steps = b.stateful, b.counter == _STEPS
-    counting = steps or b.counter == _COUNT
+    gp, ct, dtype, stateful = b.gp, b.ct, b.dtype, b.stateful
+    keep = None
     i = -1
     try:
         for i, e in enumerate(b.entries):
@@ -160,12 +165,12 @@ def _gather(opt, group, b, keep, leftover) -> None:
             g = p.grad
             if g is None:
                 if e[4]:
-                    sizes[i] = 0
+                    b.sizes[i] = 0
                     e[4] = False
                 continue
             if p._data is not e[1] or not e[4] or (stateful and state[p] is not e[3]):
                 if not _refresh(opt, group, b, i, e):
-                    sizes[i] = 0
+                    b.sizes[i] = 0
                     e[4] = False
                     leftover.append(p)
                     continue
@@ -179,20 +184,21 @@ def _gather(opt, group, b, keep, leftover) -> None:
                         gp[i] = _from_buffer(ct, ga)
                     except (TypeError, ValueError, BufferError):   # not C-contiguous
                         ga = grad_array(p, g)
-                        keep.append(ga)
+                        keep = (keep or []) + [ga]
                         gp[i] = _from_buffer(ct, ga)
             else:
                 ga = grad_array(p, g)
-                keep.append(ga)
+                keep = (keep or []) + [ga]
                 gp[i] = _from_buffer(ct, ga)
-            if counting:
+            if b.counting:
                 st = e[3]
                 st["step"] = s = st["step"] + 1
-                if steps:
-                    per_tensor[i] = s
+                if b.steps:
+                    b.per_tensor[i] = s
     except BaseException:
-        if counting:   # entries before i were counted in this step when they are in the call
+        if b.counting:   # entries before i were counted in this step when they are in the call
             for e in b.entries[:max(i, 0)]:
                 if e[4] and e[0].grad is not None:
                     e[3]["step"] -= 1
         raise
+    return keep

@@ -134,17 +134,18 @@ class Function:
         return _make(cls.forward(ctx, x._data, *settings), None)
 
     @classmethod
-    def apply2(cls, a, b):
-        """apply() for a built-in op of exactly two Tensors (the binary arithmetic fast path)."""
+    def apply2(cls, a, b, *settings):
+        """apply() for a built-in op whose first two inputs are the only Tensors (binary
+        arithmetic, losses; the rest are settings)."""
         ctx = _new(cls)
         ctx.saved = ()
         if GRAD.enabled and (a.requires_grad or b.requires_grad):
-            ctx.inputs = [(a.grad_fn or a) if a.requires_grad else None,
-                          (b.grad_fn or b) if b.requires_grad else None]
+            edges = [(a.grad_fn or a) if a.requires_grad else None, (b.grad_fn or b) if b.requires_grad else None]
+            ctx.inputs = edges + [None] * len(settings) if settings else edges
             ctx.retained = None
             ctx.seq = _next_seq()
-            return _make(cls.forward(ctx, a._data, b._data), ctx)
-        return _make(cls.forward(ctx, a._data, b._data), None)
+            return _make(cls.forward(ctx, a._data, b._data, *settings), ctx)
+        return _make(cls.forward(ctx, a._data, b._data, *settings), None)
 
     @classmethod
     def apply3(cls, a, b, c):

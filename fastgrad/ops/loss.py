@@ -169,7 +169,7 @@ def mse_loss(input: Tensor, target: Tensor, size_average=None, reduce=None,
         mode = _REDUCTIONS.get(reduction)
         if xi.dtype is ti.dtype and xi.dtype in CTYPES and xi.dtype.kind == "f" and xi.shape == ti.shape \
                 and mode is not None:
-            return MSELoss.apply(input, target, mode)
+            return MSELoss.apply2(input, target, mode)
     mode = _reduction(size_average, reduce, reduction)
     x, t = _pointwise_pair(input, target, "mse_loss")
     if weight is not None:

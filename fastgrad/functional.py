@@ -74,7 +74,11 @@ _PY_SCALARS = (float, int)
 
 
 def _binary(fn, int_fn, a, b, op):
-    if type(b) in _PY_SCALARS and isinstance(a, Tensor) and a._data.dtype in _KERNEL_DTYPES:
+    if isinstance(b, Tensor) and isinstance(a, Tensor):  # two tensors of one float dtype: the common case
+        d = a._data.dtype
+        if d is b._data.dtype and d in _KERNEL_DTYPES:
+            return fn.apply2(a, b)
+    elif type(b) in _PY_SCALARS and isinstance(a, Tensor) and a._data.dtype in _KERNEL_DTYPES:
         return fn.apply1(a, np.asarray(b, a._data.dtype))  # tensor (op) Python number: the common case
     if type(a) in _PY_SCALARS and isinstance(b, Tensor) and b._data.dtype in _KERNEL_DTYPES:
         return fn.apply(np.asarray(a, b._data.dtype), b)  # Python number (op) tensor

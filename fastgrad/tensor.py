@@ -195,8 +195,7 @@ class Tensor:
             raise TypeError("only integer tensors of a single element can be converted to an index")
         return int(self._data.item())
 
-    def __hash__(self):
-        return id(self)
+    __hash__ = object.__hash__  # by identity, as torch (__eq__ is elementwise); C-level: dict keys are cheap
 
     def __repr__(self) -> str:
         return _format(self)

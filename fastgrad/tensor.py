@@ -197,6 +197,16 @@ class Tensor:
 
     __hash__ = object.__hash__  # by identity, as torch (__eq__ is elementwise); C-level: dict keys are cheap
 
+    def __getstate__(self):
+        """copy/pickle state: every slot that is set, but a leaf's reusable gradient buffer (this
+        object's scratch memory, with a C pointer that cannot be pickled)."""
+        slots = {}
+        for cls in type(self).__mro__:
+            for name in cls.__dict__.get("__slots__", ()):
+                if name not in ("__weakref__", "_grad_buffer") and hasattr(self, name):
+                    slots[name] = getattr(self, name)
+        return None, slots
+
     def __repr__(self) -> str:
         return _format(self)
 

@@ -141,3 +141,17 @@ def test_changed_dtype_gets_a_new_buffer():
     lin(x.double()).sum().backward()
     assert lin.weight.grad.dtype == fg.float64
     np.testing.assert_allclose(lin.bias.grad.numpy(), np.full(2, 4.0))
+
+
+def test_copy_and_pickle_leave_the_buffer_behind():
+    import copy
+    import pickle
+    w = fg.randn(3, 4, requires_grad=True)
+    b = fg.randn(3, requires_grad=True)
+    nn.functional.linear(fg.randn(2, 4), w, b).sum().backward()
+    assert w._grad_buffer is not None
+    for twin in (copy.copy(w), copy.deepcopy(w), pickle.loads(pickle.dumps(w))):
+        assert getattr(twin, "_grad_buffer", None) is None
+        assert twin.requires_grad and twin.shape == w.shape
+        np.testing.assert_array_equal(twin.detach().numpy(), w.detach().numpy())
+    assert copy.deepcopy(w).grad._data is not w.grad._data

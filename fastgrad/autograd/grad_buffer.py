@@ -17,7 +17,7 @@ import numpy as np
 
 from fastgrad._ffi import CTYPES, ffi
 
-__all__ = ["grad_buffer", "cached_pointer"]
+__all__ = ["grad_buffer"]
 
 _refcount = sys.getrefcount
 _from_buffer = ffi.from_buffer
@@ -36,9 +36,3 @@ def grad_buffer(leaf, shape, dtype):
     a = np.empty(shape, dtype)
     buf = leaf._grad_buffer = (a, _from_buffer(CTYPES[dtype], a))
     return buf
-
-
-def cached_pointer(leaf, array):
-    """The C pointer kept with ``array`` when it is ``leaf``'s gradient buffer, else None."""
-    buf = getattr(leaf, "_grad_buffer", None)
-    return buf[1] if buf is not None and buf[0] is array else None

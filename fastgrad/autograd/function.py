@@ -114,7 +114,7 @@ class Function:
             edges.append(None)
         if not record:
             return _make(cls.forward(ctx, *arrays), None)
-        ctx.inputs = edges
+        ctx.inputs = tuple(edges)
         ctx.retained = None
         ctx.seq = _next_seq()
         return _make(cls.forward(ctx, *arrays), ctx)
@@ -127,7 +127,7 @@ class Function:
         if GRAD.enabled and x.requires_grad:
             edge = x.grad_fn or x
             n = len(settings)
-            ctx.inputs = [edge] if n == 0 else [edge, None] if n == 1 else [edge] + [None] * n
+            ctx.inputs = (edge,) if n == 0 else (edge, None) if n == 1 else (edge,) + (None,) * n
             ctx.retained = None
             ctx.seq = _next_seq()
             return _make(cls.forward(ctx, x._data, *settings), ctx)
@@ -140,8 +140,8 @@ class Function:
         ctx = _new(cls)
         ctx.saved = ()
         if GRAD.enabled and (a.requires_grad or b.requires_grad):
-            edges = [(a.grad_fn or a) if a.requires_grad else None, (b.grad_fn or b) if b.requires_grad else None]
-            ctx.inputs = edges + [None] * len(settings) if settings else edges
+            edges = ((a.grad_fn or a) if a.requires_grad else None, (b.grad_fn or b) if b.requires_grad else None)
+            ctx.inputs = edges + (None,) * len(settings) if settings else edges
             ctx.retained = None
             ctx.seq = _next_seq()
             return _make(cls.forward(ctx, a._data, b._data, *settings), ctx)
@@ -153,9 +153,9 @@ class Function:
         ctx = _new(cls)
         ctx.saved = ()
         if GRAD.enabled and (a.requires_grad or b.requires_grad or c.requires_grad):
-            ctx.inputs = [(a.grad_fn or a) if a.requires_grad else None,
+            ctx.inputs = ((a.grad_fn or a) if a.requires_grad else None,
                           (b.grad_fn or b) if b.requires_grad else None,
-                          (c.grad_fn or c) if c.requires_grad else None]
+                          (c.grad_fn or c) if c.requires_grad else None)
             ctx.retained = None
             ctx.seq = _next_seq()
             return _make(cls.forward(ctx, a._data, b._data, c._data), ctx)
@@ -186,7 +186,7 @@ def _apply_tensor_level(cls, args):
             edges.append(a if a.grad_fn is None else a.grad_fn)
         else:
             edges.append(None)
-    ctx.inputs = edges
+    ctx.inputs = tuple(edges)
     prev = GRAD.enabled
     GRAD.enabled = False
     try:

@@ -5,13 +5,16 @@ parameter pointers, state-array pointers (in the kernel's order), and per-parame
 flags (SGD) or step counts (Adam, Adagrad).  A step then costs, per parameter, a few Python
 operations: read ``p.grad`` (None: the parameter's count becomes 0 and it is skipped), check that
 ``p._data`` and its state dict are the cached objects (else refresh that entry: new pointers,
-state created as the per-parameter path does), take the gradient's pointer (gradients are new
-arrays every step), bump ``state["step"]``; and one C call for the whole group.
+state created as the per-parameter path does), take the gradient's pointer (the one kept with
+the leaf's reused gradient buffer, autograd/grad_buffer.py, else a new one), bump
+``state["step"]``; and one C call for the whole group.
 
 The plan is rebuilt when the group's parameter list, the optimizer's ``state`` object or the
 group's structural settings (which state arrays exist) change; ``load_state_dict`` drops every
 plan.  Hyper-parameters (lr, betas, ...) are read from the group at every step, so schedulers
-work as usual.  Groups with duplicate parameters or dtypes other than float32/float64 take the
+work as usual; they are converted to the kernel's arguments again only when they changed
+(plain numbers compared with the last step's; anything else, such as a Tensor learning rate,
+is converted every step).  Groups with duplicate parameters or dtypes other than float32/float64 take the
 per-parameter path.
 """
 import numpy as np

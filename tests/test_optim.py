@@ -583,3 +583,42 @@ def test_optim_step_multi_bad_grad_leaves_step_counts(rng):
     b.grad = fg.ones(2)
     opt.step()
     assert opt.state[a]["step"] == 2 and opt.state[b]["step"] == 2
+
+
+@pytest.mark.parametrize("name, kw, changes", [
+    ("SGD", {"lr": 0.1}, [("lr", 0.05), ("momentum", 0.9), ("nesterov", True), ("weight_decay", 0.01)]),
+    ("Adam", {"lr": 0.01}, [("lr", 0.002), ("betas", (0.8, 0.99)), ("amsgrad", True), ("eps", 1e-6)]),
+    ("RMSprop", {"lr": 0.01, "centered": True, "momentum": 0.5},  # (torch cannot add state arrays later)
+     [("alpha", 0.9), ("weight_decay", 0.01), ("momentum", 0.25), ("lr", 0.02)]),
+    ("Adagrad", {"lr": 0.1}, [("lr_decay", 0.01), ("lr", 0.05), ("maximize", True), ("eps", 1e-5)]),
+], ids=["sgd", "adam", "rmsprop", "adagrad"])
+def test_optim_step_multi_follows_group_options_changed_between_steps_bitwise(name, kw, changes, rng):
+    """The multi path converts the group's options only when they change (optim/_multi.py):
+    every change, value or structure (a state array appearing), must reach the kernel."""
+    arrays = _params(rng, np.float32, [(7, 5), (5,), (33, 17)])
+    grads = _grad_schedule(rng, arrays, steps=len(changes) + 2)
+
+    def hook(k, opt, ps):
+        if 0 < k <= len(changes):
+            key, value = changes[k - 1]
+            opt.param_groups[0][key] = value
+
+    factory = lambda ps: getattr(optim, name)(ps, **kw)  # noqa: E731
+    _assert_same_run(_steps(factory, arrays, grads, True, hook), _steps(factory, arrays, grads, False, hook))
+
+
+def test_optim_step_multi_follows_a_tensor_lr_changed_in_place(rng):
+    arrays = _params(rng, np.float32, [(4, 3), (3,)])
+    grads = _grad_schedule(rng, arrays, steps=3)
+    runs = []
+    for multi in (True, False):
+        lr = fg.tensor(0.1, dtype=fg.float64)
+
+        def hook(k, opt, ps, lr=lr):
+            if k == 2:
+                lr.data.fill_(0.01)  # the same Tensor object, a new value
+
+        runs.append(_steps(lambda ps, lr=lr: optim.SGD(ps, lr=lr), arrays, grads, multi, hook))
+    _assert_same_run(*runs)
+    ps, opt = runs[0]
+    assert float(opt.param_groups[0]["lr"]) == pytest.approx(0.01)

@@ -4,7 +4,7 @@ Every node carries ``seq``, its creation number.  A node is created after all of
 running the pending nodes in decreasing ``seq`` (a heap) runs each node only after every
 consumer reachable from the roots has sent it its gradient: no dependency-counting pass over
 the graph is needed (PyTorch orders its ready queue the same way).  When a node leaves exactly
-one new pending node and nothing else is pending (a chain), that node runs next directly.
+new pending node newer than every other pending one (a chain), that node runs next directly.
 A chain of 100,000 ops needs no recursion.  Leaf gradients accumulate into ``.grad`` (or are
 captured for ``autograd.grad``); saved arrays are freed as each node runs unless ``retain_graph``.
 """
@@ -38,14 +38,21 @@ def _accumulate_leaf(t, g, fresh):
         grad._data += g
 
 
-def backward_from(node, dy, retain_graph):
-    """``loss.backward()``: the reverse pass from one node with output gradient ``dy``, gradients
-    accumulated into the leaves.  The same order as ``run_backward``; the node a node leaves
-    pending runs next directly, outside the dict and the heap, whenever it is the newest."""
-    pending = {}  # node -> the gradient of its output summed so far
-    heap = []  # (-seq, node) of every pending node: the newest comes out first
+def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None):
+    """The reverse pass from ``node`` with output gradient ``dy`` (``loss.backward()`` calls it
+    directly).  ``pending`` and ``heap`` hold the other nodes already waiting (run_backward's
+    roots).  The first input node a node makes pending runs next directly, outside the dict and
+    the heap, whenever it is the newest.  capture: None to accumulate into the leaves' ``.grad``;
+    else (tensors by id, tensors by grad_fn, result dict) for ``autograd.grad``."""
+    if pending is None:
+        pending = {}  # node -> the gradient of its output summed so far
+        heap = []  # (-seq, node) of every pending node: the newest comes out first
     while True:
-        if node.retained is not None:
+        if capture is not None:
+            t = capture[1].get(node)
+            if t is not None:
+                _store_capture(capture[2], t, dy)
+        elif node.retained is not None:
             t = node.retained()
             if t is not None:
                 _accumulate_leaf(t, dy, False)
@@ -89,6 +96,9 @@ def backward_from(node, dy, retain_graph):
                         pending[e] = prev + g
             elif g.shape != e._data.shape:
                 _check_shape(node, i, g, e._data.shape)
+            elif capture is not None:
+                if id(e) in capture[0]:
+                    _store_capture(capture[2], e, g)
             elif e.grad is None and builtin and g is not dy and g.base is None and g.dtype is e._data.dtype \
                     and (len(grads) == 1 or _only_once(grads, g)):
                 e.grad = _make(g, None)  # a fresh array nobody else holds: taken over, not copied
@@ -114,25 +124,15 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
     {id(tensor): array} and no ``.grad`` is touched.
     """
     captured = {}
-    capturing = capture is not None
-    if not capturing and len(roots) == 1 and roots[0].grad_fn is not None:  # loss.backward()
-        fn = roots[0].grad_fn
-        pending = {fn: grads[0]}  # node -> the gradient of its output summed so far
-        heap = [(-fn.seq, fn)]  # (-seq, node) of every pending node: the newest comes out first
-        roots = ()
-    else:
-        pending = {}
-        heap = []
-    capture_nodes = {}
-    if capturing:
-        for t in capture.values():
-            if t.grad_fn is not None:
-                capture_nodes[t.grad_fn] = t
+    if capture is not None:
+        capture = (capture, {t.grad_fn: t for t in capture.values() if t.grad_fn is not None}, captured)
+    pending = {}
+    heap = []
     for t, g in zip(roots, grads):
         fn = t.grad_fn
         if fn is None:
-            if capturing:
-                if id(t) in capture:
+            if capture is not None:
+                if id(t) in capture[0]:
                     _store_capture(captured, t, g)
             elif t.requires_grad:
                 _accumulate_leaf(t, g, False)
@@ -141,59 +141,9 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
         else:
             pending[fn] = g
             heappush(heap, (-fn.seq, fn))
-    node = heappop(heap)[1] if heap else None
-    while node is not None:
-        dy = pending.pop(node)
-        if capturing:
-            t = capture_nodes.get(node)
-            if t is not None:
-                _store_capture(captured, t, dy)
-        elif node.retained is not None:
-            t = node.retained()
-            if t is not None:
-                _accumulate_leaf(t, dy, False)
-        saved = node.saved
-        if saved is None:
-            raise RuntimeError(FREED_MESSAGE)
-        builtin = not node.tensor_io
-        if builtin:
-            input_grads = type(node).backward(node, dy)
-            if type(input_grads) is not tuple:
-                input_grads = (input_grads,)
-        else:
-            input_grads = node.run_backward(dy)
-        if saved and not retain_graph:
-            node.saved = None  # free saved arrays; a second pass through this node raises
-        first_new = None  # the first input node this one made pending (kept off the heap for now)
-        for e, g in zip(node.inputs, input_grads):
-            if e is None or g is None:
-                continue
-            if isinstance(e, Function):
-                prev = pending.get(e)
-                if prev is None:
-                    pending[e] = g
-                    if first_new is None:
-                        first_new = e
-                    else:
-                        heappush(heap, (-e.seq, e))
-                else:
-                    pending[e] = prev + g
-            elif g.shape != e._data.shape:
-                _check_shape(node, node.inputs.index(e), g, e._data.shape)
-            elif capturing:
-                if id(e) in capture:
-                    _store_capture(captured, e, g)
-            elif e.grad is None and builtin and g is not dy and g.base is None and g.dtype is e._data.dtype \
-                    and (len(input_grads) == 1 or _only_once(input_grads, g)):
-                e.grad = _make(g, None)  # a fresh array nobody else holds: taken over, not copied
-            else:
-                _accumulate_leaf(e, g, False)
-        if first_new is not None and not heap:
-            node = first_new  # the only pending node: next, without a heap round trip (chains)
-            continue
-        if first_new is not None:
-            heappush(heap, (-first_new.seq, first_new))
-        node = heappop(heap)[1] if heap else None
+    if heap:
+        node = heappop(heap)[1]
+        backward_from(node, pending.pop(node), retain_graph, pending, heap, capture)
     return captured
 
 

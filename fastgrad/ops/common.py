@@ -4,18 +4,18 @@ import numpy as np
 from fastgrad._ffi import kernel, rptr, wptr
 
 __all__ = ["wrap_dim", "wrap_dims", "sum_to", "broadcast_shape", "contiguous", "check_float",
-           "ONE_ELEMENT", "one_element_array"]
+           "ONE_ELEMENT", "F32", "FLT_MAX", "one_element_array"]
 
 ONE_ELEMENT = frozenset([(), (1,)])  # the shapes of the scalar models of a tutorial
-_F32 = np.dtype(np.float32)
-_FLT_MAX = float(np.finfo(np.float32).max)
+F32 = np.dtype(np.float32)
+FLT_MAX = float(np.finfo(np.float32).max)  # the float32 range a one-element result must stay in
 _empty = np.empty
 
 
 def one_element_array(r: float, shape: tuple, dtype):
     """A fresh () or (1,) array holding the Python float r, or None when r would not survive the
     cast exactly as a C kernel's result would (float32: not finite or beyond its range)."""
-    if dtype is _F32 and not -_FLT_MAX <= r <= _FLT_MAX:
+    if dtype is F32 and not -FLT_MAX <= r <= FLT_MAX:
         return None
     y = _empty(shape, dtype)
     if shape:

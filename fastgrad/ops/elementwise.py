@@ -12,7 +12,8 @@ import numpy as np
 
 from fastgrad._ffi import ffi, kernel, lib, rptr, wptr, CTYPES
 from fastgrad.autograd.function import Function, register
-from fastgrad.ops.common import ONE_ELEMENT, broadcast_shape, contiguous, one_element_array, sum_to
+from fastgrad.ops.common import (F32, FLT_MAX, ONE_ELEMENT, broadcast_shape, contiguous, one_element_array,
+                                 sum_to)
 
 __all__ = ["binary", "unary", "check_broadcast", "Add", "Sub", "Mul", "Div", "Pow", "PowScalar",
            "Neg", "Exp", "Log", "Log1p", "Sign", "Sqrt", "Abs", "Clamp", "Maximum", "Minimum", "Where", "ToDtype", "Clone"]
@@ -31,8 +32,6 @@ _BINARY = {np.dtype(np.float32): lib.fg_binary_f32, np.dtype(np.float64): lib.fg
 _from_buffer = ffi.from_buffer
 
 
-_F32 = np.dtype(np.float32)
-_FLT_MAX = float(np.finfo(np.float32).max)
 _PYTHON_OPS = {ADD: operator.add, SUB: operator.sub, MUL: operator.mul, DIV: operator.truediv}
 
 
@@ -242,7 +241,7 @@ class PowScalar(Function):
         dt = x.dtype
         if p == 2.0 and x.shape in ONE_ELEMENT and dy.shape == x.shape:
             two_x = 2.0 * x.item()
-            if dt is not _F32 or -_FLT_MAX <= two_x <= _FLT_MAX:  # the kernel's 2x did not overflow
+            if dt is not F32 or -FLT_MAX <= two_x <= FLT_MAX:  # the kernel's 2x did not overflow
                 dx = one_element_array(dy.item() * two_x, x.shape, dt)
                 if dx is not None:
                     return dx, None

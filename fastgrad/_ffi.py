@@ -8,7 +8,20 @@ import os
 
 import numpy as np
 
-from fastgrad._C import ffi, lib
+try:
+    from fastgrad._C import ffi, lib
+except ModuleNotFoundError as exc:  # a source tree whose C kernels were never compiled
+    if exc.name != "fastgrad._C":
+        raise
+    _here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    raise ImportError(
+        f"fastgrad: the compiled kernels (fastgrad._C) are missing from {_here}{os.sep}fastgrad. "
+        "Python imported this source tree, which has no compiled extension, instead of an "
+        "installed fastgrad (the current directory comes first on sys.path). Either install the "
+        "tree in editable mode so the kernels are built inside it: pip install -e . "
+        "(run from the tree's root), or run Python from another directory so the installed "
+        "package is imported.",
+        name="fastgrad._C") from None
 
 __all__ = ["ffi", "lib", "rptr", "wptr", "iptr", "kernel", "SUFFIX", "ISA_NAMES", "NULL", "CTYPES"]
 

@@ -146,6 +146,23 @@ def test_save_through_symlink_replaces_target_keeps_link(tmp_path):
     assert os.path.islink(loop) and _temps(tmp_path) == [] and _temps(real_dir) == []
 
 
+@pytest.mark.skipif(not hasattr(os, "symlink"), reason="no symlinks")
+def test_save_through_symlink_same_files_as_torch(tmp_path):
+    torch = pytest.importorskip("torch")
+    layouts = {}
+    for name, saver in (("torch", lambda p: torch.save({"v": torch.ones(2)}, p)),
+                        ("fastgrad", lambda p: save({"v": fg.ones(2)}, p))):
+        d = tmp_path / name
+        d.mkdir()
+        (d / "real").write_bytes(b"old")
+        os.symlink("real", d / "link")
+        os.symlink("missing", d / "dangling")
+        saver(str(d / "link"))
+        saver(str(d / "dangling"))
+        layouts[name] = sorted((n, os.path.islink(d / n), (d / n).read_bytes() != b"old") for n in os.listdir(d))
+    assert layouts["fastgrad"] == layouts["torch"]
+
+
 def test_save_load_bytes_path(tmp_path):
     path = os.fsencode(tmp_path / "b.fg")
     save({"x": fg.ones(2)}, path)

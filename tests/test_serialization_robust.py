@@ -4,13 +4,9 @@ every header value before trusting it (issue 14, items 5, 12, 13, 14, 17)."""
 import io
 import json
 import os
-import signal
 import struct
-import subprocess
 import sys
-import textwrap
 import threading
-import time
 import tracemalloc
 import zlib
 
@@ -20,7 +16,7 @@ import pytest
 import fastgrad as fg
 import fastgrad.nn as nn
 import fastgrad.optim as optim
-from fastgrad.serialization import SerializationError, _atomic, _writer, load, save
+from fastgrad.serialization import SerializationError, _writer, load, save
 
 
 @pytest.fixture
@@ -192,7 +188,7 @@ CRAFTED = {
 }
 
 
-def test_craft_generator_control_file_loads(tmp_path):
+def test_load_crafted_control_file_loads(tmp_path):
     p = tmp_path / "ok.fg"
     p.write_bytes(_craft())
     np.testing.assert_array_equal(load(p)["w"].numpy(), np.frombuffer(bytes(range(16)), np.float32))

@@ -12,7 +12,6 @@ MAX_HEADER_BYTES = 64 << 20  # the JSON header; numbers in bulk belong in arrays
 MAX_DEPTH = 100  # nested lists / tuples / dicts in the saved object
 MAX_NDIM = 64  # numpy's own limit
 CHUNK = 1 << 20  # bytes copied, checksummed and written (or read) at a time
-TAGS = ("T", "P", "A", "L", "U", "D", "F")
 
 
 class SerializationError(RuntimeError):

@@ -50,7 +50,7 @@ def test_save_while_another_thread_trains_files_load_with_values_that_existed(tm
     trainer.start()
     path = tmp_path / "ckpt.fg"
     try:
-        for _ in range(25):
+        for _ in range(60):
             before = steps[0]
             save({"params": params, "step": steps[0]}, path)
             after = steps[0]

@@ -205,6 +205,10 @@ def test_save_deep_or_cyclic_objects_raise_value_error(tmp_path):
     assert not (tmp_path / "c.fg").exists() and not (tmp_path / "d.fg").exists()
     save(_nested(99), tmp_path / "ok.fg")  # 100 lists, the limit itself, round-trip
     assert load(tmp_path / "ok.fg") == _nested(99)
+    chain = {}
+    for _ in range(49):  # 99 dicts and tuples, each dict 3 JSON levels deep
+        chain = {"k": (chain,)}
+    assert load(_roundtrip(chain)) == chain
     shared = [1]
     assert load(_roundtrip([shared, shared, (shared,)])) == [[1], [1], ([1],)]  # shared, not a cycle
 

@@ -731,3 +731,24 @@ def test_optim_step_multi_follows_a_tensor_lr_changed_in_place(rng):
     _assert_same_run(*runs)
     ps, opt = runs[0]
     assert float(opt.param_groups[0]["lr"]) == pytest.approx(0.01)
+
+
+def test_optim_subclass_with_its_own_step_and_without_kernel():
+    """A torch-style custom optimizer overrides step(); one that declares no kernel and does not
+    override step() says so."""
+    class Plain(optim.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, {"lr": lr})
+
+    class Halve(Plain):
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p._data -= group["lr"] * p.grad._data
+
+    p = nn.Parameter(fg.ones(2))
+    p.grad = fg.ones(2)
+    Halve([p], lr=0.5).step()
+    np.testing.assert_array_equal(p.numpy(force=True), [0.5, 0.5])
+    with pytest.raises(NotImplementedError, match="Plain declares no _kernel"):
+        Plain([p]).step()

@@ -8,8 +8,8 @@ state-array pointers (in the kernel's order) and per-parameter first-step flags 
 counts (Adam, Adagrad).
 
 A step then costs, per parameter, a few Python operations: read ``p.grad`` (None: the
-parameter's count becomes 0 and it is skipped); check that ``p._data``, its state dict and the
-state Tensors and their arrays are the cached objects (else refresh that entry: new pointers,
+parameter's count becomes 0 and it is skipped); check that ``p._data`` and the arrays of the
+state Tensors now in p's state dict are the cached ones (else refresh that entry: new pointers,
 state created by the optimizer's ``_init_state`` and checked against the parameter's shape);
 take the gradient's pointer (the one kept with the leaf's reused gradient buffer,
 autograd/grad_buffer.py, else a new one); bump ``state["step"]``.  Every call is gathered before
@@ -30,10 +30,11 @@ _from_buffer = ffi.from_buffer
 _pin = weakref.ref
 _CNAME = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 FIRST, STEPS, COUNT = "first", "steps", "count"   # what a kernel takes per tensor (see Optimizer)
-# an entry's fields: the parameter; the array, shape and state dict its pointers were taken
-# from; whether it is in this step's call; the arrays of its state Tensors (the call's live
-# state names, in order; None past them); the weak references pinning its arrays
-_P, _ARR, _SHAPE, _STATE, _LIVE, _S0, _S1, _S2, _PINS = range(9)
+# an entry's fields: the parameter; the array and shape its pointer was taken from; whether it
+# is in this step's call; the arrays of its state Tensors (the call's live state names, in
+# order; None past them); the weak references pinning its arrays.  (_gather spells them as
+# numbers: a global lookup per use would cost on the hot path.)
+_P, _ARR, _SHAPE, _LIVE, _S0, _S1, _S2, _PINS = range(8)
 
 
 def grad_array(p, g) -> np.ndarray:
@@ -59,7 +60,7 @@ class _Call:
         counter = opt._counter
         self.dtype, self.ct, self.count, self.names = dtype, CTYPES[dtype], count, names
         self.fn = kernel(opt._kernel + "_step_multi", dtype)
-        self.entries = [[p, None, None, None, False, None, None, None, ()] for p in params]
+        self.entries = [[p, None, None, False, None, None, None, ()] for p in params]
         self.live = tuple(n for n in names if n)   # the state names whose arrays it takes
         assert len(self.live) <= 3, "a kernel takes at most three state arrays"
         self.sizes = ffi.new("int64_t[]", count)
@@ -69,6 +70,7 @@ class _Call:
         self.per_tensor = (ffi.new("int[]", count) if counter == FIRST else
                            ffi.new("int64_t[]", count) if counter == STEPS else None)
         self.stateful = counter in (STEPS, COUNT) or any(names)
+        assert self.live or not self.stateful, "a kernel with state takes a state array"
         self.steps = counter == STEPS
         self.counting = counter in (STEPS, COUNT)
         self.reset = []   # SGD: tensors whose first-step flag goes back to 0 after the call
@@ -156,7 +158,6 @@ def _refresh(opt, group, c, i, e) -> bool:
                 e[k] = s
                 k += 1
                 pins.append(_pin(s))
-        e[_STATE] = st
     c.pp[i] = _from_buffer(c.ct, a, True)
     c.sizes[i] = a.size
     e[_ARR], e[_SHAPE], e[_LIVE], e[_PINS] = a, a.shape, True, pins
@@ -177,7 +178,7 @@ def run_plan(opt, group: dict, plan: Plan, settings: tuple) -> None:
                 done.append(c)
         except BaseException:
             for c in done:   # put back the step counts of the calls gathered before the rejection
-                _uncount(c.entries)
+                _uncount(opt, c, c.entries)
             raise
     for c in calls:
         if c.args_for is not settings:
@@ -202,11 +203,12 @@ def _unplanned(opt, plan) -> list:
     return out
 
 
-def _uncount(entries) -> None:
+def _uncount(opt, c, entries) -> None:
     """Put back state["step"] of the entries counted in this step (a later gradient was rejected)."""
-    for e in entries:
-        if e[_LIVE] and e[_P].grad is not None:
-            e[_STATE]["step"] -= 1
+    if c.counting:
+        for e in entries:
+            if e[_LIVE] and e[_P].grad is not None:
+                opt.state[e[_P]]["step"] -= 1
 
 
 def _gather(opt, group, c, leftover):
@@ -225,22 +227,24 @@ def _gather(opt, group, c, leftover):
             p = e[0]
             g = p.grad
             if g is None:
-                if e[4]:
+                if e[3]:
                     sizes[i] = 0
-                    e[4] = False
+                    e[3] = False
                 continue
-            try:   # the cached array, state dict, state Tensors and their arrays (torch follows a
-                #    replaced state Tensor from the next step on); unrolled: a hot path
-                stale = p._data is not e[1] or not e[4] or stateful and (
-                    (st := state[p]) is not e[3] or k and (st[n0]._data is not e[5] or k > 1 and (
-                        st[n1]._data is not e[6] or k > 2 and st[n2]._data is not e[7])))
+            try:   # the cached array, and the arrays of the state Tensors now in p's state dict
+                #    (torch uses a replaced state Tensor from the next step on); unrolled: a hot path
+                stale = p._data is not e[1] or not e[3] or stateful and (
+                    (st := state[p])[n0]._data is not e[4] or k > 1 and (
+                        st[n1]._data is not e[5] or k > 2 and st[n2]._data is not e[6]))
             except (KeyError, AttributeError):   # a state entry deleted or set to None
                 stale = True
-            if stale and not _refresh(opt, group, c, i, e):
-                sizes[i] = 0
-                e[4] = False
-                leftover.append(p)
-                continue
+            if stale:
+                if not _refresh(opt, group, c, i, e):
+                    sizes[i] = 0
+                    e[3] = False
+                    leftover.append(p)
+                    continue
+                st = state[p] if stateful else None
             ga = g._data
             if ga.dtype is dtype and ga.shape == e[2]:
                 try:
@@ -261,12 +265,10 @@ def _gather(opt, group, c, leftover):
                 keep = (keep or []) + [ga]
                 gp[i] = _from_buffer(ct, ga)
             if counting:
-                st = e[3]
                 st["step"] = s = st["step"] + 1
                 if steps is not None:
                     steps[i] = s
     except BaseException:
-        if c.counting:   # entries before i were counted in this step when they are in the call
-            _uncount(c.entries[:max(i, 0)])
+        _uncount(opt, c, c.entries[:max(i, 0)])   # the entries before i were counted in this step
         raise
     return keep

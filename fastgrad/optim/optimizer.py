@@ -6,7 +6,7 @@ the C kernel (``_kernel``: fg_<kernel>_step_multi_<dtype>), what the kernel take
 kernel's trailing arguments), the state arrays it takes (``_state_names(group)``) and how a
 parameter's missing state is made (``_init_state``, by default "step" 0 and zero arrays).
 ``step()`` runs each group's cached plan (fastgrad/optim/_plan.py): one multi-tensor C call per
-dtype, under no locks and recording nothing (C calls on arrays).
+dtype; it records nothing (C calls on arrays), so it leaves grad mode alone.
 """
 import math
 import copy
@@ -64,7 +64,7 @@ class Optimizer:
         self.state = defaultdict(dict)
         self.param_groups = []
         self._plans = {}   # id(group) -> its step plan
-        self._options = itemgetter(*self._hyper, *self._structure)   # what a plan's settings follow
+        self._options = _options_getter(self)   # the group options a plan's settings follow
         param_groups = list(params)
         if len(param_groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -79,7 +79,7 @@ class Optimizer:
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._plans = {}
-        self._options = itemgetter(*self._hyper, *self._structure)
+        self._options = _options_getter(self)
 
     def __repr__(self) -> str:
         out = self.__class__.__name__ + " ("
@@ -182,6 +182,8 @@ class Optimizer:
                 plan.settings, plan.options = self._settings(group), cacheable(options)
                 run_plan(self, group, plan, plan.settings)
                 return
+        if self._kernel is None:
+            raise NotImplementedError(f"{type(self).__name__} declares no _kernel: override step()")
         plan = self._plans[id(group)] = make_plan(self, group, self._state_names(group))
         plan.settings, plan.options = self._settings(group), cacheable(options)
         run_plan(self, group, plan, plan.settings)
@@ -280,6 +282,12 @@ class Optimizer:
         else:
             arr = np.array(arr, copy=True)
         return _make(arr)
+
+
+def _options_getter(opt):
+    """group -> the tuple of its _hyper and _structure options (empty for a subclass without them)."""
+    keys = (*opt._hyper, *opt._structure)
+    return itemgetter(*keys) if len(keys) > 1 else (lambda group: tuple(group[k] for k in keys))
 
 
 _CONVERT = {"double": float, "int": lambda v: int(bool(v))}

@@ -52,7 +52,7 @@ class _Call:
     """One C call of a step: parameters of one dtype and the cffi arrays of their call."""
 
     __slots__ = ("dtype", "ct", "fn", "entries", "count", "sizes", "pp", "gp", "names", "slots", "live",
-                 "per_tensor", "stateful", "steps", "counting", "reset", "head", "args", "args_for")
+                 "check", "per_tensor", "stateful", "steps", "counting", "reset", "head", "args", "args_for")
 
     def __init__(self, opt, dtype, params, names):
         cname = _CNAME[dtype]
@@ -71,7 +71,9 @@ class _Call:
                            ffi.new("int64_t[]", count) if counter == STEPS else None)
         self.stateful = counter in (STEPS, COUNT) or any(names)
         assert self.live or not self.stateful, "a kernel with state takes a state array"
-        self.steps = counter == STEPS
+        k = len(self.live)   # _gather's unrolled state check: three names, "two", "three"
+        self.check = self.live + (None,) * (3 - k) + (k > 1, k > 2)
+        self.steps = self.per_tensor if counter == STEPS else None   # the step counts the kernel takes
         self.counting = counter in (STEPS, COUNT)
         self.reset = []   # SGD: tensors whose first-step flag goes back to 0 after the call
         # the kernel's leading arguments: count, sizes, p, g, state arrays[, flags or steps]
@@ -216,10 +218,9 @@ def _gather(opt, group, c, leftover):
     in the call; return the gradients converted for the call (None: none was).  If a gradient
     is rejected, the counters bumped so far are put back."""
     state = opt.state
-    gp, ct, dtype, stateful, sizes = c.gp, c.ct, c.dtype, c.stateful, c.sizes
-    counting, steps = c.counting, c.per_tensor if c.steps else None
-    k = len(c.live)
-    n0, n1, n2 = c.live + (None,) * (3 - k)
+    gp, ct, dtype, sizes = c.gp, c.ct, c.dtype, c.sizes
+    stateful, counting, steps = c.stateful, c.counting, c.steps
+    n0, n1, n2, two, three = c.check
     keep = None
     i = -1
     try:
@@ -234,8 +235,8 @@ def _gather(opt, group, c, leftover):
             try:   # the cached array, and the arrays of the state Tensors now in p's state dict
                 #    (torch uses a replaced state Tensor from the next step on); unrolled: a hot path
                 stale = p._data is not e[1] or not e[3] or stateful and (
-                    (st := state[p])[n0]._data is not e[4] or k > 1 and (
-                        st[n1]._data is not e[5] or k > 2 and st[n2]._data is not e[6]))
+                    (st := state[p])[n0]._data is not e[4] or two and (
+                        st[n1]._data is not e[5] or three and st[n2]._data is not e[6]))
             except (KeyError, AttributeError):   # a state entry deleted or set to None
                 stale = True
             if stale:

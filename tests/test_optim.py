@@ -752,3 +752,32 @@ def test_optim_subclass_with_its_own_step_and_without_kernel():
     np.testing.assert_array_equal(p.numpy(force=True), [0.5, 0.5])
     with pytest.raises(NotImplementedError, match="Plain declares no _kernel"):
         Plain([p]).step()
+
+
+def test_optim_step_mixed_dtypes_bad_grad_leaves_every_call_untouched():
+    """Every call of a plan is gathered before any runs: a gradient rejected in the float64 call
+    leaves the float32 call's parameters and step counts as they were."""
+    a, b = nn.Parameter(fg.ones(3)), nn.Parameter(fg.ones(2, dtype=fg.float64))
+    opt = optim.Adam([a, b], lr=0.1)
+    a.grad, b.grad = fg.ones(3), fg.ones(2, dtype=fg.float64)
+    opt.step()
+    assert len(opt._plans[id(opt.param_groups[0])].calls) == 2
+    before = a.numpy(force=True).copy()
+    b.grad = fg.ones(5, dtype=fg.float64)
+    with pytest.raises(RuntimeError, match="does not match its parameter"):
+        opt.step()
+    np.testing.assert_array_equal(a.numpy(force=True), before)
+    assert opt.state[a]["step"] == 1 and opt.state[b]["step"] == 1
+
+
+def test_optim_step_param_of_another_dtype_raises_only_with_a_grad():
+    h = nn.Parameter(fg.ones(3, dtype=fg.float16))
+    p = nn.Parameter(fg.ones(3))
+    opt = optim.SGD([p, h], lr=0.5)
+    p.grad = fg.ones(3)
+    opt.step()   # h has no gradient: nothing to do for it
+    np.testing.assert_array_equal(p.numpy(force=True), 0.5)
+    h.grad = fg.ones(3, dtype=fg.float16)
+    with pytest.raises(TypeError, match="float16"):
+        opt.step()
+    np.testing.assert_array_equal(p.numpy(force=True), 0.5)   # nothing ran

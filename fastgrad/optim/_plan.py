@@ -230,11 +230,11 @@ def _gather(opt, group, c, leftover):
             if g is None:
                 if e[3]:
                     sizes[i] = 0
-                    e[3] = False
+                    e[1], e[3] = None, False   # refreshed when it has a gradient again
                 continue
             try:   # the cached array, and the arrays of the state Tensors now in p's state dict
                 #    (torch uses a replaced state Tensor from the next step on); unrolled: a hot path
-                stale = p._data is not e[1] or not e[3] or stateful and (
+                stale = p._data is not e[1] or stateful and (
                     (st := state[p])[n0]._data is not e[4] or two and (
                         st[n1]._data is not e[5] or three and st[n2]._data is not e[6]))
             except (KeyError, AttributeError):   # a state entry deleted or set to None
@@ -242,7 +242,7 @@ def _gather(opt, group, c, leftover):
             if stale:
                 if not _refresh(opt, group, c, i, e):
                     sizes[i] = 0
-                    e[3] = False
+                    e[1], e[3] = None, False
                     leftover.append(p)
                     continue
                 st = state[p] if stateful else None

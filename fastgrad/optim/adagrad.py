@@ -1,4 +1,4 @@
-"""Adagrad (lr decay, weight decay, maximize) as one fused C call per parameter."""
+"""Adagrad (lr decay, weight decay, maximize) as one fused C call per parameter group."""
 import numpy as np
 
 from fastgrad.optim._plan import STEPS

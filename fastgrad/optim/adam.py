@@ -1,4 +1,4 @@
-"""Adam and AdamW (with amsgrad and maximize), torch's update as one fused C call per parameter."""
+"""Adam and AdamW (with amsgrad and maximize), torch's update as one fused C call per parameter group."""
 from fastgrad.optim._plan import STEPS
 from fastgrad.optim.optimizer import Optimizer
 

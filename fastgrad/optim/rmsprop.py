@@ -1,4 +1,4 @@
-"""RMSprop (centered, momentum, weight decay, maximize) as one fused C call per parameter."""
+"""RMSprop (centered, momentum, weight decay, maximize) as one fused C call per parameter group."""
 from fastgrad.optim._plan import COUNT
 from fastgrad.optim.optimizer import Optimizer
 

@@ -8,6 +8,7 @@ import pytest
 import fastgrad as fg
 import fastgrad.nn as nn
 import fastgrad.optim as optim
+from fastgrad._ffi import ffi, kernel, rptr, wptr
 
 
 def _torch():
@@ -338,6 +339,77 @@ def test_optim_repr():
 SHAPES = [(7, 5), (5,), (1,), (33, 17), (0,), (300, 301)]
 
 
+def _ref_update(opt, group, p, a, g):
+    """One parameter's update as fastgrad's optimizers did before step plans: state made and
+    settings converted here, one single-tensor C call (fg_<name>_step_<dtype>)."""
+    lr, maximize, wd = float(group["lr"]), int(bool(group["maximize"])), float(group["weight_decay"])
+    if isinstance(opt, optim.SGD):
+        momentum, buf, first = float(group["momentum"]), ffi.NULL, 0
+        if momentum != 0:
+            state = opt.state[p]
+            if state.get("momentum_buffer") is None:
+                state["momentum_buffer"] = fg.Tensor._make(np.empty_like(a))
+                first = 1
+            buf = wptr(state["momentum_buffer"]._data)
+        kernel("sgd_step", a.dtype)(a.size, wptr(a), rptr(g), buf, lr, momentum, float(group["dampening"]), wd,
+                                    int(bool(group["nesterov"])), maximize, first)
+        return
+    state = opt.state[p]
+    zeros = lambda: fg.Tensor._make(np.zeros_like(a))  # noqa: E731
+    if isinstance(opt, optim.Adagrad):
+        if not state:
+            state["step"], state["sum"] = 0, fg.Tensor._make(np.full_like(a, group["initial_accumulator_value"]))
+        state["step"] += 1
+        kernel("adagrad_step", a.dtype)(a.size, wptr(a), rptr(g), wptr(state["sum"]._data), lr,
+                                        float(group["lr_decay"]), wd, float(group["eps"]), maximize, state["step"])
+    elif isinstance(opt, optim.Adam):
+        if not state:
+            state["step"], state["exp_avg"], state["exp_avg_sq"] = 0, zeros(), zeros()
+        if group["amsgrad"] and "max_exp_avg_sq" not in state:
+            state["max_exp_avg_sq"] = zeros()
+        state["step"] += 1
+        vmax = wptr(state["max_exp_avg_sq"]._data) if group["amsgrad"] else ffi.NULL
+        b1, b2 = group["betas"]
+        kernel("adam_step", a.dtype)(a.size, wptr(a), rptr(g), wptr(state["exp_avg"]._data),
+                                     wptr(state["exp_avg_sq"]._data), vmax, lr, float(b1), float(b2),
+                                     float(group["eps"]), wd, int(bool(group["decoupled_weight_decay"])), maximize,
+                                     state["step"])
+    else:
+        momentum = float(group["momentum"])
+        if not state:
+            state["step"], state["square_avg"] = 0, zeros()
+            if momentum > 0:
+                state["momentum_buffer"] = zeros()
+            if group["centered"]:
+                state["grad_avg"] = zeros()
+        state["step"] += 1
+        ga = wptr(state["grad_avg"]._data) if group["centered"] else ffi.NULL
+        buf = wptr(state["momentum_buffer"]._data) if momentum > 0 else ffi.NULL
+        kernel("rmsprop_step", a.dtype)(a.size, wptr(a), rptr(g), wptr(state["square_avg"]._data), ga, buf, lr,
+                                        float(group["alpha"]), float(group["eps"]), wd, momentum, maximize)
+
+
+def _reference_step(opt):
+    """The per-parameter reference for the bitwise tests, independent of optim/_plan.py."""
+    for group in opt.param_groups:
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            a = p._data
+            if not (a.flags.c_contiguous and a.flags.writeable):
+                p._data = a = np.array(a, order="C", copy=True)
+            g = p.grad._data
+            if g.shape != a.shape:
+                raise RuntimeError("reference: gradient shape does not match its parameter")
+            _ref_update(opt, group, p, a, np.ascontiguousarray(g, dtype=a.dtype))
+
+
+def _use_path(opt, multi):
+    """multi: the optimizer's own step (grouped plan); False: the reference above."""
+    if not multi:
+        opt.step = lambda: _reference_step(opt)
+
+
 def _params(rng, dtype=np.float32, shapes=SHAPES):
     return [rng.standard_normal(s).astype(dtype) for s in shapes]
 
@@ -346,7 +418,7 @@ def _steps(opt_factory, arrays, grads_per_step, multi, hook=None):
     """Run the optimizer over fresh Parameters; grads_per_step[k][i] None means no gradient."""
     ps = [nn.Parameter(fg.tensor(a.copy())) for a in arrays]
     opt = opt_factory(ps)
-    opt._multi_tensor = multi
+    _use_path(opt, multi)
     for k, grads in enumerate(grads_per_step):
         for p, g in zip(ps, grads):
             p.grad = None if g is None else fg.tensor(g)
@@ -383,6 +455,43 @@ def test_optim_step_multi_matches_per_param_bitwise(name, ref, kw, dtype, rng):
     multi = _steps(factory, arrays, grads, True)
     assert len(multi[1]._plans) == 1   # the group took the multi-tensor path
     _assert_same_run(multi, _steps(factory, arrays, grads, False))
+
+
+@pytest.mark.parametrize("name, ref, kw", CASES, ids=IDS)
+def test_optim_step_one_entry_calls_match_grouped_call_bitwise(name, ref, kw, rng):
+    """_multi_tensor False: a one-entry plan call (count 1) per parameter, as for a repeated one."""
+    arrays = _params(rng, np.float32, SHAPES[:5])
+    grads = _grad_schedule(rng, arrays, steps=4, missing={(0, 1), (2, 3)})
+
+    def one_entry(ps):
+        opt = getattr(optim, name)(ps, **kw)
+        opt._multi_tensor = False
+        return opt
+
+    single = _steps(one_entry, arrays, grads, True)
+    assert len(single[1]._plans[id(single[1].param_groups[0])].calls) == len(arrays)
+    _assert_same_run(single, _steps(lambda ps: getattr(optim, name)(ps, **kw), arrays, grads, True))
+
+
+@pytest.mark.parametrize("name, ref, kw", CASES, ids=IDS)
+def test_optim_step_repeated_param_matches_reference_bitwise(name, ref, kw, rng):
+    """[a, b, a]: a is updated twice per step (its second update a one-entry call), as torch's loop."""
+    arrays = _params(rng, np.float32, [(4, 3), (5,)])
+    grads = _grad_schedule(rng, arrays, steps=3)
+
+    def run(multi):
+        ps = [nn.Parameter(fg.tensor(x.copy())) for x in arrays]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            opt = getattr(optim, name)([ps[0], ps[1], ps[0]], **kw)
+        _use_path(opt, multi)
+        for gs in grads:
+            for p, g in zip(ps, gs):
+                p.grad = fg.tensor(g)
+            opt.step()
+        return ps, opt
+
+    _assert_same_run(run(True), run(False))
 
 
 @pytest.mark.parametrize("name, ref, kw", CASES, ids=IDS)
@@ -432,7 +541,7 @@ def test_optim_step_multi_follows_lr_scheduler_bitwise(rng):
     def run(multi):
         ps = [nn.Parameter(fg.tensor(a.copy())) for a in arrays]
         opt = optim.SGD(ps, lr=0.1, momentum=0.9)
-        opt._multi_tensor = multi
+        _use_path(opt, multi)
         sched = optim.lr_scheduler.StepLR(opt, step_size=2, gamma=0.3)
         for gs in grads:
             for p, g in zip(ps, gs):
@@ -468,7 +577,7 @@ def test_optim_step_multi_after_load_state_dict_and_add_param_group(rng):
         ps = [nn.Parameter(fg.tensor(a.copy())) for a in arrays]
         q = nn.Parameter(fg.tensor(extra.copy()))
         opt = optim.Adam(ps, lr=0.01, amsgrad=True)
-        opt._multi_tensor = multi
+        _use_path(opt, multi)
         for k, gs in enumerate(grads):
             for p, g in zip(ps, gs):
                 p.grad = fg.tensor(g)
@@ -622,3 +731,53 @@ def test_optim_step_multi_follows_a_tensor_lr_changed_in_place(rng):
     _assert_same_run(*runs)
     ps, opt = runs[0]
     assert float(opt.param_groups[0]["lr"]) == pytest.approx(0.01)
+
+
+def test_optim_subclass_with_its_own_step_and_without_kernel():
+    """A torch-style custom optimizer overrides step(); one that declares no kernel and does not
+    override step() says so."""
+    class Plain(optim.Optimizer):
+        def __init__(self, params, lr=0.1):
+            super().__init__(params, {"lr": lr})
+
+    class Halve(Plain):
+        def step(self, closure=None):
+            for group in self.param_groups:
+                for p in group["params"]:
+                    p._data -= group["lr"] * p.grad._data
+
+    p = nn.Parameter(fg.ones(2))
+    p.grad = fg.ones(2)
+    Halve([p], lr=0.5).step()
+    np.testing.assert_array_equal(p.numpy(force=True), [0.5, 0.5])
+    with pytest.raises(NotImplementedError, match="Plain declares no _kernel"):
+        Plain([p]).step()
+
+
+def test_optim_step_mixed_dtypes_bad_grad_leaves_every_call_untouched():
+    """Every call of a plan is gathered before any runs: a gradient rejected in the float64 call
+    leaves the float32 call's parameters and step counts as they were."""
+    a, b = nn.Parameter(fg.ones(3)), nn.Parameter(fg.ones(2, dtype=fg.float64))
+    opt = optim.Adam([a, b], lr=0.1)
+    a.grad, b.grad = fg.ones(3), fg.ones(2, dtype=fg.float64)
+    opt.step()
+    assert len(opt._plans[id(opt.param_groups[0])].calls) == 2
+    before = a.numpy(force=True).copy()
+    b.grad = fg.ones(5, dtype=fg.float64)
+    with pytest.raises(RuntimeError, match="does not match its parameter"):
+        opt.step()
+    np.testing.assert_array_equal(a.numpy(force=True), before)
+    assert opt.state[a]["step"] == 1 and opt.state[b]["step"] == 1
+
+
+def test_optim_step_param_of_another_dtype_raises_only_with_a_grad():
+    h = nn.Parameter(fg.ones(3, dtype=fg.float16))
+    p = nn.Parameter(fg.ones(3))
+    opt = optim.SGD([p, h], lr=0.5)
+    p.grad = fg.ones(3)
+    opt.step()   # h has no gradient: nothing to do for it
+    np.testing.assert_array_equal(p.numpy(force=True), 0.5)
+    h.grad = fg.ones(3, dtype=fg.float16)
+    with pytest.raises(TypeError, match="float16"):
+        opt.step()
+    np.testing.assert_array_equal(p.numpy(force=True), 0.5)   # nothing ran

@@ -174,15 +174,11 @@ def test_forward_in_one_thread_during_step_in_another_records_a_graph():
         forward_done.wait(10)
 
     class PausingSGD(optim.SGD):
-        def _update(self, group, p, g):  # the per-parameter path
+        def _settings(self, group):  # converts the group's options when its step plan is made
             pause()
-            return super()._update(group, p, g)
+            return super()._settings(group)
 
-        def _multi_settings(self, group):  # the multi-tensor path (one C call per group)
-            pause()
-            return super()._multi_settings(group)
-
-    if not hasattr(optim.SGD, "_update") or not hasattr(optim.SGD, "_multi_settings"):
+    if not hasattr(optim.SGD, "_settings"):
         pytest.skip("SGD has no hook inside step() to pause in")
     w = fg.ones(3, requires_grad=True)
     w.grad = fg.ones(3)

@@ -1,9 +1,7 @@
-"""Adagrad (lr decay, weight decay, maximize) as one fused C call per parameter."""
-from operator import itemgetter
-
+"""Adagrad (lr decay, weight decay, maximize) as one fused C call per parameter group."""
 import numpy as np
 
-from fastgrad._ffi import kernel, rptr, wptr
+from fastgrad.optim._plan import STEPS
 from fastgrad.optim.optimizer import Optimizer
 from fastgrad.tensor import Tensor
 
@@ -18,9 +16,10 @@ class Adagrad(Optimizer):
     As torch, the state (step 0, sum = initial_accumulator_value) exists from construction.
     One fused C call per parameter group."""
 
-    _multi_kernel = "adagrad"
-    _multi_options = itemgetter("lr", "lr_decay", "weight_decay", "eps", "maximize")
-    _multi_counter = "steps"
+    _kernel = "adagrad"
+    _counter = STEPS
+    _hyper = ("lr", "lr_decay", "weight_decay", "eps", "maximize")
+    _eager_state = True
 
     def __init__(self, params, lr: float = 1e-2, lr_decay: float = 0, weight_decay: float = 0,
                  initial_accumulator_value: float = 0, eps: float = 1e-10, foreach=None, *,
@@ -40,31 +39,12 @@ class Adagrad(Optimizer):
                     "maximize": maximize, "differentiable": differentiable, "fused": fused}
         super().__init__(params, defaults)
 
-    def _init_group_state(self, group):
-        for p in group["params"]:
-            state = self.state[p]
-            state["step"] = 0
-            state["sum"] = _make(np.full_like(p._data, group["initial_accumulator_value"]))
-
-    def _multi_slots(self, group):
+    def _state_names(self, group):
         return ("sum",)
 
-    def _multi_settings(self, group):
-        return (float(group["lr"]), float(group["lr_decay"]), float(group["weight_decay"]), float(group["eps"]),
-                int(bool(group["maximize"])))
-
-    def _multi_state(self, group, p, a):
-        state = self.state[p]
+    def _init_state(self, group, p, state):
+        """step 0 and sum = initial_accumulator_value (made when the group is added, as torch)."""
         if not state:
-            self._init_group_state({"params": [p], "initial_accumulator_value": group["initial_accumulator_value"]})
-        return state, False
-
-    def _update(self, group, p, g):
-        a = p._data
-        state = self.state[p]
-        if not state:
-            self._init_group_state({"params": [p], "initial_accumulator_value": group["initial_accumulator_value"]})
-        state["step"] = step = state["step"] + 1
-        kernel("adagrad_step", a.dtype)(a.size, wptr(a), rptr(g), wptr(state["sum"]._data), float(group["lr"]),
-                                        float(group["lr_decay"]), float(group["weight_decay"]),
-                                        float(group["eps"]), int(bool(group["maximize"])), step)
+            state["step"] = 0
+            state["sum"] = _make(np.full_like(p._data, group["initial_accumulator_value"]))
+        return False

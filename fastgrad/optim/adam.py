@@ -1,15 +1,8 @@
-"""Adam and AdamW (with amsgrad and maximize), torch's update as one fused C call per parameter."""
-from operator import itemgetter
-
-import numpy as np
-
-from fastgrad._ffi import NULL, kernel, rptr, wptr
+"""Adam and AdamW (with amsgrad and maximize), torch's update as one fused C call per parameter group."""
+from fastgrad.optim._plan import STEPS
 from fastgrad.optim.optimizer import Optimizer
-from fastgrad.tensor import Tensor
 
 __all__ = ["Adam", "AdamW"]
-
-_make = Tensor._make
 
 
 class Adam(Optimizer):
@@ -19,9 +12,10 @@ class Adam(Optimizer):
     p by 1 - lr wd first; ``amsgrad`` uses the running max of v.  One fused C call per group;
     ``state[p]["step"]`` counts each parameter's own steps, as torch."""
 
-    _multi_kernel = "adam"
-    _multi_options = itemgetter("lr", "betas", "eps", "weight_decay", "decoupled_weight_decay", "maximize", "amsgrad")
-    _multi_counter = "steps"
+    _kernel = "adam"
+    _counter = STEPS
+    _hyper = ("lr", "betas", "eps", "weight_decay", "decoupled_weight_decay", "maximize")
+    _structure = ("amsgrad",)
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
                  weight_decay: float = 0, amsgrad: bool = False, *, foreach=None, maximize: bool = False,
@@ -43,46 +37,8 @@ class Adam(Optimizer):
                     "decoupled_weight_decay": decoupled_weight_decay}
         super().__init__(params, defaults)
 
-    def _multi_slots(self, group):
+    def _state_names(self, group):
         return ("exp_avg", "exp_avg_sq", "max_exp_avg_sq" if group["amsgrad"] else None)
-
-    def _multi_settings(self, group):
-        beta1, beta2 = group["betas"]
-        return (float(group["lr"]), float(beta1), float(beta2), float(group["eps"]),
-                float(group["weight_decay"]), int(bool(group["decoupled_weight_decay"])),
-                int(bool(group["maximize"])))
-
-    def _multi_state(self, group, p, a):
-        state = self.state[p]
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = _make(np.zeros_like(a))
-            state["exp_avg_sq"] = _make(np.zeros_like(a))
-        if group["amsgrad"] and "max_exp_avg_sq" not in state:
-            state["max_exp_avg_sq"] = _make(np.zeros_like(a))
-        return state, False
-
-    def _update(self, group, p, g):
-        a = p._data
-        state = self.state[p]
-        if not state:
-            state["step"] = 0
-            state["exp_avg"] = _make(np.zeros_like(a))
-            state["exp_avg_sq"] = _make(np.zeros_like(a))
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = _make(np.zeros_like(a))
-        state["step"] = step = state["step"] + 1
-        vmax = NULL
-        if group["amsgrad"]:
-            if "max_exp_avg_sq" not in state:
-                state["max_exp_avg_sq"] = _make(np.zeros_like(a))
-            vmax = wptr(state["max_exp_avg_sq"]._data)
-        beta1, beta2 = group["betas"]
-        kernel("adam_step", a.dtype)(a.size, wptr(a), rptr(g), wptr(state["exp_avg"]._data),
-                                     wptr(state["exp_avg_sq"]._data), vmax, float(group["lr"]), float(beta1),
-                                     float(beta2), float(group["eps"]), float(group["weight_decay"]),
-                                     int(bool(group["decoupled_weight_decay"])), int(bool(group["maximize"])),
-                                     step)
 
 
 class AdamW(Adam):

@@ -1,24 +1,25 @@
 """Optimizer: parameter groups, per-parameter state, state_dict — torch.optim.Optimizer's contract.
 
-A step is one multi-tensor C call per parameter group (fastgrad/optim/_multi.py: a cached plan
-of pointer arrays) for subclasses that name a ``_multi_kernel``; they describe their state with
-``_multi_slots`` / ``_multi_state`` / ``_multi_settings``.  Every subclass also implements the
-per-parameter reference ``_update(group, p, grad_array)`` (one fused C call per parameter, state
-in ``self.state[p]``), used for groups the multi-tensor path does not take (duplicate parameters,
-other dtypes) and when ``_multi_tensor`` is False; both give bit-identical results.  Either way
-the update runs under no_grad for every parameter whose ``grad`` is not None, after making sure
-``p._data`` is a writable C-contiguous array.
+A subclass declares its update once, as torch's ``_init_group`` + functional ``adam(...)`` split:
+the C kernel (``_kernel``: fg_<kernel>_step_multi_<dtype>), what the kernel takes per tensor
+(``_counter``), its hyper-parameter tuple (``_hyper``: group option names in the order of the
+kernel's trailing arguments), the state arrays it takes (``_state_names(group)``) and how a
+parameter's missing state is made (``_init_state``, by default "step" 0 and zero arrays).
+``step()`` runs each group's cached plan (fastgrad/optim/_plan.py): one multi-tensor C call per
+dtype; it records nothing (C calls on arrays), so it leaves grad mode alone.
 """
 import math
 import copy
 import warnings
 from collections import defaultdict
 from itertools import chain
+from operator import itemgetter
 
 import numpy as np
 
-from fastgrad.autograd.grad_mode import GRAD, enable_grad
-from fastgrad.optim._multi import cacheable, grad_array as _grad_array, make_plan, run_plan
+from fastgrad._ffi import ffi, kernel
+from fastgrad.autograd.grad_mode import enable_grad
+from fastgrad.optim._plan import FIRST, cacheable, make_plan, run_plan
 from fastgrad.tensor import Tensor
 
 __all__ = ["Optimizer", "required"]
@@ -42,12 +43,17 @@ class Optimizer:
 
     # state entries that are Python scalars internally but tensors in torch's state_dict
     _scalar_state = ("step",)
-    # multi-tensor step: the kernel fg_<name>_step_multi_<dtype> (None: per-parameter only), what
-    # it takes per tensor ("first": SGD's first-step flags, "steps": state["step"] values,
-    # "count": state["step"] is counted but not passed), and a switch (False: the reference path)
-    _multi_kernel = None
-    _multi_counter = None
-    _multi_tensor = True
+    # the update, declared once by each subclass: the kernel fg_<_kernel>_step_multi_<dtype>;
+    # what it takes per tensor ("first": SGD's first-step flags, "steps": state["step"] values,
+    # "count": state["step"] is counted but not passed); the group options that are its trailing
+    # arguments, in order (a tuple option such as betas gives one argument per element, converted
+    # to the C parameter's type); the other options _state_names reads
+    _kernel = None
+    _counter = None
+    _hyper = ()
+    _structure = ()
+    _eager_state = False   # True: state is made for every parameter when its group is added (Adagrad)
+    _multi_tensor = True   # False: a one-entry call per parameter (same results; for tests)
 
     def __init__(self, params, defaults: dict):
         _check_finite(defaults)
@@ -57,7 +63,8 @@ class Optimizer:
                             "dicts, but got " + _typename(params))
         self.state = defaultdict(dict)
         self.param_groups = []
-        self._plans = {}   # id(group) -> its multi-tensor plan
+        self._plans = {}   # id(group) -> its step plan
+        self._options = _options_getter(self)   # the group options a plan's settings follow
         param_groups = list(params)
         if len(param_groups) == 0:
             raise ValueError("optimizer got an empty parameter list")
@@ -72,6 +79,7 @@ class Optimizer:
     def __setstate__(self, state):
         self.__dict__.update(state)
         self._plans = {}
+        self._options = _options_getter(self)
 
     def __repr__(self) -> str:
         out = self.__class__.__name__ + " ("
@@ -131,10 +139,9 @@ class Optimizer:
         if not existing.isdisjoint(ids):
             raise ValueError("some parameters appear in more than one parameter group")
         self.param_groups.append(param_group)
-        self._init_group_state(param_group)
-
-    def _init_group_state(self, group: dict) -> None:
-        """Hook for optimizers that create state eagerly (Adagrad)."""
+        if self._eager_state:
+            for p in tensors:
+                self._init_state(param_group, p, self.state[p])
 
     # -- stepping ---------------------------------------------------------------------
     def zero_grad(self, set_to_none: bool = True) -> None:
@@ -156,79 +163,52 @@ class Optimizer:
         if closure is not None:
             with enable_grad():
                 loss = closure()
-        if self._multi_kernel is not None and self._multi_tensor:
-            for group in self.param_groups:   # C calls on arrays: nothing is recorded
-                self._step_multi(group)
-            return loss
-        prev = GRAD.enabled
-        GRAD.enabled = False
-        try:
-            for group in self.param_groups:
-                self._step_group(group)
-        finally:
-            GRAD.enabled = prev
+        for group in self.param_groups:
+            self._step_group(group)
         return loss
 
     def _step_group(self, group: dict) -> None:
-        """The per-parameter reference path: one C call per parameter with a gradient."""
-        self._prepare_group(group)
-        for p in group["params"]:
-            g = p.grad
-            if g is None:
-                continue
-            a = p._data
-            if not (a.flags.c_contiguous and a.flags.writeable):
-                p._data = np.array(a, order="C", copy=True)
-            self._update(group, p, _grad_array(p, g))
-
-    def _step_multi(self, group: dict) -> None:
-        """One C call per dtype for the whole group, through its cached plan.  The kernel's
-        settings are converted again only when the group's options (``_multi_options``) changed."""
+        """Run the group's plan, made again when the group's parameter list, the ``state`` object
+        or the state names changed; the settings are converted again when the options changed."""
         plan = self._plans.get(id(group))
         params = group["params"]
-        options = self._multi_options(group)
+        options = self._options(group)
         if plan is not None and plan.group is group and plan.params is params and plan.nparams == len(params) \
                 and plan.state is self.state:
-            if options is not None and options == plan.options:
+            if options == plan.options:
                 run_plan(self, group, plan, plan.settings)
                 return
-            if self._multi_slots(group) == plan.names:
-                plan.settings = self._multi_settings(group)
-                plan.options = cacheable(options)
+            if self._state_names(group) == plan.names:
+                plan.settings, plan.options = self._settings(group), cacheable(options)
                 run_plan(self, group, plan, plan.settings)
                 return
-        plan = make_plan(self, group, self._multi_slots(group))
-        if plan is None:
-            self._step_group(group)
-            return
-        self._plans[id(group)] = plan
-        plan.settings = self._multi_settings(group)
-        plan.options = cacheable(options)
+        if self._kernel is None:
+            raise NotImplementedError(f"{type(self).__name__} declares no _kernel: override step()")
+        plan = self._plans[id(group)] = make_plan(self, group, self._state_names(group))
+        plan.settings, plan.options = self._settings(group), cacheable(options)
         run_plan(self, group, plan, plan.settings)
 
-    def _multi_slots(self, group: dict) -> tuple:
-        """Names of the state arrays the multi kernel takes, in its order (None: NULL)."""
-        raise NotImplementedError
+    def _settings(self, group: dict) -> tuple:
+        """The group's ``_hyper`` options as the kernel's trailing C arguments."""
+        values = []
+        for name in self._hyper:
+            v = group[name]
+            values.extend(v) if isinstance(v, (tuple, list)) else values.append(v)
+        return tuple(conv(v) for conv, v in zip(_converters(self._kernel, len(values)), values))
 
-    def _multi_state(self, group: dict, p: Tensor, a: np.ndarray):
-        """(state dict of p with every array of _multi_slots created, first-step flag)."""
-        raise NotImplementedError
+    def _state_names(self, group: dict) -> tuple:
+        """Names of the state arrays the kernel takes, in its order (None: NULL)."""
+        return ()
 
-    def _multi_options(self, group: dict):
-        """The group options the multi kernel's settings and slots are made from, as a tuple, so they
-        are converted again only when these change (subclasses: an operator.itemgetter).  None:
-        convert every step."""
-        return None
-
-    def _multi_settings(self, group: dict) -> tuple:
-        """The group's hyper-parameters as the multi kernel's trailing C arguments."""
-        raise NotImplementedError
-
-    def _prepare_group(self, group: dict) -> None:
-        """Hook: validate or cache per-group settings before the per-parameter loop."""
-
-    def _update(self, group: dict, p: Tensor, grad: np.ndarray) -> None:
-        raise NotImplementedError
+    def _init_state(self, group: dict, p: Tensor, state: dict) -> bool:
+        """Make p's missing state, as torch's ``_init_group``: "step" 0 (if counted) and a zero
+        array per state name.  Returns the kernel's first-step flag (only SGD's is ever set)."""
+        if self._counter != FIRST and "step" not in state:
+            state["step"] = 0
+        for name in self._state_names(group):
+            if name and name not in state:
+                state[name] = _make(np.zeros_like(p._data))
+        return False
 
     # -- state_dict -------------------------------------------------------------------
     def state_dict(self) -> dict:
@@ -294,11 +274,34 @@ class Optimizer:
         arr = value._data if isinstance(value, Tensor) else np.asarray(value) if isinstance(value, np.ndarray) else None
         if arr is None:
             return value
-        if arr.dtype.kind == "f" and arr.shape == p._data.shape:
+        if arr.shape != p._data.shape:
+            raise RuntimeError(f"{type(self).__name__}.load_state_dict: state {name!r} of shape {tuple(arr.shape)} "
+                               f"does not match its parameter of shape {tuple(p._data.shape)}")
+        if arr.dtype.kind == "f":
             arr = np.array(arr, dtype=p._data.dtype, order="C", copy=True)
         else:
             arr = np.array(arr, copy=True)
         return _make(arr)
+
+
+def _options_getter(opt):
+    """group -> the tuple of its _hyper and _structure options (empty for a subclass without them)."""
+    keys = (*opt._hyper, *opt._structure)
+    return itemgetter(*keys) if len(keys) > 1 else (lambda group: tuple(group[k] for k in keys))
+
+
+_CONVERT = {"double": float, "int": lambda v: int(bool(v))}
+_converters_made = {}
+
+
+def _converters(name: str, n: int) -> tuple:
+    """Python -> C converters of the last n arguments of fg_<name>_step_multi (the settings)."""
+    key = (name, n)
+    conv = _converters_made.get(key)
+    if conv is None:
+        args = ffi.typeof(kernel(name + "_step_multi", np.float32)).args
+        conv = _converters_made[key] = tuple(_CONVERT[a.cname] for a in args[len(args) - n:])
+    return conv
 
 
 def _typename(obj) -> str:

@@ -1,15 +1,8 @@
-"""RMSprop (centered, momentum, weight decay, maximize) as one fused C call per parameter."""
-from operator import itemgetter
-
-import numpy as np
-
-from fastgrad._ffi import NULL, kernel, rptr, wptr
+"""RMSprop (centered, momentum, weight decay, maximize) as one fused C call per parameter group."""
+from fastgrad.optim._plan import COUNT
 from fastgrad.optim.optimizer import Optimizer
-from fastgrad.tensor import Tensor
 
 __all__ = ["RMSprop"]
-
-_make = Tensor._make
 
 
 class RMSprop(Optimizer):
@@ -17,9 +10,10 @@ class RMSprop(Optimizer):
     p -= lr g / avg  (or through a momentum buffer buf = momentum buf + g / avg).  One fused C
     call per parameter group."""
 
-    _multi_kernel = "rmsprop"
-    _multi_options = itemgetter("lr", "alpha", "eps", "weight_decay", "momentum", "maximize", "centered")
-    _multi_counter = "count"
+    _kernel = "rmsprop"
+    _counter = COUNT
+    _hyper = ("lr", "alpha", "eps", "weight_decay", "momentum", "maximize")
+    _structure = ("centered",)
 
     def __init__(self, params, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0, momentum: float = 0, centered: bool = False,
@@ -39,38 +33,6 @@ class RMSprop(Optimizer):
                     "maximize": maximize, "differentiable": differentiable}
         super().__init__(params, defaults)
 
-    def _multi_slots(self, group):
+    def _state_names(self, group):
         return ("square_avg", "grad_avg" if group["centered"] else None,
                 "momentum_buffer" if float(group["momentum"]) > 0 else None)
-
-    def _multi_settings(self, group):
-        return (float(group["lr"]), float(group["alpha"]), float(group["eps"]), float(group["weight_decay"]),
-                float(group["momentum"]), int(bool(group["maximize"])))
-
-    def _multi_state(self, group, p, a):
-        state = self.state[p]
-        if not state:
-            state["step"] = 0
-            state["square_avg"] = _make(np.zeros_like(a))
-        for name in self._multi_slots(group)[1:]:
-            if name and name not in state:
-                state[name] = _make(np.zeros_like(a))
-        return state, False
-
-    def _update(self, group, p, g):
-        a = p._data
-        state = self.state[p]
-        momentum = float(group["momentum"])
-        if not state:
-            state["step"] = 0
-            state["square_avg"] = _make(np.zeros_like(a))
-            if momentum > 0:
-                state["momentum_buffer"] = _make(np.zeros_like(a))
-            if group["centered"]:
-                state["grad_avg"] = _make(np.zeros_like(a))
-        state["step"] += 1
-        ga = wptr(state["grad_avg"]._data) if group["centered"] else NULL
-        buf = wptr(state["momentum_buffer"]._data) if momentum > 0 else NULL
-        kernel("rmsprop_step", a.dtype)(a.size, wptr(a), rptr(g), wptr(state["square_avg"]._data), ga, buf,
-                                        float(group["lr"]), float(group["alpha"]), float(group["eps"]),
-                                        float(group["weight_decay"]), momentum, int(bool(group["maximize"])))

@@ -4,7 +4,7 @@ Every node carries ``seq``, its creation number.  A node is created after all of
 running the pending nodes in decreasing ``seq`` (a heap) runs each node only after every
 consumer reachable from the roots has sent it its gradient: no dependency-counting pass over
 the graph is needed (PyTorch orders its ready queue the same way).  When a node leaves exactly
-new pending node newer than every other pending one (a chain), that node runs next directly.
+one new pending node newer than every other pending one (a chain), that node runs next directly.
 A chain of 100,000 ops needs no recursion.  Leaf gradients accumulate into ``.grad`` (or are
 captured for ``autograd.grad``); saved arrays are freed as each node runs unless ``retain_graph``.
 """
@@ -15,7 +15,7 @@ import numpy as np
 from fastgrad.tensor import Tensor
 from fastgrad.autograd.function import Function, FREED_MESSAGE
 
-__all__ = ["run_backward", "backward_from"]
+__all__ = ["run_backward", "backward_from", "accumulate_grad"]
 
 _make = Tensor._make
 
@@ -26,16 +26,14 @@ def _check_shape(node, i, g, target_shape):
                            f"got {list(g.shape)} but expected shape compatible with {list(target_shape)}")
 
 
-def _accumulate_leaf(t, g, fresh):
-    """t.grad += g; a fresh array (nobody else holds it) is taken over instead of copied."""
-    if g.dtype != t._data.dtype:
-        g = g.astype(t._data.dtype)
-        fresh = True
+def accumulate_grad(t, g):
+    """t.grad += g (a first gradient is a copy of g, cast to t's dtype)."""
+    dtype = t._data.dtype
     grad = t.grad
     if grad is None:
-        t.grad = _make(g if fresh else g.copy(), None)
+        t.grad = _make(g.astype(dtype, order="C"), None)
     else:
-        grad._data += g
+        grad._data += g if g.dtype == dtype else g.astype(dtype)
 
 
 def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None):
@@ -55,12 +53,12 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
         elif node.retained is not None:
             t = node.retained()
             if t is not None:
-                _accumulate_leaf(t, dy, False)
+                accumulate_grad(t, dy)
         saved = node.saved
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
         cls = type(node)
-        builtin = not cls.tensor_io
+        builtin = not cls.user_defined
         if builtin:
             grads = cls.backward(node, dy)
             if type(grads) is not tuple:
@@ -99,11 +97,11 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
             elif capture is not None:
                 if id(e) in capture[0]:
                     _store_capture(capture[2], e, g)
-            elif e.grad is None and builtin and g is not dy and g.base is None and g.dtype is e._data.dtype \
-                    and (len(grads) == 1 or _only_once(grads, g)):
+            elif e.grad is None and builtin and g is not dy and g.base is None \
+                    and g.dtype is e._data.dtype and (len(grads) == 1 or _only_once(grads, g)):
                 e.grad = _make(g, None)  # a fresh array nobody else holds: taken over, not copied
             else:
-                _accumulate_leaf(e, g, False)
+                accumulate_grad(e, g)
         if nxt is not None:
             if not heap or nxt.seq > -heap[0][0]:
                 node, dy = nxt, nxt_dy  # the newest pending node: next, without the heap
@@ -135,7 +133,7 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
                 if id(t) in capture[0]:
                     _store_capture(captured, t, g)
             elif t.requires_grad:
-                _accumulate_leaf(t, g, False)
+                accumulate_grad(t, g)
         elif fn in pending:
             pending[fn] = pending[fn] + g
         else:
@@ -148,10 +146,8 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
 
 
 def _only_once(grads, g):
-    """True when ``g`` appears once in ``grads`` (by identity)."""
-    if len(grads) == 3:  # linear: (dx, dW, db)
-        a, b, c = grads
-        return (a is g) + (b is g) + (c is g) == 1
+    """True when ``g`` appears once in ``grads`` (by identity): a gradient returned for two
+    inputs must not become the ``.grad`` of one of them."""
     n = 0
     for x in grads:
         if x is g:

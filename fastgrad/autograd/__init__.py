@@ -24,7 +24,8 @@ SEEDS = {np.dtype(d): _read_only_one(d) for d in (np.float32, np.float64)}
 
 
 def _root_grad(t, g, op):
-    """The seed gradient array for root t: given, or 1 for a one-element output."""
+    """The seed gradient array for root t: given (cast to t's dtype, C-contiguous), or 1 for a
+    one-element output."""
     if g is None:
         if t._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs "
@@ -34,7 +35,7 @@ def _root_grad(t, g, op):
     if arr.shape != t._data.shape:
         raise RuntimeError(f"{op}: Mismatch in shape: grad_output has a shape of {tuple(arr.shape)} "
                            f"and output has a shape of {tuple(t._data.shape)}")
-    return arr.astype(t._data.dtype, copy=False)
+    return np.require(arr, t._data.dtype, "C")
 
 
 def _as_list(x):

@@ -7,6 +7,11 @@ the graph is needed (PyTorch orders its ready queue the same way).  When a node 
 one new pending node newer than every other pending one (a chain), that node runs next directly.
 A chain of 100,000 ops needs no recursion.  Leaf gradients accumulate into ``.grad`` (or are
 captured for ``autograd.grad``); saved arrays are freed as each node runs unless ``retain_graph``.
+
+What reaches a kernel is checked here: a user-defined backward's gradients are validated as
+torch does (shape, dtype, layout; ``_validated``); a built-in's gradients have their input's
+shape and dtype by construction (tests/test_ops.py checks every op against finite differences),
+and a leaf's gradient shape is checked for every node.
 """
 from heapq import heappop, heappush
 
@@ -24,6 +29,40 @@ def _check_shape(node, i, g, target_shape):
     if g.shape != target_shape:
         raise RuntimeError(f"Function {node.name()} returned an invalid gradient at index {i} - "
                            f"got {list(g.shape)} but expected shape compatible with {list(target_shape)}")
+
+
+def _expandable(shape, to):
+    """torch's is_expandable_to: ``shape`` broadcasts to ``to``."""
+    if len(shape) > len(to):
+        return False
+    return all(s == t or s == 1 for s, t in zip(reversed(shape), reversed(to)))
+
+
+def _validated(node, grads):
+    """A user-defined backward's gradients as torch's engine validates them: each one of its
+    input's shape, or summed to it when that shape expands to the gradient's (else the error);
+    then cast to the input's dtype and made C-contiguous.  Gradients for inputs that need none
+    are dropped."""
+    out = []
+    for i, meta in enumerate(node.input_metas):
+        g = grads[i]
+        if g is None or meta is None:
+            out.append(None)
+            continue
+        shape, dtype = meta
+        if g.shape != shape:
+            if not _expandable(shape, g.shape):
+                _check_shape(node, i, g, shape)
+            lead = g.ndim - len(shape)
+            if lead:
+                g = g.sum(axis=tuple(range(lead)))
+            axes = tuple(d for d, (s, n) in enumerate(zip(shape, g.shape)) if s == 1 and n != 1)
+            if axes:
+                g = g.sum(axis=axes, keepdims=True)
+        if g.dtype != dtype:
+            g = g.astype(dtype)
+        out.append(g if g.flags.c_contiguous else g.copy(order="C"))
+    return tuple(out)
 
 
 def accumulate_grad(t, g):
@@ -64,7 +103,7 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
             if type(grads) is not tuple:
                 grads = (grads,)
         else:
-            grads = node.run_backward(dy)
+            grads = _validated(node, node.run_backward(dy))
         if saved and not retain_graph:
             node.saved = None  # free saved arrays; a second pass through this node raises
         nxt = None  # the first input node made pending, with its gradient in nxt_dy

@@ -176,7 +176,8 @@ class Function:
         return tuple([e is not None for e in self.inputs])
 
     def run_backward(self, dy):
-        """Gradients of the inputs, as arrays, from the output gradient array ``dy``."""
+        """Gradients of the inputs, as arrays, from the output gradient array ``dy`` (a
+        user-defined backward's are returned as it gave them: the engine validates them)."""
         if self.saved is None:
             raise RuntimeError(FREED_MESSAGE)
         if self.user_defined:
@@ -186,14 +187,19 @@ class Function:
 
 
 def _apply_user(cls, args):
-    """apply() for user-defined Functions: forward on Tensors under no_grad, output wrapped."""
+    """apply() for user-defined Functions: forward on Tensors under no_grad, output wrapped.
+    The node keeps each input's (shape, dtype), which the engine checks gradients against."""
     edges = []
+    metas = []
     for a in args:
         if isinstance(a, Tensor) and a.requires_grad:
             edges.append(a if a.grad_fn is None else a.grad_fn)
+            metas.append((a._data.shape, a._data.dtype))
         else:
             edges.append(None)
+            metas.append(None)
     ctx = _node(cls, tuple(edges))
+    ctx.input_metas = tuple(metas)
     prev = GRAD.enabled
     GRAD.enabled = False
     try:
@@ -216,8 +222,8 @@ def _backward_user(ctx, dy):
     if not isinstance(grads, tuple):
         grads = (grads,)
     if len(grads) != len(ctx.inputs):
-        raise RuntimeError(f"function {type(ctx).__name__}.backward returned {len(grads)} gradients, "
-                           f"expected {len(ctx.inputs)} (one per forward input)")
+        raise RuntimeError(f"function {ctx.name()} returned an incorrect number of gradients "
+                           f"(expected {len(ctx.inputs)}, got {len(grads)})")
     out = []
     for g in grads:
         if g is None:

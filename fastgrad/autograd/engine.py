@@ -11,8 +11,10 @@ captured for ``autograd.grad``); saved arrays are freed as each node runs unless
 What reaches a kernel is checked here: a user-defined backward's gradients are validated as
 torch does (shape, dtype, layout; ``_validated``); a built-in's gradients have their input's
 shape and dtype by construction (tests/test_ops.py checks every op against finite differences),
-and a leaf's gradient shape is checked for every node.
+and a leaf's gradient shape is checked for every node.  Every read-modify-write of a ``.grad``
+happens under one lock, so backward passes in several threads into shared leaves lose nothing.
 """
+import threading
 from heapq import heappop, heappush
 
 import numpy as np
@@ -23,6 +25,11 @@ from fastgrad.autograd.function import Function, FREED_MESSAGE
 __all__ = ["run_backward", "backward_from", "accumulate_grad"]
 
 _make = Tensor._make
+# held around every read-modify-write of a leaf's .grad (numpy's += releases the GIL on large
+# arrays, and "is .grad None? then set it" is two steps): once per node that feeds leaves
+_GRAD_LOCK = threading.Lock()
+_lock = _GRAD_LOCK.acquire
+_unlock = _GRAD_LOCK.release
 
 
 def _check_shape(node, i, g, target_shape):
@@ -65,14 +72,20 @@ def _validated(node, grads):
     return tuple(out)
 
 
-def accumulate_grad(t, g):
-    """t.grad += g (a first gradient is a copy of g, cast to t's dtype)."""
+def _accumulate_leaf(t, g):
+    """t.grad += g, the caller holding _GRAD_LOCK (a first gradient is a copy of g)."""
     dtype = t._data.dtype
     grad = t.grad
     if grad is None:
         t.grad = _make(g.astype(dtype, order="C"), None)
     else:
         grad._data += g if g.dtype == dtype else g.astype(dtype)
+
+
+def accumulate_grad(t, g):
+    """t.grad += g under the gradient lock (a first gradient is a copy of g)."""
+    with _GRAD_LOCK:
+        _accumulate_leaf(t, g)
 
 
 def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None):
@@ -107,40 +120,49 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
         if saved and not retain_graph:
             node.saved = None  # free saved arrays; a second pass through this node raises
         nxt = None  # the first input node made pending, with its gradient in nxt_dy
+        locked = False  # _GRAD_LOCK taken at this node's first leaf, released after its last
         i = -1
-        for e in node.inputs:  # (indexing: measurably cheaper than zip on these short tuples)
-            i += 1
-            if e is None:
-                continue
-            try:
-                g = grads[i]
-            except IndexError:
-                raise RuntimeError(f"function {node.name()} returned {len(grads)} gradients, expected "
-                                   f"{len(node.inputs)} (one per forward input)") from None
-            if g is None:
-                continue
-            if isinstance(e, Function):
-                if e is nxt:
-                    nxt_dy = nxt_dy + g
-                elif nxt is None and e not in pending:
-                    nxt, nxt_dy = e, g
-                else:
-                    prev = pending.get(e)
-                    if prev is None:
-                        pending[e] = g
-                        heappush(heap, (-e.seq, e))
+        try:
+            for e in node.inputs:  # (indexing: measurably cheaper than zip on these short tuples)
+                i += 1
+                if e is None:
+                    continue
+                try:
+                    g = grads[i]
+                except IndexError:
+                    raise RuntimeError(f"function {node.name()} returned {len(grads)} gradients, expected "
+                                       f"{len(node.inputs)} (one per forward input)") from None
+                if g is None:
+                    continue
+                if isinstance(e, Function):
+                    if e is nxt:
+                        nxt_dy = nxt_dy + g
+                    elif nxt is None and e not in pending:
+                        nxt, nxt_dy = e, g
                     else:
-                        pending[e] = prev + g
-            elif g.shape != e._data.shape:
-                _check_shape(node, i, g, e._data.shape)
-            elif capture is not None:
-                if id(e) in capture[0]:
-                    _store_capture(capture[2], e, g)
-            elif e.grad is None and builtin and g is not dy and g.base is None \
-                    and g.dtype is e._data.dtype and (len(grads) == 1 or _only_once(grads, g)):
-                e.grad = _make(g, None)  # a fresh array nobody else holds: taken over, not copied
-            else:
-                accumulate_grad(e, g)
+                        prev = pending.get(e)
+                        if prev is None:
+                            pending[e] = g
+                            heappush(heap, (-e.seq, e))
+                        else:
+                            pending[e] = prev + g
+                elif g.shape != e._data.shape:
+                    _check_shape(node, i, g, e._data.shape)
+                elif capture is not None:
+                    if id(e) in capture[0]:
+                        _store_capture(capture[2], e, g)
+                else:
+                    if not locked:
+                        _lock()
+                        locked = True
+                    if e.grad is None and builtin and g is not dy and g.base is None \
+                            and g.dtype is e._data.dtype and (len(grads) == 1 or _only_once(grads, g)):
+                        e.grad = _make(g, None)  # a fresh array nobody else holds: taken over, not copied
+                    else:
+                        _accumulate_leaf(e, g)
+        finally:
+            if locked:
+                _unlock()
         if nxt is not None:
             if not heap or nxt.seq > -heap[0][0]:
                 node, dy = nxt, nxt_dy  # the newest pending node: next, without the heap

@@ -37,24 +37,28 @@ def _derivative(name, x):
     return cdf + x * np.exp(-x * x / 2) / sqrt(2 * pi)
 
 
+def _returning(make_grad):
+    """y = x (as a new node) whose backward returns make_grad(g)."""
+
+    class Ret(Function):
+        forward = staticmethod(lambda ctx, x: x * 1)
+        backward = staticmethod(lambda ctx, g: make_grad(g))
+
+    return Ret
+
+
+def _bad_grad(kind, g):
+    """A gradient of the wrong kind for g's input."""
+    a = g.numpy()
+    if kind == "float64":  # the mask of a user who wrote astype(float)
+        return g * fg.tensor((np.arange(a.size) % 3 != 0).astype(float))
+    if kind == "float32":
+        return fg.tensor((a * 2).astype(np.float32))
+    return fg.tensor(a[:2] * 2)  # too small
+
+
 def _bad_function(kind):
-    """A custom Function (y = 2x) whose backward returns a gradient of the wrong kind."""
-
-    class Bad(Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 2
-
-        @staticmethod
-        def backward(ctx, g):
-            a = g.numpy()
-            if kind == "float64":  # the mask of a user who wrote astype(float)
-                return g * fg.tensor((np.arange(a.size) % 3 != 0).astype(float))
-            if kind == "float32":
-                return fg.tensor((a * 2).astype(np.float32))
-            return fg.tensor(a[:2] * 2)  # too small
-
-    return Bad
+    return _returning(lambda g: _bad_grad(kind, g))
 
 
 CRASH_SCRIPT = textwrap.dedent("""
@@ -104,10 +108,10 @@ def test_activation_backward_after_bad_custom_grad_matches_torch(name, kind):
     dtype = "float64" if kind == "float32" else "float32"
     x0 = np.random.default_rng(0).standard_normal(1000).astype(dtype)
 
-    class Bad(torch.autograd.Function):  # the same bad backward in torch
+    class Ret(torch.autograd.Function):  # the same bad backward in torch
         @staticmethod
         def forward(ctx, x):
-            return x * 2
+            return x * 1
 
         @staticmethod
         def backward(ctx, g):
@@ -118,7 +122,7 @@ def test_activation_backward_after_bad_custom_grad_matches_torch(name, kind):
             return g[:2] * 2
 
     xt = torch.tensor(x0, requires_grad=True)
-    yt = Bad.apply(getattr(torch.nn.functional, name)(xt))
+    yt = Ret.apply(getattr(torch.nn.functional, name)(xt))
     x = fg.tensor(x0, requires_grad=True)
     y = _bad_function(kind).apply(getattr(fg.nn.functional, name)(x))
     if kind == "too_small":
@@ -133,21 +137,6 @@ def test_activation_backward_after_bad_custom_grad_matches_torch(name, kind):
     assert x.grad.dtype == x.dtype
     tol = 1e-5 if dtype == "float32" else 1e-10
     np.testing.assert_allclose(x.grad.numpy(), xt.grad.numpy(), rtol=tol, atol=tol)
-
-
-def _returning(make_grad):
-    """y = x (as a new node) whose backward returns make_grad(g)."""
-
-    class Ret(Function):
-        @staticmethod
-        def forward(ctx, x):
-            return x * 1
-
-        @staticmethod
-        def backward(ctx, g):
-            return make_grad(g)
-
-    return Ret
 
 
 # (input shape, returned gradient, the input's gradient or the error's "got ... expected ...")

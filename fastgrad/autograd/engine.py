@@ -155,11 +155,15 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
                     if not locked:
                         _lock()
                         locked = True
-                    if e.grad is None and builtin and g is not dy and g.base is None \
-                            and g.dtype is e._data.dtype and (len(grads) == 1 or _only_once(grads, g)):
-                        e.grad = _make(g, None)  # a fresh array nobody else holds: taken over, not copied
-                    else:
-                        _accumulate_leaf(e, g)
+                    if e.grad is None and builtin and g is not dy and g.base is None and g.dtype is e._data.dtype:
+                        n = 0  # g is taken over (not copied) only when no other input was given it too
+                        for x in grads:
+                            if x is g:
+                                n += 1
+                        if n == 1:
+                            e.grad = _make(g, None)  # a fresh array nobody else holds
+                            continue
+                    _accumulate_leaf(e, g)
         finally:
             if locked:
                 _unlock()
@@ -204,16 +208,6 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
         node = heappop(heap)[1]
         backward_from(node, pending.pop(node), retain_graph, pending, heap, capture)
     return captured
-
-
-def _only_once(grads, g):
-    """True when ``g`` appears once in ``grads`` (by identity): a gradient returned for two
-    inputs must not become the ``.grad`` of one of them."""
-    n = 0
-    for x in grads:
-        if x is g:
-            n += 1
-    return n == 1
 
 
 def _store_capture(captured, t, g):

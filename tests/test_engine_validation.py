@@ -231,3 +231,34 @@ def test_backward_seed_noncontiguous_gradient_argument():
     g = fg.randn(2, 3)
     y.backward(g.T)  # a transposed view as the seed reaches relu's kernel contiguous
     np.testing.assert_array_equal(x.grad.numpy(), np.where(x.detach().numpy() > 0, g.numpy().T, 0))
+
+
+GRAD_CASES = [c for c in __import__("test_ops").CASES if c["grad"]]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("c", GRAD_CASES, ids=[f"{c['name']}-{c['id']}" for c in GRAD_CASES])
+def test_builtin_backward_grad_has_its_inputs_shape_and_dtype(c, dtype):
+    """Why the engine does not re-check built-in ops: every registered op, given inputs that are
+    intermediate results (a user-defined identity node in front of each), sends each of them a
+    gradient of that input's shape and dtype."""
+    from test_ops import _inputs, _tensors
+    seen = []
+
+    class Probe(Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.meta = (x.shape, x.dtype)
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            seen.append(((g.shape, g.dtype), ctx.meta))
+            return g
+
+    ts = _tensors(_inputs(c), dtype, True)
+    out = c["fn"](*[Probe.apply(t) for t in ts])
+    out.backward(fg.ones(*out.shape, dtype=out.dtype) if out.shape else fg.tensor(1.0, dtype=out.dtype))
+    assert seen, f"{c['name']}: no gradient reached an input"
+    for got, want in seen:
+        assert got == want, f"{c['name']}: gradient {got} for an input of {want}"

@@ -10,8 +10,8 @@ captured for ``autograd.grad``); saved arrays are freed as each node runs unless
 
 What reaches a kernel is checked here: a user-defined backward's gradients are validated as
 torch does (shape, dtype, layout; ``_validated``); a built-in's gradients have their input's
-shape and dtype by construction (tests/test_ops.py checks every op against finite differences),
-and a leaf's gradient shape is checked for every node.  Every read-modify-write of a ``.grad``
+shape and dtype by construction (tests/test_engine_validation.py checks every registered op), and
+a leaf's gradient shape is checked for every node.  Every read-modify-write of a ``.grad``
 happens under one lock, so backward passes in several threads into shared leaves lose nothing.
 """
 import threading

@@ -131,14 +131,10 @@ class Tensor:
 
     def backward(self, gradient=None, retain_graph=None, create_graph=False, inputs=None) -> None:
         """Accumulate d(self)/d(leaf) · gradient into ``.grad`` of every leaf requiring grad."""
-        fn = self.grad_fn
-        if gradient is None and inputs is None and not create_graph and fn is not None \
-                and not fn.tensor_io and self._data.ndim == 0:  # loss.backward(): straight to the engine
-            seed = _autograd.SEEDS.get(self._data.dtype)
-            if seed is not None:
-                _backward_from(fn, seed, bool(retain_graph))
-                return
-        _autograd.backward(self, gradient, retain_graph, create_graph, inputs)
+        if gradient is None and inputs is None and not create_graph:  # loss.backward()
+            _backward_implicit(self, retain_graph)
+        else:
+            _autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> "Tensor":
         return Tensor._make(self._data)
@@ -427,7 +423,7 @@ def _format(t: Tensor) -> str:
 
 from fastgrad import functional as F  # noqa: E402  (cycle: functional builds Tensors)
 from fastgrad import autograd as _autograd  # noqa: E402  (cycle: autograd wraps Tensors)
-from fastgrad.autograd.engine import backward_from as _backward_from  # noqa: E402
+from fastgrad.autograd import backward_implicit as _backward_implicit  # noqa: E402
 
 # the hot operators and one-argument methods are the functional ops themselves (t * u calls
 # F.mul(t, u) directly): one Python frame less per op

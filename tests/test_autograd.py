@@ -46,6 +46,61 @@ def test_backward_nonscalar_without_gradient_raises():
         (x * 2).backward()
 
 
+@pytest.mark.parametrize("shape", [(), (1,), (1, 1)])
+@pytest.mark.parametrize("entry", ["method", "function"])
+def test_backward_implicit_gradient_one_element_outputs(shape, entry):
+    """torch: the implicit gradient 1 needs numel() == 1, whatever the shape, from either entry."""
+    x = fg.full(shape, 2.0, requires_grad=True)
+    for y in (x * 3, Cube.apply(x)):  # a built-in root and a user-defined one
+        x.grad = None
+        y.backward() if entry == "method" else fg.autograd.backward(y)
+        assert x.grad.shape == shape
+        np.testing.assert_array_equal(x.grad.numpy(), np.full(shape, 3.0 if y.grad_fn.op_name else 12.0))
+
+
+@pytest.mark.parametrize("entry", ["method", "function"])
+def test_backward_implicit_gradient_leaf_and_errors(entry):
+    run = (lambda t: t.backward()) if entry == "method" else fg.autograd.backward
+    x = fg.ones(1, requires_grad=True)
+    run(x)  # a one-element leaf: its gradient is 1, as in torch
+    np.testing.assert_array_equal(x.grad.numpy(), [1.0])
+    with pytest.raises(RuntimeError, match=r"scalar outputs \(got an output of shape \(2,\)\)"):
+        run(fg.ones(2, requires_grad=True) * 2)
+    with pytest.raises(RuntimeError, match="does not require grad"):
+        run(fg.ones(1) * 2)
+
+
+def test_function_user_defined_marks_tensor_level_functions():
+    from fastgrad.autograd.function import REGISTRY
+    assert Cube.user_defined and Function.user_defined
+    assert not any(cls.user_defined for cls in REGISTRY.values())
+
+
+@pytest.mark.parametrize("n_inputs", [2, 3, 4])
+def test_backward_builtin_same_array_for_two_leaves_is_not_aliased(n_inputs):
+    """An array-level backward that returns one fresh array for two inputs: neither leaf takes it
+    over, whatever the number of inputs (the engine's rule is generic)."""
+
+    class SumAll(Function):
+        user_defined = False  # array level, as @register makes it (not registered: test-only)
+
+        @staticmethod
+        def forward(ctx, *arrays):
+            return sum(arrays)
+
+        @staticmethod
+        def backward(ctx, dy):
+            g = dy * 1.0  # fresh
+            return (g, g) + tuple(dy * 1.0 for _ in range(n_inputs - 2))
+
+    leaves = [fg.ones(2, requires_grad=True) for _ in range(n_inputs)]
+    SumAll.apply(*leaves).sum().backward()
+    leaves[0].grad += 1.0
+    np.testing.assert_array_equal(leaves[0].grad.numpy(), [2.0, 2.0])
+    for t in leaves[1:]:
+        np.testing.assert_array_equal(t.grad.numpy(), [1.0, 1.0])
+
+
 def test_backward_gradient_shape_mismatch_raises():
     x = fg.randn(3, requires_grad=True)
     with pytest.raises(RuntimeError, match="shape"):

@@ -4,7 +4,7 @@ import numpy as np
 from fastgrad.tensor import Tensor
 from fastgrad.autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
 from fastgrad.autograd.function import Function
-from fastgrad.autograd.engine import run_backward, backward_from
+from fastgrad.autograd.engine import run_backward, backward_from, accumulate_grad
 from fastgrad.autograd.gradcheck import gradcheck
 
 __all__ = ["backward", "grad", "Function", "gradcheck", "no_grad", "enable_grad",
@@ -17,13 +17,15 @@ def _read_only_one(dtype):
     return one
 
 
-# the seed of loss.backward() for a 0-d float loss, made once: built-in ops never write into dy
-# (they return it, a view of it, or fresh arrays; the engine copies it before keeping it)
+# the seed of loss.backward() for a 0-d float loss of a built-in op, made once: built-in ops never
+# write into dy (they return it, a view of it, or fresh arrays; the engine copies it before keeping
+# it), a user-defined backward sees it as a Tensor and might, so it gets a fresh one
 SEEDS = {np.dtype(d): _read_only_one(d) for d in (np.float32, np.float64)}
 
 
 def _root_grad(t, g, op):
-    """The seed gradient array for root t: given, or 1 for a one-element output."""
+    """The seed gradient array for root t: given (cast to t's dtype, C-contiguous), or 1 for a
+    one-element output."""
     if g is None:
         if t._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs "
@@ -33,25 +35,37 @@ def _root_grad(t, g, op):
     if arr.shape != t._data.shape:
         raise RuntimeError(f"{op}: Mismatch in shape: grad_output has a shape of {tuple(arr.shape)} "
                            f"and output has a shape of {tuple(t._data.shape)}")
-    return arr.astype(t._data.dtype, copy=False)
+    return np.require(arr, t._data.dtype, "C")
 
 
 def _as_list(x):
     return list(x) if isinstance(x, (list, tuple)) else [x]
 
 
+def backward_implicit(t: Tensor, retain_graph=None) -> None:
+    """``t.backward()`` with no gradient: the implicit gradient 1, allowed for a one-element output
+    only (torch: numel() == 1, so shapes () and (1,) both work).  The one home of this shortcut:
+    Tensor.backward and backward() both come here."""
+    fn = t.grad_fn
+    data = t._data
+    if fn is None or data.size != 1:  # a leaf, or the error: the general path
+        _backward(t, None, retain_graph, None)
+        return
+    seed = SEEDS.get(data.dtype) if data.ndim == 0 and not fn.user_defined else None
+    backward_from(fn, np.ones(data.shape, data.dtype) if seed is None else seed, bool(retain_graph))
+
+
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None) -> None:
     """Accumulate gradients of ``tensors`` into ``.grad`` of the leaves (torch.autograd.backward)."""
     if create_graph:
         raise NotImplementedError("create_graph=True (higher-order gradients) is not supported by fastgrad")
-    if grad_tensors is None and inputs is None and isinstance(tensors, Tensor) \
-            and tensors.grad_fn is not None and tensors._data.size == 1:  # loss.backward()
-        data = tensors._data
-        seed = SEEDS.get(data.dtype) if data.ndim == 0 and not tensors.grad_fn.tensor_io else None
-        if seed is None:
-            seed = np.ones(data.shape, data.dtype)
-        backward_from(tensors.grad_fn, seed, bool(retain_graph))
+    if grad_tensors is None and inputs is None and isinstance(tensors, Tensor):
+        backward_implicit(tensors, retain_graph)
         return
+    _backward(tensors, grad_tensors, retain_graph, inputs)
+
+
+def _backward(tensors, grad_tensors, retain_graph, inputs):
     roots = _as_list(tensors)
     grads = _as_list(grad_tensors) if grad_tensors is not None else [None] * len(roots)
     if len(grads) != len(roots):
@@ -67,10 +81,7 @@ def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, 
         for t in inputs:
             g = got.get(id(t))
             if g is not None:
-                if t.grad is None:
-                    t.grad = Tensor._make(g)
-                else:
-                    t.grad._data += g
+                accumulate_grad(t, g)
         return
     run_backward(roots, seeds, bool(retain_graph))
 

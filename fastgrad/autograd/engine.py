@@ -4,10 +4,17 @@ Every node carries ``seq``, its creation number.  A node is created after all of
 running the pending nodes in decreasing ``seq`` (a heap) runs each node only after every
 consumer reachable from the roots has sent it its gradient: no dependency-counting pass over
 the graph is needed (PyTorch orders its ready queue the same way).  When a node leaves exactly
-new pending node newer than every other pending one (a chain), that node runs next directly.
+one new pending node newer than every other pending one (a chain), that node runs next directly.
 A chain of 100,000 ops needs no recursion.  Leaf gradients accumulate into ``.grad`` (or are
 captured for ``autograd.grad``); saved arrays are freed as each node runs unless ``retain_graph``.
+
+What reaches a kernel is checked here: a user-defined backward's gradients are validated as
+torch does (shape, dtype, layout; ``_validated``); a built-in's gradients have their input's
+shape and dtype by construction (tests/test_engine_validation.py checks every registered op), and
+a leaf's gradient shape is checked for every node.  Every read-modify-write of a ``.grad``
+happens under one lock, so backward passes in several threads into shared leaves lose nothing.
 """
+import threading
 from heapq import heappop, heappush
 
 import numpy as np
@@ -15,9 +22,14 @@ import numpy as np
 from fastgrad.tensor import Tensor
 from fastgrad.autograd.function import Function, FREED_MESSAGE
 
-__all__ = ["run_backward", "backward_from"]
+__all__ = ["run_backward", "backward_from", "accumulate_grad"]
 
 _make = Tensor._make
+# held around every read-modify-write of a leaf's .grad (numpy's += releases the GIL on large
+# arrays, and "is .grad None? then set it" is two steps): once per node that feeds leaves
+_GRAD_LOCK = threading.Lock()
+_lock = _GRAD_LOCK.acquire
+_unlock = _GRAD_LOCK.release
 
 
 def _check_shape(node, i, g, target_shape):
@@ -26,16 +38,54 @@ def _check_shape(node, i, g, target_shape):
                            f"got {list(g.shape)} but expected shape compatible with {list(target_shape)}")
 
 
-def _accumulate_leaf(t, g, fresh):
-    """t.grad += g; a fresh array (nobody else holds it) is taken over instead of copied."""
-    if g.dtype != t._data.dtype:
-        g = g.astype(t._data.dtype)
-        fresh = True
+def _expandable(shape, to):
+    """torch's is_expandable_to: ``shape`` broadcasts to ``to``."""
+    if len(shape) > len(to):
+        return False
+    return all(s == t or s == 1 for s, t in zip(reversed(shape), reversed(to)))
+
+
+def _validated(node, grads):
+    """A user-defined backward's gradients as torch's engine validates them: each one of its
+    input's shape, or summed to it when that shape expands to the gradient's (else the error);
+    then cast to the input's dtype and made C-contiguous.  Gradients for inputs that need none
+    are dropped."""
+    out = []
+    for i, meta in enumerate(node.input_metas):
+        g = grads[i]
+        if g is None or meta is None:
+            out.append(None)
+            continue
+        shape, dtype = meta
+        if g.shape != shape:
+            if not _expandable(shape, g.shape):
+                _check_shape(node, i, g, shape)
+            lead = g.ndim - len(shape)
+            if lead:
+                g = g.sum(axis=tuple(range(lead)))
+            axes = tuple(d for d, (s, n) in enumerate(zip(shape, g.shape)) if s == 1 and n != 1)
+            if axes:
+                g = g.sum(axis=axes, keepdims=True)
+        if g.dtype != dtype:
+            g = g.astype(dtype)
+        out.append(g if g.flags.c_contiguous else g.copy(order="C"))
+    return tuple(out)
+
+
+def _accumulate_leaf(t, g):
+    """t.grad += g, the caller holding _GRAD_LOCK (a first gradient is a copy of g)."""
+    dtype = t._data.dtype
     grad = t.grad
     if grad is None:
-        t.grad = _make(g if fresh else g.copy(), None)
+        t.grad = _make(g.astype(dtype, order="C"), None)
     else:
-        grad._data += g
+        grad._data += g if g.dtype == dtype else g.astype(dtype)
+
+
+def accumulate_grad(t, g):
+    """t.grad += g under the gradient lock (a first gradient is a copy of g)."""
+    with _GRAD_LOCK:
+        _accumulate_leaf(t, g)
 
 
 def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None):
@@ -55,55 +105,68 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
         elif node.retained is not None:
             t = node.retained()
             if t is not None:
-                _accumulate_leaf(t, dy, False)
+                accumulate_grad(t, dy)
         saved = node.saved
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
         cls = type(node)
-        builtin = not cls.tensor_io
+        builtin = not cls.user_defined
         if builtin:
             grads = cls.backward(node, dy)
             if type(grads) is not tuple:
                 grads = (grads,)
         else:
-            grads = node.run_backward(dy)
+            grads = _validated(node, node.run_backward(dy))
         if saved and not retain_graph:
             node.saved = None  # free saved arrays; a second pass through this node raises
         nxt = None  # the first input node made pending, with its gradient in nxt_dy
+        locked = False  # _GRAD_LOCK taken at this node's first leaf, released after its last
         i = -1
-        for e in node.inputs:  # (indexing: measurably cheaper than zip on these short tuples)
-            i += 1
-            if e is None:
-                continue
-            try:
-                g = grads[i]
-            except IndexError:
-                raise RuntimeError(f"function {node.name()} returned {len(grads)} gradients, expected "
-                                   f"{len(node.inputs)} (one per forward input)") from None
-            if g is None:
-                continue
-            if isinstance(e, Function):
-                if e is nxt:
-                    nxt_dy = nxt_dy + g
-                elif nxt is None and e not in pending:
-                    nxt, nxt_dy = e, g
-                else:
-                    prev = pending.get(e)
-                    if prev is None:
-                        pending[e] = g
-                        heappush(heap, (-e.seq, e))
+        try:
+            for e in node.inputs:  # (indexing: measurably cheaper than zip on these short tuples)
+                i += 1
+                if e is None:
+                    continue
+                try:
+                    g = grads[i]
+                except IndexError:
+                    raise RuntimeError(f"function {node.name()} returned {len(grads)} gradients, expected "
+                                       f"{len(node.inputs)} (one per forward input)") from None
+                if g is None:
+                    continue
+                if isinstance(e, Function):
+                    if e is nxt:
+                        nxt_dy = nxt_dy + g
+                    elif nxt is None and e not in pending:
+                        nxt, nxt_dy = e, g
                     else:
-                        pending[e] = prev + g
-            elif g.shape != e._data.shape:
-                _check_shape(node, i, g, e._data.shape)
-            elif capture is not None:
-                if id(e) in capture[0]:
-                    _store_capture(capture[2], e, g)
-            elif e.grad is None and builtin and g is not dy and g.base is None and g.dtype is e._data.dtype \
-                    and (len(grads) == 1 or _only_once(grads, g)):
-                e.grad = _make(g, None)  # a fresh array nobody else holds: taken over, not copied
-            else:
-                _accumulate_leaf(e, g, False)
+                        prev = pending.get(e)
+                        if prev is None:
+                            pending[e] = g
+                            heappush(heap, (-e.seq, e))
+                        else:
+                            pending[e] = prev + g
+                elif g.shape != e._data.shape:
+                    _check_shape(node, i, g, e._data.shape)
+                elif capture is not None:
+                    if id(e) in capture[0]:
+                        _store_capture(capture[2], e, g)
+                else:
+                    if not locked:
+                        _lock()
+                        locked = True
+                    if e.grad is None and builtin and g is not dy and g.base is None and g.dtype is e._data.dtype:
+                        n = 0  # g is taken over (not copied) only when no other input was given it too
+                        for x in grads:
+                            if x is g:
+                                n += 1
+                        if n == 1:
+                            e.grad = _make(g, None)  # a fresh array nobody else holds
+                            continue
+                    _accumulate_leaf(e, g)
+        finally:
+            if locked:
+                _unlock()
         if nxt is not None:
             if not heap or nxt.seq > -heap[0][0]:
                 node, dy = nxt, nxt_dy  # the newest pending node: next, without the heap
@@ -135,7 +198,7 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
                 if id(t) in capture[0]:
                     _store_capture(captured, t, g)
             elif t.requires_grad:
-                _accumulate_leaf(t, g, False)
+                accumulate_grad(t, g)
         elif fn in pending:
             pending[fn] = pending[fn] + g
         else:
@@ -145,18 +208,6 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
         node = heappop(heap)[1]
         backward_from(node, pending.pop(node), retain_graph, pending, heap, capture)
     return captured
-
-
-def _only_once(grads, g):
-    """True when ``g`` appears once in ``grads`` (by identity)."""
-    if len(grads) == 3:  # linear: (dx, dW, db)
-        a, b, c = grads
-        return (a is g) + (b is g) + (c is g) == 1
-    n = 0
-    for x in grads:
-        if x is g:
-            n += 1
-    return n == 1
 
 
 def _store_capture(captured, t, g):

@@ -39,7 +39,7 @@ def register(name: str):
         if name in REGISTRY:
             raise ValueError(f"op {name!r} registered twice")
         cls.op_name = name
-        cls.tensor_io = False
+        cls.user_defined = False
         REGISTRY[name] = cls
         return cls
 
@@ -51,11 +51,23 @@ _make = Tensor._make
 _next_seq = itertools.count().__next__  # creation order of nodes: the engine runs them newest first
 
 
+def _node(cls, edges):
+    """The one place a graph node is built: the context of ``cls`` with one edge per forward
+    input (the input's node, a leaf Tensor, or None when no gradient is needed) and its
+    creation number."""
+    ctx = _new(cls)
+    ctx.saved = ()
+    ctx.inputs = edges
+    ctx.retained = None
+    ctx.seq = _next_seq()
+    return ctx
+
+
 class Function:
     """Base of every differentiable operation (see the module docstring)."""
 
     __slots__ = ("saved", "inputs", "retained", "seq", "__dict__", "__weakref__")
-    tensor_io = True  # user-defined Functions see Tensors; @register turns this off
+    user_defined = True  # sees and returns Tensors (a user's subclass); @register turns this off
     op_name = None
 
     # -- what subclasses write ------------------------------------------------
@@ -89,76 +101,73 @@ class Function:
         """((node or leaf tensor or None, 0), ...) for each input, as torch shows it."""
         return tuple((e, 0) for e in (self.inputs or ()))
 
-    # -- recording ----------------------------------------------------------------
+    # -- recording: run forward; when recording and an input requires grad, add a node ----------
     @classmethod
     def apply(cls, *args):
-        """Run forward; when recording and an input requires grad, record a graph node."""
-        if cls.tensor_io:
-            return _apply_tensor_level(cls, args)
+        """Any inputs: Tensors and settings (arrays, numbers, ...) in any order."""
+        if cls.user_defined:
+            return _apply_user(cls, args)
+        if GRAD.enabled:
+            edges = []
+            arrays = []
+            record = False
+            for a in args:
+                if isinstance(a, Tensor):
+                    arrays.append(a._data)
+                    if a.requires_grad:
+                        record = True
+                        edges.append(a.grad_fn or a)
+                        continue
+                else:
+                    arrays.append(a)
+                edges.append(None)
+            if record:
+                ctx = _node(cls, tuple(edges))
+                return _make(cls.forward(ctx, *arrays), ctx)
+        else:
+            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
         ctx = _new(cls)
         ctx.saved = ()
-        if not GRAD.enabled:
-            return _make(cls.forward(ctx, *[a._data if isinstance(a, Tensor) else a for a in args]), None)
-        edges = []
-        arrays = []
-        record = False
-        for a in args:
-            if isinstance(a, Tensor):
-                arrays.append(a._data)
-                if a.requires_grad:
-                    record = True
-                    edges.append(a.grad_fn or a)
-                    continue
-            else:
-                arrays.append(a)
-            edges.append(None)
-        if not record:
-            return _make(cls.forward(ctx, *arrays), None)
-        ctx.inputs = tuple(edges)
-        ctx.retained = None
-        ctx.seq = _next_seq()
-        return _make(cls.forward(ctx, *arrays), ctx)
+        return _make(cls.forward(ctx, *arrays), None)
 
     @classmethod
     def apply1(cls, x, *settings):
         """apply() for a built-in op whose first input is the only Tensor (the rest are settings)."""
+        if GRAD.enabled and x.requires_grad:
+            if settings:
+                ctx = _node(cls, (x.grad_fn or x,) + (None,) * len(settings))
+                return _make(cls.forward(ctx, x._data, *settings), ctx)
+            ctx = _node(cls, (x.grad_fn or x,))
+            return _make(cls.forward(ctx, x._data), ctx)
         ctx = _new(cls)
         ctx.saved = ()
-        if GRAD.enabled and x.requires_grad:
-            edge = x.grad_fn or x
-            n = len(settings)
-            ctx.inputs = (edge,) if n == 0 else (edge, None) if n == 1 else (edge,) + (None,) * n
-            ctx.retained = None
-            ctx.seq = _next_seq()
-            return _make(cls.forward(ctx, x._data, *settings), ctx)
         return _make(cls.forward(ctx, x._data, *settings), None)
 
     @classmethod
     def apply2(cls, a, b, *settings):
         """apply() for a built-in op whose first two inputs are the only Tensors (binary
         arithmetic, losses; the rest are settings)."""
-        ctx = _new(cls)
-        ctx.saved = ()
         if GRAD.enabled and (a.requires_grad or b.requires_grad):
             edges = ((a.grad_fn or a) if a.requires_grad else None, (b.grad_fn or b) if b.requires_grad else None)
-            ctx.inputs = edges + (None,) * len(settings) if settings else edges
-            ctx.retained = None
-            ctx.seq = _next_seq()
-            return _make(cls.forward(ctx, a._data, b._data, *settings), ctx)
+            if settings:
+                ctx = _node(cls, edges + (None,) * len(settings))
+                return _make(cls.forward(ctx, a._data, b._data, *settings), ctx)
+            ctx = _node(cls, edges)
+            return _make(cls.forward(ctx, a._data, b._data), ctx)
+        ctx = _new(cls)
+        ctx.saved = ()
         return _make(cls.forward(ctx, a._data, b._data, *settings), None)
 
     @classmethod
     def apply3(cls, a, b, c):
         """apply() for a built-in op of exactly three Tensors (the linear layer's fast path)."""
+        if GRAD.enabled and (a.requires_grad or b.requires_grad or c.requires_grad):
+            ctx = _node(cls, ((a.grad_fn or a) if a.requires_grad else None,
+                              (b.grad_fn or b) if b.requires_grad else None,
+                              (c.grad_fn or c) if c.requires_grad else None))
+            return _make(cls.forward(ctx, a._data, b._data, c._data), ctx)
         ctx = _new(cls)
         ctx.saved = ()
-        if GRAD.enabled and (a.requires_grad or b.requires_grad or c.requires_grad):
-            ctx.inputs = ((a.grad_fn or a) if a.requires_grad else None,
-                          (b.grad_fn or b) if b.requires_grad else None,
-                          (c.grad_fn or c) if c.requires_grad else None)
-            ctx.retained = None
-            ctx.seq = _next_seq()
-            return _make(cls.forward(ctx, a._data, b._data, c._data), ctx)
         return _make(cls.forward(ctx, a._data, b._data, c._data), None)
 
     @property
@@ -167,26 +176,30 @@ class Function:
         return tuple([e is not None for e in self.inputs])
 
     def run_backward(self, dy):
-        """Gradients of the inputs, as arrays, from the output gradient array ``dy``."""
+        """Gradients of the inputs, as arrays, from the output gradient array ``dy`` (a
+        user-defined backward's are returned as it gave them: the engine validates them)."""
         if self.saved is None:
             raise RuntimeError(FREED_MESSAGE)
-        if self.tensor_io:
-            return _backward_tensor_level(self, dy)
+        if self.user_defined:
+            return _backward_user(self, dy)
         grads = type(self).backward(self, dy)
         return grads if type(grads) is tuple else (grads,)
 
 
-def _apply_tensor_level(cls, args):
-    """apply() for user Functions: forward on Tensors under no_grad, output wrapped."""
-    ctx = _new(cls)
-    ctx.saved = ()
+def _apply_user(cls, args):
+    """apply() for user-defined Functions: forward on Tensors under no_grad, output wrapped.
+    The node keeps each input's (shape, dtype), which the engine checks gradients against."""
     edges = []
+    metas = []
     for a in args:
         if isinstance(a, Tensor) and a.requires_grad:
             edges.append(a if a.grad_fn is None else a.grad_fn)
+            metas.append((a._data.shape, a._data.dtype))
         else:
             edges.append(None)
-    ctx.inputs = tuple(edges)
+            metas.append(None)
+    ctx = _node(cls, tuple(edges))
+    ctx.input_metas = tuple(metas)
     prev = GRAD.enabled
     GRAD.enabled = False
     try:
@@ -195,14 +208,11 @@ def _apply_tensor_level(cls, args):
         GRAD.enabled = prev
     if not isinstance(out, Tensor):
         raise TypeError(f"{cls.__name__}.forward must return a single Tensor, got {type(out).__name__}")
-    if prev and any(ctx.needs_input_grad):
-        ctx.retained = None
-        ctx.seq = _next_seq()
-        return _make(out._data, ctx)
-    return _make(out._data, None)
+    return _make(out._data, ctx if prev and any(ctx.needs_input_grad) else None)
 
 
-def _backward_tensor_level(ctx, dy):
+def _backward_user(ctx, dy):
+    """A user-defined backward on Tensors under no_grad: its gradients as arrays (or None)."""
     prev = GRAD.enabled
     GRAD.enabled = False
     try:
@@ -212,8 +222,8 @@ def _backward_tensor_level(ctx, dy):
     if not isinstance(grads, tuple):
         grads = (grads,)
     if len(grads) != len(ctx.inputs):
-        raise RuntimeError(f"function {type(ctx).__name__}.backward returned {len(grads)} gradients, "
-                           f"expected {len(ctx.inputs)} (one per forward input)")
+        raise RuntimeError(f"function {ctx.name()} returned an incorrect number of gradients "
+                           f"(expected {len(ctx.inputs)}, got {len(grads)})")
     out = []
     for g in grads:
         if g is None:

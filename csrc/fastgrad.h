@@ -35,8 +35,13 @@ int fg_get_isa(void);
 int fg_set_isa(int level);
 /* number of worker threads used by parallel kernels (>= 1) */
 int fg_get_num_threads(void);
-/* set the number of threads (n < 1 is taken as 1) */
+/* the most threads the pool runs (fg_set_num_threads clamps to it) */
+#define FG_MAX_THREADS 256
+/* set the number of threads (n < 1 is taken as 1, n > FG_MAX_THREADS as FG_MAX_THREADS); lowering it
+ * stops and joins the surplus worker threads (after any region in flight) */
 void fg_set_num_threads(int n);
+/* worker threads alive now, the caller not counted (<= fg_get_num_threads() - 1; started lazily) */
+int fg_get_num_workers(void);
 
 /* ---- elementwise.c : arithmetic, broadcasting, accumulation --------------- */
 #define FG_ADD 0

@@ -195,6 +195,13 @@ void fg_log_softmax_fwd_f64(int64_t outer, int64_t len, int64_t inner, const dou
 void fg_log_softmax_bwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict y, const float *restrict dy, float *restrict dx);
 void fg_log_softmax_bwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict y, const double *restrict dy, double *restrict dx);
 
+/* the p-norm piece of `count` arrays taken together (x[i] has sizes[i] elements; a size <= 0 adds nothing):
+ * sum |x|^p (p = 2: sum x^2, p = 1: sum |x|, p = 0: count of x != 0), max |x| (p = inf, 0 without elements),
+ * min |x| (p = -inf, inf without elements); NaN propagates.  Double accumulation over blocks fixed by the
+ * total size, threaded above the work threshold: bitwise the same at any thread count.  norm = piece^(1/p) */
+double fg_norm_multi_f32(int64_t count, const int64_t *sizes, const float **x, double p);
+double fg_norm_multi_f64(int64_t count, const int64_t *sizes, const double **x, double p);
+
 /* ---- loss.c : losses, forward and backward ------------------------------ */
 /* returns sum_i (x[i] - t[i])^2   (double accumulation) */
 double fg_mse_fwd_f32(int64_t n, const float *restrict x, const float *restrict t);

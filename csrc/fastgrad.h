@@ -303,32 +303,35 @@ void fg_adagrad_step_multi_f64(int64_t count, const int64_t *sizes, double **p, 
                                int maximize);
 
 /* ---- gemm.c : packed, blocked matrix multiply (row-major) ------------------ */
+/* every entry below returns 0, or one of these with nothing written: */
+#define FG_ERR_NOMEM -1 /* a scratch buffer could not be allocated */
+#define FG_ERR_SIZE -2  /* a size or stride is negative, a leading dimension is shorter than its row, or a span overflows */
 /* C = alpha op(A) op(B) + beta C;  op(A) is m x k (A is k x m, read in place, when transa), op(B) is k x n;
- * lda/ldb/ldc are row strides in elements; beta == 0 means C is not read (NaN-safe) */
-void fg_gemm_f32(int transa, int transb, int64_t m, int64_t n, int64_t k, float alpha,
-                 const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
-void fg_gemm_f64(int transa, int transb, int64_t m, int64_t n, int64_t k, double alpha,
-                 const double *a, int64_t lda, const double *b, int64_t ldb, double beta, double *c, int64_t ldc);
-/* for p in [0, batch): C_p = alpha op(A_p) op(B_p) + beta C_p, X_p = X + p * stride_x (stride 0 = broadcast) */
-void fg_gemm_batched_f32(int transa, int transb, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
-                         const float *a, int64_t stride_a, int64_t lda, const float *b, int64_t stride_b, int64_t ldb,
-                         float beta, float *c, int64_t stride_c, int64_t ldc);
-void fg_gemm_batched_f64(int transa, int transb, int64_t batch, int64_t m, int64_t n, int64_t k, double alpha,
-                         const double *a, int64_t stride_a, int64_t lda, const double *b, int64_t stride_b, int64_t ldb,
-                         double beta, double *c, int64_t stride_c, int64_t ldc);
+ * lda/ldb/ldc are row strides in elements (>= the row length); beta == 0 means C is not read (NaN-safe) */
+int fg_gemm_f32(int transa, int transb, int64_t m, int64_t n, int64_t k, float alpha,
+                const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+int fg_gemm_f64(int transa, int transb, int64_t m, int64_t n, int64_t k, double alpha,
+                const double *a, int64_t lda, const double *b, int64_t ldb, double beta, double *c, int64_t ldc);
+/* for p in [0, batch): C_p = alpha op(A_p) op(B_p) + beta C_p, X_p = X + p * stride_x (stride 0 = broadcast, strides >= 0) */
+int fg_gemm_batched_f32(int transa, int transb, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
+                        const float *a, int64_t stride_a, int64_t lda, const float *b, int64_t stride_b, int64_t ldb,
+                        float beta, float *c, int64_t stride_c, int64_t ldc);
+int fg_gemm_batched_f64(int transa, int transb, int64_t batch, int64_t m, int64_t n, int64_t k, double alpha,
+                        const double *a, int64_t stride_a, int64_t lda, const double *b, int64_t stride_b, int64_t ldb,
+                        double beta, double *c, int64_t stride_c, int64_t ldc);
 /* linear layer: y (m x n) = x (m x k) W^T (W: n x k) + b (b may be NULL) */
-void fg_linear_fwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *b, float *y);
-void fg_linear_fwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *b, double *y);
+int fg_linear_fwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *b, float *y);
+int fg_linear_fwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *b, double *y);
 /* dx = dy W (m x k), dW = dy^T x (n x k), db = colsum(dy) (n); any output may be NULL */
-void fg_linear_bwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *dy,
-                       float *dx, float *dw, float *db);
-void fg_linear_bwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *dy,
-                       double *dx, double *dw, double *db);
+int fg_linear_bwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *dy,
+                      float *dx, float *dw, float *db);
+int fg_linear_bwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *dy,
+                      double *dx, double *dw, double *db);
 /* fused linear + relu: y = relu(x W^T + b) (relu keeps NaN, as torch); b may be NULL */
-void fg_linear_relu_fwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *b, float *y);
-void fg_linear_relu_fwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *b, double *y);
+int fg_linear_relu_fwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *b, float *y);
+int fg_linear_relu_fwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *b, double *y);
 /* its backward: dz = y > 0 ? dy : 0 (per-thread scratch kept for reuse), then dx, dW, db as fg_linear_bwd
- * from dz; returns 0, or -1 when the scratch cannot be allocated (nothing written) */
+ * from dz (FG_ERR_NOMEM when the scratch cannot be allocated) */
 int fg_linear_relu_bwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *y,
                            const float *dy, float *dx, float *dw, float *db);
 int fg_linear_relu_bwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *y,

@@ -102,18 +102,5 @@ static int linear_sizes_ok(int64_t m, int64_t n, int64_t k)
            !__builtin_mul_overflow(n, k, &p) && !__builtin_mul_overflow(m, n, &p);
 }
 
-#define T float
-#define KERNEL fg_gemm_kernel_f32
-#define fg_tile fg_tile_f32
-#define NAME(x) x##_f32
-#include "gemm.inc"
-#undef T
-#undef KERNEL
-#undef fg_tile
-#undef NAME
-
-#define T double
-#define KERNEL fg_gemm_kernel_f64
-#define fg_tile fg_tile_f64
-#define NAME(x) x##_f64
-#include "gemm.inc"
+#define FG_TEMPLATE "gemm.inc"
+#include "template.h"

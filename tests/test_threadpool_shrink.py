@@ -6,23 +6,13 @@ import sys
 import numpy as np
 import pytest
 
-from fastgrad._ffi import lib, rptr, wptr
+from fastgrad._ffi import lib
+from test_threads import restore_threads  # noqa: F401  (fixture)
+from test_threads import _big_gemm
 
 
-@pytest.fixture
-def restore_threads():
-    before = lib.fg_get_num_threads()
-    yield
-    lib.fg_set_num_threads(before)
-
-
-def _gemm(seed=0):
-    rng = np.random.default_rng(seed)
-    a = rng.standard_normal((256, 300)).astype(np.float32)
-    b = rng.standard_normal((300, 260)).astype(np.float32)
-    c = np.full((256, 260), np.nan, np.float32)
-    lib.fg_gemm_f32(0, 0, 256, 260, 300, 1.0, rptr(a), 300, rptr(b), 260, 0.0, wptr(c), 260)
-    return c
+def _gemm():
+    return _big_gemm()[2]
 
 
 def _os_threads():
@@ -54,10 +44,10 @@ def test_set_num_threads_shrink_joins_surplus_workers(restore_threads):
 
 def test_set_num_threads_grow_after_shrink_bitwise(restore_threads):
     lib.fg_set_num_threads(1)
-    expected = _gemm(1)
+    expected = _gemm()
     for nt in (8, 2, 1, 5, 3, 16, 2):
         lib.fg_set_num_threads(nt)
-        np.testing.assert_array_equal(_gemm(1), expected)
+        np.testing.assert_array_equal(_gemm(), expected)
         assert lib.fg_get_num_workers() == nt - 1
 
 
@@ -72,13 +62,13 @@ def test_set_num_threads_clamps_to_max(restore_threads):
 def test_set_num_threads_shrink_in_forked_child(restore_threads):
     """the child has no workers (they were not copied): shrinking there joins nothing"""
     lib.fg_set_num_threads(4)
-    expected = _gemm(2)
+    expected = _gemm()
     pid = os.fork()
     if pid == 0:
         code = 1
         try:
             lib.fg_set_num_threads(2)
-            ok = lib.fg_get_num_workers() == 0 and np.array_equal(_gemm(2), expected)
+            ok = lib.fg_get_num_workers() == 0 and np.array_equal(_gemm(), expected)
             ok = ok and lib.fg_get_num_workers() == 1
             code = 0 if ok else 2
         finally:

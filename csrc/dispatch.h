@@ -1,9 +1,9 @@
 /* dispatch.h — how every kernel family picks its ISA variant (never parsed by cffi).
  *
  * A family with ISA variants keeps one descriptor table (a struct of function pointers) per
- * ISA level and dtype — fg_gemm_kernel_*, fg_math_kernels_*, fg_act_kernels_*,
- * fg_optim_kernels_* in tables.inc — and picks one per call with FG_SELECT (through
- * fg_<family>_active_<dtype>()).  The variants live in per-ISA files (gemm_avx2.c, math_avx2.c,
+ * ISA level and dtype — fg_gemm_kernel_*, fg_act_kernels_*, fg_optim_kernels_* in tables.inc,
+ * fg_math_kernels_* in rowmath.inc — and picks one per call with FG_SELECT (through
+ * fg_<family>_active_<dtype>(), or FG_MATH for the per-row maths).  The variants live in per-ISA files (gemm_avx2.c, math_avx2.c,
  * optim_avx512.c, ...), compiled with the baseline flags plus an FG_TARGET_* attribute on each
  * function, and run only through a table of a level cpu.c found (fg_set_isa refuses others).
  *

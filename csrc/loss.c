@@ -3,6 +3,7 @@
 #include <math.h>
 #include <tgmath.h>
 #include "internal.h"
+#include "rowmath.h"
 
 #define FG_TEMPLATE "loss.inc"
 #include "template.h"

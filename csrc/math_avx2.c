@@ -1,7 +1,7 @@
 /* math_avx2.c — the AVX2+FMA maths library: float32 kernels for the transcendental activations
  * and the exp, max and dot used by softmax / log_softmax / cross-entropy (declared in
  * math_avx2.h).  Compiled for the baseline target; every function carries FG_TARGET_AVX2_FMA and
- * runs only through the AVX2 tables of math.c and activation.c.  Polynomials: Cephes expf /
+ * runs only through the AVX2 tables of rowmath.h and activation.c.  Polynomials: Cephes expf /
  * tanhf (about 1 ulp), erf by its Taylor series and erfc by the Numerical Recipes Chebyshev fit
  * (fractional error < 1.2e-7). */
 #include <math.h>

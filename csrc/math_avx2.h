@@ -1,5 +1,5 @@
 /* math_avx2.h — the AVX2+FMA maths library (math_avx2.c): vectorised exp, sigmoid, tanh, gelu,
- * max and dot kernels.  They enter the math tables (math.c) and the activation tables
+ * max and dot kernels.  They enter the row-math tables (rowmath.h) and the activation tables
  * (activation.c) at the AVX2 level; nobody calls them directly.  Every function handles any n
  * (the tail goes through masked loads/stores, so each element gets the same arithmetic wherever
  * it sits).  Declared only where compiled (FG_X86).  Never parsed by cffi. */

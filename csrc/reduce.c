@@ -6,6 +6,7 @@
 #include <string.h>
 #include <tgmath.h>
 #include "internal.h"
+#include "rowmath.h"
 
 /* inner positions handled together, with a double accumulator per position on the stack */
 #define FG_RBLOCK 256

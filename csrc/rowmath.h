@@ -2,8 +2,8 @@
  * exp-and-sum, row max and row dot in double, with an AVX2 variant (math_avx2.c) for float32
  * (and the float64 row max).  These run once per row of a softmax or a cross-entropy, so their
  * descriptor tables are static const here, in every file that calls them, and FG_MATH selects
- * between direct calls into them (an indirect call per row measured 6 ns on our VMs: +35 % on
- * a reference-level log_softmax of 256 rows of 10).  Reference loops and types: rowmath.inc. */
+ * between direct calls into them (a reference-level log_softmax of 256 rows of 10 measured
+ * 14.3 us with an indirect call per row helper, 11.3 us with direct calls).  Reference loops and types: rowmath.inc. */
 #ifndef FASTGRAD_ROWMATH_H
 #define FASTGRAD_ROWMATH_H
 #include <math.h>

@@ -21,20 +21,22 @@ _NORM = {np.dtype(np.float32): (lib.fg_norm_multi_f32, "float *[]"),
 
 def _piece(arrays, norm_type: float) -> float:
     """The C kernel's norm piece of arrays of one float dtype taken together (see fg_norm_multi)."""
-    arrays = [np.ascontiguousarray(a) for a in arrays]
     fn, ctype = _NORM[arrays[0].dtype]
+    arrays = [a if a.flags.c_contiguous else np.ascontiguousarray(a) for a in arrays]
     ptrs = [rptr(a) for a in arrays]            # kept alive until the call returns
-    sizes = np.array([a.size for a in arrays], np.int64)
-    return fn(len(arrays), rptr(sizes), ffi.new(ctype, ptrs), norm_type)
+    return fn(len(arrays), ffi.new("int64_t[]", [a.size for a in arrays]), ffi.new(ctype, ptrs), norm_type)
 
 
 def _total_norm(arrays, norm_type: float) -> float:
     """||all elements of arrays||_p in double (= the norm of the per-array norms, as torch)."""
-    groups = {}
-    for a in arrays:
-        a = a if a.dtype in _NORM else a.astype(np.float64)
-        groups.setdefault(a.dtype, []).append(a)
-    pieces = [_piece(g, norm_type) for g in groups.values()]
+    if all(a.dtype == arrays[0].dtype for a in arrays) and arrays[0].dtype in _NORM:
+        pieces = [_piece(arrays, norm_type)]    # the common case: one dtype, one call
+    else:
+        groups = {}
+        for a in arrays:
+            a = a if a.dtype in _NORM else a.astype(np.float64)
+            groups.setdefault(a.dtype, []).append(a)
+        pieces = [_piece(g, norm_type) for g in groups.values()]
     if norm_type == math.inf:
         return max(pieces, key=lambda v: (math.isnan(v), v))
     if norm_type == -math.inf:

@@ -4,7 +4,7 @@
  *   jc over n in NC   -> pc over k in KC   -> pack B block (KC x NC, L3), NR-column micro-panels
  *   -> ic over m in MC (per thread)        -> pack A block (MC x KC, L2), MR-row micro-panels
  *   -> jr over NR panels (B micro-panel stays in L1) -> ir over MR panels -> tile kernel.
- * MR/NR/MC/KC/NC come from the active ISA's kernel descriptor (internal.h).  Packed
+ * MR/NR/MC/KC/NC come from the active ISA's kernel descriptor (tables.inc).  Packed
  * panels are zero-padded, so edge tiles read nothing out of bounds and write only
  * their mr x nr part (masked stores).  Transposed operands are read in place while
  * packing.  Small problems skip packing (tiles read A and B in place).

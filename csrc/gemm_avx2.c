@@ -29,7 +29,7 @@ FG_TARGET static inline __m256i lane_mask64(int64_t n)
 #define VEC __m256
 #define MASK __m256i
 #define W 8
-#define NAME(x) x##_f32
+#define NAME(x) x##_f32_avx2
 #define VLOAD(p) _mm256_loadu_ps(p)
 #define VLOADM(p, m) _mm256_maskload_ps(p, m)
 #define VBCAST(p) _mm256_broadcast_ss(p)
@@ -42,8 +42,8 @@ FG_TARGET static inline __m256i lane_mask64(int64_t n)
 #define MAKEMASK(n) lane_mask32(n)
 #include "gemm_tile.inc"
 const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 144, 256, 4096,
-                                             packed_f32, strided_f32, NULL,
-                                             MR, strided_f32, 0, NULL};
+                                             packed_f32_avx2, strided_f32_avx2, NULL,
+                                             MR, strided_f32_avx2, 0, NULL};
 #undef T
 #undef VEC
 #undef MASK
@@ -65,7 +65,7 @@ const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 144, 256, 4096,
 #define VEC __m256d
 #define MASK __m256i
 #define W 4
-#define NAME(x) x##_f64
+#define NAME(x) x##_f64_avx2
 #define VLOAD(p) _mm256_loadu_pd(p)
 #define VLOADM(p, m) _mm256_maskload_pd(p, m)
 #define VBCAST(p) _mm256_broadcast_sd(p)
@@ -78,7 +78,7 @@ const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 144, 256, 4096,
 #define MAKEMASK(n) lane_mask64(n)
 #include "gemm_tile.inc"
 const fg_gemm_kernel_f64 fg_gemm_avx2_f64 = {MR, W * NV, 144, 256, 2048,
-                                             packed_f64, strided_f64, NULL,
-                                             MR, strided_f64, 0, NULL};
+                                             packed_f64_avx2, strided_f64_avx2, NULL,
+                                             MR, strided_f64_avx2, 0, NULL};
 
 #endif

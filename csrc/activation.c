@@ -3,84 +3,18 @@
 #include <math.h>
 #include <tgmath.h>
 #include "internal.h"
-#include "simd.h"
+#include "math_avx2.h"
 
-#define T float
-#define SUFFIX(name) name##_f32
-#include "activation.inc"
-#undef T
-#undef SUFFIX
-#define T double
-#define SUFFIX(name) name##_f64
-#include "activation.inc"
+#define FG_TEMPLATE "activation.inc"
+#include "template.h"
 
-/* public entry points of the transcendental forwards: the AVX2 variant (float32) when the active
- * ISA level has it, the reference loop otherwise */
-void fg_sigmoid_fwd_f32(int64_t n, const float *restrict x, float *restrict y)
-{
 #if FG_X86
-    if (fg_active_isa >= FG_ISA_AVX2) {
-        fg_sigmoid_fwd_f32_avx2(n, x, y);
-        return;
-    }
+const fg_act_kernels_f32 fg_act_avx2_f32 = {fg_sigmoid_fwd_f32_avx2, fg_tanh_fwd_f32_avx2,
+                                            fg_gelu_fwd_f32_avx2, fg_gelu_bwd_f32_avx2};
+/* float64 has no SIMD variant: its AVX2 level runs the reference loops */
+const fg_act_kernels_f64 fg_act_avx2_f64 = {fg_sigmoid_fwd_ref_f64, fg_tanh_fwd_ref_f64,
+                                            fg_gelu_fwd_ref_f64, fg_gelu_bwd_ref_f64};
 #endif
-    fg_sigmoid_fwd_ref_f32(n, x, y);
-}
-
-void fg_sigmoid_fwd_f64(int64_t n, const double *restrict x, double *restrict y)
-{
-    fg_sigmoid_fwd_ref_f64(n, x, y);
-}
-
-void fg_tanh_fwd_f32(int64_t n, const float *restrict x, float *restrict y)
-{
-#if FG_X86
-    if (fg_active_isa >= FG_ISA_AVX2) {
-        fg_tanh_fwd_f32_avx2(n, x, y);
-        return;
-    }
-#endif
-    fg_tanh_fwd_ref_f32(n, x, y);
-}
-
-void fg_tanh_fwd_f64(int64_t n, const double *restrict x, double *restrict y)
-{
-    fg_tanh_fwd_ref_f64(n, x, y);
-}
-
-void fg_gelu_fwd_f32(int64_t n, const float *restrict x, float *restrict y, int approximate)
-{
-#if FG_X86
-    if (fg_active_isa >= FG_ISA_AVX2) {
-        fg_gelu_fwd_f32_avx2(n, x, y, approximate);
-        return;
-    }
-#endif
-    fg_gelu_fwd_ref_f32(n, x, y, approximate);
-}
-
-void fg_gelu_fwd_f64(int64_t n, const double *restrict x, double *restrict y, int approximate)
-{
-    fg_gelu_fwd_ref_f64(n, x, y, approximate);
-}
-
-void fg_gelu_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy,
-                     float *restrict dx, int approximate)
-{
-#if FG_X86
-    if (fg_active_isa >= FG_ISA_AVX2) {
-        fg_gelu_bwd_f32_avx2(n, x, dy, dx, approximate);
-        return;
-    }
-#endif
-    fg_gelu_bwd_ref_f32(n, x, dy, dx, approximate);
-}
-
-void fg_gelu_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy,
-                     double *restrict dx, int approximate)
-{
-    fg_gelu_bwd_ref_f64(n, x, dy, dx, approximate);
-}
 
 /* one-element entry points (a value in, a value out: Python calls them without any buffer):
  * the array kernel run on one element, so each result is bitwise the kernel's at the active ISA */

@@ -1,5 +1,5 @@
-/* cpu.c — CPU feature detection and the ISA level used by dispatching kernels
- * (threads: threadpool.c). */
+/* cpu.c — CPU feature detection and the ISA level every descriptor table is selected by
+ * (dispatch.h; threads: threadpool.c). */
 #include <stdlib.h>
 #include <string.h>
 #include "internal.h"
@@ -12,7 +12,7 @@ int fg_cpu_supports(int level)
     switch (level) {
     case FG_ISA_REFERENCE:
         return 1;
-#if defined(__x86_64__) || defined(__i386__)
+#if FG_X86
     case FG_ISA_AVX2:
         __builtin_cpu_init();
         return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");

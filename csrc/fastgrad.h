@@ -35,8 +35,13 @@ int fg_get_isa(void);
 int fg_set_isa(int level);
 /* number of worker threads used by parallel kernels (>= 1) */
 int fg_get_num_threads(void);
-/* set the number of threads (n < 1 is taken as 1) */
+/* the most threads the pool runs (fg_set_num_threads clamps to it) */
+#define FG_MAX_THREADS 256
+/* set the number of threads (n < 1 is taken as 1, n > FG_MAX_THREADS as FG_MAX_THREADS); lowering it
+ * stops and joins the surplus worker threads (after any region in flight) */
 void fg_set_num_threads(int n);
+/* worker threads alive now, the caller not counted (<= fg_get_num_threads() - 1; started lazily) */
+int fg_get_num_workers(void);
 
 /* ---- elementwise.c : arithmetic, broadcasting, accumulation --------------- */
 #define FG_ADD 0
@@ -190,6 +195,13 @@ void fg_log_softmax_fwd_f64(int64_t outer, int64_t len, int64_t inner, const dou
 void fg_log_softmax_bwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict y, const float *restrict dy, float *restrict dx);
 void fg_log_softmax_bwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict y, const double *restrict dy, double *restrict dx);
 
+/* the p-norm piece of `count` arrays taken together (x[i] has sizes[i] elements; a size <= 0 adds nothing):
+ * sum |x|^p (p = 2: sum x^2, p = 1: sum |x|, p = 0: count of x != 0), max |x| (p = inf, 0 without elements),
+ * min |x| (p = -inf, inf without elements); NaN propagates.  Double accumulation over blocks fixed by the
+ * total size, threaded above the work threshold: bitwise the same at any thread count.  norm = piece^(1/p) */
+double fg_norm_multi_f32(int64_t count, const int64_t *sizes, const float **x, double p);
+double fg_norm_multi_f64(int64_t count, const int64_t *sizes, const double **x, double p);
+
 /* ---- loss.c : losses, forward and backward ------------------------------ */
 /* returns sum_i (x[i] - t[i])^2   (double accumulation) */
 double fg_mse_fwd_f32(int64_t n, const float *restrict x, const float *restrict t);
@@ -291,32 +303,35 @@ void fg_adagrad_step_multi_f64(int64_t count, const int64_t *sizes, double **p, 
                                int maximize);
 
 /* ---- gemm.c : packed, blocked matrix multiply (row-major) ------------------ */
+/* every entry below returns 0, or one of these with nothing written: */
+#define FG_ERR_NOMEM -1 /* a scratch buffer could not be allocated */
+#define FG_ERR_SIZE -2  /* a size or stride is negative, a leading dimension is shorter than its row, or a span overflows */
 /* C = alpha op(A) op(B) + beta C;  op(A) is m x k (A is k x m, read in place, when transa), op(B) is k x n;
- * lda/ldb/ldc are row strides in elements; beta == 0 means C is not read (NaN-safe) */
-void fg_gemm_f32(int transa, int transb, int64_t m, int64_t n, int64_t k, float alpha,
-                 const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
-void fg_gemm_f64(int transa, int transb, int64_t m, int64_t n, int64_t k, double alpha,
-                 const double *a, int64_t lda, const double *b, int64_t ldb, double beta, double *c, int64_t ldc);
-/* for p in [0, batch): C_p = alpha op(A_p) op(B_p) + beta C_p, X_p = X + p * stride_x (stride 0 = broadcast) */
-void fg_gemm_batched_f32(int transa, int transb, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
-                         const float *a, int64_t stride_a, int64_t lda, const float *b, int64_t stride_b, int64_t ldb,
-                         float beta, float *c, int64_t stride_c, int64_t ldc);
-void fg_gemm_batched_f64(int transa, int transb, int64_t batch, int64_t m, int64_t n, int64_t k, double alpha,
-                         const double *a, int64_t stride_a, int64_t lda, const double *b, int64_t stride_b, int64_t ldb,
-                         double beta, double *c, int64_t stride_c, int64_t ldc);
+ * lda/ldb/ldc are row strides in elements (>= the row length); beta == 0 means C is not read (NaN-safe) */
+int fg_gemm_f32(int transa, int transb, int64_t m, int64_t n, int64_t k, float alpha,
+                const float *a, int64_t lda, const float *b, int64_t ldb, float beta, float *c, int64_t ldc);
+int fg_gemm_f64(int transa, int transb, int64_t m, int64_t n, int64_t k, double alpha,
+                const double *a, int64_t lda, const double *b, int64_t ldb, double beta, double *c, int64_t ldc);
+/* for p in [0, batch): C_p = alpha op(A_p) op(B_p) + beta C_p, X_p = X + p * stride_x (stride 0 = broadcast, strides >= 0) */
+int fg_gemm_batched_f32(int transa, int transb, int64_t batch, int64_t m, int64_t n, int64_t k, float alpha,
+                        const float *a, int64_t stride_a, int64_t lda, const float *b, int64_t stride_b, int64_t ldb,
+                        float beta, float *c, int64_t stride_c, int64_t ldc);
+int fg_gemm_batched_f64(int transa, int transb, int64_t batch, int64_t m, int64_t n, int64_t k, double alpha,
+                        const double *a, int64_t stride_a, int64_t lda, const double *b, int64_t stride_b, int64_t ldb,
+                        double beta, double *c, int64_t stride_c, int64_t ldc);
 /* linear layer: y (m x n) = x (m x k) W^T (W: n x k) + b (b may be NULL) */
-void fg_linear_fwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *b, float *y);
-void fg_linear_fwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *b, double *y);
+int fg_linear_fwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *b, float *y);
+int fg_linear_fwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *b, double *y);
 /* dx = dy W (m x k), dW = dy^T x (n x k), db = colsum(dy) (n); any output may be NULL */
-void fg_linear_bwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *dy,
-                       float *dx, float *dw, float *db);
-void fg_linear_bwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *dy,
-                       double *dx, double *dw, double *db);
+int fg_linear_bwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *dy,
+                      float *dx, float *dw, float *db);
+int fg_linear_bwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *dy,
+                      double *dx, double *dw, double *db);
 /* fused linear + relu: y = relu(x W^T + b) (relu keeps NaN, as torch); b may be NULL */
-void fg_linear_relu_fwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *b, float *y);
-void fg_linear_relu_fwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *b, double *y);
+int fg_linear_relu_fwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *b, float *y);
+int fg_linear_relu_fwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *b, double *y);
 /* its backward: dz = y > 0 ? dy : 0 (per-thread scratch kept for reuse), then dx, dW, db as fg_linear_bwd
- * from dz; returns 0, or -1 when the scratch cannot be allocated (nothing written) */
+ * from dz (FG_ERR_NOMEM when the scratch cannot be allocated) */
 int fg_linear_relu_bwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *y,
                            const float *dy, float *dx, float *dw, float *db);
 int fg_linear_relu_bwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *y,

@@ -4,7 +4,7 @@
  *   jc over n in NC   -> pc over k in KC   -> pack B block (KC x NC, L3), NR-column micro-panels
  *   -> ic over m in MC (per thread)        -> pack A block (MC x KC, L2), MR-row micro-panels
  *   -> jr over NR panels (B micro-panel stays in L1) -> ir over MR panels -> tile kernel.
- * MR/NR/MC/KC/NC come from the active ISA's kernel descriptor (internal.h).  Packed
+ * MR/NR/MC/KC/NC come from the active ISA's kernel descriptor (tables.inc).  Packed
  * panels are zero-padded, so edge tiles read nothing out of bounds and write only
  * their mr x nr part (masked stores).  Transposed operands are read in place while
  * packing.  Small problems skip packing (tiles read A and B in place).
@@ -78,18 +78,29 @@ static void *scratch(int slot, size_t bytes)
     return p;
 }
 
-#define T float
-#define KERNEL fg_gemm_kernel_f32
-#define fg_tile fg_tile_f32
-#define NAME(x) x##_f32
-#include "gemm.inc"
-#undef T
-#undef KERNEL
-#undef fg_tile
-#undef NAME
+/* a rows x cols operand with row stride ld is addressable: sizes >= 0, ld >= cols, rows * ld
+ * representable */
+static int operand_ok(int64_t rows, int64_t cols, int64_t ld)
+{
+    int64_t span;
+    return rows >= 0 && cols >= 0 && ld >= cols && !__builtin_mul_overflow(rows, ld, &span);
+}
 
-#define T double
-#define KERNEL fg_gemm_kernel_f64
-#define fg_tile fg_tile_f64
-#define NAME(x) x##_f64
-#include "gemm.inc"
+/* op(A) m x k, op(B) k x n and C m x n fit their leading dimensions */
+static int gemm_sizes_ok(int transa, int transb, int64_t m, int64_t n, int64_t k, int64_t lda,
+                         int64_t ldb, int64_t ldc)
+{
+    return operand_ok(transa ? k : m, transa ? m : k, lda) &&
+           operand_ok(transb ? n : k, transb ? k : n, ldb) && operand_ok(m, n, ldc);
+}
+
+/* x m x k, W n x k, y m x n: non-negative and every product of two sizes representable */
+static int linear_sizes_ok(int64_t m, int64_t n, int64_t k)
+{
+    int64_t p;
+    return m >= 0 && n >= 0 && k >= 0 && !__builtin_mul_overflow(m, k, &p) &&
+           !__builtin_mul_overflow(n, k, &p) && !__builtin_mul_overflow(m, n, &p);
+}
+
+#define FG_TEMPLATE "gemm.inc"
+#include "template.h"

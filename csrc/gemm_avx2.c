@@ -5,20 +5,20 @@
  * + 1 broadcast of the 16 ymm registers. */
 #include "internal.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if FG_X86
 #include <immintrin.h>
 
-#define TARGET "avx2,fma"
+#define FG_TARGET FG_TARGET_AVX2_FMA
 #define MR 6
 #define NV 2
 
 /* lane mask with the first clamp(n, 0, lanes) lanes set (sign bit of each 32/64-bit lane) */
-__attribute__((target(TARGET))) static inline __m256i lane_mask32(int64_t n)
+FG_TARGET static inline __m256i lane_mask32(int64_t n)
 {
     n = n < 0 ? 0 : n > 8 ? 8 : n;
     return _mm256_cmpgt_epi32(_mm256_set1_epi32((int)n), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7));
 }
-__attribute__((target(TARGET))) static inline __m256i lane_mask64(int64_t n)
+FG_TARGET static inline __m256i lane_mask64(int64_t n)
 {
     n = n < 0 ? 0 : n > 4 ? 4 : n;
     return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
@@ -29,7 +29,7 @@ __attribute__((target(TARGET))) static inline __m256i lane_mask64(int64_t n)
 #define VEC __m256
 #define MASK __m256i
 #define W 8
-#define NAME(x) avx2_f32_##x
+#define NAME(x) x##_f32_avx2
 #define VLOAD(p) _mm256_loadu_ps(p)
 #define VLOADM(p, m) _mm256_maskload_ps(p, m)
 #define VBCAST(p) _mm256_broadcast_ss(p)
@@ -42,8 +42,8 @@ __attribute__((target(TARGET))) static inline __m256i lane_mask64(int64_t n)
 #define MAKEMASK(n) lane_mask32(n)
 #include "gemm_tile.inc"
 const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 144, 256, 4096,
-                                             avx2_f32_packed, avx2_f32_strided, NULL,
-                                             MR, avx2_f32_strided, 0, NULL};
+                                             packed_f32_avx2, strided_f32_avx2, NULL,
+                                             MR, strided_f32_avx2, 0, NULL};
 #undef T
 #undef VEC
 #undef MASK
@@ -65,7 +65,7 @@ const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 144, 256, 4096,
 #define VEC __m256d
 #define MASK __m256i
 #define W 4
-#define NAME(x) avx2_f64_##x
+#define NAME(x) x##_f64_avx2
 #define VLOAD(p) _mm256_loadu_pd(p)
 #define VLOADM(p, m) _mm256_maskload_pd(p, m)
 #define VBCAST(p) _mm256_broadcast_sd(p)
@@ -78,10 +78,7 @@ const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 144, 256, 4096,
 #define MAKEMASK(n) lane_mask64(n)
 #include "gemm_tile.inc"
 const fg_gemm_kernel_f64 fg_gemm_avx2_f64 = {MR, W * NV, 144, 256, 2048,
-                                             avx2_f64_packed, avx2_f64_strided, NULL,
-                                             MR, avx2_f64_strided, 0, NULL};
+                                             packed_f64_avx2, strided_f64_avx2, NULL,
+                                             MR, strided_f64_avx2, 0, NULL};
 
-#else /* not x86-64 gcc/clang: the level is never reported as supported */
-const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {0};
-const fg_gemm_kernel_f64 fg_gemm_avx2_f64 = {0};
 #endif

@@ -7,16 +7,16 @@
  * 8 x 16 (8 x 8) one when n is at most one vector wide. */
 #include "internal.h"
 
-#if defined(__x86_64__) && defined(__GNUC__)
+#if FG_X86
 #include <immintrin.h>
 
-#define TARGET "avx512f"
+#define FG_TARGET FG_TARGET_AVX512
 #define MR 12
 #define NV 2
 
 /* transposed-B packing, 16 x 16 (f32) / 8 x 8 (f64) register transposes: the portable
  * loop is bound by one element per load+store, this by the memory system */
-__attribute__((target(TARGET))) static void pack_bt_f32(const float *src, int64_t ldb, int64_t kc,
+FG_TARGET static void pack_bt_f32_avx512(const float *src, int64_t ldb, int64_t kc,
                                                         float *dst)
 {
     int64_t p0 = 0;
@@ -53,7 +53,7 @@ __attribute__((target(TARGET))) static void pack_bt_f32(const float *src, int64_
             dst[p0 * 32 + j] = src[j * ldb + p0];
 }
 
-__attribute__((target(TARGET))) static void pack_bt_f64(const double *src, int64_t ldb, int64_t kc,
+FG_TARGET static void pack_bt_f64_avx512(const double *src, int64_t ldb, int64_t kc,
                                                         double *dst)
 {
     int64_t p0 = 0;
@@ -89,7 +89,7 @@ __attribute__((target(TARGET))) static void pack_bt_f64(const double *src, int64
 #define VEC __m512
 #define MASK __mmask16
 #define W 16
-#define NAME(x) avx512_f32_##x
+#define NAME(x) x##_f32_avx512
 #define VLOAD(p) _mm512_loadu_ps(p)
 #define VLOADM(p, m) _mm512_maskz_loadu_ps(m, p)
 #define VBCAST(p) _mm512_set1_ps(*(p))
@@ -104,20 +104,20 @@ __attribute__((target(TARGET))) static void pack_bt_f64(const double *src, int64
 #undef NAME
 #undef MR
 #define MR 8
-#define NAME(x) avx512_f32_small_##x
+#define NAME(x) x##_f32_avx512_small
 #include "gemm_tile.inc"
 #undef NAME
 #undef NV
 #define NV 1
-#define NAME(x) avx512_f32_narrow_##x
+#define NAME(x) x##_f32_avx512_narrow
 #include "gemm_tile.inc"
 #undef NV
 #define NV 2
 #undef MR
 #define MR 12
 const fg_gemm_kernel_f32 fg_gemm_avx512_f32 = {MR, W * NV, 96, 384, 4096,
-                                               avx512_f32_packed, avx512_f32_strided, pack_bt_f32,
-                                               8, avx512_f32_small_strided, W, avx512_f32_narrow_strided};
+                                               packed_f32_avx512, strided_f32_avx512, pack_bt_f32_avx512,
+                                               8, strided_f32_avx512_small, W, strided_f32_avx512_narrow};
 #undef T
 #undef VEC
 #undef MASK
@@ -139,7 +139,7 @@ const fg_gemm_kernel_f32 fg_gemm_avx512_f32 = {MR, W * NV, 96, 384, 4096,
 #define VEC __m512d
 #define MASK __mmask8
 #define W 8
-#define NAME(x) avx512_f64_##x
+#define NAME(x) x##_f64_avx512
 #define VLOAD(p) _mm512_loadu_pd(p)
 #define VLOADM(p, m) _mm512_maskz_loadu_pd(m, p)
 #define VBCAST(p) _mm512_set1_pd(*(p))
@@ -154,22 +154,19 @@ const fg_gemm_kernel_f32 fg_gemm_avx512_f32 = {MR, W * NV, 96, 384, 4096,
 #undef NAME
 #undef MR
 #define MR 8
-#define NAME(x) avx512_f64_small_##x
+#define NAME(x) x##_f64_avx512_small
 #include "gemm_tile.inc"
 #undef NAME
 #undef NV
 #define NV 1
-#define NAME(x) avx512_f64_narrow_##x
+#define NAME(x) x##_f64_avx512_narrow
 #include "gemm_tile.inc"
 #undef NV
 #define NV 2
 #undef MR
 #define MR 12
 const fg_gemm_kernel_f64 fg_gemm_avx512_f64 = {MR, W * NV, 96, 384, 2048,
-                                               avx512_f64_packed, avx512_f64_strided, pack_bt_f64,
-                                               8, avx512_f64_small_strided, W, avx512_f64_narrow_strided};
+                                               packed_f64_avx512, strided_f64_avx512, pack_bt_f64_avx512,
+                                               8, strided_f64_avx512_small, W, strided_f64_avx512_narrow};
 
-#else /* not x86-64 gcc/clang: the level is never reported as supported */
-const fg_gemm_kernel_f32 fg_gemm_avx512_f32 = {0};
-const fg_gemm_kernel_f64 fg_gemm_avx512_f64 = {0};
 #endif

@@ -3,13 +3,7 @@
 #include <math.h>
 #include <tgmath.h>
 #include "internal.h"
-#include "simd.h"
+#include "rowmath.h"
 
-#define T float
-#define SUFFIX(name) name##_f32
-#include "loss.inc"
-#undef T
-#undef SUFFIX
-#define T double
-#define SUFFIX(name) name##_f64
-#include "loss.inc"
+#define FG_TEMPLATE "loss.inc"
+#include "template.h"

@@ -4,7 +4,7 @@
  *
  * The loops (optim_kernels.inc) are compiled three times: here for the baseline target (the
  * reference level), in optim_avx2.c and optim_avx512.c for those levels; the entry points
- * (optim.inc, once per dtype) dispatch on fg_active_isa and split large updates over the
+ * (optim.inc, once per dtype) select the level's table (dispatch.h) and split large updates over the
  * thread pool.  All three levels give bit-identical results (no FMA contraction, exactly
  * rounded sqrt and division), at any thread count. */
 #if defined(__clang__)
@@ -15,12 +15,6 @@
 #include <math.h>
 #include <tgmath.h>
 #include "internal.h"
-
-#if defined(__x86_64__) || defined(__i386__)
-#define OPTIM_X86 1   /* optim_avx2.c / optim_avx512.c are compiled */
-#else
-#define OPTIM_X86 0
-#endif
 
 /* work per float32 element (a float64 element counts twice) in fg_parallel_for's units: an
  * update is threaded from 2^18 / cost float32 elements on (FG_PARALLEL_MIN_COST = 2^18).
@@ -40,27 +34,17 @@
 #define FG_ADAGRAD_COST 11
 #endif
 
-#define OPTIM_TARGET
+#define FG_TARGET   /* the reference level: the baseline target */
 #define T float
-#define SUFFIX(name) name##_f32
-#define ISA(name) name##_f32_ref
-#define ISA_REF(name) name##_f32_ref
-#define ISA_AVX2(name) name##_f32_avx2
-#define ISA_AVX512(name) name##_f32_avx512
+#define NAME(x) x##_f32
 #include "optim_kernels.inc"
+const fg_optim_kernels_f32 fg_optim_ref_f32 = {sgd_seg_f32, adam_seg_f32, rmsprop_seg_f32, adagrad_seg_f32};
 #include "optim.inc"
 #undef T
-#undef SUFFIX
-#undef ISA
-#undef ISA_REF
-#undef ISA_AVX2
-#undef ISA_AVX512
+#undef NAME
 
 #define T double
-#define SUFFIX(name) name##_f64
-#define ISA(name) name##_f64_ref
-#define ISA_REF(name) name##_f64_ref
-#define ISA_AVX2(name) name##_f64_avx2
-#define ISA_AVX512(name) name##_f64_avx512
+#define NAME(x) x##_f64
 #include "optim_kernels.inc"
+const fg_optim_kernels_f64 fg_optim_ref_f64 = {sgd_seg_f64, adam_seg_f64, rmsprop_seg_f64, adagrad_seg_f64};
 #include "optim.inc"

@@ -1,6 +1,6 @@
 /* optim_avx2.c — the optimizer loops of optim_kernels.inc compiled for AVX2: every function
- * carries __attribute__((target("avx2"))) and runs only when cpu.c found that level (optim.c
- * dispatches on fg_active_isa).  Floating-point contraction is off, so no multiply-add is fused
+ * carries FG_TARGET_AVX2 and runs only through this file's tables, which optim.c selects when
+ * cpu.c found the level.  Floating-point contraction is off, so no multiply-add is fused
  * into an FMA the reference level does not use: results are bit-identical to optim.c's. */
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
@@ -11,19 +11,18 @@
 #include <tgmath.h>
 #include "internal.h"
 
-#if defined(__x86_64__) || defined(__i386__)
-#define OPTIM_TARGET __attribute__((target("avx2")))
+#if FG_X86
+#define FG_TARGET FG_TARGET_AVX2
 
 #define T float
-#define SUFFIX(name) name##_f32
-#define ISA(name) name##_f32_avx2
+#define NAME(x) x##_f32
 #include "optim_kernels.inc"
+const fg_optim_kernels_f32 fg_optim_avx2_f32 = {sgd_seg_f32, adam_seg_f32, rmsprop_seg_f32, adagrad_seg_f32};
 #undef T
-#undef SUFFIX
-#undef ISA
+#undef NAME
 
 #define T double
-#define SUFFIX(name) name##_f64
-#define ISA(name) name##_f64_avx2
+#define NAME(x) x##_f64
 #include "optim_kernels.inc"
+const fg_optim_kernels_f64 fg_optim_avx2_f64 = {sgd_seg_f64, adam_seg_f64, rmsprop_seg_f64, adagrad_seg_f64};
 #endif

@@ -3,7 +3,9 @@
  * OpenBLAS's).
  *
  * Design: the calling thread is worker 0; workers 1..nt-1 are started lazily the first
- * time a region needs them and then persist.  A region publishes (fn, ctx, n, nt) and
+ * time a region needs them and then persist until fg_set_num_threads lowers the count:
+ * then the workers with id >= the new count are woken, exit and are joined, so a region
+ * only ever involves (and waits for) the workers of the current count.  A region publishes (fn, ctx, n, nt) and
  * bumps a generation counter; workers spin briefly on the counter after each region
  * (regions of one GEMM come back to back; after a few microseconds with sched_yield, so an
  * oversubscribed core is not burnt) and then sleep on a condition variable.  Chunk
@@ -18,7 +20,7 @@
 #include <time.h>
 #include "internal.h"
 
-#define MAX_THREADS 256
+#define MAX_THREADS FG_MAX_THREADS
 #define SPIN_NS 200000   /* how long an idle worker polls before sleeping */
 #define SPIN_POLLS 1000 /* plain polls (about a microsecond) before polling with sched_yield */
 
@@ -33,11 +35,12 @@ static struct {
     int64_t n;
     int nt;                          /* threads of the current region, caller included */
     int started;                     /* workers running: ids 1..started */
+    int keep;                        /* workers with id > keep exit after the current region */
     int requested;                   /* fg_set_num_threads */
     pthread_t tid[MAX_THREADS];
     unsigned long start_gen[MAX_THREADS]; /* generation before a worker's first region */
 } pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-          0, 0, 0, 0, 0, 0, 0, 1, {0}, {0}};
+          0, 0, 0, 0, 0, 0, 0, MAX_THREADS, 1, {0}, {0}};
 
 static _Thread_local int in_region; /* this thread is executing a chunk */
 
@@ -93,9 +96,32 @@ static void *worker_main(void *arg)
         seen = gen;
         if (id < pool.nt)
             run_chunk(id);
+        int quit = id > pool.keep;  /* read before pending reaches 0 and the owner moves on */
         atomic_fetch_sub_explicit(&pool.pending, 1, memory_order_acq_rel); /* done or idle */
+        if (quit)
+            return NULL;
     }
-    return NULL;
+}
+
+/* wake every started worker for the region in pool (fn, ctx, n, nt); each one decrements
+ * pending when done (workers with id >= nt just acknowledge).  Caller owns the pool. */
+static void publish(void)
+{
+    atomic_store_explicit(&pool.pending, pool.started, memory_order_relaxed);
+    pthread_mutex_lock(&pool.mu);
+    atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
+    pthread_cond_broadcast(&pool.wake);
+    pthread_mutex_unlock(&pool.mu);
+}
+
+/* until every worker woken by publish() has acknowledged */
+static void wait_workers(void)
+{
+    for (int polls = 0; atomic_load_explicit(&pool.pending, memory_order_acquire) != 0;)
+        if (++polls < SPIN_POLLS)
+            cpu_relax();
+        else
+            sched_yield();
 }
 
 /* start workers up to id nt-1; returns the number of threads available (caller included) */
@@ -138,28 +164,37 @@ void fg_parallel_for(int64_t n, int64_t cost_per_item, fg_range_fn fn, void *ctx
     pool.ctx = ctx;
     pool.n = n;
     pool.nt = nt;
-    /* every started worker observes the generation and decrements pending when done
-     * (workers with id >= nt just acknowledge) */
-    atomic_store_explicit(&pool.pending, pool.started, memory_order_relaxed);
-    pthread_mutex_lock(&pool.mu);
-    atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
-    pthread_cond_broadcast(&pool.wake);
-    pthread_mutex_unlock(&pool.mu);
-
+    publish();
     run_chunk(0);
-    for (int polls = 0; atomic_load_explicit(&pool.pending, memory_order_acquire) != 0;)
-        if (++polls < SPIN_POLLS)
-            cpu_relax();
-        else
-            sched_yield();
+    wait_workers();
     pthread_mutex_unlock(&pool.owner);
 }
 
 int fg_get_num_threads(void) { return pool.requested; }
 
+int fg_get_num_workers(void) { return pool.started; }
+
+/* the surplus workers (ids >= nt) are told to exit by an empty region and joined; called
+ * from inside a region (a kernel, never in practice) it only records the count */
 void fg_set_num_threads(int n)
 {
-    pool.requested = n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : n;
+    n = n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : n;
+    pool.requested = n;
+    if (in_region)
+        return;
+    pthread_mutex_lock(&pool.owner);   /* waits for a region another thread is running */
+    if (pool.started >= n) {
+        int old = pool.started;
+        pool.keep = n - 1;
+        pool.nt = 0;                     /* no chunks: every worker acknowledges, ids >= n exit */
+        publish();
+        wait_workers();
+        for (int id = n; id <= old; ++id)
+            pthread_join(pool.tid[id], NULL);
+        pool.started = n - 1;
+        pool.keep = MAX_THREADS;
+    }
+    pthread_mutex_unlock(&pool.owner);
 }
 
 /* fork: hold the pool so no region is half-done, then give the child a fresh pool */

@@ -66,26 +66,34 @@ def kernel(name: str, dtype: np.dtype):
 
 
 def _apply_environment():
-    """Honour FASTGRAD_ISA (refusing a level the CPU lacks) and the thread variables."""
+    """Honour FASTGRAD_ISA (refusing a level the CPU lacks) and the thread count: FASTGRAD_NUM_THREADS,
+    else OMP_NUM_THREADS, read as OpenMP does (the first element of a comma list; clamped to the pool's
+    FG_MAX_THREADS; anything but a positive integer warns), else the CPU count."""
     want = os.environ.get("FASTGRAD_ISA", "").strip().lower()
     if want:
         if want not in ISA_NAMES:
             raise ImportError(f"FASTGRAD_ISA={want!r}: expected one of {sorted(ISA_NAMES)}")
         if lib.fg_set_isa(ISA_NAMES[want]) != 0:
             raise ImportError(f"FASTGRAD_ISA={want!r}: this CPU does not support it")
+    threads = 0
     for var in ("FASTGRAD_NUM_THREADS", "OMP_NUM_THREADS"):
         value = os.environ.get(var, "").strip()
         if value:
             try:
-                lib.fg_set_num_threads(max(1, int(value)))
+                threads = int(value.split(",", 1)[0].strip())
             except ValueError:
                 pass
+            if threads < 1:
+                import warnings
+                warnings.warn(f"{var}={value!r} is not a positive integer; using the CPU count",
+                              RuntimeWarning, stacklevel=2)
             break
-    else:
+    if threads < 1:
         try:
-            lib.fg_set_num_threads(len(os.sched_getaffinity(0)))
+            threads = len(os.sched_getaffinity(0))
         except (AttributeError, OSError):
-            lib.fg_set_num_threads(os.cpu_count() or 1)
+            threads = os.cpu_count() or 1
+    lib.fg_set_num_threads(min(threads, lib.FG_MAX_THREADS))
 
 
 _apply_environment()

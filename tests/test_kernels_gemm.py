@@ -179,3 +179,66 @@ def test_linear_bwd_matches_numpy(m, n, k, want, dtype, isa, threads, rng):
         assert np.all(np.abs(outs["dw"] - dy64.T @ x64) <= 2 * (m + 2) * u * (np.abs(dy64.T) @ np.abs(x64)))
     if "db" in outs:  # double accumulation: one final rounding
         np.testing.assert_allclose(outs["db"], dy64.sum(axis=0), rtol=2 * u, atol=4 * u * np.abs(dy64).sum(0).max())
+
+
+# -- inconsistent sizes: an error code and nothing touched, never an out-of-bounds access --------
+BIG = 1 << 62  # products of two such sizes overflow int64
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("ta,tb,m,n,k,lda,ldb,ldc", [
+    (0, 0, -1, 4, 4, 4, 4, 4), (0, 0, 4, -1, 4, 4, 4, 4), (0, 0, 4, 4, -1, 4, 4, 4),
+    (0, 0, 4, 4, 4, 3, 4, 4),     # lda < k
+    (1, 0, 4, 4, 4, 3, 4, 4),     # transposed A: lda < m
+    (0, 0, 4, 4, 4, 4, 3, 4),     # ldb < n
+    (0, 1, 4, 4, 4, 4, 3, 4),     # transposed B: ldb < k
+    (0, 0, 4, 4, 4, 4, 4, 3),     # ldc < n
+    (0, 0, 4, 4, 4, 4, 4, -4), (0, 0, BIG, 4, 4, 4, 4, 4), (0, 0, 4, 4, 4, BIG, 4, 4),
+])
+def test_gemm_fwd_inconsistent_sizes_return_error_untouched(ta, tb, m, n, k, lda, ldb, ldc, dtype):
+    a = np.ones(16, dtype)
+    b = np.ones(16, dtype)
+    c = np.full(16, 7.0, dtype)
+    assert _fn("gemm", dtype)(ta, tb, m, n, k, 1.0, rptr(a), lda, rptr(b), ldb, 0.0, wptr(c), ldc) == \
+        lib.FG_ERR_SIZE
+    np.testing.assert_array_equal(c, 7.0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("batch,sa,sb,sc,m", [(-1, 4, 4, 4, 2), (2, -4, 4, 4, 2), (2, 4, -4, 4, 2),
+                                             (2, 4, 4, -4, 2), (2, 4, 4, 4, -2)])
+def test_gemm_batched_fwd_inconsistent_sizes_return_error_untouched(batch, sa, sb, sc, m, dtype):
+    a, b, c = np.ones(16, dtype), np.ones(16, dtype), np.full(16, 7.0, dtype)
+    assert _fn("gemm_batched", dtype)(0, 0, batch, m, 2, 2, 1.0, rptr(a), sa, 2, rptr(b), sb, 2,
+                                      0.0, wptr(c), sc, 2) == lib.FG_ERR_SIZE
+    np.testing.assert_array_equal(c, 7.0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m,n,k", [(-1, 2, 2), (2, -1, 2), (2, 2, -1), (BIG, 2, 2), (2, BIG, 2), (2, 2, BIG)])
+def test_linear_fwd_bwd_inconsistent_sizes_return_error_untouched(m, n, k, dtype):
+    x, w, b, dy = (np.ones(16, dtype) for _ in range(4))
+    outs = [np.full(16, 7.0, dtype) for _ in range(3)]
+    y, dx, dw = outs
+    db = np.full(16, 7.0, dtype)
+    err = lib.FG_ERR_SIZE
+    assert _fn("linear_fwd", dtype)(m, n, k, rptr(x), rptr(w), rptr(b), wptr(y)) == err
+    assert _fn("linear_relu_fwd", dtype)(m, n, k, rptr(x), rptr(w), rptr(b), wptr(y)) == err
+    assert _fn("linear_bwd", dtype)(m, n, k, rptr(x), rptr(w), rptr(dy), wptr(dx), wptr(dw), wptr(db)) == err
+    assert _fn("linear_relu_bwd", dtype)(m, n, k, rptr(x), rptr(w), rptr(b), rptr(dy), wptr(dx), wptr(dw),
+                                         wptr(db)) == err
+    for o in outs + [db]:
+        np.testing.assert_array_equal(o, 7.0)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_gemm_linear_fwd_consistent_sizes_return_zero(dtype):
+    a, b, c = np.ones(16, dtype), np.ones(16, dtype), np.zeros(16, dtype)
+    assert _fn("gemm", dtype)(0, 0, 2, 3, 4, 1.0, rptr(a), 4, rptr(b), 3, 0.0, wptr(c), 3) == 0
+    assert _fn("gemm", dtype)(0, 0, 0, 3, 4, 1.0, rptr(a), 4, rptr(b), 3, 0.0, wptr(c), 3) == 0
+    assert _fn("gemm_batched", dtype)(0, 0, 2, 2, 2, 2, 1.0, rptr(a), 4, 2, rptr(b), 0, 2, 0.0,
+                                      wptr(c), 4, 2) == 0
+    np.testing.assert_array_equal(c[:8], 2.0)
+    assert _fn("linear_fwd", dtype)(2, 2, 2, rptr(a), rptr(b), NULL, wptr(c)) == 0
+    assert _fn("linear_bwd", dtype)(2, 2, 2, rptr(a), rptr(b), rptr(a), wptr(c), NULL, NULL) == 0
+    assert _fn("linear_relu_fwd", dtype)(0, 2, 2, rptr(a), rptr(b), NULL, wptr(c)) == 0

@@ -3,6 +3,7 @@ import math
 
 import numpy as np
 
+from fastgrad._ffi import ffi, lib, rptr
 from fastgrad.tensor import Tensor
 
 __all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
@@ -14,21 +15,40 @@ def _grads(parameters):
     return [p.grad for p in parameters if p.grad is not None]
 
 
-def _norm(a: np.ndarray, norm_type: float) -> float:
-    if a.size == 0:
-        return 0.0
+_NORM = {np.dtype(np.float32): (lib.fg_norm_multi_f32, "float *[]"),
+         np.dtype(np.float64): (lib.fg_norm_multi_f64, "double *[]")}
+
+
+def _piece(arrays, norm_type: float) -> float:
+    """The C kernel's norm piece of arrays of one float dtype taken together (see fg_norm_multi)."""
+    fn, ctype = _NORM[arrays[0].dtype]
+    arrays = [a if a.flags.c_contiguous else np.ascontiguousarray(a) for a in arrays]
+    ptrs = [rptr(a) for a in arrays]            # kept alive until the call returns
+    return fn(len(arrays), ffi.new("int64_t[]", [a.size for a in arrays]), ffi.new(ctype, ptrs), norm_type)
+
+
+def _total_norm(arrays, norm_type: float) -> float:
+    """||all elements of arrays||_p in double (= the norm of the per-array norms, as torch)."""
+    if all(a.dtype == arrays[0].dtype for a in arrays) and arrays[0].dtype in _NORM:
+        pieces = [_piece(arrays, norm_type)]    # the common case: one dtype, one call
+    else:
+        groups = {}
+        for a in arrays:
+            a = a if a.dtype in _NORM else a.astype(np.float64)
+            groups.setdefault(a.dtype, []).append(a)
+        pieces = [_piece(g, norm_type) for g in groups.values()]
     if norm_type == math.inf:
-        return float(np.max(np.abs(a)))
+        return max(pieces, key=lambda v: (math.isnan(v), v))
     if norm_type == -math.inf:
-        return float(np.min(np.abs(a)))
-    flat = a.reshape(-1).astype(np.float64, copy=False)
+        if any(a.size == 0 for a in arrays):    # an empty array's norm is 0
+            return 0.0
+        return min(pieces, key=lambda v: (not math.isnan(v), v))
+    total = sum(pieces)
+    if norm_type == 0 or norm_type == 1:
+        return total
     if norm_type == 2:
-        return math.sqrt(float(np.dot(flat, flat)))
-    if norm_type == 1:
-        return float(np.abs(flat).sum())
-    if norm_type == 0:
-        return float(np.count_nonzero(flat))
-    return float((np.abs(flat) ** norm_type).sum() ** (1.0 / norm_type))
+        return math.sqrt(total)
+    return total ** (1.0 / norm_type)
 
 
 def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = False, foreach=None) -> Tensor:
@@ -40,8 +60,7 @@ def get_total_norm(tensors, norm_type: float = 2.0, error_if_nonfinite: bool = F
     dtype = tensors[0]._data.dtype if tensors else np.dtype(np.float32)
     if not tensors:
         return Tensor._make(np.asarray(0.0, dtype))
-    norms = np.array([_norm(t._data, norm_type) for t in tensors])
-    total = _norm(norms, norm_type)
+    total = _total_norm([t._data for t in tensors], norm_type)
     if error_if_nonfinite and not math.isfinite(total):
         raise RuntimeError(f"The total norm of order {norm_type} for gradients from `parameters` is "
                            "non-finite, so it cannot be clipped. To disable this error and scale the "

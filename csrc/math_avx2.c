@@ -1,15 +1,16 @@
-/* activation_avx2.c — AVX2+FMA float32 kernels for the transcendental activations and the exp
- * used by softmax / log_softmax / cross-entropy.  Compiled for the baseline target; every
- * function carries __attribute__((target("avx2,fma"))) and runs only when cpu.c found AVX2+FMA
- * (callers dispatch on fg_active_isa).  Polynomials: Cephes expf / tanhf (about 1 ulp), erf by its
- * Taylor series and erfc by the Numerical Recipes Chebyshev fit (fractional error < 1.2e-7). */
-#include "internal.h"
-#include "simd.h"
+/* math_avx2.c — the AVX2+FMA maths library: float32 kernels for the transcendental activations
+ * and the exp, max and dot used by softmax / log_softmax / cross-entropy (declared in
+ * math_avx2.h).  Compiled for the baseline target; every function carries FG_TARGET_AVX2_FMA and
+ * runs only through the AVX2 tables of rowmath.h and activation.c.  Polynomials: Cephes expf /
+ * tanhf (about 1 ulp), erf by its Taylor series and erfc by the Numerical Recipes Chebyshev fit
+ * (fractional error < 1.2e-7). */
+#include <math.h>
+#include "math_avx2.h"
 #if FG_X86
 #include <immintrin.h>
 
-#define AVX2 __attribute__((target("avx2,fma")))
-#define AVX2_INLINE static inline __attribute__((target("avx2,fma"), always_inline))
+#define AVX2 FG_TARGET_AVX2_FMA
+#define AVX2_INLINE static inline FG_TARGET_AVX2_FMA __attribute__((always_inline))
 
 /* lane mask selecting the first r (0..8) of 8 lanes */
 AVX2_INLINE __m256i tail_mask(int64_t r)

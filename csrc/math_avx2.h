@@ -1,0 +1,33 @@
+/* math_avx2.h — the AVX2+FMA maths library (math_avx2.c): vectorised exp, sigmoid, tanh, gelu,
+ * max and dot kernels.  They enter the row-math tables (rowmath.h) and the activation tables
+ * (activation.c) at the AVX2 level; nobody calls them directly.  Every function handles any n
+ * (the tail goes through masked loads/stores, so each element gets the same arithmetic wherever
+ * it sits).  Declared only where compiled (FG_X86).  Never parsed by cffi. */
+#ifndef FASTGRAD_MATH_AVX2_H
+#define FASTGRAD_MATH_AVX2_H
+#include <stdint.h>
+#include "dispatch.h"
+#if FG_X86
+
+/* y = exp(x)   (<= 2 ulp; exp(NaN) = NaN, overflow to inf, gradual underflow to 0) */
+void fg_vexp_f32_avx2(int64_t n, const float *x, float *y);
+/* y = exp(x - s[i]) elementwise (s an array) */
+void fg_vexpsub_f32_avx2(int64_t n, const float *x, const float *s, float *y);
+/* y = exp(x - shift) (y may be NULL: not stored); returns sum_i exp(x[i] - shift) in double */
+double fg_vexpsum_f32_avx2(int64_t n, const float *x, float shift, float *y);
+/* y = 1 / (1 + exp(-x)) */
+void fg_sigmoid_fwd_f32_avx2(int64_t n, const float *x, float *y);
+/* y = tanh(x)   (odd polynomial for |x| < 0.625, 1 - 2/(exp(2|x|) + 1) above) */
+void fg_tanh_fwd_f32_avx2(int64_t n, const float *x, float *y);
+/* exact: y = x/2 erfc(-x/sqrt2);  approximate: y = x / (1 + exp(-2u)) = x/2 (1 + tanh u) */
+void fg_gelu_fwd_f32_avx2(int64_t n, const float *x, float *y, int approximate);
+/* exact: dx = dy (Phi(x) + x phi(x));  approximate: dx = dy s (1 + 2x (1 - s) u'), s = (1 + tanh u)/2 */
+void fg_gelu_bwd_f32_avx2(int64_t n, const float *x, const float *dy, float *dx, int approximate);
+/* max of x[0..n), n >= 1; NaN when any element is NaN */
+float fg_vmax_f32_avx2(int64_t n, const float *x);
+double fg_vmax_f64_avx2(int64_t n, const double *x);
+/* sum_i a[i] b[i], or sum_i a[i] when b == NULL, accumulated in double (16 partial sums) */
+double fg_vdot_f32_avx2(int64_t n, const float *a, const float *b);
+#endif
+
+#endif

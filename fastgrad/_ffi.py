@@ -8,17 +8,17 @@ import os
 
 import numpy as np
 
+from fastgrad import dtypes
 from fastgrad._C import ffi, lib
-from fastgrad.dtypes import FLOAT_DTYPES
 
 __all__ = ["ffi", "lib", "rptr", "wptr", "iptr", "from_buffer", "kernels", "kernel", "SUFFIX",
            "ISA_NAMES", "NULL", "CTYPES"]
 
 NULL = ffi.NULL
-SUFFIX = {d: "f%d" % (8 * d.itemsize) for d in FLOAT_DTYPES}  # dtype -> kernel name suffix
-CTYPES = {np.dtype(np.float32): ffi.typeof("float[]"), np.dtype(np.float64): ffi.typeof("double[]"),
-          np.dtype(np.int64): ffi.typeof("int64_t[]"), np.dtype(np.uint8): ffi.typeof("uint8_t[]"),
-          np.dtype(np.bool_): ffi.typeof("uint8_t[]")}  # dtype -> cffi array type
+SUFFIX = {d: "f%d" % (8 * d.itemsize) for d in dtypes.FLOAT_DTYPES}  # dtype -> kernel name suffix
+CTYPES = {dtypes.float32: ffi.typeof("float[]"), dtypes.float64: ffi.typeof("double[]"),
+          dtypes.int64: ffi.typeof("int64_t[]"), dtypes.uint8: ffi.typeof("uint8_t[]"),
+          dtypes.bool: ffi.typeof("uint8_t[]")}  # dtype -> cffi array type
 ISA_NAMES = {"reference": lib.FG_ISA_REFERENCE, "avx2": lib.FG_ISA_AVX2, "avx512": lib.FG_ISA_AVX512}
 
 # The pointer helpers.  ``from_buffer(CTYPES[a.dtype], a)`` is rptr(a) without the call layer, for
@@ -63,7 +63,7 @@ def kernels(name: str) -> dict:
     the one kernel lookup (modules bind the tables they use at import time)."""
     table = _tables.get(name)
     if table is None:
-        table = _Table((d, getattr(lib, "fg_%s_%s" % (name, SUFFIX[d]))) for d in FLOAT_DTYPES)
+        table = _Table((d, getattr(lib, "fg_%s_%s" % (name, SUFFIX[d]))) for d in dtypes.FLOAT_DTYPES)
         table.name = name
         _tables[name] = table
     return table

@@ -1,7 +1,8 @@
 """Activations (csrc/activation.c): forward and backward kernels side by side.
 
 relu, sigmoid and tanh on one element (shapes () and (1,)) call the kernels' by-value entry
-points through ops/one_element.py: bitwise the array kernel's results, no buffers."""
+points (``fg_<name>_fwd1``/``bwd1``: a Python float in and out, no buffers; bitwise the array
+kernel's results) and make the result an array with ``one_element.array``."""
 import numpy as np
 
 from fastgrad._ffi import CTYPES, from_buffer, kernels
@@ -12,7 +13,7 @@ from fastgrad.ops.common import contiguous
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softplus"]
 
 _ONE_ELEMENT = one_element.SHAPES
-_act1, _act1_grad = one_element.act, one_element.act_grad
+_array1 = one_element.array
 
 
 def _run(table, x, *settings):
@@ -38,14 +39,14 @@ def _grad(table, saved, dy, *settings):
 def _act_forward(ctx, tables, x, save_output):
     """y = act(x) in one C call; saves x (or y) with its C pointer, which backward reuses
     (None for one element: backward calls the by-value kernel too)."""
+    dt = x.dtype
     if x.shape in _ONE_ELEMENT:
-        y = _act1(tables[2], x)
+        y = _array1(tables[2][dt](x.item()), x.shape, dt)
         if y is not None:
             ctx.saved = (y, None) if save_output else (x, None)
             return y
     if not x.flags.c_contiguous:
         x = contiguous(x)
-    dt = x.dtype
     ct = CTYPES[dt]
     y = np.empty(x.shape, dt)
     px, py = from_buffer(ct, x), from_buffer(ct, y)
@@ -60,7 +61,7 @@ def _act_backward(tables, saved, dy):
     dt = src.dtype
     if psrc is None:
         if dy.shape == src.shape:  # one element
-            dx = _act1_grad(tables[3], src, dy)
+            dx = _array1(tables[3][dt](src.item(), dy.item()), src.shape, dt)
             if dx is not None:
                 return dx
         psrc = from_buffer(CTYPES[dt], src)

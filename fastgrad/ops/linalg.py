@@ -232,24 +232,20 @@ class Linear(Function):
     """y = x W^T + b for x (..., k), W (n, k), b (n,) or None: one fused C call each way
     (backward: dx = dy W, dW = dy^T x, db = column sums of dy, only those needed)."""
 
-    @staticmethod
-    def forward(ctx, x, w, b):
-        return _linear_forward(ctx, x, w, b, False)
+    fused = False  # LinearReLU: the relu epilogue / mask in the same C calls
 
-    @staticmethod
-    def backward(ctx, dy):
-        return _linear_backward(ctx, dy, False)
+    @classmethod
+    def forward(cls, ctx, x, w, b):
+        return _linear_forward(ctx, x, w, b, cls.fused)
+
+    @classmethod
+    def backward(cls, ctx, dy):
+        return _linear_backward(ctx, dy, cls.fused)
 
 
 @register("linear_relu")
-class LinearReLU(Function):
+class LinearReLU(Linear):
     """y = relu(x W^T + b): a Linear followed by a ReLU in one node and one C call each way
     (what nn.Sequential runs for that pair).  Backward: dz = y > 0 ? dy : 0, then as Linear."""
 
-    @staticmethod
-    def forward(ctx, x, w, b):
-        return _linear_forward(ctx, x, w, b, True)
-
-    @staticmethod
-    def backward(ctx, dy):
-        return _linear_backward(ctx, dy, True)
+    fused = True

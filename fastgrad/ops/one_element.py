@@ -3,34 +3,35 @@ buffers and pointers of an array kernel call (~0.5 us), with results bitwise the
 
 * + - * / and x*x on Python floats: the same IEEE operation in double, rounded once to float32,
   is the correctly rounded float32 result (double has more than 2 x 24 + 2 bits), so it equals
-  the kernel's.  Results that are not finite or would overflow the float32 cast, and division by
-  zero, return None: the caller runs the array kernel.
-* relu, sigmoid, tanh: the kernels' by-value entry points ``fg_<name>_fwd1``/``bwd1`` run the
-  array kernel on that one element (a Python float in, a Python float out).
+  the kernel's.  Division by zero returns None: the caller runs the array kernel.
+* relu, sigmoid and tanh (ops/activation.py) call the kernels' by-value entry points
+  ``fg_<name>_fwd1``/``bwd1``, which run the array kernel on that one element, and wrap the
+  Python float with ``array``.
 
-Every function returns a fresh array of the given shape, or None when the array kernel must run
-(the three hot ones inline ``_array``: one Python call less per op).
+``array`` is where every one-element result becomes an array: None when the value would not
+survive the cast exactly as a kernel's result would (float32: not finite or beyond its range),
+and then the caller runs the array kernel.
 """
 import operator
 
 import numpy as np
 
+from fastgrad import dtypes
 from fastgrad._ffi import lib
 
-__all__ = ["SHAPES", "FLT_MAX", "binary", "square", "square_grad", "act", "act_grad"]
+__all__ = ["SHAPES", "FLT_MAX", "array", "binary", "square", "square_grad"]
 
 SHAPES = frozenset([(), (1,)])  # the one-element shapes that take this path
 FLT_MAX = float(np.finfo(np.float32).max)  # the float32 range a one-element result must stay in
-_F32 = np.dtype(np.float32)
+_F32 = dtypes.float32
 _empty = np.empty
 _PYTHON_OPS = {lib.FG_ADD: operator.add, lib.FG_SUB: operator.sub, lib.FG_MUL: operator.mul,
                lib.FG_DIV: operator.truediv}
 _DIV = lib.FG_DIV
 
 
-def _array(r: float, shape: tuple, dtype):
-    """A fresh () or (1,) array holding r, or None when r would not survive the cast exactly
-    as a C kernel's result would (float32: not finite or beyond its range)."""
+def array(r: float, shape: tuple, dtype):
+    """A fresh () or (1,) array holding the Python float r, or None (module docstring)."""
     if dtype is _F32 and not -FLT_MAX <= r <= FLT_MAX:
         return None
     y = _empty(shape, dtype)
@@ -47,21 +48,13 @@ def binary(op, a, b, shape, dtype):
     bv = b.item()
     if f is None or (bv == 0 and op == _DIV):
         return None
-    r = f(a.item(), bv)
-    if dtype is _F32 and not -FLT_MAX <= r <= FLT_MAX:
-        return None
-    y = _empty(shape, dtype)
-    if shape:
-        y[0] = r
-    else:
-        y[()] = r
-    return y
+    return array(f(a.item(), bv), shape, dtype)
 
 
 def square(x):
     """x * x for a one-element array x, or None."""
     v = x.item()
-    return _array(v * v, x.shape, x.dtype)
+    return array(v * v, x.shape, x.dtype)
 
 
 def square_grad(x, dy):
@@ -70,35 +63,4 @@ def square_grad(x, dy):
     two_x = 2.0 * x.item()
     if x.dtype is _F32 and not -FLT_MAX <= two_x <= FLT_MAX:  # the kernel's 2x overflowed
         return None
-    return _array(dy.item() * two_x, x.shape, x.dtype)
-
-
-def act(fwd1, x):
-    """y = act(x) through the by-value kernel table ``fwd1`` for a one-element array x, or None."""
-    dt = x.dtype
-    r = fwd1[dt](x.item())
-    if dt is _F32 and not -FLT_MAX <= r <= FLT_MAX:
-        return None
-    shape = x.shape
-    y = _empty(shape, dt)
-    if shape:
-        y[0] = r
-    else:
-        y[()] = r
-    return y
-
-
-def act_grad(bwd1, src, dy):
-    """dx from the saved input or output ``src`` and dy (both one element of one shape) through
-    the by-value kernel table ``bwd1``, or None."""
-    dt = src.dtype
-    r = bwd1[dt](src.item(), dy.item())
-    if dt is _F32 and not -FLT_MAX <= r <= FLT_MAX:
-        return None
-    shape = src.shape
-    dx = _empty(shape, dt)
-    if shape:
-        dx[0] = r
-    else:
-        dx[()] = r
-    return dx
+    return array(dy.item() * two_x, x.shape, x.dtype)

@@ -89,6 +89,13 @@ class Mean(Function):
         return _spread(dy, ctx.shape, ctx.axes, ctx.scale), None, None
 
 
+def _kept_result(ctx, x, yk, axes, keepdim):
+    """Save x and the keepdim-shaped result yk for backward; return the result as asked."""
+    ctx.save_for_backward(x, yk)
+    ctx.axes = axes
+    return contiguous(yk if keepdim else yk.reshape(_out_shape(x.shape, axes, False)))
+
+
 @register("amax_amin")
 class AmaxAmin(Function):
     """y = max (or min) over axes.  dx = dy / (number of ties) at the extremal elements.  (numpy)"""
@@ -100,9 +107,7 @@ class AmaxAmin(Function):
                                f"non-zero size (input shape {tuple(x.shape)})")
         fn = np.max if is_max else np.min
         yk = fn(x, axis=axes, keepdims=True) if axes else x.copy()
-        ctx.save_for_backward(x, yk)
-        ctx.axes = axes
-        return contiguous(yk if keepdim else yk.reshape(_out_shape(x.shape, axes, False)))
+        return _kept_result(ctx, x, yk, axes, keepdim)
 
     @staticmethod
     def backward(ctx, dy):
@@ -195,9 +200,7 @@ class Norm2(Function):
         sq = np.square(x, dtype=np.float64).sum(axis=axes, keepdims=True) if axes else np.square(
             x, dtype=np.float64)
         yk = np.sqrt(sq).astype(x.dtype)
-        ctx.save_for_backward(x, yk)
-        ctx.axes = axes
-        return contiguous(yk if keepdim else yk.reshape(_out_shape(x.shape, axes, False)))
+        return _kept_result(ctx, x, yk, axes, keepdim)
 
     @staticmethod
     def backward(ctx, dy):

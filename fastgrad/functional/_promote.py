@@ -5,6 +5,7 @@ import numbers
 import numpy as np
 
 from fastgrad import dtypes
+from fastgrad.creation import tensor
 from fastgrad.ops.unary import Clone, ToDtype
 from fastgrad.tensor import Tensor
 
@@ -50,20 +51,22 @@ def operand(x, dtype, op):
 
 
 def as_tensor(x, op):
+    """x as a Tensor: numbers, arrays and nested sequences are copied as ``fastgrad.tensor`` does."""
     if isinstance(x, Tensor):
         return x
     if isinstance(x, (Number, np.ndarray, list, tuple)):
-        from fastgrad.creation import tensor
         return tensor(x)
     raise TypeError(f"{op}: unsupported operand type {type(x).__name__}")
 
 
 def check_kernel_dtype(d, op):
+    """A float dtype the kernels do not take (float16) raises TypeError naming the op."""
     if d.kind == "f" and d not in KERNEL_DTYPES:
         raise TypeError(f"{op}: {d} tensors are not supported (use float32 or float64)")
 
 
 def float_input(x, op):
+    """x itself when it is a Tensor of a kernel float dtype, else TypeError naming the op."""
     if isinstance(x, Tensor) and x._data.dtype in KERNEL_DTYPES:
         return x
     if not isinstance(x, Tensor):

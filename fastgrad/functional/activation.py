@@ -8,12 +8,14 @@ from fastgrad.tensor import Tensor
 
 __all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus"]
 
+_relu, _sigmoid, _tanh = ReLU.apply1, Sigmoid.apply1, Tanh.apply1  # bound once: the hot calls
+
 
 def relu(input, inplace=False):
     """y = max(input, 0)."""
     if isinstance(input, Tensor) and input._data.dtype in KERNEL_DTYPES:
-        return ReLU.apply1(input)
-    return ReLU.apply1(float_input(input, "relu"))
+        return _relu(input)
+    return _relu(float_input(input, "relu"))
 
 
 def leaky_relu(input, negative_slope=0.01, inplace=False):
@@ -26,15 +28,15 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
 def sigmoid(input):
     """y = 1 / (1 + exp(-input))."""
     if isinstance(input, Tensor) and input._data.dtype in KERNEL_DTYPES:
-        return Sigmoid.apply1(input)
-    return Sigmoid.apply1(float_input(input, "sigmoid"))
+        return _sigmoid(input)
+    return _sigmoid(float_input(input, "sigmoid"))
 
 
 def tanh(input):
     """y = tanh(input)."""
     if isinstance(input, Tensor) and input._data.dtype in KERNEL_DTYPES:
-        return Tanh.apply1(input)
-    return Tanh.apply1(float_input(input, "tanh"))
+        return _tanh(input)
+    return _tanh(float_input(input, "tanh"))
 
 
 def gelu(input, approximate="none"):

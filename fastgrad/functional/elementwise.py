@@ -20,6 +20,8 @@ _make = Tensor._make
 
 
 def _binary(fn, int_fn, a, b, op):
+    """a (op) b through the Function ``fn`` with torch's promotion; integer/bool results through
+    the numpy ufunc ``int_fn`` (no gradient).  The common cases are tested first, inline."""
     if isinstance(b, Tensor) and isinstance(a, Tensor):  # two tensors of one float dtype: the common case
         d = a._data.dtype
         if d is b._data.dtype and d in KERNEL_DTYPES:

@@ -153,7 +153,9 @@ def _linear_forward(ctx, x, w, b, fused):
         w = contiguous(w)
     dtype = x.dtype
     s = ctx.saved = _new(_LinearSaved)
-    s.x, s.w, s.shape = x2, w, shape
+    s.x = x2
+    s.w = w
+    s.shape = shape
     if m == 0 or k == 0:
         y = np.zeros((m, n), dtype)
         if b is not None:
@@ -172,7 +174,8 @@ def _linear_forward(ctx, x, w, b, fused):
         (_LINEAR_RELU_FWD if fused else _LINEAR_FWD)[dtype](
             m, n, k, px, pw, NULL if b is None else from_buffer(ct, b), py)
         if fused:
-            s.y, s.py = y, py
+            s.y = y
+            s.py = py
     return y if len(shape) == 2 else y.reshape(shape[:-1] + (n,))
 
 

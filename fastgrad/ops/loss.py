@@ -58,7 +58,9 @@ class MSELoss(Function):
         if not t.flags.c_contiguous:
             t = contiguous(t)
         s = ctx.saved = _new(_MSESaved)
-        s.x, s.t, s.mode = x, t, mode
+        s.x = x
+        s.t = t
+        s.mode = mode
         if mode == NONE:
             d = np.asarray(np.subtract(x, t))  # 0-d inputs give a numpy scalar
             return d * d

@@ -32,11 +32,12 @@ def inplace(self, other, op):
     shape = np.shape(v)
     if shape != a.shape:
         try:
-            if np.broadcast_shapes(a.shape, shape) != a.shape:
-                raise ValueError
+            out = np.broadcast_shapes(a.shape, shape)
         except ValueError:
+            out = shape
+        if out != a.shape:
             raise RuntimeError(f"{op}_: output with shape {list(a.shape)} doesn't match the broadcast "
-                               f"shape {list(np.broadcast_shapes(a.shape, shape)) if _bcast_ok(a.shape, shape) else list(shape)}") from None
+                               f"shape {list(out)}")
     if not a.flags.writeable:
         self._data = a = a.copy()
     if op == "copy":
@@ -46,14 +47,6 @@ def inplace(self, other, op):
             raise RuntimeError("result type Float can't be cast to the desired output type Long")
         _INPLACE[op](a, v, out=a, casting="unsafe")
     return self
-
-
-def _bcast_ok(a, b):
-    try:
-        np.broadcast_shapes(a, b)
-        return True
-    except ValueError:
-        return False
 
 
 def random_like(t, kind, a, b):

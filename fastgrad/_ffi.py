@@ -8,6 +8,8 @@ import os
 
 import numpy as np
 
+from fastgrad import dtypes
+
 try:
     from fastgrad._C import ffi, lib
 except ModuleNotFoundError as exc:  # a source tree whose C kernels were never compiled
@@ -23,46 +25,67 @@ except ModuleNotFoundError as exc:  # a source tree whose C kernels were never c
         "package is imported.",
         name="fastgrad._C") from None
 
-__all__ = ["ffi", "lib", "rptr", "wptr", "iptr", "kernel", "SUFFIX", "ISA_NAMES", "NULL", "CTYPES"]
+__all__ = ["ffi", "lib", "rptr", "wptr", "iptr", "from_buffer", "kernels", "kernel", "SUFFIX",
+           "ISA_NAMES", "NULL", "CTYPES"]
 
 NULL = ffi.NULL
-SUFFIX = {np.dtype(np.float32): "f32", np.dtype(np.float64): "f64"}
-_CTYPE = {np.dtype(np.float32): ffi.typeof("float[]"), np.dtype(np.float64): ffi.typeof("double[]"),
-          np.dtype(np.int64): ffi.typeof("int64_t[]"), np.dtype(np.uint8): ffi.typeof("uint8_t[]"),
-          np.dtype(np.bool_): ffi.typeof("uint8_t[]")}
-_from_buffer = ffi.from_buffer
-CTYPES = _CTYPE  # dtype -> cffi array type, for hot paths that inline rptr
+SUFFIX = {d: "f%d" % (8 * d.itemsize) for d in dtypes.FLOAT_DTYPES}  # dtype -> kernel name suffix
+CTYPES = {dtypes.float32: ffi.typeof("float[]"), dtypes.float64: ffi.typeof("double[]"),
+          dtypes.int64: ffi.typeof("int64_t[]"), dtypes.uint8: ffi.typeof("uint8_t[]"),
+          dtypes.bool: ffi.typeof("uint8_t[]")}  # dtype -> cffi array type
 ISA_NAMES = {"reference": lib.FG_ISA_REFERENCE, "avx2": lib.FG_ISA_AVX2, "avx512": lib.FG_ISA_AVX512}
+
+# The pointer helpers.  ``from_buffer(CTYPES[a.dtype], a)`` is rptr(a) without the call layer, for
+# hot paths that already hold the dtype's entry (the dtype check is the CTYPES lookup).
+from_buffer = ffi.from_buffer
 
 
 def rptr(a: np.ndarray):
     """Read-only C pointer to a C-contiguous float32/float64/int64 array."""
-    return _from_buffer(_CTYPE[a.dtype], a)
+    return from_buffer(CTYPES[a.dtype], a)
 
 
 def wptr(a: np.ndarray):
     """Writable C pointer to a C-contiguous array (refuses read-only arrays)."""
-    return _from_buffer(_CTYPE[a.dtype], a, True)
+    return from_buffer(CTYPES[a.dtype], a, True)
 
 
 iptr = rptr  # int64 index arrays go through the same table
 
-_kernels = {}
+
+class _Table(dict):
+    """{dtype: compiled function}; a dtype without a kernel raises TypeError naming the op."""
+
+    __slots__ = ("name",)
+
+    def __missing__(self, dtype):
+        try:
+            d = np.dtype(dtype)
+        except TypeError:
+            d = None
+        if d is not None and d in self:  # a numpy type (np.float32) rather than a dtype
+            return self[d]
+        raise TypeError(f"{self.name}: expected a floating-point tensor (float32 or float64), "
+                        f"got {d if d is not None else dtype}")
 
 
-def kernel(name: str, dtype: np.dtype):
-    """The compiled function ``fg_<name>_<f32|f64>`` for ``dtype`` (cached)."""
-    try:
-        return _kernels[name, dtype]
-    except KeyError:
-        pass
-    try:
-        fn = getattr(lib, "fg_%s_%s" % (name, SUFFIX[np.dtype(dtype)]))
-    except KeyError:
-        raise TypeError(f"{name}: expected a floating-point tensor (float32 or float64), "
-                        f"got {np.dtype(dtype)}") from None
-    _kernels[name, dtype] = fn
-    return fn
+_tables = {}
+
+
+def kernels(name: str) -> dict:
+    """{dtype: compiled ``fg_<name>_<f32|f64>``} for the float dtypes, built once per name:
+    the one kernel lookup (modules bind the tables they use at import time)."""
+    table = _tables.get(name)
+    if table is None:
+        table = _Table((d, getattr(lib, "fg_%s_%s" % (name, SUFFIX[d]))) for d in dtypes.FLOAT_DTYPES)
+        table.name = name
+        _tables[name] = table
+    return table
+
+
+def kernel(name: str, dtype):
+    """kernels(name)[dtype]: kept for fastgrad/optim/ (its owner moves it to ``kernels``)."""
+    return kernels(name)[dtype]
 
 
 def _apply_environment():

@@ -19,7 +19,7 @@ bool = np.dtype(np.bool_)  # noqa: A001  (torch.bool)
 float, double, half = float32, float64, float16  # noqa: A001
 long, int, short = int64, int32, int16  # noqa: A001
 
-FLOAT_DTYPES = (float32, float64)
+FLOAT_DTYPES = (float32, float64)  # the dtypes the C kernels take
 _default = [float32]
 
 

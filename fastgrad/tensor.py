@@ -3,6 +3,8 @@
 import numpy as np
 
 from fastgrad import dtypes
+from fastgrad._printing import format_tensor
+from fastgrad.ops.common import wrap_dim
 
 __all__ = ["Tensor"]
 
@@ -78,7 +80,7 @@ class Tensor:
     def size(self, dim=None):
         if dim is None:
             return Size(self._data.shape)
-        return self._data.shape[_wrap_dim(dim, self._data.ndim, "size")]
+        return self._data.shape[wrap_dim(dim, self._data.ndim, "size")]
 
     def dim(self) -> int:
         return self._data.ndim
@@ -93,7 +95,7 @@ class Tensor:
 
     def stride(self, dim=None):
         st = tuple(s // self._data.itemsize for s in self._data.strides)
-        return st if dim is None else st[_wrap_dim(dim, self._data.ndim, "stride")]
+        return st if dim is None else st[wrap_dim(dim, self._data.ndim, "stride")]
 
     def is_contiguous(self) -> bool:
         return self._data.flags.c_contiguous
@@ -204,7 +206,7 @@ class Tensor:
         return None, slots
 
     def __repr__(self) -> str:
-        return _format(self)
+        return format_tensor(self)
 
     def __format__(self, spec):
         if self._data.ndim == 0 and spec:
@@ -376,49 +378,6 @@ def _shape_args(args):
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
         return tuple(args[0])
     return args
-
-
-def _wrap_dim(dim, ndim, op):
-    n = max(ndim, 1)
-    if not -n <= dim < n:
-        raise IndexError(f"{op}: dimension out of range (expected to be in range of [{-n}, {n - 1}], "
-                         f"but got {dim})")
-    return dim + n if dim < 0 else dim
-
-
-def _format(t: Tensor) -> str:
-    a = t._data
-    extras = []
-    if a.dtype.kind == "f":
-        finite = a[np.isfinite(a)]
-        integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
-        big = finite.size and (np.abs(finite).max() >= 1e8 or (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))
-        if integral and not big:
-            fmt = {"float_kind": lambda v: ("%.0f." % v) if np.isfinite(v) else str(v)}
-        elif big:
-            fmt = {"float_kind": lambda v: "%.4e" % v}
-        else:
-            fmt = {"float_kind": lambda v: "%.4f" % v if np.isfinite(v) else str(v)}
-        if a.dtype != dtypes.get_default_dtype():
-            extras.append("dtype=" + dtypes.dtype_name(a.dtype))
-    else:
-        fmt = None
-        if a.dtype not in (dtypes.int64, dtypes.bool):
-            extras.append("dtype=" + dtypes.dtype_name(a.dtype))
-    if a.size == 0:
-        body = "[]"
-        if a.ndim != 1:
-            extras.insert(0, "size=(%s)" % ", ".join(map(str, a.shape)))
-    else:
-        body = np.array2string(a, separator=", ", prefix="tensor(", formatter=fmt, threshold=1000,
-                               edgeitems=3, max_line_width=80)
-        if a.dtype == np.bool_:
-            body = body.replace("True", "True").replace("False", "False")
-    if t.grad_fn is not None:
-        extras.append("grad_fn=<%s>" % t.grad_fn.name())
-    elif t.requires_grad:
-        extras.append("requires_grad=True")
-    return "tensor(" + body + "".join(", " + e for e in extras) + ")"
 
 
 from fastgrad import functional as F  # noqa: E402  (cycle: functional builds Tensors)

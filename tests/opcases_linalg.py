@@ -5,7 +5,8 @@ float64 array), inputs (float64 arrays, or rng -> arrays), grad, id, optional to
 import numpy as np
 
 import fastgrad.functional as F
-from fastgrad.ops.linalg import LinearReLU, linear_relu
+from fastgrad.functional.linalg import linear_relu
+from fastgrad.ops.linalg import LinearReLU
 
 
 def case(name, fn, ref, inputs, id, grad=True, torch=None):

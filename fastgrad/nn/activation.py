@@ -1,5 +1,6 @@
 """Activation modules: thin wrappers over ``fastgrad.functional``."""
 from fastgrad import functional as F
+from fastgrad.nn import functional as NF
 from fastgrad.nn.module import Module
 
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softplus", "Softmax", "LogSoftmax", "SiLU"]
@@ -56,7 +57,7 @@ class SiLU(Module):
         self.inplace = inplace
 
     def forward(self, input):
-        return F.mul(input, F.sigmoid(input))
+        return NF.silu(input)
 
 
 class GELU(Module):

@@ -2,10 +2,10 @@
 import operator
 from collections import OrderedDict
 
+from fastgrad.functional import linear, linear_relu
 from fastgrad.nn.activation import ReLU
 from fastgrad.nn.linear import Linear
 from fastgrad.nn.module import Module
-from fastgrad.ops.linalg import linear, linear_relu
 
 __all__ = ["Sequential", "ModuleList", "ModuleDict"]
 

@@ -1,24 +1,14 @@
 """Module: the base of every layer.  Attribute assignment registers parameters, buffers and
 sub-modules; state_dict keys, ordering and load semantics follow torch.nn.Module."""
-from collections import OrderedDict, namedtuple
-
-import numpy as np
+from collections import OrderedDict
 
 from fastgrad import dtypes
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.tensor import Tensor
 from fastgrad.nn.parameter import Buffer, Parameter
+from fastgrad.nn.state_dict import load_from_state_dict, load_state_dict
 
 __all__ = ["Module"]
-
-
-class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpected_keys"])):
-    def __repr__(self):
-        if not self.missing_keys and not self.unexpected_keys:
-            return "<All keys matched successfully>"
-        return super().__repr__()
-
-    __str__ = __repr__
 
 
 def _addindent(s: str, n: int) -> str:
@@ -349,65 +339,14 @@ class Module:
         return destination
 
     def _load_from_state_dict(self, state_dict, prefix, missing, unexpected, errors, assign):
-        local = {**{k: v for k, v in self._parameters.items() if v is not None},
-                 **{k: v for k, v in self._buffers.items()
-                    if v is not None and k not in self._non_persistent_buffers_set}}
-        for name, param in local.items():
-            key = prefix + name
-            if key not in state_dict:
-                missing.append(key)
-                continue
-            src = state_dict[key]
-            if not isinstance(src, Tensor):
-                if isinstance(src, np.ndarray):
-                    src = Tensor._make(src)
-                else:
-                    errors.append(f'While copying the parameter named "{key}", expected Tensor or '
-                                  f"Tensor-like object from checkpoint but received {type(src)}")
-                    continue
-            if src._data.shape != param._data.shape:
-                errors.append(f"size mismatch for {key}: copying a param with shape {src.shape} from "
-                              f"checkpoint, the shape in current model is {param.shape}.")
-                continue
-            if assign:
-                new = src._data if src._data.dtype == param._data.dtype else src._data.astype(param._data.dtype)
-                param._data = np.ascontiguousarray(new)
-            else:
-                if not param._data.flags.writeable:
-                    param._data = param._data.copy()
-                np.copyto(param._data, src._data, casting="unsafe")
-        for key in state_dict:
-            if key.startswith(prefix):
-                parts = key[len(prefix):].split(".", 1)
-                if len(parts) > 1:
-                    if parts[0] not in self._modules:
-                        unexpected.append(key)
-                elif parts[0] not in local:
-                    unexpected.append(key)
+        load_from_state_dict(self, state_dict, prefix, missing, unexpected, errors, assign)
 
     def load_state_dict(self, state_dict, strict: bool = True, assign: bool = False):
         """Copy tensors into this module's parameters and buffers (in place).
 
         Returns (missing_keys, unexpected_keys); with ``strict`` either being non-empty raises
         RuntimeError.  A shape mismatch always raises, naming both shapes."""
-        if not isinstance(state_dict, dict):
-            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
-        missing, unexpected, errors = [], [], []
-        with no_grad():
-            for name, module in self.named_modules():
-                p = name + "." if name else ""
-                module._load_from_state_dict(state_dict, p, missing, unexpected, errors, assign)
-        if strict:
-            if unexpected:
-                errors.insert(0, "Unexpected key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in unexpected)))
-            if missing:
-                errors.insert(0, "Missing key(s) in state_dict: {}. ".format(
-                    ", ".join(f'"{k}"' for k in missing)))
-        if errors:
-            raise RuntimeError("Error(s) in loading state_dict for {}:\n\t{}".format(
-                type(self).__name__, "\n\t".join(errors)))
-        return _IncompatibleKeys(missing, unexpected)
+        return load_state_dict(self, state_dict, strict, assign)
 
     # -- repr -----------------------------------------------------------------------
     def extra_repr(self) -> str:

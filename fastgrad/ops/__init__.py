@@ -1,4 +1,13 @@
-"""Differentiable ops, one module per family mirroring csrc/: forward/backward on arrays.
+"""Array-level ops, one module per family mirroring csrc/: ``Function`` subclasses whose
+forward/backward see numpy arrays only, and the kernel calls (through ``fastgrad._ffi``).
+Nothing here imports ``fastgrad.tensor`` or ``fastgrad.functional`` (tests/test_layering.py):
+Tensor-level checks, promotion and the public functions live in ``fastgrad.functional``.
+
+    common        dims, broadcasting, sum_to, contiguity      one_element  exact scalar path
+    elementwise   binary arithmetic, where                    unary        unary maths, casts
+    activation    relu … softplus                             reduce       sums, max/min, var, softmax
+    shape         views, expand, repeat, cat, stack           indexing     x[i], index_put, gather
+    linalg        GEMM, matmul, linear (+relu)                loss         the losses
 
 Which arithmetic runs where:
 * C kernels (csrc/): elementwise arithmetic and broadcasting, unary maths, activations,

@@ -1,55 +1,47 @@
 """Activations (csrc/activation.c): forward and backward kernels side by side.
 
 relu, sigmoid and tanh on one element (shapes () and (1,)) call the kernels' by-value entry
-points (``fg_<name>_fwd1``/``bwd1``): a Python float in, a Python float out, no buffers.  They run
-the array kernel on that one element, so the results are bitwise the same."""
+points (``fg_<name>_fwd1``/``bwd1``: a Python float in and out, no buffers; bitwise the array
+kernel's results) and make the result an array with ``one_element.array``."""
 import numpy as np
 
-from fastgrad._ffi import CTYPES, ffi, kernel, lib
+from fastgrad._ffi import CTYPES, from_buffer, kernels
 from fastgrad.autograd.function import Function, register
-from fastgrad.ops.common import ONE_ELEMENT, contiguous, one_element_array
+from fastgrad.ops import one_element
+from fastgrad.ops.common import contiguous
 
 __all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softplus"]
 
-
-_from_buffer = ffi.from_buffer
-_kernel_table = {}
-
-
-def _table(name):
-    """{dtype: compiled fg_<name>_<f32|f64>} built once per kernel name."""
-    table = _kernel_table.get(name)
-    if table is None:
-        table = _kernel_table[name] = {d: kernel(name, d) for d in CTYPES if d.kind == "f"}
-    return table
+_ONE_ELEMENT = one_element.SHAPES
+_array1 = one_element.array
 
 
-def _run(name, x, *settings):
-    """y = act(x) through the kernel ``name`` (x C-contiguous; y fresh)."""
+def _run(table, x, *settings):
+    """y = act(x) through the kernel table ``table`` (x C-contiguous; y fresh)."""
     dt = x.dtype
     ct = CTYPES[dt]
     y = np.empty(x.shape, dt)
-    _table(name)[dt](x.size, _from_buffer(ct, x), _from_buffer(ct, y), *settings)
+    table[dt](x.size, from_buffer(ct, x), from_buffer(ct, y), *settings)
     return y
 
 
-def _grad(name, saved, dy, *settings):
-    """dx from the saved input or output and dy through the kernel ``name``."""
+def _grad(table, saved, dy, *settings):
+    """dx from the saved input or output and dy through the kernel table ``table``."""
     if not dy.flags.c_contiguous:
         dy = contiguous(dy)
     dt = saved.dtype
     ct = CTYPES[dt]
     dx = np.empty(saved.shape, dt)
-    _table(name)[dt](saved.size, _from_buffer(ct, saved), _from_buffer(ct, dy), _from_buffer(ct, dx), *settings)
+    table[dt](saved.size, from_buffer(ct, saved), from_buffer(ct, dy), from_buffer(ct, dx), *settings)
     return dx
 
 
-def _act_forward(ctx, kernels, x, save_output):
+def _act_forward(ctx, tables, x, save_output):
     """y = act(x) in one C call; saves x (or y) with its C pointer, which backward reuses
     (None for one element: backward calls the by-value kernel too)."""
     dt = x.dtype
-    if x.shape in ONE_ELEMENT:
-        y = one_element_array(kernels[2][dt](x.item()), x.shape, dt)
+    if x.shape in _ONE_ELEMENT:
+        y = _array1(tables[2][dt](x.item()), x.shape, dt)
         if y is not None:
             ctx.saved = (y, None) if save_output else (x, None)
             return y
@@ -57,38 +49,39 @@ def _act_forward(ctx, kernels, x, save_output):
         x = contiguous(x)
     ct = CTYPES[dt]
     y = np.empty(x.shape, dt)
-    px, py = _from_buffer(ct, x), _from_buffer(ct, y)
-    kernels[0][dt](x.size, px, py)
+    px, py = from_buffer(ct, x), from_buffer(ct, y)
+    tables[0][dt](x.size, px, py)
     ctx.saved = (y, py) if save_output else (x, px)
     return y
 
 
-def _act_backward(kernels, saved, dy):
+def _act_backward(tables, saved, dy):
     """dx from the array and pointer ``_act_forward`` saved and dy, in one C call."""
     src, psrc = saved
     dt = src.dtype
     if psrc is None:
         if dy.shape == src.shape:  # one element
-            dx = one_element_array(kernels[3][dt](src.item(), dy.item()), src.shape, dt)
+            dx = _array1(tables[3][dt](src.item(), dy.item()), src.shape, dt)
             if dx is not None:
                 return dx
-        psrc = _from_buffer(CTYPES[dt], src)
+        psrc = from_buffer(CTYPES[dt], src)
     if not dy.flags.c_contiguous:
         dy = contiguous(dy)
     ct = CTYPES[dt]
     dx = np.empty(src.shape, dt)
-    kernels[1][dt](src.size, psrc, _from_buffer(ct, dy), _from_buffer(ct, dx))
+    tables[1][dt](src.size, psrc, from_buffer(ct, dy), from_buffer(ct, dx))
     return dx
 
 
-def _kernels(name):
-    """(forward, backward, one-element forward, one-element backward) tables of an activation."""
-    one = [{d: getattr(lib, "fg_%s_%s1_%s" % (name, way, "f32" if d.itemsize == 4 else "f64"))
-            for d in CTYPES if d.kind == "f"} for way in ("fwd", "bwd")]
-    return (_table(name + "_fwd"), _table(name + "_bwd"), *one)
+def _tables(name):
+    """(forward, backward, one-element forward, one-element backward) kernel tables."""
+    return kernels(name + "_fwd"), kernels(name + "_bwd"), kernels(name + "_fwd1"), kernels(name + "_bwd1")
 
 
-_RELU, _SIGMOID, _TANH = _kernels("relu"), _kernels("sigmoid"), _kernels("tanh")
+_RELU, _SIGMOID, _TANH = _tables("relu"), _tables("sigmoid"), _tables("tanh")
+_LEAKY_RELU = kernels("leaky_relu_fwd"), kernels("leaky_relu_bwd")
+_GELU = kernels("gelu_fwd"), kernels("gelu_bwd")
+_SOFTPLUS = kernels("softplus_fwd"), kernels("softplus_bwd")
 
 
 @register("relu")
@@ -113,11 +106,11 @@ class LeakyReLU(Function):
         x = contiguous(x)
         ctx.save_for_backward(x)
         ctx.slope = slope
-        return _run("leaky_relu_fwd", x, slope)
+        return _run(_LEAKY_RELU[0], x, slope)
 
     @staticmethod
     def backward(ctx, dy):
-        return _grad("leaky_relu_bwd", ctx.saved[0], dy, ctx.slope), None
+        return _grad(_LEAKY_RELU[1], ctx.saved[0], dy, ctx.slope), None
 
 
 @register("sigmoid")
@@ -155,11 +148,11 @@ class GELU(Function):
         x = contiguous(x)
         ctx.save_for_backward(x)
         ctx.approximate = approximate
-        return _run("gelu_fwd", x, approximate)
+        return _run(_GELU[0], x, approximate)
 
     @staticmethod
     def backward(ctx, dy):
-        return _grad("gelu_bwd", ctx.saved[0], dy, ctx.approximate), None
+        return _grad(_GELU[1], ctx.saved[0], dy, ctx.approximate), None
 
 
 @register("softplus")
@@ -171,8 +164,8 @@ class Softplus(Function):
         x = contiguous(x)
         ctx.save_for_backward(x)
         ctx.settings = (beta, threshold)
-        return _run("softplus_fwd", x, beta, threshold)
+        return _run(_SOFTPLUS[0], x, beta, threshold)
 
     @staticmethod
     def backward(ctx, dy):
-        return _grad("softplus_bwd", ctx.saved[0], dy, *ctx.settings), None, None
+        return _grad(_SOFTPLUS[1], ctx.saved[0], dy, *ctx.settings), None, None

@@ -1,28 +1,14 @@
 """Helpers shared by the op families: dim normalisation, broadcast reduction, checks."""
+from math import prod
+
 import numpy as np
 
-from fastgrad._ffi import kernel, rptr, wptr
+from fastgrad._ffi import kernels, rptr, wptr
+from fastgrad.dtypes import FLOAT_DTYPES
 
-__all__ = ["wrap_dim", "wrap_dims", "sum_to", "broadcast_shape", "contiguous", "check_float",
-           "ONE_ELEMENT", "F32", "FLT_MAX", "one_element_array"]
+__all__ = ["wrap_dim", "wrap_dims", "sum_to", "broadcast_shape", "contiguous", "check_float", "three"]
 
-ONE_ELEMENT = frozenset([(), (1,)])  # the shapes of the scalar models of a tutorial
-F32 = np.dtype(np.float32)
-FLT_MAX = float(np.finfo(np.float32).max)  # the float32 range a one-element result must stay in
-_empty = np.empty
-
-
-def one_element_array(r: float, shape: tuple, dtype):
-    """A fresh () or (1,) array holding the Python float r, or None when r would not survive the
-    cast exactly as a C kernel's result would (float32: not finite or beyond its range)."""
-    if dtype is F32 and not -FLT_MAX <= r <= FLT_MAX:
-        return None
-    y = _empty(shape, dtype)
-    if shape:
-        y[0] = r
-    else:
-        y[()] = r
-    return y
+_COLSUM = kernels("colsum")
 
 
 def wrap_dim(dim: int, ndim: int, op: str) -> int:
@@ -67,7 +53,7 @@ def sum_to(g: np.ndarray, shape: tuple) -> np.ndarray:
                                       if s == 1 and g.shape[i + lead] != 1)
     if g.ndim == 2 and axes == (0,) and g.flags.c_contiguous and g.dtype.kind == "f":
         out = np.empty(g.shape[1], g.dtype)  # bias-shaped: one C column sum
-        kernel("colsum", g.dtype)(g.shape[0], g.shape[1], rptr(g), wptr(out))
+        _COLSUM[g.dtype](g.shape[0], g.shape[1], rptr(g), wptr(out))
         return out.reshape(shape)
     return g.sum(axis=axes).reshape(shape) if axes else g.reshape(shape)
 
@@ -78,5 +64,11 @@ def contiguous(a: np.ndarray) -> np.ndarray:
 
 
 def check_float(a: np.ndarray, op: str) -> None:
-    if a.dtype.kind != "f" or a.dtype.itemsize not in (4, 8):
+    if a.dtype not in FLOAT_DTYPES:
         raise TypeError(f"{op}: expected a float32 or float64 tensor, got {a.dtype}")
+
+
+def three(shape, first: int, last: int) -> tuple:
+    """(outer, len, inner): the products of ``shape`` before dim ``first``, over dims
+    first..last and after ``last`` (how the reduce and softmax kernels see an array)."""
+    return prod(shape[:first]), prod(shape[first:last + 1]), prod(shape[last + 1:])

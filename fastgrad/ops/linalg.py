@@ -1,4 +1,5 @@
-"""Matrix products: matmul (torch's rules), mm, bmm, and the fused linear layer.
+"""Matrix products on arrays: the GEMM plumbing, MatMul (torch's matmul rules), and the fused
+linear layer (Linear, and LinearReLU for a Linear followed by a ReLU).
 
 Arithmetic runs in the C GEMM (``fg_gemm_*``, ``fg_gemm_batched_*``, ``fg_linear_*``).  A
 transposed operand is never copied: an array whose transpose is C-contiguous is passed
@@ -8,23 +9,19 @@ import math
 
 import numpy as np
 
-from fastgrad._ffi import CTYPES, NULL, ffi, kernel, lib, rptr, wptr
+from fastgrad._ffi import CTYPES, NULL, from_buffer, kernels, rptr, wptr
 from fastgrad.autograd.function import Function, register
 from fastgrad.autograd.grad_buffer import grad_buffer
-from fastgrad.ops.common import broadcast_shape, contiguous, sum_to
-from fastgrad.tensor import Tensor
+from fastgrad.ops.common import contiguous, sum_to
 
-__all__ = ["matmul", "mm", "bmm", "linear", "linear_relu"]
+__all__ = ["MatMul", "Linear", "LinearReLU"]
 
-_make = Tensor._make
-_from_buffer = ffi.from_buffer
-_F32, _F64 = np.dtype(np.float32), np.dtype(np.float64)
-_LINEAR_FWD = {_F32: lib.fg_linear_fwd_f32, _F64: lib.fg_linear_fwd_f64}
-_LINEAR_BWD = {_F32: lib.fg_linear_bwd_f32, _F64: lib.fg_linear_bwd_f64}
-_TORCH_NAME = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int"}
+_GEMM, _GEMM_BATCHED = kernels("gemm"), kernels("gemm_batched")
+_LINEAR_FWD, _LINEAR_BWD = kernels("linear_fwd"), kernels("linear_bwd")
+_LINEAR_RELU_FWD, _LINEAR_RELU_BWD = kernels("linear_relu_fwd"), kernels("linear_relu_bwd")
+_new = object.__new__
 
 
-# -- GEMM plumbing (arrays only) ---------------------------------------------------------
 def _operand(a):
     """(C-contiguous array, trans flag, leading dim) for a 2-D operand, copying only when
     neither ``a`` nor ``a.T`` is C-contiguous."""
@@ -46,7 +43,7 @@ def _gemm(a, b):
     A, ta, lda = _operand(a)
     B, tb, ldb = _operand(b)
     c = np.empty((m, n), a.dtype)
-    kernel("gemm", a.dtype)(ta, tb, m, n, k, 1.0, rptr(A), lda, rptr(B), ldb, 0.0, wptr(c), n)
+    _GEMM[a.dtype](ta, tb, m, n, k, 1.0, rptr(A), lda, rptr(B), ldb, 0.0, wptr(c), n)
     return c
 
 
@@ -90,7 +87,7 @@ def _bmm(a, b):
     A, ta, lda, sa = _batch_operand(a, batch)
     B, tb, ldb, sb = _batch_operand(b, batch)
     c = np.empty(batch + (m, n), a.dtype)
-    kernel("gemm_batched", a.dtype)(ta, tb, count, m, n, k, 1.0, rptr(A), sa, lda, rptr(B), sb, ldb,
+    _GEMM_BATCHED[a.dtype](ta, tb, count, m, n, k, 1.0, rptr(A), sa, lda, rptr(B), sb, ldb,
                                     0.0, wptr(c), m * n, n)
     return c
 
@@ -133,87 +130,20 @@ class MatMul(Function):
         return da, db
 
 
-# -- public functions --------------------------------------------------------------------
-def _dtype_name(d):
-    return _TORCH_NAME.get(d.name, d.name)
 
+class _LinearSaved:
+    """What the linear forward keeps for backward: x as (m, k) rows, W, their C pointers (None
+    for empty products), x's original shape and, when fused with a relu, y and its pointer."""
 
-def _check_pair(a, b, op):
-    if not isinstance(a, Tensor) or not isinstance(b, Tensor):
-        bad, pos, arg = (a, 1, "input") if not isinstance(a, Tensor) else (b, 2, "other")
-        raise TypeError(f"{op}(): argument '{arg}' (position {pos}) must be Tensor, "
-                        f"not {type(bad).__name__}")
-    da, db = a._data.dtype, b._data.dtype
-    if da != db:
-        raise RuntimeError(f"{op}: expected m1 and m2 to have the same dtype, but got: "
-                           f"{_dtype_name(da)} != {_dtype_name(db)}")
-
-
-def _shape_error(op, a, b):
-    return RuntimeError(f"{op}: shapes {tuple(a.shape)} and {tuple(b.shape)} cannot be multiplied")
-
-
-def matmul(input: Tensor, other: Tensor) -> Tensor:
-    """Matrix product with torch's rules: 1-d·1-d is a dot product, a 1-d operand is promoted
-    to a matrix and the added dim removed, N-d operands broadcast their batch dims."""
-    _check_pair(input, other, "matmul")
-    a, b = input._data, other._data
-    if a.ndim == 0 or b.ndim == 0:
-        raise RuntimeError(f"matmul: both arguments to matmul need to be at least 1D, but they are "
-                           f"{a.ndim}D and {b.ndim}D")
-    ka = a.shape[-1]
-    kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
-    if ka != kb:
-        raise _shape_error("matmul", a, b)
-    if a.ndim > 2 or b.ndim > 2:
-        broadcast_shape(a.shape[:-2], b.shape[:-2] if b.ndim > 1 else (), "matmul")
-    if a.dtype.kind != "f":
-        return _make(np.asarray(np.matmul(a, b)))
-    return MatMul.apply(input, other)
-
-
-def mm(input: Tensor, mat2: Tensor) -> Tensor:
-    """Product of two matrices (no broadcasting)."""
-    _check_pair(input, mat2, "mm")
-    a, b = input._data, mat2._data
-    if a.ndim != 2:
-        raise RuntimeError("mm: self must be a matrix")
-    if b.ndim != 2:
-        raise RuntimeError("mm: mat2 must be a matrix")
-    if a.shape[1] != b.shape[0]:
-        raise _shape_error("mm", a, b)
-    if a.dtype.kind != "f":
-        return _make(a @ b)
-    return MatMul.apply(input, mat2)
-
-
-def bmm(input: Tensor, mat2: Tensor) -> Tensor:
-    """Batched product of (b, n, m) and (b, m, p) tensors (no broadcasting)."""
-    _check_pair(input, mat2, "bmm")
-    a, b = input._data, mat2._data
-    if a.ndim != 3:
-        raise RuntimeError("bmm: batch1 must be a 3D tensor")
-    if b.ndim != 3:
-        raise RuntimeError("bmm: batch2 must be a 3D tensor")
-    if b.shape[:2] != (a.shape[0], a.shape[2]):
-        raise RuntimeError(f"bmm: Expected size for first two dimensions of batch2 tensor to be: "
-                           f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
-    if a.dtype.kind != "f":
-        return _make(a @ b)
-    return MatMul.apply(input, mat2)
-
-
-_LINEAR_RELU_FWD = {_F32: lib.fg_linear_relu_fwd_f32, _F64: lib.fg_linear_relu_fwd_f64}
-_LINEAR_RELU_BWD = {_F32: lib.fg_linear_relu_bwd_f32, _F64: lib.fg_linear_relu_bwd_f64}
+    __slots__ = ("x", "w", "px", "pw", "shape", "y", "py")
 
 
 def _linear_forward(ctx, x, w, b, fused):
-    """y = x W^T + b (relu'd when ``fused``) for x (..., k): one C call.  Saves x as (m, k) rows,
-    W, their C pointers (backward reuses them), x's shape and, when fused, y and its pointer."""
+    """y = x W^T + b (relu'd when ``fused``) for x (..., k): one C call; saves a _LinearSaved."""
     shape = x.shape
     k = shape[-1]
     n = w.shape[0]
-    if len(shape) == 2 and x.flags.c_contiguous:  # the training-loop case: no reshapes
+    if len(shape) == 2 and x.flags.c_contiguous:  # rows already: no reshape
         m = shape[0]
         x2 = x
     else:
@@ -222,32 +152,38 @@ def _linear_forward(ctx, x, w, b, fused):
     if not w.flags.c_contiguous:
         w = contiguous(w)
     dtype = x.dtype
+    s = ctx.saved = _new(_LinearSaved)
+    s.x = x2
+    s.w = w
+    s.shape = shape
     if m == 0 or k == 0:
         y = np.zeros((m, n), dtype)
         if b is not None:
             y += b
         if fused:
             np.maximum(y, 0, out=y)
-        ctx.saved = (x2, w, None, None, shape, y, None)
+        s.y = y
     else:
         y = np.empty((m, n), dtype)
         ct = CTYPES[dtype]
-        px = _from_buffer(ct, x2)
-        pw = _from_buffer(ct, w)
-        py = _from_buffer(ct, y)
+        s.px = px = from_buffer(ct, x2)
+        s.pw = pw = from_buffer(ct, w)
+        py = from_buffer(ct, y)
         if b is not None and not b.flags.c_contiguous:
             b = contiguous(b)
         (_LINEAR_RELU_FWD if fused else _LINEAR_FWD)[dtype](
-            m, n, k, px, pw, NULL if b is None else _from_buffer(ct, b), py)
-        ctx.saved = (x2, w, px, pw, shape, y, py) if fused else (x2, w, px, pw, shape)
+            m, n, k, px, pw, NULL if b is None else from_buffer(ct, b), py)
+        if fused:
+            s.y = y
+            s.py = py
     return y if len(shape) == 2 else y.reshape(shape[:-1] + (n,))
 
 
 def _linear_backward(ctx, dy, fused):
     """dx = dz W, dW = dz^T x, db = colsum(dz), with dz = dy (or y > 0 ? dy : 0 when fused);
     only the gradients whose inputs need one, in one C call."""
-    saved = ctx.saved
-    x2, w = saved[0], saved[1]
+    s = ctx.saved
+    x2, w = s.x, s.w
     inputs = ctx.inputs
     m, k = x2.shape
     n = w.shape[0]
@@ -257,20 +193,20 @@ def _linear_backward(ctx, dy, fused):
     pdw = pdb = NULL
     if ew is None:
         dw = None
-    elif isinstance(ew, Tensor):  # a leaf: its reusable gradient buffer
+    elif not isinstance(ew, Function):  # a leaf: its reusable gradient buffer
         dw, pdw = grad_buffer(ew, (n, k), dt)
     else:
         dw = np.empty((n, k), dt)
     if eb is None:
         db = None
-    elif isinstance(eb, Tensor):
+    elif not isinstance(eb, Function):
         db, pdb = grad_buffer(eb, (n,), dt)
     else:
         db = np.empty(n, dt)
     if m == 0 or k == 0 or n == 0:  # degenerate sizes: numpy (no kernel call on empty buffers)
         dz = dy.reshape(m, n)
         if fused:
-            dz = np.where(saved[5] > 0, dz, 0).astype(dt, copy=False)
+            dz = np.where(s.y > 0, dz, 0).astype(dt, copy=False)
         for g, v in ((dx, dz @ w), (dw, dz.T @ x2), (db, dz.sum(0))):
             if g is not None:
                 g[...] = v
@@ -278,17 +214,17 @@ def _linear_backward(ctx, dy, fused):
         if dy.ndim != 2 or not dy.flags.c_contiguous:
             dy = contiguous(dy).reshape(m, n)
         ct = CTYPES[dt]
-        pdx = NULL if dx is None else _from_buffer(ct, dx)
+        pdx = NULL if dx is None else from_buffer(ct, dx)
         if pdw is NULL and dw is not None:
-            pdw = _from_buffer(ct, dw)
+            pdw = from_buffer(ct, dw)
         if pdb is NULL and db is not None:
-            pdb = _from_buffer(ct, db)
+            pdb = from_buffer(ct, db)
         if fused:
-            if _LINEAR_RELU_BWD[dt](m, n, k, saved[2], saved[3], saved[6], _from_buffer(ct, dy), pdx, pdw, pdb):
+            if _LINEAR_RELU_BWD[dt](m, n, k, s.px, s.pw, s.py, from_buffer(ct, dy), pdx, pdw, pdb):
                 raise MemoryError(f"linear_relu backward: cannot allocate {m * n} elements of scratch")
         else:
-            _LINEAR_BWD[dt](m, n, k, saved[2], saved[3], _from_buffer(ct, dy), pdx, pdw, pdb)
-    shape = saved[4]
+            _LINEAR_BWD[dt](m, n, k, s.px, s.pw, from_buffer(ct, dy), pdx, pdw, pdb)
+    shape = s.shape
     if dx is not None and len(shape) != 2:
         dx = dx.reshape(shape)
     return dx, dw, db
@@ -299,80 +235,20 @@ class Linear(Function):
     """y = x W^T + b for x (..., k), W (n, k), b (n,) or None: one fused C call each way
     (backward: dx = dy W, dW = dy^T x, db = column sums of dy, only those needed)."""
 
-    @staticmethod
-    def forward(ctx, x, w, b):
-        return _linear_forward(ctx, x, w, b, False)
+    fused = False  # LinearReLU: the relu epilogue / mask in the same C calls
 
-    @staticmethod
-    def backward(ctx, dy):
-        return _linear_backward(ctx, dy, False)
+    @classmethod
+    def forward(cls, ctx, x, w, b):
+        return _linear_forward(ctx, x, w, b, cls.fused)
+
+    @classmethod
+    def backward(cls, ctx, dy):
+        return _linear_backward(ctx, dy, cls.fused)
 
 
 @register("linear_relu")
-class LinearReLU(Function):
+class LinearReLU(Linear):
     """y = relu(x W^T + b): a Linear followed by a ReLU in one node and one C call each way
     (what nn.Sequential runs for that pair).  Backward: dz = y > 0 ? dy : 0, then as Linear."""
 
-    @staticmethod
-    def forward(ctx, x, w, b):
-        return _linear_forward(ctx, x, w, b, True)
-
-    @staticmethod
-    def backward(ctx, dy):
-        return _linear_backward(ctx, dy, True)
-
-
-def _training_case(input, weight, bias) -> bool:
-    """The training-loop case, checked in one go: 2-D input, W (n, k), b (n,), one float dtype."""
-    if isinstance(input, Tensor) and isinstance(weight, Tensor) and isinstance(bias, Tensor):
-        x, w, b = input._data, weight._data, bias._data
-        dt = x.dtype
-        return (dt is w.dtype is b.dtype and dt in _LINEAR_FWD and x.ndim == 2 and w.ndim == 2
-                and x.shape[1] == w.shape[1] and b.shape == (w.shape[0],))
-    return False
-
-
-def linear(input: Tensor, weight: Tensor, bias: Tensor = None) -> Tensor:
-    """y = input weight^T + bias over the last dim of ``input`` (any leading dims)."""
-    if _training_case(input, weight, bias):
-        return Linear.apply3(input, weight, bias)
-    _check_pair(input, weight, "linear")
-    x, w = input._data, weight._data
-    if x.ndim == 0:
-        raise RuntimeError("linear: input must have at least 1 dimension, got a 0-d tensor")
-    if w.ndim != 2 or x.dtype.kind != "f":  # the general (rare) forms go through matmul
-        y = matmul(input, weight.t() if w.ndim == 2 else weight)
-        return y if bias is None else _add(y, bias)
-    if x.shape[-1] != w.shape[1]:
-        m = x.size // x.shape[-1] if x.shape[-1] else 0
-        raise RuntimeError(f"linear: mat1 and mat2 shapes cannot be multiplied "
-                           f"({m}x{x.shape[-1]} and {w.shape[1]}x{w.shape[0]})")
-    if bias is None:
-        return Linear.apply(input, weight, None)
-    if not isinstance(bias, Tensor):
-        raise TypeError(f"linear(): argument 'bias' (position 3) must be Tensor, not {type(bias).__name__}")
-    if bias._data.shape != (w.shape[0],) or bias._data.dtype != x.dtype:
-        out_shape = x.shape[:-1] + (w.shape[0],)
-        try:
-            fits = np.broadcast_shapes(out_shape, bias._data.shape) == out_shape
-        except ValueError:
-            fits = False
-        if not fits:
-            raise RuntimeError(f"linear: bias of shape {tuple(bias._data.shape)} does not match the "
-                               f"output features of weight {tuple(w.shape)} (expected ({w.shape[0]},))")
-        return _add(Linear.apply(input, weight, None), bias)
-    return Linear.apply(input, weight, bias)
-
-
-def linear_relu(input: Tensor, weight: Tensor, bias: Tensor = None) -> Tensor:
-    """relu(linear(input, weight, bias)) as one fused node when the inputs are the usual
-    training-loop case (2-D input, matching float dtypes), else exactly the two separate ops."""
-    if _training_case(input, weight, bias):
-        return LinearReLU.apply3(input, weight, bias)
-    from fastgrad import functional
-    return functional.relu(linear(input, weight, bias))
-
-
-def _add(a, b):
-    from fastgrad import functional
-    return functional.add(a, b)
+    fused = True

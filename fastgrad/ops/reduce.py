@@ -2,24 +2,18 @@
 
 C kernels see an (outer, len, inner) view of a contiguous array and reduce the middle axis;
 dims that are not adjacent fall back to numpy with float64 accumulation."""
-from collections import namedtuple
 from math import prod
 
 import numpy as np
 
-from fastgrad._ffi import kernel, rptr, wptr
+from fastgrad._ffi import kernels, rptr, wptr
 from fastgrad.autograd.function import Function, register
-from fastgrad.ops.common import contiguous, wrap_dim, wrap_dims
+from fastgrad.ops.common import contiguous, three, wrap_dim
 
 __all__ = ["Sum", "Mean", "AmaxAmin", "SelectAlongDim", "Var", "Norm2", "Softmax", "LogSoftmax",
-           "MaxMinResult", "axes_of", "wrap_dim", "max_min_dim"]
+           "max_min_along"]
 
-MaxMinResult = namedtuple("MaxMinResult", ["values", "indices"])  # torch.return_types.max
-
-
-def axes_of(x, dim, op):
-    """The reduced axes of tensor x for a torch ``dim`` argument (None: all)."""
-    return wrap_dims(dim, x._data.ndim, op)
+_SUM, _SUM_AXIS, _MAXMIN_AXIS = kernels("sum"), kernels("sum_axis"), kernels("maxmin_axis")
 
 
 def _kept_shape(shape, axes):
@@ -32,11 +26,11 @@ def _out_shape(shape, axes, keepdim):
     return tuple(s for i, s in enumerate(shape) if i not in axes)
 
 
-def _three(shape, axes):
+def _run(shape, axes):
     """(outer, len, inner) when ``axes`` is one contiguous run of dims, else None."""
     if not axes or axes[-1] - axes[0] + 1 != len(axes):
         return None
-    return prod(shape[:axes[0]]), prod(shape[axes[0]:axes[-1] + 1]), prod(shape[axes[-1] + 1:])
+    return three(shape, axes[0], axes[-1])
 
 
 def _sum(x, axes, keepdim, scale):
@@ -44,14 +38,14 @@ def _sum(x, axes, keepdim, scale):
     out_shape = _out_shape(x.shape, axes, keepdim)
     if len(axes) == x.ndim:
         x = contiguous(x)
-        total = kernel("sum", x.dtype)(x.size, rptr(x)) * scale
+        total = _SUM[x.dtype](x.size, rptr(x)) * scale
         return np.full(out_shape, total, x.dtype)
-    three = _three(x.shape, axes)
-    if three is None:
+    run = _run(x.shape, axes)
+    if run is None:
         return (x.sum(axis=axes, keepdims=keepdim, dtype=np.float64) * scale).astype(x.dtype)
     x = contiguous(x)
     y = np.empty(out_shape, x.dtype)
-    kernel("sum_axis", x.dtype)(three[0], three[1], three[2], rptr(x), wptr(y), scale)
+    _SUM_AXIS[x.dtype](run[0], run[1], run[2], rptr(x), wptr(y), scale)
     return y
 
 
@@ -95,6 +89,13 @@ class Mean(Function):
         return _spread(dy, ctx.shape, ctx.axes, ctx.scale), None, None
 
 
+def _kept_result(ctx, x, yk, axes, keepdim):
+    """Save x and the keepdim-shaped result yk for backward; return the result as asked."""
+    ctx.save_for_backward(x, yk)
+    ctx.axes = axes
+    return contiguous(yk if keepdim else yk.reshape(_out_shape(x.shape, axes, False)))
+
+
 @register("amax_amin")
 class AmaxAmin(Function):
     """y = max (or min) over axes.  dx = dy / (number of ties) at the extremal elements.  (numpy)"""
@@ -106,9 +107,7 @@ class AmaxAmin(Function):
                                f"non-zero size (input shape {tuple(x.shape)})")
         fn = np.max if is_max else np.min
         yk = fn(x, axis=axes, keepdims=True) if axes else x.copy()
-        ctx.save_for_backward(x, yk)
-        ctx.axes = axes
-        return contiguous(yk if keepdim else yk.reshape(_out_shape(x.shape, axes, False)))
+        return _kept_result(ctx, x, yk, axes, keepdim)
 
     @staticmethod
     def backward(ctx, dy):
@@ -119,20 +118,18 @@ class AmaxAmin(Function):
         return dx, None, None, None
 
 
-def max_min_dim(x, d, keepdim, is_max):
-    """(values, indices) of max/min along dim d of Tensor x, via one C pass."""
-    from fastgrad.tensor import Tensor
-    a = contiguous(x._data)
+def max_min_along(a, d, keepdim, is_max):
+    """(values, int64 indices) of the max/min of array ``a`` along dim d, in one C pass."""
+    a = contiguous(a)
     shape = a.shape
-    outer, n, inner = (prod(shape[:d]), shape[d], prod(shape[d + 1:])) if a.ndim else (1, 1, 1)
+    outer, n, inner = three(shape, d, d)  # (1, 1, 1) for a 0-d array
     kshape = _kept_shape(shape, (d,)) if a.ndim else ()
     vals = np.empty(kshape, a.dtype)
     idx = np.empty(kshape, np.int64)
-    kernel("maxmin_axis", a.dtype)(1 if is_max else 0, outer, n, inner, rptr(a), wptr(vals), wptr(idx))
+    _MAXMIN_AXIS[a.dtype](1 if is_max else 0, outer, n, inner, rptr(a), wptr(vals), wptr(idx))
     if not keepdim and a.ndim:
         vals, idx = vals.reshape(_out_shape(shape, (d,), False)), idx.reshape(_out_shape(shape, (d,), False))
-    values = SelectAlongDim.apply(x, vals, idx, d, keepdim)
-    return values, Tensor._make(idx)
+    return vals, idx
 
 
 @register("select_along_dim")
@@ -203,9 +200,7 @@ class Norm2(Function):
         sq = np.square(x, dtype=np.float64).sum(axis=axes, keepdims=True) if axes else np.square(
             x, dtype=np.float64)
         yk = np.sqrt(sq).astype(x.dtype)
-        ctx.save_for_backward(x, yk)
-        ctx.axes = axes
-        return contiguous(yk if keepdim else yk.reshape(_out_shape(x.shape, axes, False)))
+        return _kept_result(ctx, x, yk, axes, keepdim)
 
     @staticmethod
     def backward(ctx, dy):
@@ -214,10 +209,6 @@ class Norm2(Function):
         with np.errstate(divide="ignore", invalid="ignore"):
             dx = np.where(yk == 0, np.zeros((), x.dtype), x * (dk / yk))
         return dx.astype(x.dtype), None, None
-
-
-def _three_dim(shape, d):
-    return (prod(shape[:d]), shape[d], prod(shape[d + 1:])) if shape else (1, 1, 1)
 
 
 class _SoftmaxBase(Function):
@@ -229,8 +220,8 @@ class _SoftmaxBase(Function):
         x = contiguous(x)
         y = np.empty(x.shape, x.dtype)
         if x.size:
-            o, n, i = _three_dim(x.shape, d)
-            kernel(cls.fwd, x.dtype)(o, n, i, rptr(x), wptr(y))
+            o, n, i = three(x.shape, d, d)
+            cls.fwd[x.dtype](o, n, i, rptr(x), wptr(y))
         ctx.save_for_backward(y)
         ctx.d = d
         return y
@@ -241,8 +232,8 @@ class _SoftmaxBase(Function):
         dy = contiguous(dy)
         dx = np.empty(y.shape, y.dtype)
         if y.size:
-            o, n, i = _three_dim(y.shape, ctx.d)
-            kernel(cls.bwd, y.dtype)(o, n, i, rptr(y), rptr(dy), wptr(dx))
+            o, n, i = three(y.shape, ctx.d, ctx.d)
+            cls.bwd[y.dtype](o, n, i, rptr(y), rptr(dy), wptr(dx))
         return dx, None
 
 
@@ -250,11 +241,11 @@ class _SoftmaxBase(Function):
 class Softmax(_SoftmaxBase):
     """y = exp(x - max) / sum exp(x - max) along dim.  dx = y (dy - sum(dy y))."""
 
-    fwd, bwd = "softmax_fwd", "softmax_bwd"
+    fwd, bwd = kernels("softmax_fwd"), kernels("softmax_bwd")
 
 
 @register("log_softmax")
 class LogSoftmax(_SoftmaxBase):
     """y = x - max - log sum exp(x - max) along dim.  dx = dy - exp(y) sum(dy)."""
 
-    fwd, bwd = "log_softmax_fwd", "log_softmax_bwd"
+    fwd, bwd = kernels("log_softmax_fwd"), kernels("log_softmax_bwd")

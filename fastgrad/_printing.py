@@ -1,0 +1,43 @@
+"""Tensor printing: torch's repr (``tensor([1.5000, 2.0000], requires_grad=True)``)."""
+import numpy as np
+
+from fastgrad import dtypes
+
+__all__ = ["format_tensor"]
+
+
+def format_tensor(t) -> str:
+    """torch-style repr of Tensor ``t``: values, then dtype (when not the default), grad_fn or
+    requires_grad."""
+    a = t._data
+    extras = []
+    if a.dtype.kind == "f":
+        finite = a[np.isfinite(a)]
+        integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
+        big = finite.size and (np.abs(finite).max() >= 1e8 or (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))
+        if integral and not big:
+            fmt = {"float_kind": lambda v: ("%.0f." % v) if np.isfinite(v) else str(v)}
+        elif big:
+            fmt = {"float_kind": lambda v: "%.4e" % v}
+        else:
+            fmt = {"float_kind": lambda v: "%.4f" % v if np.isfinite(v) else str(v)}
+        if a.dtype != dtypes.get_default_dtype():
+            extras.append("dtype=" + dtypes.dtype_name(a.dtype))
+    else:
+        fmt = None
+        if a.dtype not in (dtypes.int64, dtypes.bool):
+            extras.append("dtype=" + dtypes.dtype_name(a.dtype))
+    if a.size == 0:
+        body = "[]"
+        if a.ndim != 1:
+            extras.insert(0, "size=(%s)" % ", ".join(map(str, a.shape)))
+    else:
+        body = np.array2string(a, separator=", ", prefix="tensor(", formatter=fmt, threshold=1000,
+                               edgeitems=3, max_line_width=80)
+        if a.dtype == np.bool_:
+            body = body.replace("True", "True").replace("False", "False")
+    if t.grad_fn is not None:
+        extras.append("grad_fn=<%s>" % t.grad_fn.name())
+    elif t.requires_grad:
+        extras.append("requires_grad=True")
+    return "tensor(" + body + "".join(", " + e for e in extras) + ")"

@@ -1,0 +1,51 @@
+"""The public functional API (also ``fastgrad.nn.functional``), one module per op family:
+Tensor-level validation, type promotion, torch semantics and each family's common-case test,
+then the array-level Functions of ``fastgrad.ops``.
+
+    _promote     type promotion, casts (to_dtype, clone), operand checks
+    elementwise  + - * / ** and unary maths, clamp, maximum/minimum, where, dropout
+    compare      comparisons and logic (no gradient)
+    activation   relu, leaky_relu, sigmoid, tanh, gelu, softplus
+    reduce       sum, mean, max/min, var/std, norm, all/any, softmax, log_softmax
+    shape        reshape/view, squeeze, permute, expand, repeat, cat/stack, split/chunk
+    indexing     x[i], x[i] = v, masked_fill, gather
+    linalg       matmul, mm, bmm, linear (and the fused linear+relu of nn.Sequential)
+    loss         mse, l1, smooth-l1, huber, cross-entropy, nll, binary cross-entropy
+    inplace      x += y, add_, copy_, … (torch's in-place rules)
+"""
+from fastgrad.functional._promote import to_dtype, clone
+from fastgrad.functional.elementwise import (add, sub, subtract, mul, multiply, div, divide, true_divide, pow,
+                                             neg, negative, exp, log, sqrt, log1p, rsqrt, reciprocal, square,
+                                             abs, absolute, sign, clamp, clip, maximum, minimum, where,
+                                             floor_divide, remainder, dropout)
+from fastgrad.functional.compare import (eq, ne, lt, le, gt, ge, logical_and, logical_or, logical_xor,
+                                         logical_not, isnan, isinf, isfinite, equal, allclose)
+from fastgrad.functional.activation import relu, leaky_relu, sigmoid, tanh, gelu, softplus
+from fastgrad.functional.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, var, std, norm, all,
+                                        any, softmax, log_softmax)
+from fastgrad.functional.shape import (reshape, view, flatten, squeeze, unsqueeze, transpose, t, permute,
+                                       expand, repeat, cat, concat, stack, chunk, split)
+from fastgrad.functional.indexing import getitem, setitem, masked_fill, gather
+from fastgrad.functional.linalg import matmul, mm, bmm, linear, linear_relu
+from fastgrad.functional.loss import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, cross_entropy, nll_loss,
+                                      binary_cross_entropy, binary_cross_entropy_with_logits)
+from fastgrad.functional.inplace import inplace, random_like
+
+__all__ = [
+    "to_dtype", "clone",
+    "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "neg", "negative",
+    "exp", "log", "sqrt", "log1p", "rsqrt", "reciprocal", "square", "abs", "absolute", "sign", "clamp",
+    "clip", "maximum", "minimum", "where", "floor_divide", "remainder", "dropout",
+    "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not", "isnan",
+    "isinf", "isfinite", "equal", "allclose",
+    "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus",
+    "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "norm", "all", "any",
+    "softmax", "log_softmax",
+    "reshape", "view", "flatten", "squeeze", "unsqueeze", "transpose", "t", "permute", "expand", "repeat",
+    "cat", "concat", "stack", "chunk", "split",
+    "getitem", "setitem", "masked_fill", "gather",
+    "matmul", "mm", "bmm", "linear", "linear_relu",
+    "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
+    "binary_cross_entropy", "binary_cross_entropy_with_logits",
+    "inplace", "random_like",
+]

@@ -1,0 +1,64 @@
+"""Comparisons and logic: no gradient, bool results (numpy, with torch's broadcasting errors)."""
+import numpy as np
+
+from fastgrad.ops.common import broadcast_shape
+from fastgrad.tensor import Tensor
+
+__all__ = ["eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not",
+           "isnan", "isinf", "isfinite", "equal", "allclose"]
+
+_make = Tensor._make
+
+
+def _compare(a, b, fn, op):
+    av = a._data if isinstance(a, Tensor) else np.asarray(a)
+    bv = b._data if isinstance(b, Tensor) else np.asarray(b)
+    broadcast_shape(av.shape, bv.shape, op)
+    return _make(np.asarray(fn(av, bv)))
+
+
+def eq(input, other): return _compare(input, other, np.equal, "eq")
+
+
+def ne(input, other): return _compare(input, other, np.not_equal, "ne")
+
+
+def lt(input, other): return _compare(input, other, np.less, "lt")
+
+
+def le(input, other): return _compare(input, other, np.less_equal, "le")
+
+
+def gt(input, other): return _compare(input, other, np.greater, "gt")
+
+
+def ge(input, other): return _compare(input, other, np.greater_equal, "ge")
+
+
+def logical_and(input, other): return _compare(input, other, np.logical_and, "logical_and")
+
+
+def logical_or(input, other): return _compare(input, other, np.logical_or, "logical_or")
+
+
+def logical_xor(input, other): return _compare(input, other, np.logical_xor, "logical_xor")
+
+
+def logical_not(input): return _make(np.logical_not(input._data))
+
+
+def isnan(input): return _make(np.isnan(input._data))
+
+
+def isinf(input): return _make(np.isinf(input._data))
+
+
+def isfinite(input): return _make(np.isfinite(input._data))
+
+
+def equal(input, other) -> bool:
+    return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
+
+
+def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    return bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))

@@ -1,0 +1,105 @@
+"""Indexing ops on arrays: basic and advanced indexing, index writes, masked_fill, gather.
+
+Backward scatters the gradient into zeros (``np.add.at`` for advanced indices, so repeated
+indices accumulate).  Index normalisation and checks live in fastgrad/functional/indexing.py.
+"""
+import numpy as np
+
+from fastgrad.autograd.function import Function, register
+from fastgrad.ops.common import sum_to
+
+__all__ = ["GetItem", "IndexPut", "MaskedFill", "Gather"]
+
+
+@register("getitem")
+class GetItem(Function):
+    """y = x[index]; dx = zeros with dy written back (basic index) or added with np.add.at
+    (advanced index: repeated entries accumulate)."""
+
+    @staticmethod
+    def forward(ctx, x, index, advanced):
+        ctx.in_shape = x.shape
+        ctx.index = index
+        ctx.advanced = advanced
+        y = x[index]
+        return y if type(y) is np.ndarray else np.asarray(y)
+
+    @staticmethod
+    def backward(ctx, dy):
+        dx = np.zeros(ctx.in_shape, dy.dtype)
+        if ctx.advanced:
+            np.add.at(dx, ctx.index, dy)
+        else:
+            dx[ctx.index] = dy
+        return dx, None, None
+
+
+@register("index_put")
+class IndexPut(Function):
+    """y = x with y[index] = value (x is not modified); dx = dy with dy[index] zeroed,
+    dvalue = dy[index] summed back to value's shape."""
+
+    @staticmethod
+    def forward(ctx, x, index, value):
+        ctx.index = index
+        ctx.value_shape = np.shape(value)
+        y = x.copy()
+        y[index] = value
+        return y
+
+    @staticmethod
+    def backward(ctx, dy):
+        need = ctx.needs_input_grad
+        dx = dv = None
+        if need[0]:
+            dx = dy.copy()
+            dx[ctx.index] = 0
+        if need[2]:
+            dv = sum_to(np.asarray(dy[ctx.index]), ctx.value_shape)
+        return dx, None, dv
+
+
+@register("masked_fill")
+class MaskedFill(Function):
+    """y = where(mask, value, x) (broadcast); dx = dy where not mask (summed to x's shape),
+    dvalue = sum of dy where mask."""
+
+    @staticmethod
+    def forward(ctx, x, mask, value):
+        ctx.in_shape = x.shape
+        ctx.mask = mask
+        return np.where(mask, np.asarray(value, dtype=x.dtype), x)
+
+    @staticmethod
+    def backward(ctx, dy):
+        need = ctx.needs_input_grad
+        mask = ctx.mask
+        dx = sum_to(np.where(mask, np.zeros((), dy.dtype), dy), ctx.in_shape) if need[0] else None
+        dv = None
+        if need[2]:
+            dv = np.asarray(np.where(mask, dy, np.zeros((), dy.dtype)).sum(), dtype=dy.dtype)
+        return dx, None, dv
+
+
+@register("gather")
+class Gather(Function):
+    """y[..i..] = x[..index[..i..] at dim..]; dx = zeros with dy added at the gathered places."""
+
+    @staticmethod
+    def forward(ctx, x, dim, index):
+        ctx.in_shape = x.shape
+        ctx.dim = dim
+        ctx.index = index
+        sub = tuple(slice(None) if d == dim else slice(0, s) for d, s in enumerate(index.shape))
+        return np.take_along_axis(x[sub], index, axis=dim)
+
+    @staticmethod
+    def backward(ctx, dy):
+        index, dim = ctx.index, ctx.dim
+        nd = index.ndim
+        full = tuple(index if d == dim else
+                     np.arange(s).reshape((1,) * d + (s,) + (1,) * (nd - d - 1))
+                     for d, s in enumerate(index.shape))
+        dx = np.zeros(ctx.in_shape, dy.dtype)
+        np.add.at(dx, full, dy)
+        return dx, None, None

@@ -70,7 +70,8 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor sharing memory with ``array`` (no copy)."""
+    """A tensor sharing memory with ``array`` (no copy; in-place writes show on both sides).  Later
+    changes to the array's shape or strides do not affect the tensor, as in torch."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
     if array.dtype == object or array.dtype.kind in "USVcO":
@@ -81,7 +82,17 @@ def from_numpy(array: np.ndarray) -> Tensor:
     if not array.dtype.isnative:
         raise ValueError(f"from_numpy: the array's byte order ({array.dtype.str}) differs from the native "
                          "byte order; convert it first with array.astype(array.dtype.newbyteorder('='))")
-    return _make(array)
+    if any(st < 0 for st in array.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
+                         "strides are not currently supported. (You can probably work around this by making "
+                         "a copy of your array  with array.copy().)")
+    if not array.flags.writeable:
+        import warnings
+        warnings.warn("The given NumPy array is not writable, and fastgrad does not write to it: in-place "
+                      "operations and optimizer steps on this tensor raise. You may want to copy the array "
+                      "or make it writable before converting it to a tensor.", UserWarning, stacklevel=2)
+    # a view of its own: the memory is shared, the shape and strides are the tensor's alone
+    return _make(array.view())
 
 
 def _size(size, op):

@@ -21,6 +21,7 @@ import numpy as np
 
 from fastgrad.tensor import Tensor
 from fastgrad.autograd.function import Function, FREED_MESSAGE
+from fastgrad.autograd.version import LAST as _LAST_BUMP, check_saved as _check_saved
 
 __all__ = ["run_backward", "backward_from", "accumulate_grad"]
 
@@ -109,6 +110,8 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
         saved = node.saved
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
+        if saved and node.seq < _LAST_BUMP[0]:  # something was written in place since this node
+            _check_saved(node, saved, getattr(node, "saved_seq", node.seq))
         cls = type(node)
         builtin = not cls.user_defined
         if builtin:

@@ -18,11 +18,13 @@ whose pointers a call holds are pinned with a weak reference, which makes numpy 
 ``resize`` them (as it refuses for a torch tensor's array); a resize could otherwise free the
 memory under a cached pointer.
 """
+import sys
 import weakref
 
 import numpy as np
 
 from fastgrad._ffi import CTYPES, NULL, ffi, kernel
+from fastgrad.autograd.version import bump_all as _bump_all
 
 __all__ = ["FIRST", "STEPS", "COUNT", "Plan", "make_plan", "run_plan", "grad_array", "cacheable"]
 
@@ -145,6 +147,15 @@ def _refresh(opt, group, c, i, e) -> bool:
     if a.dtype != c.dtype:
         return False
     if not (a.flags.c_contiguous and a.flags.writeable):
+        # a private copy only when nothing else can see this memory (p._data, `a`, the argument):
+        # else the step would silently stop sharing it (a view, from_numpy, Parameter(t.T), ...)
+        if a.base is not None or sys.getrefcount(a) > 3:
+            raise RuntimeError(f"{type(opt).__name__}.step: a parameter of shape {tuple(a.shape)} is "
+                               + ("read-only" if not a.flags.writeable else "not contiguous")
+                               + " and shares its memory (a view, or from_numpy of a strided or non-writable "
+                               "array): the step can neither write it in place nor replace it without "
+                               "breaking the sharing; give the optimizer contiguous, writable parameters "
+                               "(e.g. p.data = p.data.clone())")
         p._data = a = np.array(a, order="C", copy=True)
     pins = [_pin(a)]
     if c.stateful:
@@ -186,6 +197,7 @@ def run_plan(opt, group: dict, plan: Plan, settings: tuple) -> None:
         if c.args_for is not settings:
             c.args, c.args_for = c.head + settings, settings
         c.fn(*c.args)
+        _bump_all([e[_ARR] for e in c.entries if e[_LIVE]])   # parameters' version counters
         if c.reset:
             for i in c.reset:
                 c.per_tensor[i] = 0

@@ -10,6 +10,8 @@ runs in well under 90 s on 2 cores.  ``FASTGRAD_HYPOTHESIS_EXAMPLES=500`` runs a
 import math
 import os
 
+import warnings
+
 import numpy as np
 import pytest
 
@@ -64,7 +66,12 @@ def tensors(arrays, dtype, kinds=None, requires_grad=True):
     out = []
     for i, a in enumerate(arrays):
         arr = layout(np.asarray(a, dtype), kinds[i % len(kinds)] if kinds else "contiguous")
-        t = fg.from_numpy(arr)
+        if any(st < 0 for st in arr.strides):  # from_numpy refuses negative strides, as torch
+            t = fg.tensor(arr)
+        else:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # torch's warning for a non-writable array
+                t = fg.from_numpy(arr)
         if requires_grad:
             t.requires_grad_(True)
         out.append(t)

@@ -78,7 +78,7 @@ class Tensor:
 
     @property
     def grad(self):
-        """The gradient accumulated by backward() (None until then)."""
+        """The gradient backward() accumulated (None until then)."""
         return self._grad
 
     @grad.setter
@@ -334,7 +334,8 @@ class Tensor:
 
     def __setitem__(self, index, value):
         a = self._data
-        if not a.flags.writeable or 0 in a.strides:
+        f = a.flags
+        if not (f.c_contiguous and f.writeable):
             _check_setitem(self, value)
         F.setitem(self, index, value)
         if self._data is a:  # written in place (not rebound to a recorded copy)

@@ -76,9 +76,9 @@ def _validated(node, grads):
 def _accumulate_leaf(t, g):
     """t.grad += g, the caller holding _GRAD_LOCK (a first gradient is a copy of g)."""
     dtype = t._data.dtype
-    grad = t.grad
+    grad = t._grad  # (the slot: .grad is the checking property)
     if grad is None:
-        t.grad = _make(g.astype(dtype, order="C"), None)
+        t._grad = _make(g.astype(dtype, order="C"), None)
     else:
         grad._data += g if g.dtype == dtype else g.astype(dtype)
 
@@ -158,13 +158,13 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
                     if not locked:
                         _lock()
                         locked = True
-                    if e.grad is None and builtin and g is not dy and g.base is None and g.dtype is e._data.dtype:
+                    if e._grad is None and builtin and g is not dy and g.base is None and g.dtype is e._data.dtype:
                         n = 0  # g is taken over (not copied) only when no other input was given it too
                         for x in grads:
                             if x is g:
                                 n += 1
                         if n == 1:
-                            e.grad = _make(g, None)  # a fresh array nobody else holds
+                            e._grad = _make(g, None)  # a fresh array nobody else holds
                             continue
                     _accumulate_leaf(e, g)
         finally:

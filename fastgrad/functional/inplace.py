@@ -95,7 +95,8 @@ def inplace(self, other, op):
         if out != a.shape:
             raise RuntimeError(f"{op}_: output with shape {list(a.shape)} doesn't match the broadcast "
                                f"shape {list(out)}")
-    if not a.flags.writeable or 0 in a.strides:
+    f = a.flags
+    if not (f.c_contiguous and f.writeable):  # (a zero stride over n > 1 elements is never contiguous)
         check_writable(self, op + "_")
     if op == "copy":
         a[...] = v

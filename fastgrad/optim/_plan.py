@@ -238,7 +238,7 @@ def _gather(opt, group, c, leftover):
     try:
         for i, e in enumerate(c.entries):
             p = e[0]
-            g = p.grad
+            g = p._grad   # (the slot behind the .grad property)
             if g is None:
                 if e[3]:
                     sizes[i] = 0

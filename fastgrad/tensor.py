@@ -68,7 +68,7 @@ class Tensor:
     @data.setter
     def data(self, value):
         if not isinstance(value, Tensor):
-            raise TypeError(f"Variable data has to be a tensor, but got {type(value).__name__}")
+            raise TypeError(f"Variable data has to be a tensor, but got {_typename(value)}")
         self._data = value._data
 
     @property
@@ -86,7 +86,7 @@ class Tensor:
         if value is not None:
             if not isinstance(value, Tensor):
                 raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
-                                f"{type(value).__name__}")
+                                f"{_typename(value)}")
             if value is self:
                 raise RuntimeError("can't assign Variable as its own grad")
             a, g = self._data, value._data
@@ -413,6 +413,12 @@ class Size(tuple):
         for s in self:
             n *= s
         return n
+
+
+def _typename(v) -> str:
+    """A type's name as torch's messages print it (numpy.ndarray, list)."""
+    t = type(v)
+    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
 
 
 def _shape_args(args):

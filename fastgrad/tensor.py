@@ -67,9 +67,7 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        if not isinstance(value, Tensor):
-            raise TypeError(f"Variable data has to be a tensor, but got {_typename(value)}")
-        self._data = value._data
+        self._data = _check_data(value)
 
     @property
     def _version(self) -> int:
@@ -84,19 +82,7 @@ class Tensor:
     @grad.setter
     def grad(self, value):
         if value is not None:
-            if not isinstance(value, Tensor):
-                raise TypeError("assigned grad expected to be a Tensor or None but got grad of type "
-                                f"{_typename(value)}")
-            if value is self:
-                raise RuntimeError("can't assign Variable as its own grad")
-            a, g = self._data, value._data
-            if g.dtype != a.dtype:
-                raise RuntimeError(f"attempting to assign a gradient with dtype '{g.dtype}' to a tensor "
-                                   f"with dtype '{a.dtype}'. The gradient must match the tensor's dtype")
-            if g.shape != a.shape:
-                raise RuntimeError(f"attempting to assign a gradient of size '{list(g.shape)}' to a tensor "
-                                   f"of size '{list(a.shape)}'. Please ensure that the gradient and the "
-                                   "tensor are the same size")
+            _check_grad(self, value)
         self._grad = value
 
     @property
@@ -324,22 +310,12 @@ class Tensor:
     def copy_(self, src): return F.inplace(self, src, "copy")
     def fill_(self, value): return F.inplace(self, value, "copy")
     def zero_(self): return F.inplace(self, 0, "copy")
-    def clamp_(self, min=None, max=None):
-        _check_cast(self, min, "clamp")
-        _check_cast(self, max, "clamp")
-        return F.inplace(self, F.clamp(self.detach(), min, max), "copy")
+    def clamp_(self, min=None, max=None): return _clamp_(self, min, max)
     clip_ = clamp_
     def uniform_(self, a=0.0, b=1.0): return F.inplace(self, F.random_like(self, "uniform", a, b), "copy")
     def normal_(self, mean=0.0, std=1.0): return F.inplace(self, F.random_like(self, "normal", mean, std), "copy")
 
-    def __setitem__(self, index, value):
-        a = self._data
-        f = a.flags
-        if not (f.c_contiguous and f.writeable):
-            _check_setitem(self, value)
-        F.setitem(self, index, value)
-        if self._data is a:  # written in place (not rebound to a recorded copy)
-            _bump(a, self.grad_fn)
+    def __setitem__(self, index, value): _setitem(self, index, value)
     def __getitem__(self, index): return F.getitem(self, index)
 
     # -- named maths methods --------------------------------------------------------
@@ -415,12 +391,6 @@ class Size(tuple):
         return n
 
 
-def _typename(v) -> str:
-    """A type's name as torch's messages print it (numpy.ndarray, list)."""
-    t = type(v)
-    return t.__name__ if t.__module__ == "builtins" else f"{t.__module__}.{t.__qualname__}"
-
-
 def _shape_args(args):
     """Accept both f(2, 3) and f((2, 3)) / f([2, 3]) / f(Size)."""
     if len(args) == 1 and isinstance(args[0], (tuple, list)):
@@ -431,8 +401,9 @@ def _shape_args(args):
 from fastgrad import functional as F  # noqa: E402  (cycle: functional builds Tensors)
 from fastgrad import autograd as _autograd  # noqa: E402  (cycle: autograd wraps Tensors)
 from fastgrad.autograd import backward_implicit as _backward_implicit  # noqa: E402
-from fastgrad.autograd.version import bump as _bump, version as _version_of  # noqa: E402
-from fastgrad.functional.inplace import check_cast as _check_cast, check_setitem as _check_setitem  # noqa: E402
+from fastgrad.autograd.version import version as _version_of  # noqa: E402
+from fastgrad.autograd.assign import check_data as _check_data, check_grad as _check_grad  # noqa: E402
+from fastgrad.functional.inplace import clamp_ as _clamp_, setitem as _setitem  # noqa: E402
 
 # the hot operators and one-argument methods are the functional ops themselves (t * u calls
 # F.mul(t, u) directly): one Python frame less per op

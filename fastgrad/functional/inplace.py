@@ -12,11 +12,12 @@ import numpy as np
 from fastgrad.autograd.grad_mode import GRAD
 from fastgrad.autograd.version import bump
 from fastgrad.functional._promote import result_dtype
-from fastgrad.functional.elementwise import add, div, mul, sub
+from fastgrad.functional.elementwise import add, clamp, div, mul, sub
+from fastgrad.functional.indexing import setitem as _setitem
 from fastgrad.random import sample_like
 from fastgrad.tensor import Tensor
 
-__all__ = ["inplace", "random_like", "check_cast", "check_writable", "check_setitem"]
+__all__ = ["inplace", "random_like", "check_cast", "check_writable", "setitem", "clamp_"]
 
 _RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # bool < integer < floating < complex: torch's canCast
 _NAME = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
@@ -60,12 +61,25 @@ def check_writable(self, op) -> None:
                            "first, or clone() the tensor")
 
 
-def check_setitem(self, value) -> None:
-    """check_writable for ``self[i] = value`` when it writes in place (not when it is recorded
-    as a graph node, which writes into a copy)."""
-    if GRAD.enabled and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
-        return
-    check_writable(self, "setitem")
+def setitem(self, index, value) -> None:
+    """``self[index] = value`` (functional.indexing.setitem) with the write checked as in-place
+    ops' are, and the version bumped when it wrote in place (not when it was recorded as a graph
+    node, which writes into a copy and rebinds ``self``)."""
+    a = self._data
+    f = a.flags
+    if not (f.c_contiguous and f.writeable) and not (
+            GRAD.enabled and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))):
+        check_writable(self, "setitem")
+    _setitem(self, index, value)
+    if self._data is a:
+        bump(a, self.grad_fn)
+
+
+def clamp_(self, lo, hi):
+    """self = clamp(self, lo, hi), in place: bounds of a type self cannot hold raise as torch."""
+    check_cast(self, lo, "clamp")
+    check_cast(self, hi, "clamp")
+    return inplace(self, clamp(self.detach(), lo, hi), "copy")
 
 
 _INPLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide}

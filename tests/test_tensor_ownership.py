@@ -280,6 +280,30 @@ def test_optimizer_step_on_unshared_non_contiguous_parameter_still_works():
     np.testing.assert_array_equal(p.numpy(force=True), np.full((2, 3), 0.5, np.float32))
 
 
+# -- in-place ops on a non-leaf that requires grad ---------------------------------------------------
+@pytest.mark.parametrize("op", ["add_(1.0)", "sub_(1.0)", "mul_(3.0)", "div_(2.0)", "__iadd__(1.0)", "__imul__(3.0)"])
+def test_inplace_on_nonleaf_changes_the_tensor_itself_as_torch(op):
+    """``h.add_(1)`` as a statement used to leave h unchanged (the result went to a new tensor)."""
+    out = []
+    libs = [fg]
+    try:
+        import torch
+        libs.append(torch)
+    except ImportError:
+        pass
+    for L in libs:
+        w = L.tensor([1.0, 2.0], requires_grad=True)
+        h = w * 2
+        alias = h
+        eval("h." + op, {"h": h})
+        (alias * alias).sum().backward()
+        out.append((alias.detach().numpy().copy(), w.grad.numpy().copy()))
+    assert not np.array_equal(out[0][0], [2.0, 4.0])
+    _torch()
+    np.testing.assert_allclose(out[0][0], out[1][0])
+    np.testing.assert_allclose(out[0][1], out[1][1])
+
+
 # -- item 15: .data = and .grad = ------------------------------------------------------------------
 def _error(fn):
     try:

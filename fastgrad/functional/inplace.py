@@ -88,14 +88,17 @@ _INPLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.tru
 def inplace(self, other, op):
     """self (op)= other, writing into self's array.  Allowed under no_grad or on tensors that
     do not require grad; a leaf that requires grad raises as torch.  A non-leaf that requires
-    grad is updated out of place and rebound (``x += y`` then records an ordinary op)."""
+    grad is computed out of place as an ordinary recorded op and ``self`` takes the result's
+    array and node (values saved for backward earlier stay intact)."""
     if self.requires_grad and GRAD.enabled:
         if self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         if op == "copy":
             raise RuntimeError(f"in-place {op} on a tensor that requires grad is not supported "
                                "outside no_grad(); use an out-of-place op")
-        return {"add": add, "sub": sub, "mul": mul, "div": div}[op](self, other)
+        out = {"add": add, "sub": sub, "mul": mul, "div": div}[op](self, other)
+        self._data, self.grad_fn = out._data, out.grad_fn  # self now is the result (h.add_(1) alone
+        return self                                         # used to leave h unchanged)
     a = self._data
     v = other._data if isinstance(other, Tensor) else other
     if isinstance(other, Tensor) and other.requires_grad and GRAD.enabled:

@@ -1,5 +1,7 @@
 """Tensor: a numpy array plus the autograd fields.  Methods are one-line delegates to
 ``fastgrad.functional`` (imported at the bottom to break the import cycle)."""
+from operator import attrgetter as _attrgetter
+
 import numpy as np
 
 from fastgrad import dtypes
@@ -74,16 +76,13 @@ class Tensor:
         """How many in-place writes this tensor's storage has had (shared with its views)."""
         return _version_of(self._data)
 
-    @property
-    def grad(self):
-        """The gradient backward() accumulated (None until then)."""
-        return self._grad
-
-    @grad.setter
-    def grad(self, value):
+    def _set_grad(self, value):
         if value is not None:
             _check_grad(self, value)
         self._grad = value
+
+    # the getter is C (operator.attrgetter): half the cost of a Python one on every p.grad
+    grad = property(_attrgetter("_grad"), _set_grad, None, "The gradient backward() accumulated (None until then).")
 
     @property
     def T(self) -> "Tensor":

@@ -18,7 +18,7 @@ import numpy as np
 
 from fastgrad.autograd.function import _next_seq
 
-__all__ = ["bump", "bump_all", "version", "check_saved", "LAST"]
+__all__ = ["bump", "entry", "write_seq", "version", "check_saved", "LAST"]
 
 # id(owner) -> [version, seq of the latest bump, seq of the bump before it, node whose output
 # was last written (named in the error), weakref to the owner (drops the entry when it dies)]
@@ -66,16 +66,17 @@ def bump(a, grad_fn=None) -> None:
     LAST[0] = s
 
 
-def bump_all(arrays) -> None:
-    """bump() for the parameters an optimizer step wrote (one sequence number for all)."""
+def entry(a) -> list:
+    """The counter record of ``a``'s storage, for a caller that bumps it many times (an optimizer
+    plan): ``r[0] += 1; r[2] = r[1]; r[1] = write_seq()`` is one write."""
+    o = a if a.base is None else _owner(a)
+    return _get(id(o)) or _entry(o)
+
+
+def write_seq() -> int:
+    """A sequence number for in-place writes made now (the newest write from then on)."""
     LAST[0] = s = _next_seq()
-    for a in arrays:
-        o = a if a.base is None else _owner(a)
-        e = _get(id(o)) or _entry(o)
-        e[0] += 1
-        e[2] = e[1]
-        e[1] = s
-        e[3] = None
+    return s
 
 
 def version(a) -> int:

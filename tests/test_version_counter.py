@@ -12,7 +12,7 @@ import fastgrad as fg
 MSG = "one of the variables needed for gradient computation has been modified by an inplace operation"
 # what both libraries' messages say about the variable: its type and shape, whose output it is,
 # its version and the expected one (the library's name prefix and the hint differ)
-_DETAIL = re.compile(r"\[\w+\.(\w+Tensor \[[\d, ]*\])\](, which is output 0 of \w+,)? is at version (\d+); "
+_DETAIL = re.compile(r"\[(?:\w+\.)?(\w+ \[[\d, ]*\])\](, which is output 0 of \w+,)? is at version (\d+); "
                      r"expected version (\d+) instead")
 
 
@@ -20,7 +20,7 @@ def _outcome(lib, program):
     try:
         out = program(lib)
     except RuntimeError as e:
-        m = _DETAIL.search(str(e))
+        m = _DETAIL.search(str(e).replace("CPUBoolType", "BoolTensor"))   # (torch's name for bool)
         return ("raised", MSG in str(e), m.groups() if m else str(e))
     return ("ok", None if out is None else np.asarray(out.detach().numpy() if hasattr(out, "detach") else out))
 
@@ -148,6 +148,27 @@ def test_version_saved_nonleaf_input_modified_raises_naming_its_node():
         with L.no_grad():
             h.mul_(2)
         z.backward()
+
+    _check(program, raises=True)
+
+
+KEPT = {"masked_fill mask": (lambda L, x, m, i: x.masked_fill(m, 0.0), "m"),
+        "getitem index": (lambda L, x, m, i: x[i], "i"),
+        "gather index": (lambda L, x, m, i: x.gather(0, i), "i"),
+        "where condition": (lambda L, x, m, i: L.where(m, x, x * 2), "m")}
+
+
+@pytest.mark.parametrize("case", sorted(KEPT))
+def test_version_mask_or_index_kept_for_backward_modified_raises(case):
+    """Arrays an op keeps outside its saved values (a mask, an index) are checked too."""
+    def program(L):
+        x = L.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        m = L.tensor([True, False, True])
+        i = L.tensor([0, 0, 1])
+        fn, which = KEPT[case]
+        y = fn(L, x, m, i).sum()
+        m.copy_(L.tensor([False, True, False])) if which == "m" else i.add_(1)
+        y.backward()
 
     _check(program, raises=True)
 

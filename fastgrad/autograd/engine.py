@@ -110,7 +110,7 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
         saved = node.saved
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
-        if saved and node.seq < _LAST_BUMP[0]:  # something was written in place since this node
+        if node.seq < _LAST_BUMP[0]:  # something was written in place since this node was made
             _check_saved(node, saved, getattr(node, "saved_seq", node.seq))
         cls = type(node)
         builtin = not cls.user_defined

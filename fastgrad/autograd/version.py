@@ -85,13 +85,17 @@ def version(a) -> int:
     return 0 if e is None else e[0]
 
 
-def _arrays(saved):
-    """The numpy arrays among a node's saved values (a tuple, or a __slots__ record; Tensors of
-    a user-defined Function count by their array)."""
+def _arrays(node, saved):
+    """The numpy arrays a node keeps for backward: its saved values (a tuple, or a __slots__
+    record; a user-defined Function's Tensors count by their array) and, for a built-in op, the
+    arrays among its other attributes (an index, a mask: ``ctx.index = ...``), also in tuples."""
     if isinstance(saved, (tuple, list)):
-        items = saved
+        items = list(saved)
     else:
         items = [getattr(saved, n, None) for n in getattr(type(saved), "__slots__", ())]
+    if not node.user_defined:  # (a user's ctx.x = x is not checked, as in torch)
+        for v in getattr(node, "__dict__", {}).values():
+            items.extend(v) if isinstance(v, (tuple, list)) else items.append(v)
     for v in items:
         if isinstance(v, np.ndarray):
             yield v
@@ -106,9 +110,9 @@ _TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "L
 
 
 def check_saved(node, saved, since) -> None:
-    """Raise torch's error if a storage that ``saved`` (the node's saved values) uses was written
-    in place after sequence number ``since`` (when the node saved them)."""
-    for a in _arrays(saved):
+    """Raise torch's error if a storage that the node keeps for backward (``saved``, its saved
+    values, or another attribute) was written in place after sequence number ``since``."""
+    for a in _arrays(node, saved):
         e = _ENTRIES.get(id(_owner(a)))
         if e is None or e[1] < since:
             continue

@@ -1,6 +1,15 @@
-"""Shared fixtures: a seeded numpy Generator, the compiled library, ISA levels."""
+"""Shared fixtures: a seeded numpy Generator, the compiled library, ISA levels.  The tests live in
+folders that mirror the package (kernels/, ops/, autograd/, nn/, optim/, system/); this folder is on
+sys.path so that they import the op-case tables (opcases_*.py) and their helpers (opcases/)."""
+import os
+import sys
+
 import numpy as np
 import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ import numpy as np
 
 import fastgrad as fg
 import fastgrad.functional as F
+from opcases.common import _n, case
 
 try:
     from scipy.special import erf as _erf  # optional, only for the reference
@@ -16,24 +17,8 @@ except ImportError:  # pragma: no cover
     _erf = np.vectorize(math.erf)
 
 
-def _away_from(x, points=(0.0,), gap=0.05):
-    """Move values within gap of a kink so finite differences stay on one side."""
-    x = x.copy()
-    for p in points:
-        near = np.abs(x - p) < gap
-        x[near] = p + np.where(x[near] >= p, gap, -gap) * 2
-    return x
-
-
 def _pos(shape, lo=0.2, hi=2.0):
     return lambda rng: [rng.uniform(lo, hi, shape)]
-
-
-def _n(*shapes, away=None):
-    def make(rng):
-        arrs = [rng.standard_normal(s) for s in shapes]
-        return [_away_from(a, away) if away is not None else a for a in arrs]
-    return make
 
 
 def _softmax(x, d):
@@ -51,10 +36,6 @@ def _gelu_tanh(x):
 
 def _softplus(x, beta=1.0, threshold=20.0):
     return np.where(beta * x > threshold, x, np.log1p(np.exp(beta * x)) / beta)
-
-
-def case(name, fn, ref, inputs, id, grad=True, torch=None):
-    return {"name": name, "fn": fn, "ref": ref, "inputs": inputs, "grad": grad, "id": id, "torch": torch}
 
 
 CASES = [

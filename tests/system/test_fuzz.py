@@ -1,13 +1,13 @@
 """Fuzz: random op sequences on random, often wrong, shapes, dtypes, layouts and arguments.
 
-The fuzz loop runs in a child process (``python tests/test_fuzz.py``) for a bounded time, so a
+The fuzz loop runs in a child process (``python tests/system/test_fuzz.py``) for a bounded time, so a
 segfault or an abort in the C kernels shows up as a failed test with the last operations, not as
 a crash of pytest.  The only property asserted is that every failure is a Python ``Exception``.
 Exceptions outside the documented set (ValueError, TypeError, RuntimeError, IndexError,
 MemoryError, NotImplementedError, OSError and their subclasses), and numpy's own exception
 types leaking through, are printed as "undocumented" so they can be turned into clear errors.
 
-    FASTGRAD_FUZZ_SECONDS=120 FASTGRAD_FUZZ_SEED=7 pytest tests/test_fuzz.py -s   # a longer run
+    FASTGRAD_FUZZ_SECONDS=120 FASTGRAD_FUZZ_SEED=7 pytest tests/system/test_fuzz.py -s   # a longer run
 """
 import json
 import os

@@ -63,6 +63,6 @@ CASES = [
     case("linear_relu", LinearReLU.apply, _linear_relu, _n((0, 3), (2, 3), (2,)), "empty-batch"),
     case("linear_relu", LinearReLU.apply, _linear_relu, _n((2, 0), (3, 0), (3,)), "empty-features"),
     case("linear_relu", LinearReLU.apply, _linear_relu, _n((1, 1), (1, 1), (1,)), "size1"),
-    case("linear_relu", lambda x, w, b: LinearReLU.apply(x[:, ::2], w, b), lambda x, w, b: _linear_relu(x[:, ::2], w, b),
-         _n((3, 8), (2, 4), (2,)), "strided-input"),
+    case("linear_relu", lambda x, w, b: LinearReLU.apply(x[:, ::2], w, b),
+         lambda x, w, b: _linear_relu(x[:, ::2], w, b), _n((3, 8), (2, 4), (2,)), "strided-input"),
 ]

@@ -93,7 +93,8 @@ def test_op_noncontiguous_matches_contiguous(c):
                 np.testing.assert_allclose(b.grad.numpy(), a.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("c", [c for c in CASES if c.get("torch")], ids=[i for c, i in zip(CASES, IDS) if c.get("torch")])
+@pytest.mark.parametrize("c", [c for c in CASES if c.get("torch")],
+                         ids=[i for c, i in zip(CASES, IDS) if c.get("torch")])
 def test_op_matches_torch(c):
     torch = pytest.importorskip("torch")
     arrays = _inputs(c)

@@ -132,9 +132,11 @@ row("cross_entropy-class-index-out-of-range", lambda: F.cross_entropy(a23(), int
     r"(cross_entropy|nll_loss|Target).*3.*(out of bounds|range)", _CE)
 row("cross_entropy-negative-class-index", lambda: F.cross_entropy(a23(), ints(0, -5)), IndexError,
     r"(cross_entropy|nll_loss|Target).*-5.*(out of bounds|range)", _CE)
-row("cross_entropy-float-class-indices", lambda: F.cross_entropy(a23(), fg.tensor([0.0, 1.0])), (RuntimeError, TypeError),
+row("cross_entropy-float-class-indices", lambda: F.cross_entropy(a23(), fg.tensor([0.0, 1.0])),
+    (RuntimeError, TypeError),
     r"cross_entropy.*(float|Float|int64|Long)", _CE)
-row("cross_entropy-integer-logits", lambda: F.cross_entropy(ints(1, 2, 3).reshape(1, 3), ints(0)), (RuntimeError, TypeError),
+row("cross_entropy-integer-logits", lambda: F.cross_entropy(ints(1, 2, 3).reshape(1, 3), ints(0)),
+    (RuntimeError, TypeError),
     r"cross_entropy.*(int64|Long)", _CE)
 row("cross_entropy-0d-logits", lambda: F.cross_entropy(fg.tensor(1.0), ints(0)), (RuntimeError, ValueError, IndexError),
     r"cross_entropy|dimension|dim", _CE)
@@ -161,10 +163,13 @@ row("requires_grad-on-integer-tensor", lambda: fg.tensor([1, 2], requires_grad=T
 row("requires_grad_-on-integer-tensor", lambda: ints(1, 2).requires_grad_(), RuntimeError, r"floating point.*int64")
 for _name, _fn in [("add", lambda x: x + x), ("relu", F.relu), ("exp", F.exp), ("sum", lambda x: x.sum()),
                    ("softmax", lambda x: F.softmax(x, 0)), ("tanh", F.tanh)]:
-    row(f"{_name}-float16", (lambda f: lambda: f(fg.ones(3, dtype=fg.float16)))(_fn), TypeError, rf"\b{_name}\b.*float16",
+    row(f"{_name}-float16", (lambda f: lambda: f(fg.ones(3, dtype=fg.float16)))(_fn), TypeError,
+        rf"\b{_name}\b.*float16",
 )
-row("from_numpy-big-endian-float32", lambda: fg.from_numpy(np.ones(3, ">f4")), ValueError, r"from_numpy.*>f4.*byte order")
-row("from_numpy-big-endian-float64", lambda: fg.from_numpy(np.ones(3, ">f8")), ValueError, r"from_numpy.*>f8.*byte order")
+row("from_numpy-big-endian-float32", lambda: fg.from_numpy(np.ones(3, ">f4")), ValueError,
+    r"from_numpy.*>f4.*byte order")
+row("from_numpy-big-endian-float64", lambda: fg.from_numpy(np.ones(3, ">f8")), ValueError,
+    r"from_numpy.*>f8.*byte order")
 
 # -- autograd misuse --------------------------------------------------------------------------
 row("backward-non-scalar-without-gradient", lambda: (leaf(3) * 2).backward(), RuntimeError,
@@ -180,7 +185,8 @@ def _backward_twice():
     y.backward()
 
 
-row("backward-twice-without-retain_graph", _backward_twice, RuntimeError, r"backward through the graph a second time.*retain_graph=True")
+row("backward-twice-without-retain_graph", _backward_twice, RuntimeError,
+    r"backward through the graph a second time.*retain_graph=True")
 
 
 def _backward_twice_partial():
@@ -262,14 +268,16 @@ row("gather-index-out-of-bounds", lambda: F.gather(a23(), 1, fg.tensor([[7]])), 
 row("gather-float-index", lambda: F.gather(a23(), 1, fg.tensor([[0.0]])), RuntimeError, r"gather.*int64.*float32")
 row("masked_fill-mask-shape", lambda: a23().masked_fill(fg.tensor([True, False]), 0.0), RuntimeError,
     rf"masked_fill.*{S(2)}.*{S(2, 3)}")
-row("masked_fill-float-mask", lambda: a23().masked_fill(fg.ones(2, 3), 0.0), RuntimeError, r"masked_fill.*bool.*float32")
+row("masked_fill-float-mask", lambda: a23().masked_fill(fg.ones(2, 3), 0.0), RuntimeError,
+    r"masked_fill.*bool.*float32")
 
 # -- dims ------------------------------------------------------------------------------------
 for _name, _fn in [("sum", lambda x: x.sum(5)), ("mean", lambda x: x.mean(5)), ("softmax", lambda x: F.softmax(x, 3)),
                    ("log_softmax", lambda x: F.log_softmax(x, -3)), ("transpose", lambda x: x.transpose(0, 5)),
                    ("squeeze", lambda x: x.squeeze(5)), ("unsqueeze", lambda x: x.unsqueeze(5)),
                    ("var", lambda x: x.var(2)), ("argmax", lambda x: x.argmax(4)), ("max", lambda x: x.max(7))]:
-    row(f"{_name}-dim-out-of-range", (lambda f: lambda: f(a23()))(_fn), IndexError, rf"\b{_name}\b.*dimension out of range.*-?\d")
+    row(f"{_name}-dim-out-of-range", (lambda f: lambda: f(a23()))(_fn), IndexError,
+        rf"\b{_name}\b.*dimension out of range.*-?\d")
 for _name in ("any", "all"):
     row(f"{_name}-dim-out-of-range", (lambda n: lambda: getattr(a23(), n)(5))(_name), IndexError,
         rf"\b{_name}\b.*dimension out of range")
@@ -364,7 +372,8 @@ row("SGD-tensor-instead-of-iterable", lambda: _opt("SGD", leaf(3), lr=0.1)(), Ty
 row("SGD-negative-lr", lambda: _opt("SGD", _params(), lr=-0.1)(), ValueError, r"learning rate.*-0\.1", ("optim.SGD",))
 row("SGD-nesterov-without-momentum", lambda: _opt("SGD", _params(), lr=0.1, nesterov=True)(), ValueError,
     r"[Nn]esterov", ("optim.SGD",))
-row("Adam-beta-above-1", lambda: _opt("Adam", _params(), betas=(1.5, 0.999))(), ValueError, r"beta.*1\.5", ("optim.Adam",))
+row("Adam-beta-above-1", lambda: _opt("Adam", _params(), betas=(1.5, 0.999))(), ValueError, r"beta.*1\.5",
+    ("optim.Adam",))
 row("Adam-negative-eps", lambda: _opt("Adam", _params(), eps=-1.0)(), ValueError, r"epsilon.*-1", ("optim.Adam",))
 for _opt_name, _kw in [("SGD", {"lr": float("nan")}), ("SGD", {"lr": float("inf")}),
                        ("SGD", {"lr": 0.1, "momentum": float("nan")}),

@@ -15,7 +15,6 @@ import subprocess
 import sys
 import time
 
-import pytest
 
 HERE = os.path.abspath(__file__)
 

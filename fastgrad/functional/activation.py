@@ -1,6 +1,6 @@
 """Activations at the Tensor level: relu, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, gelu,
-softplus.  The common
-case (a tensor of a kernel float dtype) is tested first and goes straight to ``apply1``."""
+softplus.  The common case (a tensor of a kernel float dtype) is tested first and goes straight to
+``apply1``."""
 import numpy as np
 
 from fastgrad.functional._promote import KERNEL_DTYPES, float_input

@@ -133,7 +133,7 @@ class Hardswish(Function):
 
 @register("hardsigmoid")
 class Hardsigmoid(Function):
-    """y = relu6(x + 3) / 6.  dx = dy / 6 on (-3, 3), else 0."""
+    """y = relu6(x + 3) / 6.  dx = dy / 6 on (-3, 3), else 0 (1/6 rounded to float32, as torch)."""
 
     @staticmethod
     def forward(ctx, x):

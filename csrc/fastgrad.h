@@ -4,7 +4,7 @@
  * ffi.cdef(): one source of truth, never duplicated.  Inside it: only plain prototypes
  * and integer #defines (cffi's parser), one comment line of maths per declaration.
  *
- * Conventions (see shared DESIGN.md):
+ * Conventions (docs/ARCHITECTURE.md describes the layers and the dispatch):
  *  - fg_<op>_<fwd|bwd>_<f32|f64> for differentiable kernels, fg_<verb>_<dtype> for utilities.
  *  - sizes are int64_t; read-only inputs are const T *restrict; the upstream gradient dy
  *    comes before the outputs; scalar settings come last.

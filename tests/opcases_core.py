@@ -9,7 +9,7 @@ import numpy as np
 
 import fastgrad as fg
 import fastgrad.functional as F
-from opcases.common import _n, case
+from opcases.common import _away_from, _n, case
 
 try:
     from scipy.special import erf as _erf  # optional, only for the reference
@@ -19,6 +19,11 @@ except ImportError:  # pragma: no cover
 
 def _pos(shape, lo=0.2, hi=2.0):
     return lambda rng: [rng.uniform(lo, hi, shape)]
+
+
+def _wide(shape, kinks):
+    """uniform on (-5, 5): every piece of a piecewise activation, kept away from its kinks"""
+    return lambda rng: [_away_from(rng.uniform(-5, 5, shape), kinks)]
 
 
 def _softmax(x, d):
@@ -90,6 +95,10 @@ CASES = [
     case("relu", F.relu, lambda a: np.maximum(a, 0), _n((0,)), "empty"),
     case("leaky_relu", lambda a: F.leaky_relu(a, 0.1), lambda a: np.where(a > 0, a, 0.1 * a),
          _n((33,), away=(0.0,)), "1d"),
+    case("hardswish", F.hardswish, lambda a: a * np.clip(a + 3, 0, 6) / 6, _wide((5, 9), (-3.0, 3.0)), "2d",
+         torch=lambda a: __import__("torch").nn.functional.hardswish(a)),
+    case("hardsigmoid", F.hardsigmoid, lambda a: np.clip(a + 3, 0, 6) / 6, _wide((5, 9), (-3.0, 3.0)), "2d",
+         torch=lambda a: __import__("torch").nn.functional.hardsigmoid(a)),
     case("sigmoid", F.sigmoid, lambda a: 1 / (1 + np.exp(-a)), _n((4, 17)), "2d", torch=lambda a: a.sigmoid()),
     case("tanh", F.tanh, np.tanh, _n((4, 17)), "2d", torch=lambda a: a.tanh()),
     case("gelu", F.gelu, _gelu, _n((5, 9)), "exact"),

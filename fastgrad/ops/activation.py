@@ -10,7 +10,7 @@ from fastgrad.autograd.function import Function, register
 from fastgrad.ops import one_element
 from fastgrad.ops.common import contiguous
 
-__all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softplus"]
+__all__ = ["ReLU", "LeakyReLU", "Hardswish", "Hardsigmoid", "Sigmoid", "Tanh", "GELU", "Softplus"]
 
 _ONE_ELEMENT = one_element.SHAPES
 _array1 = one_element.array
@@ -80,6 +80,8 @@ def _tables(name):
 
 _RELU, _SIGMOID, _TANH = _tables("relu"), _tables("sigmoid"), _tables("tanh")
 _LEAKY_RELU = kernels("leaky_relu_fwd"), kernels("leaky_relu_bwd")
+_HARDSWISH = kernels("hardswish_fwd"), kernels("hardswish_bwd")
+_HARDSIGMOID = kernels("hardsigmoid_fwd"), kernels("hardsigmoid_bwd")
 _GELU = kernels("gelu_fwd"), kernels("gelu_bwd")
 _SOFTPLUS = kernels("softplus_fwd"), kernels("softplus_bwd")
 
@@ -111,6 +113,37 @@ class LeakyReLU(Function):
     @staticmethod
     def backward(ctx, dy):
         return _grad(_LEAKY_RELU[1], ctx.saved[0], dy, ctx.slope), None
+
+
+@register("hardswish")
+class Hardswish(Function):
+    """y = x relu6(x + 3) / 6.  dx = dy (x/3 + 1/2) on (-3, 3), 0 below, dy above (torch: 0 at -3,
+    dy at 3)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = contiguous(x)
+        ctx.save_for_backward(x)
+        return _run(_HARDSWISH[0], x)
+
+    @staticmethod
+    def backward(ctx, dy):
+        return _grad(_HARDSWISH[1], ctx.saved[0], dy)
+
+
+@register("hardsigmoid")
+class Hardsigmoid(Function):
+    """y = relu6(x + 3) / 6.  dx = dy / 6 on (-3, 3), else 0 (1/6 rounded to float32, as torch)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        x = contiguous(x)
+        ctx.save_for_backward(x)
+        return _run(_HARDSIGMOID[0], x)
+
+    @staticmethod
+    def backward(ctx, dy):
+        return _grad(_HARDSIGMOID[1], ctx.saved[0], dy)
 
 
 @register("sigmoid")

@@ -40,7 +40,6 @@ def _scale(dy, mode, n):
     return dy
 
 
-
 class _MSESaved:
     """What the MSE forward keeps: x, t, the reduction and, when reduced, their C pointers."""
 
@@ -231,10 +230,8 @@ class CrossEntropy(Function):
 
 
 def _ce_grad_composed(logp, t, w, g, ignore_index, ls):
-    """The cross-entropy gradient as torch composes it (log_softmax, then nll_loss plus the
-    smoothing term), for class weights holding inf or nan: the fused kernel's per-row algebra
-    (sum_k coef_k) would spread the non-finite weight into every row, while in torch only the
-    rows that touch it go non-finite.  g: the upstream gradient per row (already / total)."""
+    """dx composed as torch does (log_softmax <- nll_loss + smoothing term) for inf/nan class
+    weights: the fused kernel's sum_k coef_k would spread them into every row.  g: per row."""
     n, c = logp.shape
     keep = t != ignore_index
     rows = np.flatnonzero(keep)

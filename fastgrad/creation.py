@@ -171,7 +171,10 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
-    return _finish(np.linspace(start, end, steps).astype(_dtype(dtype)), requires_grad)
+    dt = _dtype(dtype)
+    if dt == np.bool_:
+        raise NotImplementedError('"linspace_cpu" not implemented for \'Bool\'')
+    return _finish(np.linspace(start, end, steps).astype(dt), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:

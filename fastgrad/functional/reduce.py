@@ -23,12 +23,7 @@ MaxMinResult = namedtuple("MaxMinResult", ["values", "indices"])  # torch.return
 def axes_of(x, dim, op):
     """The reduced axes of tensor x for a torch ``dim`` argument (None: all).  A 0-d tensor takes
     dims -1 and 0, each at most once, as torch."""
-    nd = x._data.ndim
-    if nd == 0 and isinstance(dim, (tuple, list)):
-        if len({wrap_dim(d, 0, op) for d in dim}) != len(dim):
-            raise RuntimeError(f"{op}: dim 0 appears multiple times in the list of dims")
-        return ()
-    return wrap_dims(dim, nd, op)
+    return wrap_dims(dim, x._data.ndim, op)
 
 
 def _nonempty_dims(x, dim, op):

@@ -122,7 +122,7 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
             grads = _validated(node, node.run_backward(dy))
         if saved and not retain_graph:
             node.saved = None  # free saved arrays; a second pass through this node raises
-        nxt = None  # the first input node made pending, with its gradient in nxt_dy
+        nxt = nxt_dy = None  # the first input node made pending, with its gradient in nxt_dy
         locked = False  # _GRAD_LOCK taken at this node's first leaf, released after its last
         i = -1
         try:

@@ -95,6 +95,7 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
     roots).  The first input node a node makes pending runs next directly, outside the dict and
     the heap, whenever it is the newest.  capture: None to accumulate into the leaves' ``.grad``;
     else (tensors by id, tensors by grad_fn, result dict) for ``autograd.grad``."""
+    last_write = _LAST_BUMP[0]  # the newest in-place write (re-read after user code runs)
     if pending is None:
         pending = {}  # node -> the gradient of its output summed so far
         heap = []  # (-seq, node) of every pending node: the newest comes out first
@@ -110,7 +111,7 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
         saved = node.saved
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
-        if node.seq < _LAST_BUMP[0]:  # something was written in place since this node was made
+        if node.seq < last_write:  # something was written in place since this node was made
             _check_saved(node, saved, getattr(node, "saved_seq", node.seq))
         cls = type(node)
         builtin = not cls.user_defined
@@ -120,6 +121,7 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
                 grads = (grads,)
         else:
             grads = _validated(node, node.run_backward(dy))
+            last_write = _LAST_BUMP[0]  # (a user's backward may write in place)
         if saved and not retain_graph:
             node.saved = None  # free saved arrays; a second pass through this node raises
         nxt = nxt_dy = None  # the first input node made pending, with its gradient in nxt_dy

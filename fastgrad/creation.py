@@ -5,7 +5,8 @@ import numpy as np
 
 from fastgrad import dtypes
 from fastgrad.random import get_rng
-from fastgrad.tensor import Tensor, _shape_args
+from fastgrad.size import shape_args as _shape_args
+from fastgrad.tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",
            "eye", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like",
@@ -90,7 +91,7 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     if isinstance(data, np.ndarray):
         _check_array(data, "as_tensor")
         if (dtype is None or data.dtype == dtypes.to_dtype(dtype)) and data.flags.aligned:
-            return _make(data)
+            return _make(data.view())  # shared memory; the shape and strides are the tensor's own
     return tensor(data, dtype)
 
 

@@ -7,6 +7,7 @@ import numpy as np
 from fastgrad import dtypes
 from fastgrad._printing import format_tensor
 from fastgrad.ops.common import wrap_dim
+from fastgrad.size import Size, shape_args as _shape_args
 
 __all__ = ["Tensor"]
 
@@ -373,28 +374,6 @@ class Tensor:
     def split(self, split_size, dim=0): return F.split(self, split_size, dim)
     def masked_fill(self, mask, value): return F.masked_fill(self, mask, value)
     def gather(self, dim, index): return F.gather(self, dim, index)
-
-
-class Size(tuple):
-    """torch.Size: a tuple of ints with torch's repr."""
-
-    __slots__ = ()
-
-    def __repr__(self):
-        return "fastgrad.Size([%s])" % ", ".join(str(s) for s in self)
-
-    def numel(self) -> int:
-        n = 1
-        for s in self:
-            n *= s
-        return n
-
-
-def _shape_args(args):
-    """Accept both f(2, 3) and f((2, 3)) / f([2, 3]) / f(Size)."""
-    if len(args) == 1 and isinstance(args[0], (tuple, list)):
-        return tuple(args[0])
-    return args
 
 
 from fastgrad import functional as F  # noqa: E402  (cycle: functional builds Tensors)

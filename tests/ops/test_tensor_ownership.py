@@ -108,6 +108,11 @@ def test_ownership_numpy_shares_memory_not_metadata():
     assert a[5] == 8.0   # still the same memory
     np.asarray(u).shape = (6,)
     assert u.shape == (2, 3)
+    b = np.zeros((2, 3), np.float32)
+    v = fg.as_tensor(b)  # as_tensor shares memory like from_numpy, and not the metadata either
+    b[0, 0] = 4.0
+    b.shape = (3, 2)
+    assert v.shape == (2, 3) and v[0, 0].item() == 4.0
 
 
 # -- item 9: in-place result types ----------------------------------------------------------------

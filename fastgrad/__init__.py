@@ -17,7 +17,8 @@ from fastgrad.functional import (add, sub, subtract, mul, multiply, div, divide,
                                  logical_and, logical_or, logical_xor, logical_not, isnan, isinf, isfinite,
                                  equal, allclose, relu, sigmoid, tanh, softmax, log_softmax, sum, mean, max,
                                  min, amax, amin, argmax, argmin, var, std, norm, all, any, clone,
-                                 floor_divide, remainder)
+                                 floor_divide, remainder, bitwise_and, bitwise_or, bitwise_xor, bitwise_not,
+                                 bitwise_left_shift, bitwise_right_shift)
 from fastgrad.functional import (matmul, mm, bmm, reshape, flatten, squeeze, unsqueeze, transpose, t, permute, cat,
                              concat, stack, chunk, split, gather, masked_fill)
 

@@ -283,10 +283,6 @@ class Tensor:
     def __floordiv__(self, other): return F.floor_divide(self, other)
     def __rfloordiv__(self, other): return F.floor_divide(other, self)
     def __mod__(self, other): return F.remainder(self, other)
-    def __invert__(self): return F.logical_not(self)
-    def __and__(self, other): return F.logical_and(self, other)
-    def __or__(self, other): return F.logical_or(self, other)
-    def __xor__(self, other): return F.logical_xor(self, other)
 
     # comparisons: no gradient, bool results
     def __eq__(self, other): return F.eq(self, other)
@@ -389,3 +385,11 @@ Tensor.__add__, Tensor.__sub__, Tensor.__mul__, Tensor.__truediv__ = F.add, F.su
 Tensor.__pow__, Tensor.__matmul__, Tensor.__neg__ = F.pow, F.matmul, F.neg
 Tensor.relu, Tensor.sigmoid, Tensor.tanh, Tensor.exp, Tensor.log, Tensor.sqrt, Tensor.abs = (
     F.relu, F.sigmoid, F.tanh, F.exp, F.log, F.sqrt, F.abs)
+# bitwise operators and methods (torch: logical on bool, bitwise on integers, refused on floats)
+Tensor.__and__ = Tensor.__rand__ = Tensor.bitwise_and = F.bitwise_and
+Tensor.__or__ = Tensor.__ror__ = Tensor.bitwise_or = F.bitwise_or
+Tensor.__xor__ = Tensor.__rxor__ = Tensor.bitwise_xor = F.bitwise_xor
+Tensor.__invert__ = Tensor.bitwise_not = F.bitwise_not
+Tensor.__lshift__, Tensor.__rshift__ = F.bitwise_left_shift, F.bitwise_right_shift
+Tensor.__rlshift__ = lambda self, other: F.bitwise_left_shift(other, self)
+Tensor.__rrshift__ = lambda self, other: F.bitwise_right_shift(other, self)

@@ -5,6 +5,7 @@ then the array-level Functions of ``fastgrad.ops``.
     _promote     type promotion, casts (to_dtype, clone), operand checks
     elementwise  + - * / ** and unary maths, clamp, maximum/minimum, where, dropout
     compare      comparisons and logic (no gradient)
+    bitwise      & | ^ ~ << >> on integer and bool tensors (no gradient)
     activation   relu, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, gelu, softplus
     reduce       sum, mean, max/min, var/std, norm, all/any, softmax, log_softmax
     shape        reshape/view, squeeze, permute, expand, repeat, cat/stack, split/chunk
@@ -20,6 +21,8 @@ from fastgrad.functional.elementwise import (add, sub, subtract, mul, multiply, 
                                              floor_divide, remainder, dropout)
 from fastgrad.functional.compare import (eq, ne, lt, le, gt, ge, logical_and, logical_or, logical_xor,
                                          logical_not, isnan, isinf, isfinite, equal, allclose)
+from fastgrad.functional.bitwise import (bitwise_and, bitwise_or, bitwise_xor, bitwise_not, bitwise_left_shift,
+                                         bitwise_right_shift)
 from fastgrad.functional.activation import relu, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, gelu, softplus
 from fastgrad.functional.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, var, std, norm, all,
                                         any, softmax, log_softmax)
@@ -38,6 +41,7 @@ __all__ = [
     "clip", "maximum", "minimum", "where", "floor_divide", "remainder", "dropout",
     "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not", "isnan",
     "isinf", "isfinite", "equal", "allclose",
+    "bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift", "bitwise_right_shift",
     "relu", "leaky_relu", "hardswish", "hardsigmoid", "sigmoid", "tanh", "gelu", "softplus",
     "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "norm", "all", "any",
     "softmax", "log_softmax",

@@ -43,7 +43,7 @@ void fg_set_num_threads(int n);
 /* worker threads alive now, the caller not counted (<= fg_get_num_threads() - 1; started lazily) */
 int fg_get_num_workers(void);
 
-/* ---- elementwise.c : arithmetic, broadcasting, accumulation --------------- */
+/* ---- broadcast.c : binary arithmetic over strided and broadcast operands, sum to shape ---- */
 #define FG_ADD 0
 #define FG_SUB 1
 #define FG_MUL 2
@@ -56,12 +56,20 @@ void fg_binary_f32(int op, int64_t n, const float *restrict a, int64_t inc_a,
                    const float *restrict b, int64_t inc_b, float *restrict y);
 void fg_binary_f64(int op, int64_t n, const double *restrict a, int64_t inc_a,
                    const double *restrict b, int64_t inc_b, double *restrict y);
-/* y (contiguous, `shape`) = a (op) b with per-dimension element strides sa, sb (0 = broadcast) */
+/* y (contiguous, `shape`, ndim <= 64) = a (op) b with per-dimension element strides sa, sb (any sign; 0 = broadcast) */
 void fg_binary_nd_f32(int op, int ndim, const int64_t *shape, const float *a, const int64_t *sa,
                       const float *b, const int64_t *sb, float *restrict y);
 void fg_binary_nd_f64(int op, int ndim, const int64_t *shape, const double *a, const int64_t *sa,
                       const double *b, const int64_t *sb, double *restrict y);
+/* y = alpha * sum of x over the dims where sy[d] == 0: x has `shape` (ndim <= 64) and element strides sx, y is C-contiguous
+ * with element i at sum_d i_d sy[d]; double accumulation, each y element in x's index order (bitwise the same at any thread
+ * count and ISA level); empty x gives zeros.  Returns 0, FG_ERR_SIZE (ndim or a size out of range) or FG_ERR_NOMEM */
+int fg_sum_to_f32(int ndim, const int64_t *shape, const float *x, const int64_t *sx, float *y, const int64_t *sy,
+                  double alpha);
+int fg_sum_to_f64(int ndim, const int64_t *shape, const double *x, const int64_t *sx, double *y, const int64_t *sy,
+                  double alpha);
 
+/* ---- elementwise.c : unary arithmetic, pow, accumulation ------------------ */
 #define FG_NEG 0
 #define FG_EXP 1
 #define FG_LOG 2

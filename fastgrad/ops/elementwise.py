@@ -23,56 +23,67 @@ _binary1 = one_element.binary
 
 
 def binary(op, a, b):
-    """y = a (op) b for two arrays of one float dtype, with numpy broadcasting, in C."""
+    """y = a (op) b for two arrays of one float dtype, with numpy broadcasting, in C: one
+    strided kernel call (csrc/broadcast.c) whatever the shapes and layouts."""
     dtype = a.dtype
     shape = a.shape
+    bshape = b.shape
     if a.size == 1 and b.size == 1:  # exact scalar arithmetic (ops/one_element.py)
-        out = shape if len(shape) >= b.ndim else b.shape
+        out = shape if len(shape) >= b.ndim else bshape
         if out in _ONE_ELEMENT:
             y = _binary1(op, a, b, out, dtype)
             if y is not None:
                 return y
-    if shape == b.shape:
+    ct = CTYPES[dtype]
+    if shape == bshape and a.flags.c_contiguous and b.flags.c_contiguous:  # the hot path: pointers inline
         y = np.empty(shape, dtype)
-        if a.flags.c_contiguous and b.flags.c_contiguous:  # the hot path: pointers inline
-            ct = CTYPES[dtype]
-            _BINARY[dtype](op, y.size, from_buffer(ct, a), 1, from_buffer(ct, b), 1, from_buffer(ct, y))
-            return y
-        return _binary_nd(op, contiguous(a), contiguous(b), a.shape, y)
-    if b.size == 1 and b.ndim <= a.ndim:  # tensor (op) scalar
+        _BINARY[dtype](op, y.size, from_buffer(ct, a), 1, from_buffer(ct, b), 1, from_buffer(ct, y))
+        return y
+    if b.size == 1 and b.ndim <= a.ndim and a.flags.c_contiguous:  # tensor (op) scalar
         y = np.empty(shape, dtype)
-        ct = CTYPES[dtype]
-        _BINARY[dtype](op, a.size, from_buffer(ct, contiguous(a)), 1, from_buffer(ct, contiguous(b)), 0,
-                       from_buffer(ct, y))
+        _BINARY[dtype](op, a.size, from_buffer(ct, a), 1, _ptr(ct, b), 0, from_buffer(ct, y))
         return y
-    if a.size == 1 and a.ndim <= b.ndim:  # scalar (op) tensor
-        y = np.empty(b.shape, dtype)
-        ct = CTYPES[dtype]
-        _BINARY[dtype](op, b.size, from_buffer(ct, contiguous(a)), 0, from_buffer(ct, contiguous(b)), 1,
-                       from_buffer(ct, y))
-        return y
-    shape = broadcast_shape(a.shape, b.shape, _OP_NAMES[op])
-    return _binary_nd(op, contiguous(a), contiguous(b), shape, np.empty(shape, dtype))
-
-
-def _strides(a, shape):
-    """Element strides of contiguous ``a`` broadcast to ``shape`` (0 on broadcast dims)."""
-    out = [0] * (len(shape) - a.ndim)
-    step = 1
-    rev = []
-    for s in reversed(a.shape):
-        rev.append(step if s != 1 else 0)
-        step *= s
-    return out + rev[::-1]
-
-
-def _binary_nd(op, a, b, shape, y):
+    key = (shape, bshape, a.strides, b.strides, dtype.itemsize)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _plan(a, b, _OP_NAMES[op])
+        if plan is None:  # strides that are not whole elements: contiguous copies
+            return binary(op, np.ascontiguousarray(a), np.ascontiguousarray(b))
+        if len(_PLANS) > 512:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    out, nd, dims, sa, sb = plan
+    y = np.empty(out, dtype)
     if y.size:
-        nd = max(len(shape), 1)
-        _BINARY_ND[y.dtype](op, nd, ffi.new("int64_t[]", list(shape) or [1]), rptr(a),
-                            ffi.new("int64_t[]", _strides(a, shape) or [0]), rptr(b),
-                            ffi.new("int64_t[]", _strides(b, shape) or [0]), wptr(y))
+        _BINARY_ND[dtype](op, nd, dims, _ptr(ct, a), sa, _ptr(ct, b), sb, from_buffer(ct, y))
     return y
+
+
+_PLANS = {}  # (a shape, b shape, a strides, b strides, itemsize) -> (out shape, fg_binary_nd's dims, strides)
+_PTR = {CTYPES[np.dtype(np.float32)]: "float *", CTYPES[np.dtype(np.float64)]: "double *"}
+
+
+def _ptr(ct, a):
+    """C pointer to a's first element: the buffer when contiguous, else its address (strided)."""
+    return from_buffer(ct, a) if a.flags.c_contiguous else ffi.cast(_PTR[ct], a.ctypes.data)
+
+
+def _plan(a, b, op):
+    """The broadcast shape and, as cffi arrays, its dims and each operand's element strides
+    (0 on broadcast dims) for fg_binary_nd; None for strides that are not whole elements."""
+    shape = broadcast_shape(a.shape, b.shape, op)
+    if any(s % a.itemsize for s in a.strides + b.strides):
+        return None
+    nd = len(shape)
+
+    def strides(x):
+        st = [0] * (nd - x.ndim)
+        for n, s in zip(x.shape, x.strides):
+            st.append(0 if n == 1 else s // x.itemsize)
+        return st or [0]
+
+    return (shape, max(nd, 1), ffi.new("int64_t[]", list(shape) or [1]), ffi.new("int64_t[]", strides(a)),
+            ffi.new("int64_t[]", strides(b)))
 
 
 def scale(x, alpha, out=None):
@@ -101,7 +112,7 @@ class Add(Function):
 
 @register("sub")
 class Sub(Function):
-    """y = a - b.  da = sum_to(dy), db = -sum_to(dy)."""
+    """y = a - b.  da = sum_to(dy), db = -sum_to(dy) (the sign inside the one C reduction)."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -112,7 +123,7 @@ class Sub(Function):
     def backward(ctx, dy):
         sa, sb = ctx.shapes
         na, nb = ctx.inputs
-        return (sum_to(dy, sa) if na is not None else None), (scale(sum_to(dy, sb), -1.0) if nb is not None else None)
+        return (sum_to(dy, sa) if na is not None else None), (sum_to(dy, sb, -1.0) if nb is not None else None)
 
 
 @register("mul")

@@ -327,6 +327,16 @@ int fg_gemm_batched_f32(int transa, int transb, int64_t batch, int64_t m, int64_
 int fg_gemm_batched_f64(int transa, int transb, int64_t batch, int64_t m, int64_t n, int64_t k, double alpha,
                         const double *a, int64_t stride_a, int64_t lda, const double *b, int64_t stride_b, int64_t ldb,
                         double beta, double *c, int64_t stride_c, int64_t ldc);
+/* matmul_nd.c: for every batch index p of `shape` (nb <= 64 dims), C_c(p) = op(A_a(p)) op(B_b(p)), summed over the
+ * batch dims where sc[d] == 0 (the first product into each C matrix overwrites it, the others add, in index order),
+ * with X_x(p) = X + sum_d p_d sx[d] (element strides, 0 = broadcast) and each product through fg_gemm; nothing is
+ * written when the batch is empty.  Bitwise the same at any thread count.  Returns 0 or FG_ERR_SIZE */
+int fg_matmul_nd_f32(int nb, const int64_t *shape, int transa, int transb, int64_t m, int64_t n, int64_t k,
+                     const float *a, const int64_t *sa, int64_t lda, const float *b, const int64_t *sb, int64_t ldb,
+                     float *c, const int64_t *sc, int64_t ldc);
+int fg_matmul_nd_f64(int nb, const int64_t *shape, int transa, int transb, int64_t m, int64_t n, int64_t k,
+                     const double *a, const int64_t *sa, int64_t lda, const double *b, const int64_t *sb, int64_t ldb,
+                     double *c, const int64_t *sc, int64_t ldc);
 /* linear layer: y (m x n) = x (m x k) W^T (W: n x k) + b (b may be NULL) */
 int fg_linear_fwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *b, float *y);
 int fg_linear_fwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *b, double *y);

@@ -1,7 +1,9 @@
 """Matrix products on arrays: the GEMM plumbing, MatMul (torch's matmul rules), and the fused
 linear layer (Linear, and LinearReLU for a Linear followed by a ReLU).
 
-Arithmetic runs in the C GEMM (``fg_gemm_*``, ``fg_gemm_batched_*``, ``fg_linear_*``).  A
+Arithmetic runs in the C GEMM (``fg_gemm_*``, ``fg_linear_*``) and, for batches that do not fold
+into one GEMM, in one ``fg_matmul_nd_*`` call (broadcast batch dims by strides, summed in C for
+the gradient of a broadcast operand).  A
 transposed operand is never copied: an array whose transpose is C-contiguous is passed
 as that base with the transpose flag.  Other layouts are made contiguous once.
 """
@@ -9,14 +11,15 @@ import math
 
 import numpy as np
 
-from fastgrad._ffi import CTYPES, NULL, from_buffer, kernels, rptr, wptr
+from fastgrad._ffi import CTYPES, NULL, ffi, from_buffer, kernels, rptr, wptr
 from fastgrad.autograd.function import Function, register
 from fastgrad.autograd.grad_buffer import grad_buffer
-from fastgrad.ops.common import contiguous, sum_to
+from fastgrad.ops.common import contiguous
 
 __all__ = ["MatMul", "Linear", "LinearReLU"]
 
-_GEMM, _GEMM_BATCHED = kernels("gemm"), kernels("gemm_batched")
+_GEMM, _MATMUL_ND = kernels("gemm"), kernels("matmul_nd")
+_PTR = {np.dtype(np.float32): "float *", np.dtype(np.float64): "double *"}
 _LINEAR_FWD, _LINEAR_BWD = kernels("linear_fwd"), kernels("linear_bwd")
 _LINEAR_RELU_FWD, _LINEAR_RELU_BWD = kernels("linear_relu_fwd"), kernels("linear_relu_bwd")
 _new = object.__new__
@@ -47,20 +50,71 @@ def _gemm(a, b):
     return c
 
 
-def _batch_operand(a, batch):
-    """(array, trans, ld, batch stride) for a (..., r, s) operand of a batched product."""
-    r, s = a.shape[-2:]
-    if a.ndim == 2 or (a.shape[:-2] != batch and _is_single(a)):  # one matrix, broadcast
-        A, t, ld = _operand(a.reshape(r, s))
-        return A, t, ld, 0
-    if a.shape[:-2] != batch:  # partially broadcast batch dims: materialise once
-        a = np.broadcast_to(a, batch + (r, s))
-    if a.flags.c_contiguous:
-        return a, 0, max(s, 1), r * s
-    at = np.swapaxes(a, -1, -2)
-    if at.flags.c_contiguous:
-        return at, 1, max(r, 1), r * s
-    return np.ascontiguousarray(a), 0, max(s, 1), r * s
+class _Operand:
+    """One operand of fg_matmul_nd: the array (kept alive), its C pointer, trans flag, leading
+    dim and batch strides (elements, 0 on broadcast dims) over the product's batch dims."""
+
+    __slots__ = ("x", "ptr", "trans", "ld", "strides")
+
+    def t(self):
+        """The same memory read as the transposed matrices (op(X)^T)."""
+        o = _new(_Operand)
+        o.x, o.ptr, o.trans, o.ld, o.strides = self.x, self.ptr, 1 - self.trans, self.ld, self.strides
+        return o
+
+
+def _operand_nd(x, nbatch):
+    """An _Operand for x (..., r, s) over ``nbatch`` batch dims; copies only a layout whose
+    matrices have neither rows nor columns at unit stride."""
+    r, s = x.shape[-2:]
+    isz = x.itemsize
+    st = x.strides
+    rs, cs = st[-2] // isz, st[-1] // isz
+    if any(v % isz for v in st) or min(st[-2:]) < 0:
+        x = np.ascontiguousarray(x)
+        st, rs, cs = x.strides, s, 1
+    if (cs == 1 or s == 1) and (r == 1 or rs >= max(s, 1)):
+        trans, ld = 0, max(rs if r > 1 else s, 1)
+    elif (rs == 1 or r == 1) and (s == 1 or cs >= max(r, 1)):
+        trans, ld = 1, max(cs if s > 1 else r, 1)
+    else:
+        x = np.ascontiguousarray(x)
+        st, trans, ld = x.strides, 0, max(s, 1)
+    o = _new(_Operand)
+    o.x, o.trans, o.ld = x, trans, ld
+    o.ptr = from_buffer(CTYPES[x.dtype], x) if x.flags.c_contiguous else ffi.cast(_PTR[x.dtype], x.ctypes.data)
+    lead = nbatch - (x.ndim - 2)
+    o.strides = [0] * lead + [0 if d == 1 else v // isz for d, v in zip(x.shape[:-2], st[:-2])]
+    return o
+
+
+def _out_strides(shape, batch):
+    """Batch strides of a contiguous (..., r, s) output over ``batch``: 0 on the batch dims it
+    lacks or has as 1 (the products are summed there)."""
+    step, out = shape[-2] * shape[-1], []
+    lead = len(batch) - (len(shape) - 2)
+    for i in range(len(batch) - 1, -1, -1):
+        size = shape[i - lead] if i >= lead else 1
+        out.append(step if size != 1 else 0)
+        step *= size
+    return out[::-1]
+
+
+def _matmul_nd(A, B, batch, m, n, k, cshape, dtype):
+    """One fg_matmul_nd call: C (cshape, contiguous) = op(A) op(B) over ``batch``, summed over
+    the batch dims C lacks."""
+    c = np.empty(cshape, dtype)
+    if c.size == 0:
+        return c
+    if k == 0 or math.prod(batch) == 0:
+        c.fill(0)
+        return c
+    new = ffi.new
+    _MATMUL_ND[dtype](len(batch), new("int64_t[]", list(batch) or [1]), A.trans, B.trans, m, n, k,
+                      A.ptr, new("int64_t[]", A.strides or [0]), A.ld, B.ptr, new("int64_t[]", B.strides or [0]),
+                      B.ld, from_buffer(CTYPES[dtype], c, True),
+                      new("int64_t[]", _out_strides(cshape, batch) or [0]), max(cshape[-1], 1))
+    return c
 
 
 def _is_single(a):
@@ -69,27 +123,19 @@ def _is_single(a):
 
 
 def _bmm(a, b):
-    """c = a @ b for (..., m, k) and (..., k, n) arrays with broadcast batch dims."""
+    """c = a @ b for (..., m, k) and (..., k, n) arrays with broadcast batch dims: one GEMM when
+    b is one matrix and a is contiguous (its batch folds into the rows), else one fg_matmul_nd
+    call (no per-batch Python)."""
     if a.ndim == 2 and b.ndim == 2:
         return _gemm(a, b)
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     m, k = a.shape[-2:]
     n = b.shape[-1]
     if _is_single(b) and a.shape[:-2] == batch and a.flags.c_contiguous:
-        # one matrix on the right: fold the batch into the rows, a single GEMM
         c = _gemm(a.reshape(a.size // k if k else math.prod(a.shape[:-1]), k), b.reshape(k, n))
         return c.reshape(batch + (m, n))
-    count = 1
-    for d in batch:
-        count *= d
-    if count == 0 or m == 0 or n == 0 or k == 0:
-        return np.zeros(batch + (m, n), a.dtype)
-    A, ta, lda, sa = _batch_operand(a, batch)
-    B, tb, ldb, sb = _batch_operand(b, batch)
-    c = np.empty(batch + (m, n), a.dtype)
-    _GEMM_BATCHED[a.dtype](ta, tb, count, m, n, k, 1.0, rptr(A), sa, lda, rptr(B), sb, ldb,
-                                    0.0, wptr(c), m * n, n)
-    return c
+    nb = len(batch)
+    return _matmul_nd(_operand_nd(a, nb), _operand_nd(b, nb), batch, m, n, k, batch + (m, n), a.dtype)
 
 
 @register("matmul")
@@ -117,18 +163,33 @@ class MatMul(Function):
         need = ctx.needs_input_grad
         dc = dy.reshape(c_shape)
         da = db = None
+        if a2.ndim == 2 and b2.ndim == 2:
+            if need[0]:
+                da = _gemm(dc, b2.T).reshape(a_shape)
+            if need[1]:
+                db = _gemm(a2.T, dc).reshape(b_shape)
+            return da, db
+        batch = c_shape[:-2]
+        m, k = a2.shape[-2:]
+        n = b2.shape[-1]
+        nb = len(batch)
+        fold = _is_single(b2) and a2.shape[:-2] == batch and dc.flags.c_contiguous
         if need[0]:
-            da = sum_to(_bmm(dc, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a_shape)
+            if fold:  # B shared by every batch entry: dA_flat = dC_flat B^T, one GEMM
+                da = _gemm(dc.reshape(math.prod(c_shape[:-1]), n), b2.reshape(k, n).T)
+            else:  # dA = dC B^T, summed over A's broadcast batch dims, one C call
+                da = _matmul_nd(_operand_nd(dc, nb), _operand_nd(b2, nb).t(), batch, m, k, n, a2.shape,
+                                dc.dtype)
+            da = da.reshape(a_shape)
         if need[1]:
-            if b2.ndim == 2 and a2.ndim > 2 and a2.flags.c_contiguous and dc.flags.c_contiguous:
-                # B shared by every batch entry: dB = A_flat^T dC_flat, one GEMM
-                k, rows = a2.shape[-1], math.prod(a2.shape[:-1])
-                db = _gemm(a2.reshape(rows, k).T, dc.reshape(rows, dc.shape[-1]))
-            else:
-                db = sum_to(_bmm(np.swapaxes(a2, -1, -2), dc), b2.shape)
+            if fold and a2.flags.c_contiguous:  # dB = A_flat^T dC_flat, one GEMM
+                rows = math.prod(a2.shape[:-1])
+                db = _gemm(a2.reshape(rows, k).T, dc.reshape(rows, n))
+            else:  # dB = A^T dC, summed over B's broadcast batch dims, one C call
+                db = _matmul_nd(_operand_nd(a2, nb).t(), _operand_nd(dc, nb), batch, k, n, m, b2.shape,
+                                dc.dtype)
             db = db.reshape(b_shape)
         return da, db
-
 
 
 class _LinearSaved:

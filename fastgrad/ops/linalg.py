@@ -63,28 +63,47 @@ class _Operand:
         return o
 
 
-def _operand_nd(x, nbatch):
-    """An _Operand for x (..., r, s) over ``nbatch`` batch dims; copies only a layout whose
-    matrices have neither rows nor columns at unit stride."""
+def _layout(x, nbatch):
+    """(copy, trans, ld, batch strides) of x (..., r, s) as an fg_matmul_nd operand over ``nbatch``
+    batch dims (strides in elements, 0 on broadcast dims); copy: only a layout whose matrices
+    have neither rows nor columns at unit stride (or strides that are not whole elements)."""
     r, s = x.shape[-2:]
     isz = x.itemsize
     st = x.strides
     rs, cs = st[-2] // isz, st[-1] // isz
-    if any(v % isz for v in st) or min(st[-2:]) < 0:
-        x = np.ascontiguousarray(x)
-        st, rs, cs = x.strides, s, 1
-    if (cs == 1 or s == 1) and (r == 1 or rs >= max(s, 1)):
+    copy = any(v % isz for v in st) or min(st[-2:]) < 0
+    if not copy and (cs == 1 or s == 1) and (r == 1 or rs >= max(s, 1)):
         trans, ld = 0, max(rs if r > 1 else s, 1)
-    elif (rs == 1 or r == 1) and (s == 1 or cs >= max(r, 1)):
+    elif not copy and (rs == 1 or r == 1) and (s == 1 or cs >= max(r, 1)):
         trans, ld = 1, max(cs if s > 1 else r, 1)
     else:
+        copy, trans, ld = True, 0, max(s, 1)
+        st = [v * isz for v in _contiguous_strides(x.shape)]
+    return copy, trans, ld, [0] * (nbatch - (x.ndim - 2)) + [0 if d == 1 else v // isz
+                                                              for d, v in zip(x.shape[:-2], st[:-2])]
+
+
+def _contiguous_strides(shape):
+    """Element strides of a C-contiguous array of ``shape``."""
+    out, step = [], 1
+    for d in reversed(shape):
+        out.append(step)
+        step *= max(d, 1)
+    return out[::-1]
+
+
+def _ptr(x):
+    """C pointer to x's first element: the buffer when contiguous, else its address (strided)."""
+    return from_buffer(CTYPES[x.dtype], x) if x.flags.c_contiguous else ffi.cast(_PTR[x.dtype], x.ctypes.data)
+
+
+def _operand_nd(x, nbatch):
+    """An _Operand for x (..., r, s) over ``nbatch`` batch dims (see _layout)."""
+    copy, trans, ld, strides = _layout(x, nbatch)
+    if copy:
         x = np.ascontiguousarray(x)
-        st, trans, ld = x.strides, 0, max(s, 1)
     o = _new(_Operand)
-    o.x, o.trans, o.ld = x, trans, ld
-    o.ptr = from_buffer(CTYPES[x.dtype], x) if x.flags.c_contiguous else ffi.cast(_PTR[x.dtype], x.ctypes.data)
-    lead = nbatch - (x.ndim - 2)
-    o.strides = [0] * lead + [0 if d == 1 else v // isz for d, v in zip(x.shape[:-2], st[:-2])]
+    o.x, o.trans, o.ld, o.strides, o.ptr = x, trans, ld, strides, _ptr(x)
     return o
 
 
@@ -123,19 +142,52 @@ def _is_single(a):
 
 
 def _bmm(a, b):
-    """c = a @ b for (..., m, k) and (..., k, n) arrays with broadcast batch dims: one GEMM when
-    b is one matrix and a is contiguous (its batch folds into the rows), else one fg_matmul_nd
-    call (no per-batch Python)."""
+    """c = a @ b for (..., m, k) and (..., k, n) arrays with broadcast batch dims, in one
+    fg_matmul_nd call (one GEMM when the batch folds into a's rows; no per-batch Python).  The
+    plan is computed once per shapes and strides."""
     if a.ndim == 2 and b.ndim == 2:
         return _gemm(a, b)
+    key = (a.shape, b.shape, a.strides, b.strides, a.itemsize)
+    p = _PLANS.get(key)
+    if p is None:
+        p = _plan(a, b)
+        if len(_PLANS) > 512:
+            _PLANS.clear()
+        _PLANS[key] = p
+    cshape, empty, args, copy_a, copy_b = p
+    if empty:
+        return np.zeros(cshape, a.dtype)
+    if copy_a:
+        a = np.ascontiguousarray(a)
+    if copy_b:
+        b = np.ascontiguousarray(b)
+    c = np.empty(cshape, a.dtype)
+    nb, dims, ta, tb, m, n, k, sa, lda, sb, ldb, sc, ldc = args
+    _MATMUL_ND[a.dtype](nb, dims, ta, tb, m, n, k, _ptr(a), sa, lda, _ptr(b), sb, ldb,
+                        from_buffer(CTYPES[a.dtype], c, True), sc, ldc)
+    return c
+
+
+_PLANS = {}  # (a shape, b shape, a strides, b strides, itemsize) -> how _bmm multiplies them
+
+
+def _plan(a, b):
+    """(c shape, empty, fg_matmul_nd's arguments but the pointers, copy a, copy b).  When b is
+    one matrix and a is contiguous, a's batch folds into its rows: no batch dims, one GEMM."""
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     m, k = a.shape[-2:]
     n = b.shape[-1]
+    cshape = batch + (m, n)
     if _is_single(b) and a.shape[:-2] == batch and a.flags.c_contiguous:
-        c = _gemm(a.reshape(a.size // k if k else math.prod(a.shape[:-1]), k), b.reshape(k, n))
-        return c.reshape(batch + (m, n))
+        batch, m = (), math.prod(a.shape[:-1])
+        b = b.reshape(b.shape[-2:])
     nb = len(batch)
-    return _matmul_nd(_operand_nd(a, nb), _operand_nd(b, nb), batch, m, n, k, batch + (m, n), a.dtype)
+    copy_a, ta, lda, sa = _layout(a, nb) if nb else (False, 0, max(k, 1), [])
+    copy_b, tb, ldb, sb = _layout(b, nb)
+    new = ffi.new
+    args = (nb, new("int64_t[]", list(batch) or [1]), ta, tb, m, n, k, new("int64_t[]", sa or [0]), lda,
+            new("int64_t[]", sb or [0]), ldb, new("int64_t[]", _out_strides(cshape, batch) or [0]), max(n, 1))
+    return cshape, math.prod(cshape) == 0 or k == 0, args, copy_a, copy_b
 
 
 @register("matmul")

@@ -69,6 +69,13 @@ int fg_sum_to_f32(int ndim, const int64_t *shape, const float *x, const int64_t 
 int fg_sum_to_f64(int ndim, const int64_t *shape, const double *x, const int64_t *sx, double *y, const int64_t *sy,
                   double alpha);
 
+/* the same for x (op) w, each element rounded to the dtype before it is added (what fg_binary then fg_sum_to give):
+ * w has element strides sw over `shape` (0 = broadcast); one pass, no temporary the size of x */
+int fg_binary_sum_to_f32(int op, int ndim, const int64_t *shape, const float *x, const int64_t *sx, const float *w,
+                         const int64_t *sw, float *y, const int64_t *sy, double alpha);
+int fg_binary_sum_to_f64(int op, int ndim, const int64_t *shape, const double *x, const int64_t *sx, const double *w,
+                         const int64_t *sw, double *y, const int64_t *sy, double alpha);
+
 /* ---- elementwise.c : unary arithmetic, pow, accumulation ------------------ */
 #define FG_NEG 0
 #define FG_EXP 1

@@ -290,3 +290,41 @@ def test_matmul_nd_rejects_bad_sizes():
     assert lib.fg_matmul_nd_f32(1, i64([-1]), 0, 0, 2, 2, 2, rptr(x), one, 2, rptr(x), one, 2, wptr(x), one, 2) == -2
     assert lib.fg_matmul_nd_f32(65, i64([1] * 65), 0, 0, 2, 2, 2, rptr(x), i64([0] * 65), 2, rptr(x),
                                 i64([0] * 65), 2, wptr(x), i64([0] * 65), 2) == -2
+
+
+def binary_sum_to(op, x, w, shape, alpha=1.0):
+    """fg_binary_sum_to: alpha * sum_to(x (op) w, shape), w broadcast to x.shape."""
+    y = np.full(shape, np.nan, x.dtype)
+    lead = x.ndim - len(shape)
+    sy, step = [0] * x.ndim, 1
+    for i in range(x.ndim - 1, lead - 1, -1):
+        if shape[i - lead] == x.shape[i]:
+            sy[i] = step
+        step *= max(shape[i - lead], 1)
+    rc = fn("binary_sum_to", x.dtype.type)(op, x.ndim, i64(x.shape), ptr(x), i64([s // x.itemsize for s in x.strides]),
+                                           ptr(w), i64(estrides(w, x.shape)), wptr(y), i64(sy), alpha)
+    assert rc == 0
+    return y
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("sx,sw,sy", [((6, 1029), (1, 1029), (6, 1)), ((6, 1029), (6, 1), (1, 1029)), ((7, 33), (), (7, 1)),
+                                      ((4, 15, 17), (1, 15, 17), (4, 1, 17)), ((4, 15, 17), (4, 1, 1), (1, 15, 1)),
+                                      ((3, 5), (3, 5), ()), ((0, 5), (1, 5), (1, 5))])
+def test_binary_sum_to_is_binary_then_sum_to(isa, dtype, sx, sw, sy, rng):
+    x = np.asarray(rng.standard_normal(sx), dtype)
+    w = np.asarray(np.abs(rng.standard_normal(sw)) + 0.5, dtype)
+    for op in (lib.FG_MUL, lib.FG_DIV):
+        two_step = sum_to(np.ascontiguousarray(binary_nd(op, x, w)), sy, -1.0)
+        got = binary_sum_to(op, x, w, sy, -1.0)
+        if sy and sy[-1] == sx[-1]:  # inner dim kept: each output adds the same roundings in the same order
+            np.testing.assert_array_equal(got, two_step)
+        else:
+            np.testing.assert_allclose(got, two_step, rtol=1e-6 if dtype == np.float32 else 1e-13)
+        got_strided = binary_sum_to(op, np.asfortranarray(x), w, sy, -1.0)
+        np.testing.assert_allclose(got_strided, two_step, rtol=1e-6 if dtype == np.float32 else 1e-13)
+
+
+def test_binary_sum_to_rejects_bad_op():
+    x = np.zeros(4, np.float32)
+    assert lib.fg_binary_sum_to_f32(99, 1, i64([4]), rptr(x), i64([1]), rptr(x), i64([1]), wptr(x), i64([0]), 1.0) == -2

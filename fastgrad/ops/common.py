@@ -6,9 +6,9 @@ import numpy as np
 from fastgrad._ffi import CTYPES, ffi, from_buffer, kernels
 from fastgrad.dtypes import FLOAT_DTYPES
 
-__all__ = ["wrap_dim", "wrap_dims", "sum_to", "broadcast_shape", "contiguous", "check_float", "three"]
+__all__ = ["wrap_dim", "wrap_dims", "sum_to", "sum_to_binary", "broadcast_shape", "contiguous", "check_float", "three"]
 
-_SUM_TO = kernels("sum_to")
+_SUM_TO, _BINARY_SUM_TO = kernels("sum_to"), kernels("binary_sum_to")
 _SUM_PLANS = {}  # (g shape, g strides, itemsize, shape) -> fg_sum_to's dims and strides
 _PTR = {np.dtype(np.float32): "float *", np.dtype(np.float64): "double *"}
 
@@ -66,11 +66,40 @@ def sum_to(g: np.ndarray, shape: tuple, alpha: float = 1.0) -> np.ndarray:
         return out if alpha == 1.0 else np.multiply(out, out.dtype.type(alpha))
     out = np.empty(shape, g.dtype)
     ct = CTYPES[g.dtype]
-    px = from_buffer(ct, g) if g.flags.c_contiguous else ffi.cast(_PTR[g.dtype], g.ctypes.data)
     nd, dims, sx, sy = plan
-    if _SUM_TO[g.dtype](nd, dims, px, sx, from_buffer(ct, out, True), sy, alpha):
+    if _SUM_TO[g.dtype](nd, dims, _ptr(ct, g), sx, from_buffer(ct, out, True), sy, alpha):
         raise MemoryError(f"sum_to: cannot allocate scratch for {out.size} elements")
     return out
+
+
+def sum_to_binary(op: int, x: np.ndarray, w: np.ndarray, shape: tuple, alpha: float = 1.0) -> np.ndarray:
+    """alpha * sum_to(x (op) w, shape) for float x of the full shape and w broadcast to it, in one
+    C pass (each x (op) w rounded to the dtype first, as the two separate ops would)."""
+    key = (x.shape, x.strides, x.itemsize, shape, w.shape, w.strides)
+    plan = _SUM_PLANS.get(key)
+    if plan is None:
+        plan = _sum_plan(x, shape)
+        if plan is not None:
+            lead = x.ndim - w.ndim
+            sw = [0] * lead + [0 if n == 1 else st // w.itemsize for n, st in zip(w.shape, w.strides)]
+            plan = plan + (ffi.new("int64_t[]", sw or [0]),) if not any(st % w.itemsize for st in w.strides) else None
+        if len(_SUM_PLANS) > 512:
+            _SUM_PLANS.clear()
+        _SUM_PLANS[key] = plan
+    if plan is None or x.dtype != w.dtype:
+        from fastgrad.ops.elementwise import binary
+        return sum_to(binary(op, x, w), shape, alpha)
+    out = np.empty(shape, x.dtype)
+    ct = CTYPES[x.dtype]
+    nd, dims, sx, sy, sw = plan
+    if _BINARY_SUM_TO[x.dtype](op, nd, dims, _ptr(ct, x), sx, _ptr(ct, w), sw, from_buffer(ct, out, True), sy, alpha):
+        raise MemoryError(f"sum_to: cannot allocate scratch for {out.size} elements")
+    return out
+
+
+def _ptr(ct, a):
+    """C pointer to a's first element: the buffer when contiguous, else its address (strided)."""
+    return from_buffer(ct, a) if a.flags.c_contiguous else ffi.cast(_PTR[a.dtype], a.ctypes.data)
 
 
 def _sum_plan(g, shape):

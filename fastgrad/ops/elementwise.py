@@ -6,7 +6,7 @@ import numpy as np
 from fastgrad._ffi import CTYPES, NULL, ffi, from_buffer, kernels, lib, rptr, wptr
 from fastgrad.autograd.function import Function, register
 from fastgrad.ops import one_element
-from fastgrad.ops.common import broadcast_shape, contiguous, sum_to
+from fastgrad.ops.common import broadcast_shape, contiguous, sum_to, sum_to_binary
 
 __all__ = ["binary", "scale", "ADD", "SUB", "MUL", "DIV", "POW", "Add", "Sub", "Mul", "Div", "Pow",
            "PowScalar", "Maximum", "Minimum", "Where"]
@@ -128,7 +128,7 @@ class Sub(Function):
 
 @register("mul")
 class Mul(Function):
-    """y = a * b.  da = sum_to(dy * b), db = sum_to(dy * a)."""
+    """y = a * b.  da = sum_to(dy * b), db = sum_to(dy * a) (one C pass each when summed)."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -139,8 +139,16 @@ class Mul(Function):
     def backward(ctx, dy):
         a, b = ctx.saved
         na, nb = ctx.inputs
-        return (sum_to(binary(MUL, dy, b), a.shape) if na is not None else None,
-                sum_to(binary(MUL, dy, a), b.shape) if nb is not None else None)
+        return (_grad(MUL, dy, b, a.shape) if na is not None else None,
+                _grad(MUL, dy, a, b.shape) if nb is not None else None)
+
+
+def _grad(op, dy, w, shape, alpha=1.0):
+    """alpha * sum_to(dy (op) w, shape): the product alone when nothing is summed."""
+    if dy.shape == shape:
+        y = binary(op, dy, w)
+        return y if alpha == 1.0 else scale(y, alpha, y)
+    return sum_to_binary(op, dy, w, shape, alpha)
 
 
 @register("div")
@@ -157,9 +165,9 @@ class Div(Function):
     def backward(ctx, dy):
         a, b, y = ctx.saved
         na, nb = ctx.needs_input_grad
-        da = sum_to(binary(DIV, dy, b), a.shape) if na else None
+        da = _grad(DIV, dy, b, a.shape) if na else None
         # (dy * y) / b, not (dy / b) * y: dy / b overflows for a subnormal b where a = 0
-        db = sum_to(scale(binary(DIV, binary(MUL, dy, y), b), -1.0), b.shape) if nb else None
+        db = _grad(DIV, binary(MUL, dy, y), b, b.shape, -1.0) if nb else None
         return da, db
 
 

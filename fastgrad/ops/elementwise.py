@@ -52,10 +52,11 @@ def binary(op, a, b):
         if len(_PLANS) > 512:
             _PLANS.clear()
         _PLANS[key] = plan
-    out, nd, dims, sa, sb = plan
+    out, nd, dims, sa, sb, ca, cb = plan
     y = np.empty(out, dtype)
-    if y.size:
-        _BINARY_ND[dtype](op, nd, dims, _ptr(ct, a), sa, _ptr(ct, b), sb, from_buffer(ct, y))
+    if nd:
+        _BINARY_ND[dtype](op, nd, dims, from_buffer(ct, a) if ca else _ptr(ct, a), sa,
+                          from_buffer(ct, b) if cb else _ptr(ct, b), sb, from_buffer(ct, y))
     return y
 
 
@@ -69,8 +70,9 @@ def _ptr(ct, a):
 
 
 def _plan(a, b, op):
-    """The broadcast shape and, as cffi arrays, its dims and each operand's element strides
-    (0 on broadcast dims) for fg_binary_nd; None for strides that are not whole elements."""
+    """(broadcast shape, ndim (0: empty result), and as cffi arrays its dims and each operand's
+    element strides (0 on broadcast dims) for fg_binary_nd, a and b contiguous); None for strides
+    that are not whole elements."""
     shape = broadcast_shape(a.shape, b.shape, op)
     if any(s % a.itemsize for s in a.strides + b.strides):
         return None
@@ -82,8 +84,9 @@ def _plan(a, b, op):
             st.append(0 if n == 1 else s // x.itemsize)
         return st or [0]
 
-    return (shape, max(nd, 1), ffi.new("int64_t[]", list(shape) or [1]), ffi.new("int64_t[]", strides(a)),
-            ffi.new("int64_t[]", strides(b)))
+    return (shape, max(nd, 1) if 0 not in shape else 0, ffi.new("int64_t[]", list(shape) or [1]),
+            ffi.new("int64_t[]", strides(a)), ffi.new("int64_t[]", strides(b)), a.flags.c_contiguous,
+            b.flags.c_contiguous)
 
 
 def scale(x, alpha, out=None):

@@ -9,8 +9,8 @@ Groups (one fastgrad, one numpy and one torch row on the same arrays):
 Results are checked against numpy once per row, outside the timing.
 
 Besides the pytest-benchmark rows, ``python benchmarks/bench_broadcast.py`` prints the same cases
-as one markdown table timed in one process, the three frameworks alternating, medians of many
-rounds (what benchmarks/RESULTS.md quotes).  For the AVX2 column run it with every framework
+as one markdown table timed in one process, the three frameworks alternating in short rounds
+(~0.2 ms each), medians of many rounds (what benchmarks/RESULTS.md quotes).  For the AVX2 column run it with every framework
 pinned to AVX2:
     FASTGRAD_ISA=avx2 ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 \\
         OPENBLAS_CORETYPE=Haswell python benchmarks/bench_broadcast.py
@@ -168,18 +168,23 @@ def table(rounds: int, budget: float, only: str) -> None:
             fn()
             check()
             fns[fw] = fn
-        t0 = time.perf_counter()
-        for fn in fns.values():
-            fn()
-        once = max(time.perf_counter() - t0, 1e-7)
-        iters = max(1, int(budget / rounds / once))
-        times = {fw: [] for fw in fws}
-        for _ in range(rounds):
-            for fw, fn in fns.items():
+        iters = {}
+        for fw, fn in fns.items():  # short rounds (~0.2 ms): a time slice lost to another
+            once = []  # process spoils few of them, and the median skips those
+            for _ in range(5):
                 t0 = time.perf_counter()
-                for _ in range(iters):
+                fn()
+                once.append(time.perf_counter() - t0)
+            iters[fw] = max(1, int(2e-4 / max(min(once), 1e-7)))
+        per_round = 2e-4 * len(fns)
+        times = {fw: [] for fw in fws}
+        for _ in range(max(rounds, int(budget / per_round))):
+            for fw, fn in fns.items():
+                n = iters[fw]
+                t0 = time.perf_counter()
+                for _ in range(n):
                     fn()
-                times[fw].append((time.perf_counter() - t0) / iters)
+                times[fw].append((time.perf_counter() - t0) / n)
         med = {fw: float(np.median(v)) * 1e6 for fw, v in times.items()}
         ratio = f"{med['fastgrad'] / med['torch']:.2f}×" if "torch" in med else "–"
         print(f"| {name} | {med['numpy']:.2f} | {med.get('torch', float('nan')):.2f} | "
@@ -188,8 +193,8 @@ def table(rounds: int, budget: float, only: str) -> None:
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--rounds", type=int, default=31, help="alternating rounds per case (median taken)")
-    p.add_argument("--budget", type=float, default=0.6, help="seconds of calls per case, all frameworks")
+    p.add_argument("--rounds", type=int, default=31, help="at least this many alternating rounds per case (median taken)")
+    p.add_argument("--budget", type=float, default=0.6, help="about this many seconds of calls per case, all frameworks")
     p.add_argument("--only", default="", help="only cases whose name contains this text")
     args = p.parse_args()
     table(args.rounds, args.budget, args.only)

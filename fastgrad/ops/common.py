@@ -108,6 +108,8 @@ def _sum_plan(g, shape):
     if g.dtype not in _PTR or any(st % g.itemsize for st in g.strides):
         return None
     nd, lead = g.ndim, g.ndim - len(shape)
+    if lead < 0:
+        return None
     sy, step = [0] * nd, 1
     for i in range(nd - 1, lead - 1, -1):
         s = shape[i - lead]

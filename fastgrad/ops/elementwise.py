@@ -1,6 +1,8 @@
-"""Binary elementwise ops with broadcasting (csrc/elementwise.c): + - * / **, x ** p,
-maximum/minimum and where (numpy selection).  One-element operands take the exact path of
-``ops/one_element.py``; two arrays of one shape are the hot path (pointers inline)."""
+"""Binary elementwise ops with broadcasting (csrc/broadcast.c, csrc/elementwise.c): + - * / **,
+x ** p, maximum/minimum and where (numpy selection).  One-element operands take the exact path of
+``ops/one_element.py``; two arrays of one shape are the hot path (pointers inline); any other
+shapes and layouts are one strided C call through a plan cached per shapes and strides, and the
+backward of a broadcast operand one C reduction (ops/common.py's sum_to, sum_to_binary)."""
 import numpy as np
 
 from fastgrad._ffi import CTYPES, NULL, ffi, from_buffer, kernels, lib, rptr, wptr

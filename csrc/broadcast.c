@@ -6,9 +6,9 @@
  * operand at stride 0, and (m, n) (op) (m, 1) is m rows with the column element broadcast.  The
  * outer dims are walked by an odometer, the inner dim by a row loop of the active ISA level's
  * table (broadcast_rows.inc; AVX2 and AVX-512 variants in broadcast_avx2.c / broadcast_avx512.c).
- * Large problems are split over the thread pool: binary ops by rows (or chunks of one long
- * row), the reduction by the first dim that is kept in the output, so every output element
- * sums the same values in the same order whatever the thread count.  Results are bit-identical
+ * Very large problems (FG_BCAST_PAR_MIN) are split over the thread pool: binary ops by rows (or
+ * chunks of one long row), the reduction by the first dim that is kept in the output, so every
+ * output element sums the same values in the same order whatever the thread count.  Results are bit-identical
  * at every ISA level and thread count.  Drivers in broadcast.inc, once per dtype. */
 #if defined(__clang__)
 #pragma STDC FP_CONTRACT OFF
@@ -24,6 +24,11 @@
 #define FG_ND_MAX 64          /* dims of a problem (numpy's limit) */
 #define FG_CHUNK 16384        /* elements per piece when one long row is split over threads */
 #define FG_ACC_STACK 2048     /* float32 sum_to outputs up to this size accumulate on the stack */
+/* problems of at least this many elements are split over the thread pool.  These loops are
+ * bound by memory bandwidth; measured on the 2-core Zen 4 VM they were written on (shared with
+ * other jobs), 2 threads lost to 1 from 2^18 to 2^22 elements (float32 add 35 -> 42 us at 2^18,
+ * 1160 -> 1224 us at 2^22; column sums 28 -> 47 us at 2^18), so only larger ones are split */
+#define FG_BCAST_PAR_MIN ((int64_t)1 << 23)
 
 /* drop size-1 dims and merge dim d into d+1 when it continues d+1's run in each of the `nops`
  * stride arrays; returns the collapsed ndim (0: one element) */

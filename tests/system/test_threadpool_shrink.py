@@ -1,0 +1,76 @@
+"""The thread pool shrinks: lowering the thread count stops and joins the surplus workers, so a
+region only involves (and waits for) the workers of the current count (issue 14 item 11)."""
+import os
+import sys
+
+import numpy as np
+import pytest
+
+from fastgrad._ffi import lib
+from test_threads import _big_gemm
+
+
+def _gemm():
+    return _big_gemm()[2]
+
+
+def _os_threads():
+    """threads of this process as the kernel sees them (Linux), else None"""
+    try:
+        return len(os.listdir("/proc/self/task"))
+    except OSError:
+        return None
+
+
+def test_set_num_threads_shrink_joins_surplus_workers(restore_threads):
+    lib.fg_set_num_threads(1)
+    expected = _gemm()
+    assert lib.fg_get_num_workers() == 0
+    base = _os_threads()
+    lib.fg_set_num_threads(64)
+    np.testing.assert_array_equal(_gemm(), expected)
+    assert lib.fg_get_num_workers() == 63               # started lazily by the region
+    if base is not None:
+        assert _os_threads() == base + 63
+    lib.fg_set_num_threads(2)
+    assert lib.fg_get_num_workers() == 1                # 62 workers stopped and joined
+    if base is not None:
+        assert _os_threads() == base + 1
+    for _ in range(3):
+        np.testing.assert_array_equal(_gemm(), expected)
+    assert lib.fg_get_num_workers() == 1                # no worker beyond 2 restarted
+
+
+def test_set_num_threads_grow_after_shrink_bitwise(restore_threads):
+    lib.fg_set_num_threads(1)
+    expected = _gemm()
+    for nt in (8, 2, 1, 5, 3, 16, 2):
+        lib.fg_set_num_threads(nt)
+        np.testing.assert_array_equal(_gemm(), expected)
+        assert lib.fg_get_num_workers() == nt - 1
+
+
+def test_set_num_threads_clamps_to_max(restore_threads):
+    lib.fg_set_num_threads(lib.FG_MAX_THREADS + 1000)
+    assert lib.fg_get_num_threads() == lib.FG_MAX_THREADS
+    lib.fg_set_num_threads(2)
+    assert lib.fg_get_num_threads() == 2
+
+
+@pytest.mark.skipif(not hasattr(os, "fork") or sys.platform == "darwin", reason="needs fork")
+def test_set_num_threads_shrink_in_forked_child(restore_threads):
+    """the child has no workers (they were not copied): shrinking there joins nothing"""
+    lib.fg_set_num_threads(4)
+    expected = _gemm()
+    pid = os.fork()
+    if pid == 0:
+        code = 1
+        try:
+            lib.fg_set_num_threads(2)
+            ok = lib.fg_get_num_workers() == 0 and np.array_equal(_gemm(), expected)
+            ok = ok and lib.fg_get_num_workers() == 1
+            code = 0 if ok else 2
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0

@@ -1,5 +1,5 @@
-/* elementwise.c — binary/unary arithmetic, N-d broadcasting, pow, scale/axpy, clamp,
- * maximum/minimum backward, bias add and column sum.  Bodies in elementwise.inc, once per dtype. */
+/* elementwise.c — unary arithmetic, pow, scale/axpy, clamp, maximum/minimum backward, bias add
+ * and column sum (binary arithmetic and broadcasting: broadcast.c).  Bodies in elementwise.inc, once per dtype. */
 #include <math.h>
 #include <tgmath.h>
 #include "internal.h"

@@ -43,7 +43,7 @@ void fg_set_num_threads(int n);
 /* worker threads alive now, the caller not counted (<= fg_get_num_threads() - 1; started lazily) */
 int fg_get_num_workers(void);
 
-/* ---- elementwise.c : arithmetic, broadcasting, accumulation --------------- */
+/* ---- broadcast.c : binary arithmetic over strided and broadcast operands, sum to shape ---- */
 #define FG_ADD 0
 #define FG_SUB 1
 #define FG_MUL 2
@@ -56,12 +56,27 @@ void fg_binary_f32(int op, int64_t n, const float *restrict a, int64_t inc_a,
                    const float *restrict b, int64_t inc_b, float *restrict y);
 void fg_binary_f64(int op, int64_t n, const double *restrict a, int64_t inc_a,
                    const double *restrict b, int64_t inc_b, double *restrict y);
-/* y (contiguous, `shape`) = a (op) b with per-dimension element strides sa, sb (0 = broadcast) */
+/* y (contiguous, `shape`, ndim <= 64) = a (op) b with per-dimension element strides sa, sb (any sign; 0 = broadcast) */
 void fg_binary_nd_f32(int op, int ndim, const int64_t *shape, const float *a, const int64_t *sa,
                       const float *b, const int64_t *sb, float *restrict y);
 void fg_binary_nd_f64(int op, int ndim, const int64_t *shape, const double *a, const int64_t *sa,
                       const double *b, const int64_t *sb, double *restrict y);
+/* y = alpha * sum of x over the dims where sy[d] == 0: x has `shape` (ndim <= 64) and element strides sx, y is C-contiguous
+ * with element i at sum_d i_d sy[d]; double accumulation, each y element in x's index order (bitwise the same at any thread
+ * count and ISA level); empty x gives zeros.  Returns 0, FG_ERR_SIZE (ndim or a size out of range) or FG_ERR_NOMEM */
+int fg_sum_to_f32(int ndim, const int64_t *shape, const float *x, const int64_t *sx, float *y, const int64_t *sy,
+                  double alpha);
+int fg_sum_to_f64(int ndim, const int64_t *shape, const double *x, const int64_t *sx, double *y, const int64_t *sy,
+                  double alpha);
 
+/* the same for x (op) w, each element rounded to the dtype before it is added (what fg_binary then fg_sum_to give):
+ * w has element strides sw over `shape` (0 = broadcast); one pass, no temporary the size of x */
+int fg_binary_sum_to_f32(int op, int ndim, const int64_t *shape, const float *x, const int64_t *sx, const float *w,
+                         const int64_t *sw, float *y, const int64_t *sy, double alpha);
+int fg_binary_sum_to_f64(int op, int ndim, const int64_t *shape, const double *x, const int64_t *sx, const double *w,
+                         const int64_t *sw, double *y, const int64_t *sy, double alpha);
+
+/* ---- elementwise.c : unary arithmetic, pow, accumulation ------------------ */
 #define FG_NEG 0
 #define FG_EXP 1
 #define FG_LOG 2
@@ -331,6 +346,16 @@ int fg_gemm_batched_f32(int transa, int transb, int64_t batch, int64_t m, int64_
 int fg_gemm_batched_f64(int transa, int transb, int64_t batch, int64_t m, int64_t n, int64_t k, double alpha,
                         const double *a, int64_t stride_a, int64_t lda, const double *b, int64_t stride_b, int64_t ldb,
                         double beta, double *c, int64_t stride_c, int64_t ldc);
+/* matmul_nd.c: for every batch index p of `shape` (nb <= 64 dims), C_c(p) = op(A_a(p)) op(B_b(p)), summed over the
+ * batch dims where sc[d] == 0 (the first product into each C matrix overwrites it, the others add, in index order),
+ * with X_x(p) = X + sum_d p_d sx[d] (element strides, 0 = broadcast) and each product through fg_gemm; nothing is
+ * written when the batch is empty.  Bitwise the same at any thread count.  Returns 0 or FG_ERR_SIZE */
+int fg_matmul_nd_f32(int nb, const int64_t *shape, int transa, int transb, int64_t m, int64_t n, int64_t k,
+                     const float *a, const int64_t *sa, int64_t lda, const float *b, const int64_t *sb, int64_t ldb,
+                     float *c, const int64_t *sc, int64_t ldc);
+int fg_matmul_nd_f64(int nb, const int64_t *shape, int transa, int transb, int64_t m, int64_t n, int64_t k,
+                     const double *a, const int64_t *sa, int64_t lda, const double *b, const int64_t *sb, int64_t ldb,
+                     double *c, const int64_t *sc, int64_t ldc);
 /* linear layer: y (m x n) = x (m x k) W^T (W: n x k) + b (b may be NULL) */
 int fg_linear_fwd_f32(int64_t m, int64_t n, int64_t k, const float *x, const float *w, const float *b, float *y);
 int fg_linear_fwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *b, double *y);

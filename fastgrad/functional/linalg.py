@@ -14,7 +14,8 @@ __all__ = ["matmul", "mm", "bmm", "linear", "linear_relu"]
 
 _make = Tensor._make
 _TORCH_NAME = {"float32": "float", "float64": "double", "int64": "long int", "int32": "int"}
-_apply_linear, _apply_linear_relu = Linear.apply3, LinearReLU.apply3
+_apply_linear, _apply_linear_relu, _apply_matmul = Linear.apply3, LinearReLU.apply3, MatMul.apply2
+_CHECKED = set()  # (a shape, b shape) pairs whose batch dims are known to broadcast
 
 
 def _dtype_name(d):
@@ -48,11 +49,14 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
     kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
     if ka != kb:
         raise _shape_error("matmul", a, b)
-    if a.ndim > 2 or b.ndim > 2:
+    if (a.ndim > 2 or b.ndim > 2) and (a.shape, b.shape) not in _CHECKED:
         broadcast_shape(a.shape[:-2], b.shape[:-2] if b.ndim > 1 else (), "matmul")
+        if len(_CHECKED) > 512:
+            _CHECKED.clear()
+        _CHECKED.add((a.shape, b.shape))
     if a.dtype.kind != "f":
         return _make(np.asarray(np.matmul(a, b)))
-    return MatMul.apply(input, other)
+    return _apply_matmul(input, other)
 
 
 def mm(input: Tensor, mat2: Tensor) -> Tensor:
@@ -67,7 +71,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
         raise _shape_error("mm", a, b)
     if a.dtype.kind != "f":
         return _make(a @ b)
-    return MatMul.apply(input, mat2)
+    return _apply_matmul(input, mat2)
 
 
 def bmm(input: Tensor, mat2: Tensor) -> Tensor:
@@ -83,7 +87,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
                            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
     if a.dtype.kind != "f":
         return _make(a @ b)
-    return MatMul.apply(input, mat2)
+    return _apply_matmul(input, mat2)
 
 
 def _linear_case(input, weight, bias) -> bool:

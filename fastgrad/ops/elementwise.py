@@ -1,12 +1,14 @@
-"""Binary elementwise ops with broadcasting (csrc/elementwise.c): + - * / **, x ** p,
-maximum/minimum and where (numpy selection).  One-element operands take the exact path of
-``ops/one_element.py``; two arrays of one shape are the hot path (pointers inline)."""
+"""Binary elementwise ops with broadcasting (csrc/broadcast.c, csrc/elementwise.c): + - * / **,
+x ** p, maximum/minimum and where (numpy selection).  One-element operands take the exact path of
+``ops/one_element.py``; two arrays of one shape are the hot path (pointers inline); any other
+shapes and layouts are one strided C call through a plan cached per shapes and strides, and the
+backward of a broadcast operand one C reduction (ops/common.py's sum_to, sum_to_binary)."""
 import numpy as np
 
 from fastgrad._ffi import CTYPES, NULL, ffi, from_buffer, kernels, lib, rptr, wptr
 from fastgrad.autograd.function import Function, register
 from fastgrad.ops import one_element
-from fastgrad.ops.common import broadcast_shape, contiguous, sum_to
+from fastgrad.ops.common import broadcast_shape, contiguous, sum_to, sum_to_binary
 
 __all__ = ["binary", "scale", "ADD", "SUB", "MUL", "DIV", "POW", "Add", "Sub", "Mul", "Div", "Pow",
            "PowScalar", "Maximum", "Minimum", "Where"]
@@ -23,56 +25,70 @@ _binary1 = one_element.binary
 
 
 def binary(op, a, b):
-    """y = a (op) b for two arrays of one float dtype, with numpy broadcasting, in C."""
+    """y = a (op) b for two arrays of one float dtype, with numpy broadcasting, in C: one
+    strided kernel call (csrc/broadcast.c) whatever the shapes and layouts."""
     dtype = a.dtype
     shape = a.shape
+    bshape = b.shape
     if a.size == 1 and b.size == 1:  # exact scalar arithmetic (ops/one_element.py)
-        out = shape if len(shape) >= b.ndim else b.shape
+        out = shape if len(shape) >= b.ndim else bshape
         if out in _ONE_ELEMENT:
             y = _binary1(op, a, b, out, dtype)
             if y is not None:
                 return y
-    if shape == b.shape:
+    ct = CTYPES[dtype]
+    if shape == bshape and a.flags.c_contiguous and b.flags.c_contiguous:  # the hot path: pointers inline
         y = np.empty(shape, dtype)
-        if a.flags.c_contiguous and b.flags.c_contiguous:  # the hot path: pointers inline
-            ct = CTYPES[dtype]
-            _BINARY[dtype](op, y.size, from_buffer(ct, a), 1, from_buffer(ct, b), 1, from_buffer(ct, y))
-            return y
-        return _binary_nd(op, contiguous(a), contiguous(b), a.shape, y)
-    if b.size == 1 and b.ndim <= a.ndim:  # tensor (op) scalar
+        _BINARY[dtype](op, y.size, from_buffer(ct, a), 1, from_buffer(ct, b), 1, from_buffer(ct, y))
+        return y
+    if b.size == 1 and b.ndim <= a.ndim and a.flags.c_contiguous:  # tensor (op) scalar
         y = np.empty(shape, dtype)
-        ct = CTYPES[dtype]
-        _BINARY[dtype](op, a.size, from_buffer(ct, contiguous(a)), 1, from_buffer(ct, contiguous(b)), 0,
-                       from_buffer(ct, y))
+        _BINARY[dtype](op, a.size, from_buffer(ct, a), 1, _ptr(ct, b), 0, from_buffer(ct, y))
         return y
-    if a.size == 1 and a.ndim <= b.ndim:  # scalar (op) tensor
-        y = np.empty(b.shape, dtype)
-        ct = CTYPES[dtype]
-        _BINARY[dtype](op, b.size, from_buffer(ct, contiguous(a)), 0, from_buffer(ct, contiguous(b)), 1,
-                       from_buffer(ct, y))
-        return y
-    shape = broadcast_shape(a.shape, b.shape, _OP_NAMES[op])
-    return _binary_nd(op, contiguous(a), contiguous(b), shape, np.empty(shape, dtype))
-
-
-def _strides(a, shape):
-    """Element strides of contiguous ``a`` broadcast to ``shape`` (0 on broadcast dims)."""
-    out = [0] * (len(shape) - a.ndim)
-    step = 1
-    rev = []
-    for s in reversed(a.shape):
-        rev.append(step if s != 1 else 0)
-        step *= s
-    return out + rev[::-1]
-
-
-def _binary_nd(op, a, b, shape, y):
-    if y.size:
-        nd = max(len(shape), 1)
-        _BINARY_ND[y.dtype](op, nd, ffi.new("int64_t[]", list(shape) or [1]), rptr(a),
-                            ffi.new("int64_t[]", _strides(a, shape) or [0]), rptr(b),
-                            ffi.new("int64_t[]", _strides(b, shape) or [0]), wptr(y))
+    key = (shape, bshape, a.strides, b.strides, dtype.itemsize)
+    plan = _PLANS.get(key)
+    if plan is None:
+        plan = _plan(a, b, _OP_NAMES[op])
+        if plan is None:  # strides that are not whole elements: contiguous copies
+            return binary(op, np.ascontiguousarray(a), np.ascontiguousarray(b))
+        if len(_PLANS) > 512:
+            _PLANS.clear()
+        _PLANS[key] = plan
+    out, nd, dims, sa, sb, ca, cb = plan
+    y = np.empty(out, dtype)
+    if nd:
+        _BINARY_ND[dtype](op, nd, dims, from_buffer(ct, a) if ca else _ptr(ct, a), sa,
+                          from_buffer(ct, b) if cb else _ptr(ct, b), sb, from_buffer(ct, y))
     return y
+
+
+_PLANS = {}  # (a shape, b shape, a strides, b strides, itemsize) -> (out shape, fg_binary_nd's dims, strides)
+_PTR = {CTYPES[np.dtype(np.float32)]: "float *", CTYPES[np.dtype(np.float64)]: "double *"}
+
+
+def _ptr(ct, a):
+    """C pointer to a's first element: the buffer when contiguous, else its address (strided)."""
+    return from_buffer(ct, a) if a.flags.c_contiguous else ffi.cast(_PTR[ct], a.ctypes.data)
+
+
+def _plan(a, b, op):
+    """(broadcast shape, ndim (0: empty result), and as cffi arrays its dims and each operand's
+    element strides (0 on broadcast dims) for fg_binary_nd, a and b contiguous); None for strides
+    that are not whole elements."""
+    shape = broadcast_shape(a.shape, b.shape, op)
+    if any(s % a.itemsize for s in a.strides + b.strides):
+        return None
+    nd = len(shape)
+
+    def strides(x):
+        st = [0] * (nd - x.ndim)
+        for n, s in zip(x.shape, x.strides):
+            st.append(0 if n == 1 else s // x.itemsize)
+        return st or [0]
+
+    return (shape, max(nd, 1) if 0 not in shape else 0, ffi.new("int64_t[]", list(shape) or [1]),
+            ffi.new("int64_t[]", strides(a)), ffi.new("int64_t[]", strides(b)), a.flags.c_contiguous,
+            b.flags.c_contiguous)
 
 
 def scale(x, alpha, out=None):
@@ -101,7 +117,7 @@ class Add(Function):
 
 @register("sub")
 class Sub(Function):
-    """y = a - b.  da = sum_to(dy), db = -sum_to(dy)."""
+    """y = a - b.  da = sum_to(dy), db = -sum_to(dy) (the sign inside the one C reduction)."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -112,12 +128,12 @@ class Sub(Function):
     def backward(ctx, dy):
         sa, sb = ctx.shapes
         na, nb = ctx.inputs
-        return (sum_to(dy, sa) if na is not None else None), (scale(sum_to(dy, sb), -1.0) if nb is not None else None)
+        return (sum_to(dy, sa) if na is not None else None), (sum_to(dy, sb, -1.0) if nb is not None else None)
 
 
 @register("mul")
 class Mul(Function):
-    """y = a * b.  da = sum_to(dy * b), db = sum_to(dy * a)."""
+    """y = a * b.  da = sum_to(dy * b), db = sum_to(dy * a) (one C pass each when summed)."""
 
     @staticmethod
     def forward(ctx, a, b):
@@ -128,8 +144,16 @@ class Mul(Function):
     def backward(ctx, dy):
         a, b = ctx.saved
         na, nb = ctx.inputs
-        return (sum_to(binary(MUL, dy, b), a.shape) if na is not None else None,
-                sum_to(binary(MUL, dy, a), b.shape) if nb is not None else None)
+        return (_grad(MUL, dy, b, a.shape) if na is not None else None,
+                _grad(MUL, dy, a, b.shape) if nb is not None else None)
+
+
+def _grad(op, dy, w, shape, alpha=1.0):
+    """alpha * sum_to(dy (op) w, shape): the product alone when nothing is summed."""
+    if dy.shape == shape:
+        y = binary(op, dy, w)
+        return y if alpha == 1.0 else scale(y, alpha, y)
+    return sum_to_binary(op, dy, w, shape, alpha)
 
 
 @register("div")
@@ -146,9 +170,9 @@ class Div(Function):
     def backward(ctx, dy):
         a, b, y = ctx.saved
         na, nb = ctx.needs_input_grad
-        da = sum_to(binary(DIV, dy, b), a.shape) if na else None
+        da = _grad(DIV, dy, b, a.shape) if na else None
         # (dy * y) / b, not (dy / b) * y: dy / b overflows for a subnormal b where a = 0
-        db = sum_to(scale(binary(DIV, binary(MUL, dy, y), b), -1.0), b.shape) if nb else None
+        db = _grad(DIV, binary(MUL, dy, y), b, b.shape, -1.0) if nb else None
         return da, db
 
 

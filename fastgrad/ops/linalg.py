@@ -1,7 +1,9 @@
 """Matrix products on arrays: the GEMM plumbing, MatMul (torch's matmul rules), and the fused
 linear layer (Linear, and LinearReLU for a Linear followed by a ReLU).
 
-Arithmetic runs in the C GEMM (``fg_gemm_*``, ``fg_gemm_batched_*``, ``fg_linear_*``).  A
+Arithmetic runs in the C GEMM (``fg_gemm_*``, ``fg_linear_*``) and, for batches that do not fold
+into one GEMM, in one ``fg_matmul_nd_*`` call (broadcast batch dims by strides, summed in C for
+the gradient of a broadcast operand).  A
 transposed operand is never copied: an array whose transpose is C-contiguous is passed
 as that base with the transpose flag.  Other layouts are made contiguous once.
 """
@@ -9,14 +11,15 @@ import math
 
 import numpy as np
 
-from fastgrad._ffi import CTYPES, NULL, from_buffer, kernels, rptr, wptr
+from fastgrad._ffi import CTYPES, NULL, ffi, from_buffer, kernels, rptr, wptr
 from fastgrad.autograd.function import Function, register
 from fastgrad.autograd.grad_buffer import grad_buffer
-from fastgrad.ops.common import contiguous, sum_to
+from fastgrad.ops.common import contiguous
 
 __all__ = ["MatMul", "Linear", "LinearReLU"]
 
-_GEMM, _GEMM_BATCHED = kernels("gemm"), kernels("gemm_batched")
+_GEMM, _MATMUL_ND = kernels("gemm"), kernels("matmul_nd")
+_PTR = {np.dtype(np.float32): "float *", np.dtype(np.float64): "double *"}
 _LINEAR_FWD, _LINEAR_BWD = kernels("linear_fwd"), kernels("linear_bwd")
 _LINEAR_RELU_FWD, _LINEAR_RELU_BWD = kernels("linear_relu_fwd"), kernels("linear_relu_bwd")
 _new = object.__new__
@@ -47,20 +50,90 @@ def _gemm(a, b):
     return c
 
 
-def _batch_operand(a, batch):
-    """(array, trans, ld, batch stride) for a (..., r, s) operand of a batched product."""
-    r, s = a.shape[-2:]
-    if a.ndim == 2 or (a.shape[:-2] != batch and _is_single(a)):  # one matrix, broadcast
-        A, t, ld = _operand(a.reshape(r, s))
-        return A, t, ld, 0
-    if a.shape[:-2] != batch:  # partially broadcast batch dims: materialise once
-        a = np.broadcast_to(a, batch + (r, s))
-    if a.flags.c_contiguous:
-        return a, 0, max(s, 1), r * s
-    at = np.swapaxes(a, -1, -2)
-    if at.flags.c_contiguous:
-        return at, 1, max(r, 1), r * s
-    return np.ascontiguousarray(a), 0, max(s, 1), r * s
+class _Operand:
+    """One operand of fg_matmul_nd: the array (kept alive), its C pointer, trans flag, leading
+    dim and batch strides (elements, 0 on broadcast dims) over the product's batch dims."""
+
+    __slots__ = ("x", "ptr", "trans", "ld", "strides")
+
+    def t(self):
+        """The same memory read as the transposed matrices (op(X)^T)."""
+        o = _new(_Operand)
+        o.x, o.ptr, o.trans, o.ld, o.strides = self.x, self.ptr, 1 - self.trans, self.ld, self.strides
+        return o
+
+
+def _layout(x, nbatch):
+    """(copy, trans, ld, batch strides) of x (..., r, s) as an fg_matmul_nd operand over ``nbatch``
+    batch dims (strides in elements, 0 on broadcast dims); copy: only a layout whose matrices
+    have neither rows nor columns at unit stride (or strides that are not whole elements)."""
+    r, s = x.shape[-2:]
+    isz = x.itemsize
+    st = x.strides
+    rs, cs = st[-2] // isz, st[-1] // isz
+    copy = any(v % isz for v in st) or min(st[-2:]) < 0
+    if not copy and (cs == 1 or s == 1) and (r == 1 or rs >= max(s, 1)):
+        trans, ld = 0, max(rs if r > 1 else s, 1)
+    elif not copy and (rs == 1 or r == 1) and (s == 1 or cs >= max(r, 1)):
+        trans, ld = 1, max(cs if s > 1 else r, 1)
+    else:
+        copy, trans, ld = True, 0, max(s, 1)
+        st = [v * isz for v in _contiguous_strides(x.shape)]
+    return copy, trans, ld, [0] * (nbatch - (x.ndim - 2)) + [0 if d == 1 else v // isz
+                                                              for d, v in zip(x.shape[:-2], st[:-2])]
+
+
+def _contiguous_strides(shape):
+    """Element strides of a C-contiguous array of ``shape``."""
+    out, step = [], 1
+    for d in reversed(shape):
+        out.append(step)
+        step *= max(d, 1)
+    return out[::-1]
+
+
+def _ptr(x):
+    """C pointer to x's first element: the buffer when contiguous, else its address (strided)."""
+    return from_buffer(CTYPES[x.dtype], x) if x.flags.c_contiguous else ffi.cast(_PTR[x.dtype], x.ctypes.data)
+
+
+def _operand_nd(x, nbatch):
+    """An _Operand for x (..., r, s) over ``nbatch`` batch dims (see _layout)."""
+    copy, trans, ld, strides = _layout(x, nbatch)
+    if copy:
+        x = np.ascontiguousarray(x)
+    o = _new(_Operand)
+    o.x, o.trans, o.ld, o.strides, o.ptr = x, trans, ld, strides, _ptr(x)
+    return o
+
+
+def _out_strides(shape, batch):
+    """Batch strides of a contiguous (..., r, s) output over ``batch``: 0 on the batch dims it
+    lacks or has as 1 (the products are summed there)."""
+    step, out = shape[-2] * shape[-1], []
+    lead = len(batch) - (len(shape) - 2)
+    for i in range(len(batch) - 1, -1, -1):
+        size = shape[i - lead] if i >= lead else 1
+        out.append(step if size != 1 else 0)
+        step *= size
+    return out[::-1]
+
+
+def _matmul_nd(A, B, batch, m, n, k, cshape, dtype):
+    """One fg_matmul_nd call: C (cshape, contiguous) = op(A) op(B) over ``batch``, summed over
+    the batch dims C lacks."""
+    c = np.empty(cshape, dtype)
+    if c.size == 0:
+        return c
+    if k == 0 or math.prod(batch) == 0:
+        c.fill(0)
+        return c
+    new = ffi.new
+    _MATMUL_ND[dtype](len(batch), new("int64_t[]", list(batch) or [1]), A.trans, B.trans, m, n, k,
+                      A.ptr, new("int64_t[]", A.strides or [0]), A.ld, B.ptr, new("int64_t[]", B.strides or [0]),
+                      B.ld, from_buffer(CTYPES[dtype], c, True),
+                      new("int64_t[]", _out_strides(cshape, batch) or [0]), max(cshape[-1], 1))
+    return c
 
 
 def _is_single(a):
@@ -69,27 +142,52 @@ def _is_single(a):
 
 
 def _bmm(a, b):
-    """c = a @ b for (..., m, k) and (..., k, n) arrays with broadcast batch dims."""
+    """c = a @ b for (..., m, k) and (..., k, n) arrays with broadcast batch dims, in one
+    fg_matmul_nd call (one GEMM when the batch folds into a's rows; no per-batch Python).  The
+    plan is computed once per shapes and strides."""
     if a.ndim == 2 and b.ndim == 2:
         return _gemm(a, b)
+    key = (a.shape, b.shape, a.strides, b.strides, a.itemsize)
+    p = _PLANS.get(key)
+    if p is None:
+        p = _plan(a, b)
+        if len(_PLANS) > 512:
+            _PLANS.clear()
+        _PLANS[key] = p
+    cshape, empty, args, copy_a, copy_b = p
+    if empty:
+        return np.zeros(cshape, a.dtype)
+    if copy_a:
+        a = np.ascontiguousarray(a)
+    if copy_b:
+        b = np.ascontiguousarray(b)
+    c = np.empty(cshape, a.dtype)
+    nb, dims, ta, tb, m, n, k, sa, lda, sb, ldb, sc, ldc = args
+    _MATMUL_ND[a.dtype](nb, dims, ta, tb, m, n, k, _ptr(a), sa, lda, _ptr(b), sb, ldb,
+                        from_buffer(CTYPES[a.dtype], c, True), sc, ldc)
+    return c
+
+
+_PLANS = {}  # (a shape, b shape, a strides, b strides, itemsize) -> how _bmm multiplies them
+
+
+def _plan(a, b):
+    """(c shape, empty, fg_matmul_nd's arguments but the pointers, copy a, copy b).  When b is
+    one matrix and a is contiguous, a's batch folds into its rows: no batch dims, one GEMM."""
     batch = np.broadcast_shapes(a.shape[:-2], b.shape[:-2])
     m, k = a.shape[-2:]
     n = b.shape[-1]
+    cshape = batch + (m, n)
     if _is_single(b) and a.shape[:-2] == batch and a.flags.c_contiguous:
-        # one matrix on the right: fold the batch into the rows, a single GEMM
-        c = _gemm(a.reshape(a.size // k if k else math.prod(a.shape[:-1]), k), b.reshape(k, n))
-        return c.reshape(batch + (m, n))
-    count = 1
-    for d in batch:
-        count *= d
-    if count == 0 or m == 0 or n == 0 or k == 0:
-        return np.zeros(batch + (m, n), a.dtype)
-    A, ta, lda, sa = _batch_operand(a, batch)
-    B, tb, ldb, sb = _batch_operand(b, batch)
-    c = np.empty(batch + (m, n), a.dtype)
-    _GEMM_BATCHED[a.dtype](ta, tb, count, m, n, k, 1.0, rptr(A), sa, lda, rptr(B), sb, ldb,
-                                    0.0, wptr(c), m * n, n)
-    return c
+        batch, m = (), math.prod(a.shape[:-1])
+        b = b.reshape(b.shape[-2:])
+    nb = len(batch)
+    copy_a, ta, lda, sa = _layout(a, nb) if nb else (False, 0, max(k, 1), [])
+    copy_b, tb, ldb, sb = _layout(b, nb)
+    new = ffi.new
+    args = (nb, new("int64_t[]", list(batch) or [1]), ta, tb, m, n, k, new("int64_t[]", sa or [0]), lda,
+            new("int64_t[]", sb or [0]), ldb, new("int64_t[]", _out_strides(cshape, batch) or [0]), max(n, 1))
+    return cshape, math.prod(cshape) == 0 or k == 0, args, copy_a, copy_b
 
 
 @register("matmul")
@@ -117,18 +215,33 @@ class MatMul(Function):
         need = ctx.needs_input_grad
         dc = dy.reshape(c_shape)
         da = db = None
+        if a2.ndim == 2 and b2.ndim == 2:
+            if need[0]:
+                da = _gemm(dc, b2.T).reshape(a_shape)
+            if need[1]:
+                db = _gemm(a2.T, dc).reshape(b_shape)
+            return da, db
+        batch = c_shape[:-2]
+        m, k = a2.shape[-2:]
+        n = b2.shape[-1]
+        nb = len(batch)
+        fold = _is_single(b2) and a2.shape[:-2] == batch and dc.flags.c_contiguous
         if need[0]:
-            da = sum_to(_bmm(dc, np.swapaxes(b2, -1, -2)), a2.shape).reshape(a_shape)
+            if fold:  # B shared by every batch entry: dA_flat = dC_flat B^T, one GEMM
+                da = _gemm(dc.reshape(math.prod(c_shape[:-1]), n), b2.reshape(k, n).T)
+            else:  # dA = dC B^T, summed over A's broadcast batch dims, one C call
+                da = _matmul_nd(_operand_nd(dc, nb), _operand_nd(b2, nb).t(), batch, m, k, n, a2.shape,
+                                dc.dtype)
+            da = da.reshape(a_shape)
         if need[1]:
-            if b2.ndim == 2 and a2.ndim > 2 and a2.flags.c_contiguous and dc.flags.c_contiguous:
-                # B shared by every batch entry: dB = A_flat^T dC_flat, one GEMM
-                k, rows = a2.shape[-1], math.prod(a2.shape[:-1])
-                db = _gemm(a2.reshape(rows, k).T, dc.reshape(rows, dc.shape[-1]))
-            else:
-                db = sum_to(_bmm(np.swapaxes(a2, -1, -2), dc), b2.shape)
+            if fold and a2.flags.c_contiguous:  # dB = A_flat^T dC_flat, one GEMM
+                rows = math.prod(a2.shape[:-1])
+                db = _gemm(a2.reshape(rows, k).T, dc.reshape(rows, n))
+            else:  # dB = A^T dC, summed over B's broadcast batch dims, one C call
+                db = _matmul_nd(_operand_nd(a2, nb).t(), _operand_nd(dc, nb), batch, k, n, m, b2.shape,
+                                dc.dtype)
             db = db.reshape(b_shape)
         return da, db
-
 
 
 class _LinearSaved:

@@ -87,8 +87,10 @@ def test_transposed_operand_is_passed_with_trans_flag_not_copied(rng):
     arr, trans, ld = linalg._operand(base)
     assert trans == 0 and arr is base and ld == 3
     batched = np.ascontiguousarray(rng.standard_normal((2, 5, 3)))
-    arr, trans, ld, stride = linalg._batch_operand(np.swapaxes(batched, -1, -2), (2,))
-    assert trans == 1 and np.shares_memory(arr, batched) and stride == 15
+    op = linalg._operand_nd(np.swapaxes(batched, -1, -2), 1)
+    assert op.trans == 1 and np.shares_memory(op.x, batched) and op.strides == [15] and op.ld == 3
+    op = linalg._operand_nd(np.broadcast_to(batched[:1], (4, 5, 3)), 2)  # broadcast batch: stride 0
+    assert op.trans == 0 and np.shares_memory(op.x, batched) and op.strides == [0, 0] and op.ld == 3
 
 
 @pytest.mark.parametrize("dtype,tol", [(np.float32, 2e-5), (np.float64, 1e-12)])

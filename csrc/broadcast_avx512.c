@@ -1,0 +1,28 @@
+/* broadcast_avx512.c — the row loops of broadcast_rows.inc compiled for AVX512: every function carries
+ * FG_TARGET_AVX512 and runs only through this file's tables, which broadcast.c selects when cpu.c
+ * found the level.  Contraction is off: results are bit-identical to the reference level's. */
+#if defined(__clang__)
+#pragma STDC FP_CONTRACT OFF
+#elif defined(__GNUC__)
+#pragma GCC optimize("fp-contract=off")
+#endif
+#include <math.h>
+#include <tgmath.h>
+#include "internal.h"
+
+#if FG_X86
+#define FG_TARGET FG_TARGET_AVX512
+
+#define T float
+#define NAME(x) x##_f32_avx512
+#include "broadcast_rows.inc"
+const fg_bcast_kernels_f32 fg_bcast_avx512_f32 = FG_BCAST_TABLE;
+#undef FG_BCAST_TABLE
+#undef T
+#undef NAME
+
+#define T double
+#define NAME(x) x##_f64_avx512
+#include "broadcast_rows.inc"
+const fg_bcast_kernels_f64 fg_bcast_avx512_f64 = FG_BCAST_TABLE;
+#endif

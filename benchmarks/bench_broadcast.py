@@ -10,8 +10,8 @@ Results are checked against numpy once per row, outside the timing.
 
 Besides the pytest-benchmark rows, ``python benchmarks/bench_broadcast.py`` prints the same cases
 as one markdown table timed in one process, the three frameworks alternating in short rounds
-(~0.2 ms each), medians of many rounds (what benchmarks/RESULTS.md quotes).  For the AVX2 column run it with every framework
-pinned to AVX2:
+(~0.2 ms each), medians of many rounds (what benchmarks/RESULTS.md quotes).  For the AVX2 column run it
+with every framework pinned to AVX2:
     FASTGRAD_ISA=avx2 ATEN_CPU_CAPABILITY=avx2 MKL_ENABLE_INSTRUCTIONS=AVX2 \\
         OPENBLAS_CORETYPE=Haswell python benchmarks/bench_broadcast.py
 """
@@ -193,8 +193,10 @@ def table(rounds: int, budget: float, only: str) -> None:
 
 if __name__ == "__main__":
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--rounds", type=int, default=31, help="at least this many alternating rounds per case (median taken)")
-    p.add_argument("--budget", type=float, default=0.6, help="about this many seconds of calls per case, all frameworks")
+    p.add_argument("--rounds", type=int, default=31,
+                   help="at least this many alternating rounds per case (median taken)")
+    p.add_argument("--budget", type=float, default=0.6,
+                   help="about this many seconds of calls per case, all frameworks")
     p.add_argument("--only", default="", help="only cases whose name contains this text")
     args = p.parse_args()
     table(args.rounds, args.budget, args.only)

@@ -178,7 +178,8 @@ def test_sum_to_accumulates_in_double():
 
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("sx,sy", [((600, 700), (1, 700)), ((30, 200, 70), (30, 1, 70)), ((3, 40000), ()),
-                                   ((4100, 2050), (1, 2050)), ((2050, 4100), (2050, 1)), ((3, 1400, 2000), (3, 1, 2000))])
+                                   ((4100, 2050), (1, 2050)), ((2050, 4100), (2050, 1)),
+                                   ((3, 1400, 2000), (3, 1, 2000))])
 def test_sum_to_is_bitwise_the_same_at_every_level_and_thread_count(dtype, sx, sy, rng):
     x = rng.standard_normal(sx).astype(dtype)
     before_isa, before_nt = lib.fg_get_isa(), lib.fg_get_num_threads()
@@ -307,7 +308,8 @@ def binary_sum_to(op, x, w, shape, alpha=1.0):
 
 
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("sx,sw,sy", [((6, 1029), (1, 1029), (6, 1)), ((6, 1029), (6, 1), (1, 1029)), ((7, 33), (), (7, 1)),
+@pytest.mark.parametrize("sx,sw,sy", [((6, 1029), (1, 1029), (6, 1)), ((6, 1029), (6, 1), (1, 1029)),
+                                      ((7, 33), (), (7, 1)),
                                       ((4, 15, 17), (1, 15, 17), (4, 1, 17)), ((4, 15, 17), (4, 1, 1), (1, 15, 1)),
                                       ((3, 5), (3, 5), ()), ((0, 5), (1, 5), (1, 5))])
 def test_binary_sum_to_is_binary_then_sum_to(isa, dtype, sx, sw, sy, rng):

@@ -536,8 +536,11 @@ OPS = {"linear": lambda x, w: F.linear(x, w), "matmul": lambda x, w: x @ w.t(), 
        "mse": lambda x, w: F.mse_loss(F.linear(x, w), fg.zeros(4, 5))}
 MUTATIONS = {"reshape": lambda a: setattr(a, "shape", (6, 4)), "flatten": lambda a: setattr(a, "shape", (24,)),
              "strides": lambda a: setattr(a, "strides", (4, 16)),
-             "resize-up": lambda a: a.resize((64, 64), refcheck=False),
-             "resize-down": lambda a: a.resize((2, 2), refcheck=False),
+             # resize with the default refcheck: numpy refuses, the memory is shared with the tensor
+             # (refcheck=False frees memory a live view uses: numpy documents it as unsafe, and torch
+             # crashes the same way; docs/RELIABILITY.md)
+             "resize-up": lambda a: a.resize((64, 64)),
+             "resize-down": lambda a: a.resize((2, 2)),
              "dtype-f64": lambda a: setattr(a, "dtype", np.float64),
              "dtype-i32": lambda a: setattr(a, "dtype", np.int32),
              "readonly": lambda a: setattr(a.flags, "writeable", False)}

@@ -270,7 +270,9 @@ def _child(seconds, seed, trace_path, summary_path, tmpdir):
             elif mut == "strides" and arr.ndim >= 2:
                 arr.strides = arr.strides[::-1]
             elif mut == "resize":
-                arr.resize(tuple(int(s) for s in rng.integers(0, 40, rng.integers(1, 3))), refcheck=False)
+                # default refcheck (refcheck=False would free memory the tensor still uses: unsafe in
+                # numpy itself, and a crash in torch too)
+                arr.resize(tuple(int(s) for s in rng.integers(0, 40, rng.integers(1, 3))))
             elif mut == "dtype":
                 arr.dtype = [np.float64, np.float32, np.int32, np.int8][rng.integers(4)]
             elif mut == "readonly":

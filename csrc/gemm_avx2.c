@@ -40,6 +40,9 @@ FG_TARGET static inline __m256i lane_mask64(int64_t n)
 #define VSTORE(p, v) _mm256_storeu_ps(p, v)
 #define VSTOREM(p, m, v) _mm256_maskstore_ps(p, m, v)
 #define MAKEMASK(n) lane_mask32(n)
+#include "gemm_kernel_avx2.inc"
+#define TILE_FULL_PACKED NAME(kernel6)
+#define TILE_FULL_STRIDED NAME(kernel6_strided)
 #include "gemm_tile.inc"
 const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 144, 256, 4096,
                                              packed_f32_avx2, strided_f32_avx2, NULL,
@@ -59,6 +62,8 @@ const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 144, 256, 4096,
 #undef VSTORE
 #undef VSTOREM
 #undef MAKEMASK
+#undef TILE_FULL_PACKED
+#undef TILE_FULL_STRIDED
 
 /* ---- float64 ---- */
 #define T double
@@ -76,6 +81,9 @@ const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 144, 256, 4096,
 #define VSTORE(p, v) _mm256_storeu_pd(p, v)
 #define VSTOREM(p, m, v) _mm256_maskstore_pd(p, m, v)
 #define MAKEMASK(n) lane_mask64(n)
+#include "gemm_kernel_avx2.inc"
+#define TILE_FULL_PACKED NAME(kernel6)
+#define TILE_FULL_STRIDED NAME(kernel6_strided)
 #include "gemm_tile.inc"
 const fg_gemm_kernel_f64 fg_gemm_avx2_f64 = {MR, W * NV, 144, 256, 2048,
                                              packed_f64_avx2, strided_f64_avx2, NULL,

@@ -44,7 +44,8 @@ FG_TARGET static inline __m256i lane_mask64(int64_t n)
 #define TILE_FULL_PACKED NAME(kernel6)
 #define TILE_FULL_STRIDED NAME(kernel6_strided)
 #include "gemm_tile.inc"
-const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 144, 256, 4096,
+/* mc, kc, nc = 0: from the caches (the rule in gemm.c) */
+const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 0, 0, 0,
                                              packed_f32_avx2, strided_f32_avx2, NULL,
                                              MR, strided_f32_avx2, 0, NULL};
 #undef T
@@ -85,7 +86,7 @@ const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 144, 256, 4096,
 #define TILE_FULL_PACKED NAME(kernel6)
 #define TILE_FULL_STRIDED NAME(kernel6_strided)
 #include "gemm_tile.inc"
-const fg_gemm_kernel_f64 fg_gemm_avx2_f64 = {MR, W * NV, 144, 256, 2048,
+const fg_gemm_kernel_f64 fg_gemm_avx2_f64 = {MR, W * NV, 0, 0, 0,
                                              packed_f64_avx2, strided_f64_avx2, NULL,
                                              MR, strided_f64_avx2, 0, NULL};
 

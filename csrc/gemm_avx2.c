@@ -41,9 +41,6 @@ FG_TARGET static inline __m256i lane_mask64(int64_t n)
 #define VSTOREM(p, m, v) _mm256_maskstore_ps(p, m, v)
 #define MAKEMASK(n) lane_mask32(n)
 #include "gemm_kernel_avx2.inc"
-#define TILE_FULL_PACKED NAME(kernel6)
-#define TILE_FULL_STRIDED NAME(kernel6_strided)
-#include "gemm_tile.inc"
 /* mc, kc, nc = 0: from the caches (the rule in gemm.c) */
 const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 0, 0, 0,
                                              packed_f32_avx2, strided_f32_avx2, NULL,
@@ -63,8 +60,6 @@ const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 0, 0, 0,
 #undef VSTORE
 #undef VSTOREM
 #undef MAKEMASK
-#undef TILE_FULL_PACKED
-#undef TILE_FULL_STRIDED
 
 /* ---- float64 ---- */
 #define T double
@@ -83,9 +78,6 @@ const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 0, 0, 0,
 #define VSTOREM(p, m, v) _mm256_maskstore_pd(p, m, v)
 #define MAKEMASK(n) lane_mask64(n)
 #include "gemm_kernel_avx2.inc"
-#define TILE_FULL_PACKED NAME(kernel6)
-#define TILE_FULL_STRIDED NAME(kernel6_strided)
-#include "gemm_tile.inc"
 const fg_gemm_kernel_f64 fg_gemm_avx2_f64 = {MR, W * NV, 0, 0, 0,
                                              packed_f64_avx2, strided_f64_avx2, NULL,
                                              MR, strided_f64_avx2, 0, NULL};

@@ -85,6 +85,30 @@ FG_TARGET static void pack_bt_f64_avx2(const double *src, int64_t ldb, int64_t k
             dst[p0 * 8 + j] = src[j * ldb + p0];
 }
 
+/* non-transposed B packing, `panels` full micro-panels row by row (each source row read once, in
+ * order): dst[q*NR*kc + p*NR + j] = src[p*ldb + q*NR + j], in 32-byte vectors */
+FG_TARGET static void pack_bn_f32_avx2(const float *src, int64_t ldb, int64_t kc, int64_t panels,
+                                       float *dst)
+{
+    for (int64_t p = 0; p < kc; ++p, src += ldb)
+        for (int64_t q = 0; q < panels; ++q) {
+            float *d = dst + q * 16 * kc + p * 16;
+            _mm256_storeu_ps(d, _mm256_loadu_ps(src + q * 16));
+            _mm256_storeu_ps(d + 8, _mm256_loadu_ps(src + q * 16 + 8));
+        }
+}
+
+FG_TARGET static void pack_bn_f64_avx2(const double *src, int64_t ldb, int64_t kc, int64_t panels,
+                                       double *dst)
+{
+    for (int64_t p = 0; p < kc; ++p, src += ldb)
+        for (int64_t q = 0; q < panels; ++q) {
+            double *d = dst + q * 8 * kc + p * 8;
+            _mm256_storeu_pd(d, _mm256_loadu_pd(src + q * 8));
+            _mm256_storeu_pd(d + 4, _mm256_loadu_pd(src + q * 8 + 4));
+        }
+}
+
 /* ---- float32 ---- */
 #define T float
 #define VEC __m256
@@ -105,7 +129,7 @@ FG_TARGET static void pack_bt_f64_avx2(const double *src, int64_t ldb, int64_t k
 /* mc, kc, nc = 0: from the caches (the rule in gemm.c) */
 const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 0, 0, 0,
                                              packed_f32_avx2, strided_f32_avx2, pack_bt_f32_avx2,
-                                             MR, strided_f32_avx2, 0, NULL};
+                                             MR, strided_f32_avx2, 0, NULL, pack_bn_f32_avx2};
 #undef T
 #undef VEC
 #undef MASK
@@ -141,6 +165,6 @@ const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 0, 0, 0,
 #include "gemm_kernel_avx2.inc"
 const fg_gemm_kernel_f64 fg_gemm_avx2_f64 = {MR, W * NV, 0, 0, 0,
                                              packed_f64_avx2, strided_f64_avx2, pack_bt_f64_avx2,
-                                             MR, strided_f64_avx2, 0, NULL};
+                                             MR, strided_f64_avx2, 0, NULL, pack_bn_f64_avx2};
 
 #endif

@@ -85,28 +85,34 @@ FG_TARGET static void pack_bt_f64_avx2(const double *src, int64_t ldb, int64_t k
             dst[p0 * 8 + j] = src[j * ldb + p0];
 }
 
-/* non-transposed B packing, `panels` full micro-panels row by row (each source row read once, in
- * order): dst[q*NR*kc + p*NR + j] = src[p*ldb + q*NR + j], in 32-byte vectors */
+/* non-transposed B packing, `panels` full micro-panels, 8 source rows at a time across all the
+ * panels: dst[q*NR*kc + p*NR + j] = src[p*ldb + q*NR + j], in 32-byte vectors */
 FG_TARGET static void pack_bn_f32_avx2(const float *src, int64_t ldb, int64_t kc, int64_t panels,
                                        float *dst)
 {
-    for (int64_t p = 0; p < kc; ++p, src += ldb)
-        for (int64_t q = 0; q < panels; ++q) {
-            float *d = dst + q * 16 * kc + p * 16;
-            _mm256_storeu_ps(d, _mm256_loadu_ps(src + q * 16));
-            _mm256_storeu_ps(d + 8, _mm256_loadu_ps(src + q * 16 + 8));
-        }
+    for (int64_t p0 = 0; p0 < kc; p0 += 8) /* 8 rows at a time: each panel gets 512 contiguous
+                                            * bytes (row by row, the panels' stores, 64 KB apart,
+                                            * all fell in one 4 KB alias set) */
+        for (int64_t q = 0; q < panels; ++q)
+            for (int64_t p = p0; p < FG_MIN(kc, p0 + 8); ++p) {
+                float *d = dst + q * 16 * kc + p * 16;
+                const float *s = src + p * ldb + q * 16;
+                _mm256_storeu_ps(d, _mm256_loadu_ps(s));
+                _mm256_storeu_ps(d + 8, _mm256_loadu_ps(s + 8));
+            }
 }
 
 FG_TARGET static void pack_bn_f64_avx2(const double *src, int64_t ldb, int64_t kc, int64_t panels,
                                        double *dst)
 {
-    for (int64_t p = 0; p < kc; ++p, src += ldb)
-        for (int64_t q = 0; q < panels; ++q) {
-            double *d = dst + q * 8 * kc + p * 8;
-            _mm256_storeu_pd(d, _mm256_loadu_pd(src + q * 8));
-            _mm256_storeu_pd(d + 4, _mm256_loadu_pd(src + q * 8 + 4));
-        }
+    for (int64_t p0 = 0; p0 < kc; p0 += 8)
+        for (int64_t q = 0; q < panels; ++q)
+            for (int64_t p = p0; p < FG_MIN(kc, p0 + 8); ++p) {
+                double *d = dst + q * 8 * kc + p * 8;
+                const double *s = src + p * ldb + q * 8;
+                _mm256_storeu_pd(d, _mm256_loadu_pd(s));
+                _mm256_storeu_pd(d + 4, _mm256_loadu_pd(s + 4));
+            }
 }
 
 /* ---- float32 ---- */

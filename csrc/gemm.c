@@ -4,12 +4,15 @@
  *   jc over n in NC   -> pc over k in KC   -> pack B block (KC x NC, L3), NR-column micro-panels
  *   -> ic over m in MC (per thread)        -> pack A block (MC x KC, L2), MR-row micro-panels
  *   -> jr over NR panels (B micro-panel stays in L1) -> ir over MR panels -> tile kernel.
- * MR/NR/MC/KC/NC come from the active ISA's kernel descriptor (tables.inc).  Packed
+ * MR/NR come from the active ISA's kernel descriptor (tables.inc), MC/KC/NC too, or, for a
+ * descriptor that leaves them 0 (AVX2), from the cache sizes by the rule beside cache_blocks
+ * (then k is cut into equal KC blocks).  Packed
  * panels are zero-padded, so edge tiles read nothing out of bounds and write only
  * their mr x nr part (masked stores).  Transposed operands are read in place while
  * packing.  Small problems skip packing (tiles read A and B in place).
  *
- * Threads: the (ic, jr) work of each (jc, pc) block is split over MR-row panels with
+ * Threads: whether to use them at all is decided from the measured pool cost and tile rate
+ * (the rule beside `par`).  The (ic, jr) work of each (jc, pc) block is split over MR-row panels with
  * fg_parallel_for.  Products with few row panels (m < 8 MR per thread, a training batch)
  * are instead split into one block of NR-aligned columns per thread, each a serial packed
  * GEMM: one region per call instead of two per k block (measured on 2 threads: 1.8-1.95x

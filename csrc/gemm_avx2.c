@@ -2,7 +2,9 @@
  * Compiled with baseline flags; only these functions carry target("avx2,fma"), and the
  * driver calls them only when fg_cpu_supports(FG_ISA_AVX2).
  * Register tile: MR x NR = 6 x 16 (f32), 6 x 8 (f64): 12 accumulators + 2 B vectors
- * + 1 broadcast of the 16 ymm registers. */
+ * + 1 broadcast of the 16 ymm registers (the kernels: gemm_kernel_avx2.inc).  MC/KC/NC are
+ * left 0: the driver takes them from the cache sizes (gemm.c, cache_blocks).  B packing has
+ * AVX2 copiers for both layouts. */
 #include "internal.h"
 
 #if FG_X86

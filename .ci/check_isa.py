@@ -9,7 +9,6 @@ or it is a local function of a per-ISA source file (csrc/*avx2*.c, *avx512*.c, w
 precedes it). AVX-512 instructions (zmm, opmask registers, EVEX-only xmm16-31/ymm16-31) must be
 in avx512 code only. Exits 1 and lists the offenders otherwise.
 """
-import os
 import re
 import subprocess
 import sys

@@ -57,11 +57,11 @@ run() {
 # then the Python-level op tests once per lower ISA level the CPU has (the kernel tests already cover
 # every level through conftest's `isa` fixture; the optim kernels have no ISA variants yet)
 run "$PY" -m pytest -q -p no:randomly -p no:cacheprovider -x tests/ \
-    --ignore=tests/test_leaks.py --ignore=tests/test_benchmarks_quick.py
+    --ignore=tests/system/test_leaks.py --ignore=tests/system/test_benchmarks_quick.py
 for isa in reference avx2; do
     if "$PY" -c "import fastgrad, sys; sys.exit(0 if '$isa' in fastgrad.backend_info()['supported_isas'] else 1)"; then
         run env FASTGRAD_ISA=$isa "$PY" -m pytest -q -p no:randomly -p no:cacheprovider -x \
-            tests/test_ops.py tests/test_kernels_optim.py
+            tests/ops/test_ops.py tests/kernels/test_kernels_optim.py
     fi
 done
 

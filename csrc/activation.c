@@ -1,5 +1,5 @@
-/* activation.c — relu, leaky_relu, sigmoid, tanh, gelu, softplus: forward and backward side by
- * side.  Bodies in activation.inc, once per dtype. */
+/* activation.c — relu, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, gelu, softplus: forward
+ * and backward side by side.  Bodies in activation.inc, once per dtype. */
 #include <math.h>
 #include <tgmath.h>
 #include "internal.h"

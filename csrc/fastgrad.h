@@ -4,7 +4,7 @@
  * ffi.cdef(): one source of truth, never duplicated.  Inside it: only plain prototypes
  * and integer #defines (cffi's parser), one comment line of maths per declaration.
  *
- * Conventions (see shared DESIGN.md):
+ * Conventions (docs/ARCHITECTURE.md describes the layers and the dispatch):
  *  - fg_<op>_<fwd|bwd>_<f32|f64> for differentiable kernels, fg_<verb>_<dtype> for utilities.
  *  - sizes are int64_t; read-only inputs are const T *restrict; the upstream gradient dy
  *    comes before the outputs; scalar settings come last.
@@ -135,6 +135,18 @@ void fg_leaky_relu_fwd_f64(int64_t n, const double *restrict x, double *restrict
 /* dx = x > 0 ? dy : slope * dy */
 void fg_leaky_relu_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx, double slope);
 void fg_leaky_relu_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx, double slope);
+/* y = x * relu6(x + 3) / 6 = x min(max(x + 3, 0), 6) / 6   (torch's hardswish) */
+void fg_hardswish_fwd_f32(int64_t n, const float *restrict x, float *restrict y);
+void fg_hardswish_fwd_f64(int64_t n, const double *restrict x, double *restrict y);
+/* dx = x <= -3 ? 0 : x >= 3 ? dy : dy * (x/3 + 1/2)   (torch's values at -3 and 3: 0 and dy; x = NaN gives NaN) */
+void fg_hardswish_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx);
+void fg_hardswish_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx);
+/* y = relu6(x + 3) / 6   (torch's hardsigmoid) */
+void fg_hardsigmoid_fwd_f32(int64_t n, const float *restrict x, float *restrict y);
+void fg_hardsigmoid_fwd_f64(int64_t n, const double *restrict x, double *restrict y);
+/* dx = -3 < x < 3 ? dy * c : 0, c = 1/6 rounded to float32 in both dtypes (torch's); 0 at -3, 3 and NaN */
+void fg_hardsigmoid_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx);
+void fg_hardsigmoid_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx);
 /* y = 1 / (1 + exp(-x))   (stable for large |x|) */
 void fg_sigmoid_fwd_f32(int64_t n, const float *restrict x, float *restrict y);
 void fg_sigmoid_fwd_f64(int64_t n, const double *restrict x, double *restrict y);

@@ -21,21 +21,45 @@ def _finish(arr, requires_grad):
     return t
 
 
-def _infer(data, dtype=None):
-    """numpy array for torch.tensor(data): Python floats -> float32, ints -> int64, bools -> bool."""
+_SUPPORTED = ("float64, float32, float16, int64, int32, int16, int8, uint64, uint32, uint16, uint8, "
+              "and bool")
+
+
+def _check_array(arr, op):
+    """torch's rules for a numpy array given to tensor()/as_tensor(): numeric dtypes only
+    (object, str, bytes, structured, datetime, timedelta, longdouble: TypeError naming the type;
+    complex: TypeError, fastgrad has no complex tensors) and native byte order (ValueError, as
+    torch: a big-endian array is refused, not converted)."""
+    d = arr.dtype
+    if d.kind not in "biufc" or d.itemsize > 8 and d.kind == "f":
+        raise TypeError(f"{op}: can't convert np.ndarray of type numpy.{d.type.__name__}. "
+                        f"The only supported types are: {_SUPPORTED}.")
+    if d.kind == "c":
+        raise TypeError(f"{op}: can't convert np.ndarray of type numpy.{d.type.__name__}: "
+                        "complex tensors are not supported")
+    if not d.isnative:
+        raise ValueError(f"{op}: given numpy array has byte order different from the native byte "
+                         f"order ({d.str}); convert it first with a.astype(a.dtype.newbyteorder('='))")
+
+
+def _infer(data, dtype=None, op="tensor"):
+    """numpy array for torch.tensor(data): Python floats -> float32, ints -> int64, bools -> bool;
+    a numpy array or numpy scalar keeps its dtype (checked by _check_array)."""
     if isinstance(data, Tensor):
         return data._data.copy()
-    if isinstance(data, np.ndarray):
-        return data.copy()
+    if isinstance(data, (np.ndarray, np.generic)):
+        arr = np.array(data)  # a copy; a numpy scalar becomes a 0-d array of its dtype
+        _check_array(arr, op)
+        return arr
     if isinstance(data, (list, tuple)):
         data = [d._data if isinstance(d, Tensor) else d for d in data] if any(
             isinstance(d, Tensor) for d in data) else data
     try:
         arr = np.array(data)
     except ValueError as exc:
-        raise ValueError(f"tensor: could not build a tensor from the data ({exc})") from None
-    if arr.dtype == object or arr.dtype.kind in "USV":
-        raise TypeError(f"tensor: could not infer dtype of {type(data).__name__} "
+        raise ValueError(f"{op}: could not build a tensor from the data ({exc})") from None
+    if arr.dtype == object or arr.dtype.kind in "USVMm":
+        raise TypeError(f"{op}: could not infer dtype of {type(data).__name__} "
                         f"(expected numbers, nested lists of numbers, or an array)")
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
@@ -46,7 +70,7 @@ def _infer(data, dtype=None):
     elif arr.dtype.kind in "iu":
         arr = arr.astype(np.int64)
     elif arr.dtype.kind == "c":
-        raise TypeError("tensor: complex numbers are not supported")
+        raise TypeError(f"{op}: complex numbers are not supported")
     return arr
 
 
@@ -63,14 +87,16 @@ def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares memory with a numpy array / tensor when it can."""
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtypes.to_dtype(dtype)):
         return data
-    if isinstance(data, np.ndarray) and (dtype is None or data.dtype == dtypes.to_dtype(dtype)) \
-            and data.flags.aligned and data.dtype.isnative and data.dtype.kind in "biuf":
-        return _make(data)
+    if isinstance(data, np.ndarray):
+        _check_array(data, "as_tensor")
+        if (dtype is None or data.dtype == dtypes.to_dtype(dtype)) and data.flags.aligned:
+            return _make(data)
     return tensor(data, dtype)
 
 
 def from_numpy(array: np.ndarray) -> Tensor:
-    """A tensor sharing memory with ``array`` (no copy)."""
+    """A tensor sharing memory with ``array`` (no copy; in-place writes show on both sides).  Later
+    changes to the array's shape or strides do not affect the tensor, as in torch."""
     if not isinstance(array, np.ndarray):
         raise TypeError(f"from_numpy: expected np.ndarray (got {type(array).__name__})")
     if array.dtype == object or array.dtype.kind in "USVcO":
@@ -81,7 +107,17 @@ def from_numpy(array: np.ndarray) -> Tensor:
     if not array.dtype.isnative:
         raise ValueError(f"from_numpy: the array's byte order ({array.dtype.str}) differs from the native "
                          "byte order; convert it first with array.astype(array.dtype.newbyteorder('='))")
-    return _make(array)
+    if any(st < 0 for st in array.strides):
+        raise ValueError("At least one stride in the given numpy array is negative, and tensors with negative "
+                         "strides are not currently supported. (You can probably work around this by making "
+                         "a copy of your array  with array.copy().)")
+    if not array.flags.writeable:
+        import warnings
+        warnings.warn("The given NumPy array is not writable, and fastgrad does not write to it: in-place "
+                      "operations and optimizer steps on this tensor raise. You may want to copy the array "
+                      "or make it writable before converting it to a tensor.", UserWarning, stacklevel=2)
+    # a view of its own: the memory is shared, the shape and strides are the tensor's alone
+    return _make(array.view())
 
 
 def _size(size, op):
@@ -146,7 +182,10 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
-    return _finish(np.linspace(start, end, steps).astype(_dtype(dtype)), requires_grad)
+    dt = _dtype(dtype)
+    if dt == np.bool_:
+        raise NotImplementedError('"linspace_cpu" not implemented for \'Bool\'')
+    return _finish(np.linspace(start, end, steps).astype(dt), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:

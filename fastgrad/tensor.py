@@ -1,5 +1,7 @@
 """Tensor: a numpy array plus the autograd fields.  Methods are one-line delegates to
 ``fastgrad.functional`` (imported at the bottom to break the import cycle)."""
+from operator import attrgetter as _attrgetter
+
 import numpy as np
 
 from fastgrad import dtypes
@@ -15,14 +17,15 @@ class Tensor:
     """A multi-dimensional array that can record operations for reverse-mode autodiff."""
 
     # _grad_buffer: a leaf's reusable gradient output (autograd/grad_buffer.py), set when first used
-    __slots__ = ("_data", "requires_grad", "grad", "grad_fn", "_grad_buffer", "__weakref__")
+    # _grad: what .grad shows (the property checks assignments; the engine writes _grad directly)
+    __slots__ = ("_data", "requires_grad", "_grad", "grad_fn", "_grad_buffer", "__weakref__")
     __array_priority__ = 1000  # numpy defers to our reflected operators
 
     def __init__(self, data=(), requires_grad=False):
         arr = np.array(data, dtype=dtypes.get_default_dtype() if not isinstance(data, np.ndarray)
                        or data.dtype.kind != "f" else data.dtype)
         self._data = arr
-        self.grad = None
+        self._grad = None
         self.grad_fn = None
         self.requires_grad = False
         if requires_grad:
@@ -33,7 +36,7 @@ class Tensor:
         """Internal constructor: wrap ``array`` (no copy); a node makes it require grad."""
         t = _new(Tensor)
         t._data = array
-        t.grad = None
+        t._grad = None
         t.grad_fn = grad_fn
         t.requires_grad = grad_fn is not None
         return t
@@ -66,8 +69,20 @@ class Tensor:
 
     @data.setter
     def data(self, value):
-        arr = value._data if isinstance(value, Tensor) else np.asarray(value)
-        self._data = arr if arr.flags.aligned and arr.dtype.isnative else np.array(arr, arr.dtype.newbyteorder("="))
+        self._data = _check_data(value)
+
+    @property
+    def _version(self) -> int:
+        """How many in-place writes this tensor's storage has had (shared with its views)."""
+        return _version_of(self._data)
+
+    def _set_grad(self, value):
+        if value is not None:
+            _check_grad(self, value)
+        self._grad = value
+
+    # the getter is C (operator.attrgetter): half the cost of a Python one on every p.grad
+    grad = property(_attrgetter("_grad"), _set_grad, None, "The gradient backward() accumulated (None until then).")
 
     @property
     def T(self) -> "Tensor":
@@ -139,7 +154,7 @@ class Tensor:
             _autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def detach(self) -> "Tensor":
-        return Tensor._make(self._data)
+        return Tensor._make(self._data)  # same storage: same version counter, as torch
 
     def detach_(self) -> "Tensor":
         self.grad_fn = None
@@ -156,16 +171,18 @@ class Tensor:
         return self._data.tolist()
 
     def numpy(self, force=False) -> np.ndarray:
-        """The underlying array, no copy.  Refused when the tensor requires grad, as torch does."""
+        """A new ndarray over the tensor's memory (no copy): writes to its elements show in the
+        tensor, changes to its shape or strides do not.  Refused when the tensor requires grad, as
+        torch does."""
         if self.requires_grad and not force:
             raise RuntimeError("Can't call numpy() on Tensor that requires grad. "
                                "Use tensor.detach().numpy() instead.")
-        return self._data
+        return self._data.view()
 
     def __array__(self, dtype=None, copy=None):
         if dtype is not None and dtype != self._data.dtype:
             return self._data.astype(dtype)
-        return self._data.copy() if copy else self._data
+        return self._data.copy() if copy else self._data.view()  # a view: the shape stays ours
 
     def __len__(self) -> int:
         if self._data.ndim == 0:
@@ -292,12 +309,12 @@ class Tensor:
     def copy_(self, src): return F.inplace(self, src, "copy")
     def fill_(self, value): return F.inplace(self, value, "copy")
     def zero_(self): return F.inplace(self, 0, "copy")
-    def clamp_(self, min=None, max=None): return F.inplace(self, F.clamp(self.detach(), min, max), "copy")
+    def clamp_(self, min=None, max=None): return _clamp_(self, min, max)
     clip_ = clamp_
     def uniform_(self, a=0.0, b=1.0): return F.inplace(self, F.random_like(self, "uniform", a, b), "copy")
     def normal_(self, mean=0.0, std=1.0): return F.inplace(self, F.random_like(self, "normal", mean, std), "copy")
 
-    def __setitem__(self, index, value): F.setitem(self, index, value)
+    def __setitem__(self, index, value): _setitem(self, index, value)
     def __getitem__(self, index): return F.getitem(self, index)
 
     # -- named maths methods --------------------------------------------------------
@@ -383,6 +400,9 @@ def _shape_args(args):
 from fastgrad import functional as F  # noqa: E402  (cycle: functional builds Tensors)
 from fastgrad import autograd as _autograd  # noqa: E402  (cycle: autograd wraps Tensors)
 from fastgrad.autograd import backward_implicit as _backward_implicit  # noqa: E402
+from fastgrad.autograd.version import version as _version_of  # noqa: E402
+from fastgrad.autograd.assign import check_data as _check_data, check_grad as _check_grad  # noqa: E402
+from fastgrad.functional.inplace import clamp_ as _clamp_, setitem as _setitem  # noqa: E402
 
 # the hot operators and one-argument methods are the functional ops themselves (t * u calls
 # F.mul(t, u) directly): one Python frame less per op

@@ -1,6 +1,15 @@
-"""Shared fixtures: a seeded numpy Generator, the compiled library, ISA levels."""
+"""Shared fixtures: a seeded numpy Generator, the compiled library, ISA levels.  The tests live in
+folders that mirror the package (kernels/, ops/, autograd/, nn/, optim/, system/); this folder is on
+sys.path so that they import the op-case tables (opcases_*.py) and their helpers (opcases/)."""
+import os
+import sys
+
 import numpy as np
 import pytest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+if HERE not in sys.path:
+    sys.path.insert(0, HERE)
 
 
 @pytest.fixture
@@ -39,3 +48,13 @@ def pytest_runtest_setup(item):
     torch = sys.modules.get("torch")
     if torch is not None and torch.get_num_threads() != 1:
         torch.set_num_threads(1)
+
+
+@pytest.fixture
+def fast_switching():
+    """Hand the GIL over as often as possible (1 us switch interval), so a race shows within a few
+    rounds."""
+    before = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    yield
+    sys.setswitchinterval(before)

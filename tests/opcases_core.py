@@ -9,6 +9,7 @@ import numpy as np
 
 import fastgrad as fg
 import fastgrad.functional as F
+from opcases.common import _away_from, _n, case
 
 try:
     from scipy.special import erf as _erf  # optional, only for the reference
@@ -16,24 +17,13 @@ except ImportError:  # pragma: no cover
     _erf = np.vectorize(math.erf)
 
 
-def _away_from(x, points=(0.0,), gap=0.05):
-    """Move values within gap of a kink so finite differences stay on one side."""
-    x = x.copy()
-    for p in points:
-        near = np.abs(x - p) < gap
-        x[near] = p + np.where(x[near] >= p, gap, -gap) * 2
-    return x
-
-
 def _pos(shape, lo=0.2, hi=2.0):
     return lambda rng: [rng.uniform(lo, hi, shape)]
 
 
-def _n(*shapes, away=None):
-    def make(rng):
-        arrs = [rng.standard_normal(s) for s in shapes]
-        return [_away_from(a, away) if away is not None else a for a in arrs]
-    return make
+def _wide(shape, kinks):
+    """uniform on (-5, 5): every piece of a piecewise activation, kept away from its kinks"""
+    return lambda rng: [_away_from(rng.uniform(-5, 5, shape), kinks)]
 
 
 def _softmax(x, d):
@@ -51,10 +41,6 @@ def _gelu_tanh(x):
 
 def _softplus(x, beta=1.0, threshold=20.0):
     return np.where(beta * x > threshold, x, np.log1p(np.exp(beta * x)) / beta)
-
-
-def case(name, fn, ref, inputs, id, grad=True, torch=None):
-    return {"name": name, "fn": fn, "ref": ref, "inputs": inputs, "grad": grad, "id": id, "torch": torch}
 
 
 CASES = [
@@ -109,6 +95,10 @@ CASES = [
     case("relu", F.relu, lambda a: np.maximum(a, 0), _n((0,)), "empty"),
     case("leaky_relu", lambda a: F.leaky_relu(a, 0.1), lambda a: np.where(a > 0, a, 0.1 * a),
          _n((33,), away=(0.0,)), "1d"),
+    case("hardswish", F.hardswish, lambda a: a * np.clip(a + 3, 0, 6) / 6, _wide((5, 9), (-3.0, 3.0)), "2d",
+         torch=lambda a: __import__("torch").nn.functional.hardswish(a)),
+    case("hardsigmoid", F.hardsigmoid, lambda a: np.clip(a + 3, 0, 6) / 6, _wide((5, 9), (-3.0, 3.0)), "2d",
+         torch=lambda a: __import__("torch").nn.functional.hardsigmoid(a)),
     case("sigmoid", F.sigmoid, lambda a: 1 / (1 + np.exp(-a)), _n((4, 17)), "2d", torch=lambda a: a.sigmoid()),
     case("tanh", F.tanh, np.tanh, _n((4, 17)), "2d", torch=lambda a: a.tanh()),
     case("gelu", F.gelu, _gelu, _n((5, 9)), "exact"),

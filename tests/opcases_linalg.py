@@ -7,19 +7,7 @@ import numpy as np
 import fastgrad.functional as F
 from fastgrad.functional.linalg import linear_relu
 from fastgrad.ops.linalg import LinearReLU
-
-
-def case(name, fn, ref, inputs, id, grad=True, torch=None):
-    return {"name": name, "fn": fn, "ref": ref, "inputs": inputs, "grad": grad, "id": id, "torch": torch}
-
-
-def _torch():
-    import torch
-    return torch
-
-
-def _n(*shapes):
-    return lambda rng: [rng.standard_normal(s) for s in shapes]
+from opcases.common import _n, _torch, case
 
 
 def _linear(x, w, b=None):
@@ -75,6 +63,6 @@ CASES = [
     case("linear_relu", LinearReLU.apply, _linear_relu, _n((0, 3), (2, 3), (2,)), "empty-batch"),
     case("linear_relu", LinearReLU.apply, _linear_relu, _n((2, 0), (3, 0), (3,)), "empty-features"),
     case("linear_relu", LinearReLU.apply, _linear_relu, _n((1, 1), (1, 1), (1,)), "size1"),
-    case("linear_relu", lambda x, w, b: LinearReLU.apply(x[:, ::2], w, b), lambda x, w, b: _linear_relu(x[:, ::2], w, b),
-         _n((3, 8), (2, 4), (2,)), "strided-input"),
+    case("linear_relu", lambda x, w, b: LinearReLU.apply(x[:, ::2], w, b),
+         lambda x, w, b: _linear_relu(x[:, ::2], w, b), _n((3, 8), (2, 4), (2,)), "strided-input"),
 ]

@@ -7,10 +7,7 @@ import numpy as np
 
 import fastgrad as fg
 import fastgrad.functional as F
-
-
-def case(name, fn, ref, inputs, id, grad=True, torch=None):
-    return {"name": name, "fn": fn, "ref": ref, "inputs": inputs, "grad": grad, "id": id, "torch": torch}
+from opcases.common import _n, case
 
 
 def _tF():
@@ -21,10 +18,6 @@ def _tF():
 def _tt(a):
     import torch
     return torch.tensor(a)
-
-
-def _n(*shapes):
-    return lambda rng: [rng.standard_normal(s) for s in shapes]
 
 
 def _apart(*shapes, gap=0.1, kinks=(0.0,)):

@@ -6,19 +6,7 @@ import numpy as np
 
 import fastgrad as fg
 import fastgrad.functional as F
-
-
-def case(name, fn, ref, inputs, id, grad=True, torch=None):
-    return {"name": name, "fn": fn, "ref": ref, "inputs": inputs, "grad": grad, "id": id, "torch": torch}
-
-
-def _torch():
-    import torch
-    return torch
-
-
-def _n(*shapes):
-    return lambda rng: [rng.standard_normal(s) for s in shapes]
+from opcases.common import _n, _torch, case
 
 
 def _put(x, idx, v):

@@ -21,6 +21,7 @@ import numpy as np
 
 from fastgrad.tensor import Tensor
 from fastgrad.autograd.function import Function, FREED_MESSAGE
+from fastgrad.autograd.version import LAST as _LAST_BUMP, check_saved as _check_saved
 
 __all__ = ["run_backward", "backward_from", "accumulate_grad"]
 
@@ -75,9 +76,9 @@ def _validated(node, grads):
 def _accumulate_leaf(t, g):
     """t.grad += g, the caller holding _GRAD_LOCK (a first gradient is a copy of g)."""
     dtype = t._data.dtype
-    grad = t.grad
+    grad = t._grad  # (the slot: .grad is the checking property)
     if grad is None:
-        t.grad = _make(g.astype(dtype, order="C"), None)
+        t._grad = _make(g.astype(dtype, order="C"), None)
     else:
         grad._data += g if g.dtype == dtype else g.astype(dtype)
 
@@ -94,6 +95,7 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
     roots).  The first input node a node makes pending runs next directly, outside the dict and
     the heap, whenever it is the newest.  capture: None to accumulate into the leaves' ``.grad``;
     else (tensors by id, tensors by grad_fn, result dict) for ``autograd.grad``."""
+    last_write = _LAST_BUMP[0]  # the newest in-place write (re-read after user code runs)
     if pending is None:
         pending = {}  # node -> the gradient of its output summed so far
         heap = []  # (-seq, node) of every pending node: the newest comes out first
@@ -109,6 +111,8 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
         saved = node.saved
         if saved is None:
             raise RuntimeError(FREED_MESSAGE)
+        if node.seq < last_write:  # something was written in place since this node was made
+            _check_saved(node, saved, getattr(node, "saved_seq", node.seq))
         cls = type(node)
         builtin = not cls.user_defined
         if builtin:
@@ -117,9 +121,10 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
                 grads = (grads,)
         else:
             grads = _validated(node, node.run_backward(dy))
+            last_write = _LAST_BUMP[0]  # (a user's backward may write in place)
         if saved and not retain_graph:
             node.saved = None  # free saved arrays; a second pass through this node raises
-        nxt = None  # the first input node made pending, with its gradient in nxt_dy
+        nxt = nxt_dy = None  # the first input node made pending, with its gradient in nxt_dy
         locked = False  # _GRAD_LOCK taken at this node's first leaf, released after its last
         i = -1
         try:
@@ -155,13 +160,13 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
                     if not locked:
                         _lock()
                         locked = True
-                    if e.grad is None and builtin and g is not dy and g.base is None and g.dtype is e._data.dtype:
+                    if e._grad is None and builtin and g is not dy and g.base is None and g.dtype is e._data.dtype:
                         n = 0  # g is taken over (not copied) only when no other input was given it too
                         for x in grads:
                             if x is g:
                                 n += 1
                         if n == 1:
-                            e.grad = _make(g, None)  # a fresh array nobody else holds
+                            e._grad = _make(g, None)  # a fresh array nobody else holds
                             continue
                     _accumulate_leaf(e, g)
         finally:

@@ -81,8 +81,11 @@ class Function:
 
     # -- ctx API ------------------------------------------------------------------
     def save_for_backward(self, *values):
-        """Keep values (arrays for built-in ops, Tensors for user ops) for backward."""
+        """Keep values (arrays for built-in ops, Tensors for user ops) for backward; writing one
+        of them in place later makes backward raise (autograd/version.py)."""
         self.saved = values
+        if self.user_defined:
+            self.saved_seq = _next_seq()  # its forward may have written them in place before
 
     @property
     def saved_tensors(self):

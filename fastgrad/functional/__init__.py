@@ -5,7 +5,7 @@ then the array-level Functions of ``fastgrad.ops``.
     _promote     type promotion, casts (to_dtype, clone), operand checks
     elementwise  + - * / ** and unary maths, clamp, maximum/minimum, where, dropout
     compare      comparisons and logic (no gradient)
-    activation   relu, leaky_relu, sigmoid, tanh, gelu, softplus
+    activation   relu, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, gelu, softplus
     reduce       sum, mean, max/min, var/std, norm, all/any, softmax, log_softmax
     shape        reshape/view, squeeze, permute, expand, repeat, cat/stack, split/chunk
     indexing     x[i], x[i] = v, masked_fill, gather
@@ -20,7 +20,7 @@ from fastgrad.functional.elementwise import (add, sub, subtract, mul, multiply, 
                                              floor_divide, remainder, dropout)
 from fastgrad.functional.compare import (eq, ne, lt, le, gt, ge, logical_and, logical_or, logical_xor,
                                          logical_not, isnan, isinf, isfinite, equal, allclose)
-from fastgrad.functional.activation import relu, leaky_relu, sigmoid, tanh, gelu, softplus
+from fastgrad.functional.activation import relu, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, gelu, softplus
 from fastgrad.functional.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, var, std, norm, all,
                                         any, softmax, log_softmax)
 from fastgrad.functional.shape import (reshape, view, flatten, squeeze, unsqueeze, transpose, t, permute,
@@ -38,7 +38,7 @@ __all__ = [
     "clip", "maximum", "minimum", "where", "floor_divide", "remainder", "dropout",
     "eq", "ne", "lt", "le", "gt", "ge", "logical_and", "logical_or", "logical_xor", "logical_not", "isnan",
     "isinf", "isfinite", "equal", "allclose",
-    "relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus",
+    "relu", "leaky_relu", "hardswish", "hardsigmoid", "sigmoid", "tanh", "gelu", "softplus",
     "sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "norm", "all", "any",
     "softmax", "log_softmax",
     "reshape", "view", "flatten", "squeeze", "unsqueeze", "transpose", "t", "permute", "expand", "repeat",

@@ -1,12 +1,13 @@
-"""Activations at the Tensor level: relu, leaky_relu, sigmoid, tanh, gelu, softplus.  The common
-case (a tensor of a kernel float dtype) is tested first and goes straight to ``apply1``."""
+"""Activations at the Tensor level: relu, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, gelu,
+softplus.  The common case (a tensor of a kernel float dtype) is tested first and goes straight to
+``apply1``."""
 import numpy as np
 
 from fastgrad.functional._promote import KERNEL_DTYPES, float_input
-from fastgrad.ops.activation import GELU, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
+from fastgrad.ops.activation import GELU, Hardsigmoid, Hardswish, LeakyReLU, ReLU, Sigmoid, Softplus, Tanh
 from fastgrad.tensor import Tensor
 
-__all__ = ["relu", "leaky_relu", "sigmoid", "tanh", "gelu", "softplus"]
+__all__ = ["relu", "leaky_relu", "hardswish", "hardsigmoid", "sigmoid", "tanh", "gelu", "softplus"]
 
 _relu, _sigmoid, _tanh = ReLU.apply1, Sigmoid.apply1, Tanh.apply1  # bound once: the hot calls
 
@@ -23,6 +24,16 @@ def leaky_relu(input, negative_slope=0.01, inplace=False):
     if not np.isfinite(negative_slope):
         raise ValueError(f"leaky_relu: negative_slope must be finite, got {negative_slope}")
     return LeakyReLU.apply(float_input(input, "leaky_relu"), float(negative_slope))
+
+
+def hardswish(input, inplace=False):
+    """y = input * relu6(input + 3) / 6."""
+    return Hardswish.apply1(float_input(input, "hardswish"))
+
+
+def hardsigmoid(input, inplace=False):
+    """y = relu6(input + 3) / 6."""
+    return Hardsigmoid.apply1(float_input(input, "hardsigmoid"))
 
 
 def sigmoid(input):

@@ -8,7 +8,7 @@ from fastgrad.autograd.grad_mode import GRAD
 from fastgrad.functional._promote import to_dtype
 from fastgrad.functional.shape import _check_tensor, reshape
 from fastgrad.ops.common import wrap_dim
-from fastgrad.ops.indexing import Gather, GetItem, IndexPut, MaskedFill
+from fastgrad.ops.indexing import Gather, GetItem, IndexPut, IntsFirst, MaskedFill, target
 from fastgrad.tensor import Tensor
 
 __all__ = ["getitem", "setitem", "masked_fill", "gather"]
@@ -26,15 +26,17 @@ def _index_array(a, op):
 
 
 def _normalize_index(index, op):
-    """(index tuple numpy accepts, whether it contains advanced (array/bool) parts)."""
+    """(index numpy accepts, whether it contains advanced (array/bool) parts).  An index that mixes
+    integers with advanced parts becomes ``IntsFirst`` (torch's placement of the indexed dims)."""
     items = index if type(index) is tuple else (index,)
     out = []
-    advanced = False
+    advanced = has_int = False
     for it in items:
         if isinstance(it, Tensor):
             a = it._data
             if a.ndim == 0 and a.dtype.kind in "iu":
                 out.append(int(a))  # a 0-d integer tensor indexes like an int (as torch)
+                has_int = True
                 continue
             out.append(_index_array(a if a.dtype != np.uint8 else a.astype(bool), op))
             advanced = True
@@ -51,18 +53,40 @@ def _normalize_index(index, op):
             advanced = True
         elif isinstance(it, (int, np.integer)):
             out.append(int(it))
-        elif isinstance(it, (list, tuple, np.ndarray)):
+            has_int = True
+        elif isinstance(it, (list, tuple, np.ndarray, range)):
             a = np.asarray(it._data if isinstance(it, Tensor) else it)
             out.append(_index_array(a, op))
             advanced = True
         else:
             try:
                 out.append(operator.index(it))
+                has_int = True
             except TypeError:
                 raise IndexError(f"{op}: only integers, slices (`:`), ellipsis (`...`), None and "
                                  f"long or byte Variables are valid indices (got "
                                  f"{type(it).__name__})") from None
+    if has_int and advanced:
+        return _ints_first(out), advanced
     return tuple(out), advanced
+
+
+def _ints_first(items):
+    """IntsFirst((the integers, with ``:`` for every other dimension), (the rest))."""
+    ints, rest = [], []
+    for it in items:
+        if type(it) is int:
+            ints.append(it)
+        elif it is Ellipsis:
+            ints.append(it)
+            rest.append(it)
+        else:
+            rest.append(it)
+            if isinstance(it, np.ndarray):  # a bool mask covers as many dims as it has
+                ints.extend([slice(None)] * (it.ndim if it.dtype == np.bool_ else 1))
+            elif it is not None and type(it) is not bool:  # None and a bool add a dim
+                ints.append(slice(None))
+    return IntsFirst((tuple(ints), tuple(rest)))
 
 
 def _index_error(e, op):
@@ -108,7 +132,8 @@ def setitem(input: Tensor, index, value) -> None:
     if not a.flags.writeable:  # e.g. an expand() view: write into a private copy
         input._data = a = a.copy()
     try:
-        a[idx] = v
+        dest, key = target(a, idx)
+        dest[key] = v
     except IndexError as e:
         raise _index_error(e, "setitem") from None
     except ValueError as e:

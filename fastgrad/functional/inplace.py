@@ -1,14 +1,85 @@
 """In-place updates (``x += y``, ``add_``, ``copy_``, ``fill_``, ``zero_``, ``uniform_`` …) with
 torch's rules: allowed under no_grad or on tensors that do not require grad; a leaf that
-requires grad raises; a non-leaf that requires grad is updated out of place and rebound."""
+requires grad raises; a non-leaf that requires grad is updated out of place and rebound.
+
+A write goes into the tensor's own memory (shared with numpy after ``from_numpy``, strided or
+not) and bumps its version counter (autograd/version.py), or is refused: a result type that
+cannot be cast back (``int_tensor *= 1.5``), memory several elements share (a zero stride, as
+``expand()`` makes) or read-only memory raise torch's RuntimeError; nothing is written into a
+private copy."""
 import numpy as np
 
 from fastgrad.autograd.grad_mode import GRAD
-from fastgrad.functional.elementwise import add, div, mul, sub
+from fastgrad.autograd.version import bump
+from fastgrad.functional._promote import result_dtype
+from fastgrad.functional.elementwise import add, clamp, div, mul, sub
+from fastgrad.functional.indexing import setitem as _setitem
 from fastgrad.random import sample_like
 from fastgrad.tensor import Tensor
 
-__all__ = ["inplace", "random_like"]
+__all__ = ["inplace", "random_like", "check_cast", "check_writable", "setitem", "clamp_"]
+
+_RANK = {"b": 0, "u": 1, "i": 1, "f": 2, "c": 3}  # bool < integer < floating < complex: torch's canCast
+_NAME = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
+         "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+
+
+def check_cast(self, other, op) -> None:
+    """torch's rule for ``self (op)= other``: the result type must cast back to self's dtype
+    without changing kind (no float into an integer tensor, no integer into a bool one)."""
+    if other is None:
+        return
+    a = self._data.dtype
+    if op == "div":
+        res = np.dtype(np.float32) if a.kind != "f" else a
+    else:
+        if isinstance(other, Tensor):
+            res = result_dtype(self, other)
+        elif isinstance(other, (bool, int, float, np.number, np.bool_)):
+            res = result_dtype(self, other)
+        else:
+            res = np.result_type(a, np.asarray(other))
+        if op == "sub" and a.kind == "b":
+            raise RuntimeError("Subtraction, the `-` operator, with a bool tensor is not supported. If you "
+                               "are trying to invert a mask, use the `~` or `logical_not()` operator instead.")
+    if _RANK.get(res.kind, 3) > _RANK.get(a.kind, 3):
+        raise RuntimeError(f"result type {_NAME.get(res.name, res.name)} can't be cast to the desired output "
+                           f"type {_NAME.get(a.name, a.name)}")
+
+
+def check_writable(self, op) -> None:
+    """Refuse a write into memory several elements share or into read-only memory (the only
+    alternative, a private copy, would silently stop sharing memory with numpy)."""
+    a = self._data
+    if any(st == 0 and n > 1 for st, n in zip(a.strides, a.shape)):
+        raise RuntimeError("unsupported operation: more than one element of the written-to tensor refers "
+                           "to a single memory location. Please clone() the tensor before performing the "
+                           "operation.")
+    if not a.flags.writeable:
+        raise RuntimeError(f"{op}: the tensor's memory is read-only (e.g. from_numpy of a non-writable "
+                           "numpy array), so it cannot be written in place; make the array writable "
+                           "first, or clone() the tensor")
+
+
+def setitem(self, index, value) -> None:
+    """``self[index] = value`` (functional.indexing.setitem) with the write checked as in-place
+    ops' are, and the version bumped when it wrote in place (not when it was recorded as a graph
+    node, which writes into a copy and rebinds ``self``)."""
+    a = self._data
+    f = a.flags
+    if not (f.c_contiguous and f.writeable) and not (
+            GRAD.enabled and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))):
+        check_writable(self, "setitem")
+    _setitem(self, index, value)
+    if self._data is a:
+        bump(a, self.grad_fn)
+
+
+def clamp_(self, lo, hi):
+    """self = clamp(self, lo, hi), in place: bounds of a type self cannot hold raise as torch."""
+    check_cast(self, lo, "clamp")
+    check_cast(self, hi, "clamp")
+    return inplace(self, clamp(self.detach(), lo, hi), "copy")
 
 
 _INPLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide}
@@ -17,14 +88,17 @@ _INPLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.tru
 def inplace(self, other, op):
     """self (op)= other, writing into self's array.  Allowed under no_grad or on tensors that
     do not require grad; a leaf that requires grad raises as torch.  A non-leaf that requires
-    grad is updated out of place and rebound (``x += y`` then records an ordinary op)."""
+    grad is computed out of place as an ordinary recorded op and ``self`` takes the result's
+    array and node (values saved for backward earlier stay intact)."""
     if self.requires_grad and GRAD.enabled:
         if self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
         if op == "copy":
             raise RuntimeError(f"in-place {op} on a tensor that requires grad is not supported "
                                "outside no_grad(); use an out-of-place op")
-        return {"add": add, "sub": sub, "mul": mul, "div": div}[op](self, other)
+        out = {"add": add, "sub": sub, "mul": mul, "div": div}[op](self, other)
+        self._data, self.grad_fn = out._data, out.grad_fn  # self now is the result (h.add_(1) alone
+        return self                                         # used to leave h unchanged)
     a = self._data
     v = other._data if isinstance(other, Tensor) else other
     if isinstance(other, Tensor) and other.requires_grad and GRAD.enabled:
@@ -38,14 +112,16 @@ def inplace(self, other, op):
         if out != a.shape:
             raise RuntimeError(f"{op}_: output with shape {list(a.shape)} doesn't match the broadcast "
                                f"shape {list(out)}")
-    if not a.flags.writeable:
-        self._data = a = a.copy()
+    f = a.flags
+    if not (f.c_contiguous and f.writeable):  # (a zero stride over n > 1 elements is never contiguous)
+        check_writable(self, op + "_")
     if op == "copy":
         a[...] = v
     else:
-        if a.dtype.kind != "f" and op == "div":
-            raise RuntimeError("result type Float can't be cast to the desired output type Long")
+        if a.dtype.kind != "f":
+            check_cast(self, other, op)
         _INPLACE[op](a, v, out=a, casting="unsafe")
+    bump(a, self.grad_fn)
     return self
 
 

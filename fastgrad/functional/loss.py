@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from fastgrad.functional._promote import KERNEL_DTYPES, to_dtype
+from fastgrad.functional._promote import KERNEL_DTYPES, check_kernel_dtype, to_dtype
 from fastgrad.functional.elementwise import div, mul
 from fastgrad.functional.reduce import mean, sum
 from fastgrad.functional.shape import expand
@@ -77,6 +77,7 @@ def _pointwise_pair(input, target, op):
             input = expand(input, shape)
         if st != shape:
             target = expand(target, shape)
+    check_kernel_dtype(input._data.dtype, op)  # float16: TypeError naming the op (no kernels)
     return input, target
 
 
@@ -255,9 +256,19 @@ def _same_size(input, target, op, fmt):
         raise ValueError(fmt.format(t=_size(target._data.shape), i=_size(input._data.shape)))
 
 
+def _bce_range_error(p, t, op):
+    """torch's error for the first element (in order) whose input or target is outside [0, 1]
+    (NaN included): the input is checked before the target of the same element."""
+    bad_p = ~((p >= 0) & (p <= 1))
+    bad = np.flatnonzero((bad_p | ~((t >= 0) & (t <= 1))).reshape(-1))[0]
+    what = "input" if bad_p.reshape(-1)[bad] else "target"
+    return RuntimeError(f"{op}: all elements of {what} should be between 0 and 1")
+
+
 def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor = None, size_average=None,
                          reduce=None, reduction: str = "mean") -> Tensor:
-    """-w (t log p + (1 - t) log(1 - p)) for probabilities ``input`` in [0, 1]."""
+    """-w (t log p + (1 - t) log(1 - p)) for probabilities ``input`` and ``target`` in [0, 1]
+    (RuntimeError otherwise, NaN included, as torch)."""
     op = "binary_cross_entropy"
     mode = _reduction(size_average, reduce, reduction)
     _tensor(input, op, "input")
@@ -269,8 +280,9 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor = None, s
     if target._data.dtype != p.dtype:
         raise RuntimeError(f"{op}: Found dtype {target._data.dtype} but expected {p.dtype} "
                            "(target must have the input's dtype)")
-    if p.size and not (p.min() >= 0 and p.max() <= 1):
-        raise RuntimeError(f"{op}: all elements of input should be between 0 and 1")
+    t = target._data
+    if p.size and not (p.min() >= 0 and p.max() <= 1 and t.min() >= 0 and t.max() <= 1):
+        raise _bce_range_error(p, t, op)
     w = _weight_array(weight, p.shape, p.dtype, op)
     return BinaryCrossEntropy.apply(input, target, w, mode)
 

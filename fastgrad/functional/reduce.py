@@ -21,8 +21,27 @@ MaxMinResult = namedtuple("MaxMinResult", ["values", "indices"])  # torch.return
 
 
 def axes_of(x, dim, op):
-    """The reduced axes of tensor x for a torch ``dim`` argument (None: all)."""
+    """The reduced axes of tensor x for a torch ``dim`` argument (None: all).  A 0-d tensor takes
+    dims -1 and 0, each at most once, as torch."""
     return wrap_dims(dim, x._data.ndim, op)
+
+
+def _nonempty_dims(x, dim, op):
+    """torch's check for reductions that have no identity (amax/amin/argmax/argmin): every
+    reduced dim must have non-zero size (IndexError naming the dim); with no dim, the input must
+    not be empty."""
+    a = x._data
+    if dim is None or dim == () or dim == []:
+        if a.size == 0:
+            raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
+                               "Specify the reduction dim with the 'dim' argument.")
+        return tuple(range(a.ndim))
+    axes = axes_of(x, dim, op)
+    if a.size == 0:
+        for d in (dim if isinstance(dim, (tuple, list)) else (dim,)):
+            if a.shape[wrap_dim(d, a.ndim, op)] == 0:
+                raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+    return axes
 
 
 def _softmax_dim(x, dim, op):
@@ -99,27 +118,38 @@ def min(input, dim=None, keepdim=False):
 
 
 def amax(input, dim=(), keepdim=False):
-    """Max over dims; the gradient is shared evenly among ties, as torch."""
-    return AmaxAmin.apply(input, axes_of(input, dim if dim != () else None, "amax"), bool(keepdim), True)
+    """Max over dims (all when ()); the gradient is shared evenly among ties, as torch.  An empty
+    input gives an empty result unless a reduced dim has size 0 (IndexError, as torch)."""
+    return AmaxAmin.apply(input, _nonempty_dims(input, dim, "amax"), bool(keepdim), True)
 
 
 def amin(input, dim=(), keepdim=False):
-    """Min over dims; the gradient is shared evenly among ties, as torch."""
-    return AmaxAmin.apply(input, axes_of(input, dim if dim != () else None, "amin"), bool(keepdim), False)
+    """Min over dims (all when ()); the gradient is shared evenly among ties, as torch."""
+    return AmaxAmin.apply(input, _nonempty_dims(input, dim, "amin"), bool(keepdim), False)
+
+
+def _argmaxmin(input, dim, keepdim, fn, op):
+    a = input._data
+    if a.dtype == np.bool_:
+        raise RuntimeError(f"{op}(): does not support bool input")
+    if dim is None:
+        if a.size == 0:
+            raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
+        return _make(np.asarray(fn(a), dtype=np.int64))
+    d = wrap_dim(dim, a.ndim, op)
+    if a.ndim and a.shape[d] == 0:
+        raise IndexError(f"{op}(): Expected reduction dim {d} to have non-zero size.")
+    return _make(np.asarray(fn(a, axis=d if a.ndim else None, keepdims=keepdim), np.int64))
 
 
 def argmax(input, dim=None, keepdim=False):
-    a = input._data
-    if dim is None:
-        return _make(np.asarray(np.argmax(a), dtype=np.int64))
-    return _make(np.asarray(np.argmax(a, axis=wrap_dim(dim, a.ndim, "argmax"), keepdims=keepdim), np.int64))
+    """Index of the largest element (flattened), or along dim."""
+    return _argmaxmin(input, dim, keepdim, np.argmax, "argmax")
 
 
 def argmin(input, dim=None, keepdim=False):
-    a = input._data
-    if dim is None:
-        return _make(np.asarray(np.argmin(a), dtype=np.int64))
-    return _make(np.asarray(np.argmin(a, axis=wrap_dim(dim, a.ndim, "argmin"), keepdims=keepdim), np.int64))
+    """Index of the smallest element (flattened), or along dim."""
+    return _argmaxmin(input, dim, keepdim, np.argmin, "argmin")
 
 
 def _correction(unbiased, correction):

@@ -2,7 +2,8 @@
 from fastgrad.nn.parameter import Parameter, Buffer
 from fastgrad.nn.module import Module
 from fastgrad.nn.linear import Linear, Identity
-from fastgrad.nn.activation import ReLU, LeakyReLU, Sigmoid, Tanh, GELU, Softplus, Softmax, LogSoftmax, SiLU
+from fastgrad.nn.activation import (ReLU, LeakyReLU, Hardswish, Hardsigmoid, Sigmoid, Tanh, GELU, Softplus, Softmax,
+                                   LogSoftmax, SiLU)
 from fastgrad.nn.container import Sequential, ModuleList, ModuleDict
 from fastgrad.nn.flatten import Flatten, Unflatten
 from fastgrad.nn.dropout import Dropout
@@ -12,8 +13,8 @@ from fastgrad.nn.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEnt
                               BCEWithLogitsLoss)
 from fastgrad.nn import functional, init, utils
 
-__all__ = ["Parameter", "Buffer", "Module", "Linear", "Identity", "ReLU", "LeakyReLU", "Sigmoid", "Tanh",
-           "GELU", "Softplus", "Softmax", "LogSoftmax", "SiLU", "Sequential", "ModuleList", "ModuleDict",
-           "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm", "MSELoss", "L1Loss", "SmoothL1Loss",
-           "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "functional", "init",
-           "utils"]
+__all__ = ["Parameter", "Buffer", "Module", "Linear", "Identity", "ReLU", "LeakyReLU", "Hardswish", "Hardsigmoid",
+           "Sigmoid", "Tanh", "GELU", "Softplus", "Softmax", "LogSoftmax", "SiLU", "Sequential", "ModuleList",
+           "ModuleDict", "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm", "MSELoss", "L1Loss",
+           "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "functional",
+           "init", "utils"]

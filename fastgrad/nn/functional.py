@@ -47,8 +47,9 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
     (none reaches row ``padding_idx``)."""
     idx = _index_array(input, "embedding")
     num = weight.shape[0]
-    if idx.size and (idx.min() < -num or idx.max() >= num):
-        raise IndexError(f"embedding: index out of range in self (indices must be in [0, {num}))")
+    if idx.size and (idx.min() < 0 or idx.max() >= num):  # negative indices too, as torch
+        raise IndexError(f"embedding: index out of range in self (indices must be in [0, {num}), "
+                         f"got {int(idx.min()) if idx.min() < 0 else int(idx.max())})")
     if scale_grad_by_freq or sparse:
         raise NotImplementedError("embedding: scale_grad_by_freq and sparse are not supported")
     if max_norm is not None:

@@ -10,7 +10,7 @@ from fastgrad.autograd.function import Function, register
 from fastgrad.ops import one_element
 from fastgrad.ops.common import contiguous
 
-__all__ = ["ReLU", "LeakyReLU", "Sigmoid", "Tanh", "GELU", "Softplus"]
+__all__ = ["ReLU", "LeakyReLU", "Hardswish", "Hardsigmoid", "Sigmoid", "Tanh", "GELU", "Softplus"]
 
 _ONE_ELEMENT = one_element.SHAPES
 _array1 = one_element.array
@@ -79,9 +79,6 @@ def _tables(name):
 
 
 _RELU, _SIGMOID, _TANH = _tables("relu"), _tables("sigmoid"), _tables("tanh")
-_LEAKY_RELU = kernels("leaky_relu_fwd"), kernels("leaky_relu_bwd")
-_GELU = kernels("gelu_fwd"), kernels("gelu_bwd")
-_SOFTPLUS = kernels("softplus_fwd"), kernels("softplus_bwd")
 
 
 @register("relu")
@@ -97,20 +94,47 @@ class ReLU(Function):
         return _act_backward(_RELU, ctx.saved, dy)
 
 
-@register("leaky_relu")
-class LeakyReLU(Function):
-    """y = x > 0 ? x : slope x."""
+class FromInput(Function):
+    """An activation whose derivative reads its saved input: y = KERNELS[0](x, *settings),
+    dx = KERNELS[1](x, dy, *settings).  A subclass names its two kernel tables and documents its
+    maths; the settings (slope, approximate, beta and threshold) get no gradient."""
 
-    @staticmethod
-    def forward(ctx, x, slope):
+    KERNELS = None
+
+    @classmethod
+    def forward(cls, ctx, x, *settings):
         x = contiguous(x)
         ctx.save_for_backward(x)
-        ctx.slope = slope
-        return _run(_LEAKY_RELU[0], x, slope)
+        ctx.settings = settings
+        return _run(cls.KERNELS[0], x, *settings)
 
-    @staticmethod
-    def backward(ctx, dy):
-        return _grad(_LEAKY_RELU[1], ctx.saved[0], dy, ctx.slope), None
+    @classmethod
+    def backward(cls, ctx, dy):
+        settings = ctx.settings
+        dx = _grad(cls.KERNELS[1], ctx.saved[0], dy, *settings)
+        return (dx, None, None)[:1 + len(settings)] if settings else dx
+
+
+@register("leaky_relu")
+class LeakyReLU(FromInput):
+    """y = x > 0 ? x : slope x.  dx = dy or slope dy."""
+
+    KERNELS = kernels("leaky_relu_fwd"), kernels("leaky_relu_bwd")
+
+
+@register("hardswish")
+class Hardswish(FromInput):
+    """y = x relu6(x + 3) / 6.  dx = dy (x/3 + 1/2) on (-3, 3), 0 below, dy above (torch: 0 at -3,
+    dy at 3)."""
+
+    KERNELS = kernels("hardswish_fwd"), kernels("hardswish_bwd")
+
+
+@register("hardsigmoid")
+class Hardsigmoid(FromInput):
+    """y = relu6(x + 3) / 6.  dx = dy / 6 on (-3, 3), else 0 (1/6 rounded to float32, as torch)."""
+
+    KERNELS = kernels("hardsigmoid_fwd"), kernels("hardsigmoid_bwd")
 
 
 @register("sigmoid")
@@ -140,32 +164,14 @@ class Tanh(Function):
 
 
 @register("gelu")
-class GELU(Function):
+class GELU(FromInput):
     """y = x Phi(x) (approximate=1: the tanh form)."""
 
-    @staticmethod
-    def forward(ctx, x, approximate):
-        x = contiguous(x)
-        ctx.save_for_backward(x)
-        ctx.approximate = approximate
-        return _run(_GELU[0], x, approximate)
-
-    @staticmethod
-    def backward(ctx, dy):
-        return _grad(_GELU[1], ctx.saved[0], dy, ctx.approximate), None
+    KERNELS = kernels("gelu_fwd"), kernels("gelu_bwd")
 
 
 @register("softplus")
-class Softplus(Function):
+class Softplus(FromInput):
     """y = log(1 + exp(beta x)) / beta, y = x where beta x > threshold."""
 
-    @staticmethod
-    def forward(ctx, x, beta, threshold):
-        x = contiguous(x)
-        ctx.save_for_backward(x)
-        ctx.settings = (beta, threshold)
-        return _run(_SOFTPLUS[0], x, beta, threshold)
-
-    @staticmethod
-    def backward(ctx, dy):
-        return _grad(_SOFTPLUS[1], ctx.saved[0], dy, *ctx.settings), None, None
+    KERNELS = kernels("softplus_fwd"), kernels("softplus_bwd")

@@ -30,8 +30,12 @@ def wrap_dims(dims, ndim: int, op: str) -> tuple:
         dims = (dims,)
     elif not isinstance(dims, (tuple, list)):
         raise TypeError(f"{op}: dim must be an int or a tuple of ints, got {type(dims).__name__} {dims!r}")
-    out = sorted({wrap_dim(d, ndim, op) for d in dims} if ndim else set())
-    if len(out) != len(tuple(dims)) and ndim:
+    if not ndim:  # a 0-d tensor takes dims -1 and 0, each at most once (torch)
+        if len({wrap_dim(d, 0, op) for d in dims}) != len(tuple(dims)):
+            raise RuntimeError(f"{op}: dim 0 appears multiple times in the list of dims")
+        return ()
+    out = sorted({wrap_dim(d, ndim, op) for d in dims})
+    if len(out) != len(tuple(dims)):
         raise RuntimeError(f"{op}: dim {tuple(dims)} appears multiple times in the list of dims")
     return tuple(out)
 

@@ -8,7 +8,24 @@ import numpy as np
 from fastgrad.autograd.function import Function, register
 from fastgrad.ops.common import sum_to
 
-__all__ = ["GetItem", "IndexPut", "MaskedFill", "Gather"]
+__all__ = ["GetItem", "IndexPut", "MaskedFill", "Gather", "IntsFirst", "target"]
+
+
+class IntsFirst(tuple):
+    """An index that mixes integers with index arrays, in torch's order: ``(ints, rest)``.  torch
+    applies the integers first (basic indexing: the view ``a[ints]``) and then the rest, so index
+    arrays that are adjacent once the integers are gone stay in place; numpy counts the integers
+    as advanced indices and may move the indexed dimensions to the front."""
+
+    __slots__ = ()
+
+
+def target(a: np.ndarray, index):
+    """(array, key) with ``array[key]`` the place ``a[index]`` names; ``array`` is ``a`` or a view
+    of it, so reads, writes and ``np.add.at`` through it reach ``a``."""
+    if type(index) is IntsFirst:
+        return a[index[0]], index[1]
+    return a, index
 
 
 @register("getitem")
@@ -21,16 +38,18 @@ class GetItem(Function):
         ctx.in_shape = x.shape
         ctx.index = index
         ctx.advanced = advanced
-        y = x[index]
+        a, key = target(x, index)
+        y = a[key]
         return y if type(y) is np.ndarray else np.asarray(y)
 
     @staticmethod
     def backward(ctx, dy):
         dx = np.zeros(ctx.in_shape, dy.dtype)
+        a, key = target(dx, ctx.index)
         if ctx.advanced:
-            np.add.at(dx, ctx.index, dy)
+            np.add.at(a, key, dy)
         else:
-            dx[ctx.index] = dy
+            a[key] = dy
         return dx, None, None
 
 
@@ -44,7 +63,8 @@ class IndexPut(Function):
         ctx.index = index
         ctx.value_shape = np.shape(value)
         y = x.copy()
-        y[index] = value
+        a, key = target(y, index)
+        a[key] = value
         return y
 
     @staticmethod
@@ -53,9 +73,11 @@ class IndexPut(Function):
         dx = dv = None
         if need[0]:
             dx = dy.copy()
-            dx[ctx.index] = 0
+            a, key = target(dx, ctx.index)
+            a[key] = 0
         if need[2]:
-            dv = sum_to(np.asarray(dy[ctx.index]), ctx.value_shape)
+            a, key = target(dy, ctx.index)
+            dv = sum_to(np.asarray(a[key]), ctx.value_shape)
         return dx, None, dv
 
 

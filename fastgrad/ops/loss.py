@@ -40,7 +40,6 @@ def _scale(dy, mode, n):
     return dy
 
 
-
 class _MSESaved:
     """What the MSE forward keeps: x, t, the reduction and, when reduced, their C pointers."""
 
@@ -221,10 +220,28 @@ class CrossEntropy(Function):
             if mode == MEAN:
                 scale = scale / ctx.total if ctx.total else np.nan
             g, inc = np.full(1, scale, logp.dtype), 0
-        dx = np.empty((n, c), logp.dtype)
-        _CE_BWD[logp.dtype](n, c, rptr(logp), rptr(t), NULL if w is None else rptr(w),
-                                                rptr(g), inc, wptr(dx), ignore_index, ls)
+        if w is not None and not np.isfinite(w).all():
+            dx = _ce_grad_composed(logp, t, w, np.broadcast_to(g, (n,)), ignore_index, ls)
+        else:
+            dx = np.empty((n, c), logp.dtype)
+            _CE_BWD[logp.dtype](n, c, rptr(logp), rptr(t), NULL if w is None else rptr(w),
+                                rptr(g), inc, wptr(dx), ignore_index, ls)
         return (_unrows(dx, shape),) + (None,) * 6
+
+
+def _ce_grad_composed(logp, t, w, g, ignore_index, ls):
+    """dx composed as torch does (log_softmax <- nll_loss + smoothing term) for inf/nan class
+    weights: the fused kernel's sum_k coef_k would spread them into every row.  g: per row."""
+    n, c = logp.shape
+    keep = t != ignore_index
+    rows = np.flatnonzero(keep)
+    glp = np.zeros((n, c), logp.dtype)
+    with np.errstate(invalid="ignore", over="ignore"):
+        glp[rows, t[rows]] = -((1.0 - ls) * g[rows]) * w[t[rows]]           # nll_loss backward
+        if ls:  # smoothing term: -(ls / C) w_j g_i, masked (to 0, not skipped) on ignored rows
+            glp -= np.where(keep, g * (ls / c), 0).astype(logp.dtype)[:, None] * w[None, :]
+        dx = glp - np.exp(logp) * glp.sum(axis=1, keepdims=True)           # log_softmax backward
+    return dx.astype(logp.dtype, copy=False)
 
 
 @register("cross_entropy_probs")
@@ -243,10 +260,11 @@ class CrossEntropyProbs(Function):
         logp = np.empty_like(x)
         if x.size:
             _LOG_SOFTMAX[x.dtype](outer, c, inner, rptr(x), wptr(logp))
-        q = t * (1.0 - ls) + ls / c if ls else t
+        q = t * (1.0 - ls) + ls / c if ls and c else t  # c == 0: empty rows, nothing to smooth
         wb = None if w is None else w.reshape((c,) + (1,) * (x.ndim - cdim - 1))
-        qw = q if wb is None else q * wb
-        loss = -(logp * qw).sum(axis=cdim)
+        with np.errstate(invalid="ignore"):  # inf * 0 with an infinite class weight: nan, as torch
+            qw = q if wb is None else q * wb
+            loss = -(logp * qw).sum(axis=cdim)
         loss = np.asarray(loss, dtype=x.dtype)
         count = x.size // c if c else 0
         ctx.save_for_backward(logp, qw, wb)
@@ -262,14 +280,15 @@ class CrossEntropyProbs(Function):
             g = np.expand_dims(g, cdim)
         need = ctx.needs_input_grad
         dx = dt = None
-        if need[0]:
-            dx = np.exp(logp) * qw.sum(axis=cdim, keepdims=True) - qw
-            dx *= g
-        if need[1]:
-            dt = -(1.0 - ls) * logp * g
-            if wb is not None:
-                dt *= wb
-            dt = dt.astype(logp.dtype, copy=False)
+        with np.errstate(invalid="ignore"):
+            if need[0]:
+                dx = np.exp(logp) * qw.sum(axis=cdim, keepdims=True) - qw
+                dx *= g
+            if need[1]:
+                dt = -(1.0 - ls) * logp * g
+                if wb is not None:
+                    dt *= wb
+                dt = dt.astype(logp.dtype, copy=False)
         return dx, dt, None, None, None
 
 
@@ -323,7 +342,7 @@ def _grad_per_element(dy, mode, n, w, shape, dtype):
 @register("binary_cross_entropy")
 class BinaryCrossEntropy(Function):
     """loss = -w (t log p + (1 - t) log(1 - p)) (logs clamped at -100, as torch);
-    dp = dy w (p - t) / max(p (1 - p), 1e-12), dt = dy w (log(1 - p) - log p)."""
+    dp = dy w (p - t) / max(p (1 - p), 1e-12), dt = -dy w logit(p)  (unclamped, as torch)."""
 
     @staticmethod
     def forward(ctx, p, t, w, mode):
@@ -347,7 +366,7 @@ class BinaryCrossEntropy(Function):
             _BCE_BWD[p.dtype](p.size, rptr(p), rptr(t), rptr(g), inc, wptr(dp))
         if need[1]:
             with np.errstate(divide="ignore"):
-                dt = np.maximum(np.log1p(-p), -100) - np.maximum(np.log(p), -100)
+                dt = -np.log(p / (1 - p))  # torch: -logit(p), so +-inf at p = 0 and 1
             dt *= g.reshape(p.shape) if inc else g[0]
         return dp, dt, None, None
 

@@ -18,11 +18,13 @@ whose pointers a call holds are pinned with a weak reference, which makes numpy 
 ``resize`` them (as it refuses for a torch tensor's array); a resize could otherwise free the
 memory under a cached pointer.
 """
+import sys
 import weakref
 
 import numpy as np
 
 from fastgrad._ffi import CTYPES, NULL, ffi, kernel
+from fastgrad.autograd.version import entry as _version_entry, write_seq as _write_seq
 
 __all__ = ["FIRST", "STEPS", "COUNT", "Plan", "make_plan", "run_plan", "grad_array", "cacheable"]
 
@@ -32,9 +34,10 @@ _CNAME = {np.dtype(np.float32): "float", np.dtype(np.float64): "double"}
 FIRST, STEPS, COUNT = "first", "steps", "count"   # what a kernel takes per tensor (see Optimizer)
 # an entry's fields: the parameter; the array and shape its pointer was taken from; whether it
 # is in this step's call; the arrays of its state Tensors (the call's live state names, in
-# order; None past them); the weak references pinning its arrays.  (_gather spells them as
-# numbers: a global lookup per use would cost on the hot path.)
-_P, _ARR, _SHAPE, _LIVE, _S0, _S1, _S2, _PINS = range(8)
+# order; None past them); the weak references pinning its arrays; the version-counter record of
+# its memory (autograd/version.py).  (_gather spells them as numbers: a global lookup per use
+# would cost on the hot path.)
+_P, _ARR, _SHAPE, _LIVE, _S0, _S1, _S2, _PINS, _VER = range(9)
 
 
 def grad_array(p, g) -> np.ndarray:
@@ -60,7 +63,7 @@ class _Call:
         counter = opt._counter
         self.dtype, self.ct, self.count, self.names = dtype, CTYPES[dtype], count, names
         self.fn = kernel(opt._kernel + "_step_multi", dtype)
-        self.entries = [[p, None, None, False, None, None, None, ()] for p in params]
+        self.entries = [[p, None, None, False, None, None, None, (), None] for p in params]
         self.live = tuple(n for n in names if n)   # the state names whose arrays it takes
         assert len(self.live) <= 3, "a kernel takes at most three state arrays"
         self.sizes = ffi.new("int64_t[]", count)
@@ -145,6 +148,15 @@ def _refresh(opt, group, c, i, e) -> bool:
     if a.dtype != c.dtype:
         return False
     if not (a.flags.c_contiguous and a.flags.writeable):
+        # a private copy only when nothing else can see this memory (p._data, `a`, the argument):
+        # else the step would silently stop sharing it (a view, from_numpy, Parameter(t.T), ...)
+        if a.base is not None or sys.getrefcount(a) > 3:
+            raise RuntimeError(f"{type(opt).__name__}.step: a parameter of shape {tuple(a.shape)} is "
+                               + ("read-only" if not a.flags.writeable else "not contiguous")
+                               + " and shares its memory (a view, or from_numpy of a strided or non-writable "
+                               "array): the step can neither write it in place nor replace it without "
+                               "breaking the sharing; give the optimizer contiguous, writable parameters "
+                               "(e.g. p.data = p.data.clone())")
         p._data = a = np.array(a, order="C", copy=True)
     pins = [_pin(a)]
     if c.stateful:
@@ -162,7 +174,7 @@ def _refresh(opt, group, c, i, e) -> bool:
                 pins.append(_pin(s))
     c.pp[i] = _from_buffer(c.ct, a, True)
     c.sizes[i] = a.size
-    e[_ARR], e[_SHAPE], e[_LIVE], e[_PINS] = a, a.shape, True, pins
+    e[_ARR], e[_SHAPE], e[_LIVE], e[_PINS], e[_VER] = a, a.shape, True, pins, _version_entry(a)
     return True
 
 
@@ -186,6 +198,13 @@ def run_plan(opt, group: dict, plan: Plan, settings: tuple) -> None:
         if c.args_for is not settings:
             c.args, c.args_for = c.head + settings, settings
         c.fn(*c.args)
+        s = _write_seq()   # one in-place write of every stepped parameter (its version counter)
+        for e in c.entries:
+            if e[3]:   # _LIVE
+                v = e[8]   # _VER
+                v[0] += 1
+                v[2] = v[1]
+                v[1] = s
         if c.reset:
             for i in c.reset:
                 c.per_tensor[i] = 0
@@ -226,7 +245,7 @@ def _gather(opt, group, c, leftover):
     try:
         for i, e in enumerate(c.entries):
             p = e[0]
-            g = p.grad
+            g = p._grad   # (the slot behind the .grad property)
             if g is None:
                 if e[3]:
                     sizes[i] = 0

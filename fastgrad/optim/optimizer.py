@@ -148,11 +148,11 @@ class Optimizer:
         """Reset every parameter's gradient: to None (default) or to zeros."""
         for group in self.param_groups:
             for p in group["params"]:
-                if p.grad is not None:
+                if p._grad is not None:   # (the slot behind the checking .grad property)
                     if set_to_none:
-                        p.grad = None
+                        p._grad = None
                     else:
-                        g = p.grad
+                        g = p._grad
                         g.grad_fn = None
                         g.requires_grad = False
                         g._data.fill(0)

@@ -1,21 +1,30 @@
 """Fuzz: random op sequences on random, often wrong, shapes, dtypes, layouts and arguments.
 
-The fuzz loop runs in a child process (``python tests/test_fuzz.py``) for a bounded time, so a
+The fuzz loop runs in a child process (``python tests/system/test_fuzz.py``) for a bounded time, so a
 segfault or an abort in the C kernels shows up as a failed test with the last operations, not as
 a crash of pytest.  The only property asserted is that every failure is a Python ``Exception``.
 Exceptions outside the documented set (ValueError, TypeError, RuntimeError, IndexError,
 MemoryError, NotImplementedError, OSError and their subclasses), and numpy's own exception
 types leaking through, are printed as "undocumented" so they can be turned into clear errors.
 
-    FASTGRAD_FUZZ_SECONDS=120 FASTGRAD_FUZZ_SEED=7 pytest tests/test_fuzz.py -s   # a longer run
+Besides ops on bad operands, the loop draws the input classes of issue 14: user autograd.Functions
+whose backward returns a gradient of the wrong dtype, shape or type; numpy-side changes (shape,
+strides, dtype, resize) to the array behind a tensor between forward and backward; crafted
+checkpoints whose checksums are valid; and saves taken while another thread trains.  Two
+contract violations are asserted besides "no crash": a crafted checkpoint must fail with
+``SerializationError`` (or load), and a checkpoint saved while another thread steps the optimizer
+must load.  Saves go to ``io.BytesIO``: an fsync per save would eat the fixed time budget.
+
+    FASTGRAD_FUZZ_SECONDS=120 FASTGRAD_FUZZ_SEED=7 pytest tests/system/test_fuzz.py -s   # a longer run
 """
+import io
 import json
 import os
 import subprocess
 import sys
 import time
+import warnings
 
-import pytest
 
 HERE = os.path.abspath(__file__)
 
@@ -36,8 +45,10 @@ def test_fuzz_random_ops_raise_only_python_exceptions(tmp_path):
         f"fuzz child died with return code {proc.returncode} (negative = signal; a segfault is -11)\n"
         f"last operations (newest last):\n{last}\nstderr:\n{proc.stderr[-6000:]}")
     result = json.loads(summary.read_text())
+    new_classes = ("custom_function", "numpy_mutation", "crafted_load", "save_while_training", "save_load")
+    drawn = {k: v for k, v in result["drawn"].items() if k in new_classes}
     print(f"\nfuzz: {result['iterations']} ops in {result['seconds']:.1f} s (seed {seed}); "
-          f"{result['ok']} returned, exceptions: {result['exceptions']}")
+          f"{result['ok']} returned, exceptions: {result['exceptions']}; issue-14 classes drawn: {drawn}")
     for line in result["slow"]:
         print(f"slow op (> 1 s): {line}")
     if result["undocumented"]:
@@ -46,6 +57,10 @@ def test_fuzz_random_ops_raise_only_python_exceptions(tmp_path):
             print(f"  {k}: {v}")
     assert result["iterations"] >= 200, "the fuzz loop made too little progress"
     assert not result["non_exceptions"], f"BaseException that is not an Exception: {result['non_exceptions']}"
+    assert not result["violations"], f"contract violations: {result['violations']}"
+    drawn = result["drawn"]
+    assert all(drawn.get(k, 0) > 0 for k in ("custom_function", "numpy_mutation", "crafted_load",
+                                              "save_while_training")), f"an input class was never drawn: {drawn}"
 
 
 # ------------------------------------------------------------------------------------------------
@@ -115,7 +130,12 @@ def _child(seconds, seed, trace_path, summary_path, tmpdir):
         return a
 
     def rtensor(shape=None, dtype=None):
-        t = fg.from_numpy(rarray(shape, dtype))
+        a = rarray(shape, dtype)
+        if any(st < 0 for st in a.strides):  # from_numpy refuses negative strides, as torch
+            a = a.copy()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # a non-writable array: torch's warning
+            t = fg.from_numpy(a)
         if t.dtype.kind == "f" and rng.random() < 0.6:
             try:
                 t.requires_grad_(True)
@@ -174,14 +194,16 @@ def _child(seconds, seed, trace_path, summary_path, tmpdir):
         o.zero_grad()
         return p
 
+    from fastgrad.serialization import SerializationError, load, save
+    violations = []
+
+    def save_bytes(obj):
+        buf = io.BytesIO()
+        save(obj, buf)
+        return buf.getvalue()
+
     def save_load(t):
-        path = os.path.join(tmpdir, "fuzz.bin")
-        save = getattr(fg, "save", None)
-        load = getattr(fg, "load", None)
-        if save is None:
-            from fastgrad.serialization import save, load
-        save({"t": t.detach(), "n": [1, 2.5, None]}, path)
-        data = open(path, "rb").read()
+        data = save_bytes({"t": t.detach(), "n": [1, 2.5, None]})
         cut = rng.integers(0, len(data) + 1)
         mode = rng.integers(3)
         if mode == 0:
@@ -190,8 +212,143 @@ def _child(seconds, seed, trace_path, summary_path, tmpdir):
             b = bytearray(data)
             b[min(cut, len(b) - 1)] ^= 1 << int(rng.integers(8))
             data = bytes(b)
-        open(path, "wb").write(data)
-        return load(path)["t"]
+        return load(io.BytesIO(data))["t"]
+
+    class BadGrad(fg.autograd.Function):
+        """Identity whose backward returns a gradient of a random wrong kind."""
+        kind = "dtype"
+
+        @staticmethod
+        def forward(ctx, x):
+            return x * 1
+
+        @staticmethod
+        def backward(ctx, g):
+            k = BadGrad.kind
+            if k == "dtype":
+                return g.to([fg.float64, fg.float32, fg.int64, fg.bool, fg.float16][rng.integers(5)])
+            if k == "shape":
+                return rtensor()
+            if k == "small":
+                return fg.ones(max(g.numel() // 2, 0), dtype=g.dtype)
+            if k == "count":
+                return g, g
+            if k == "none":
+                return None
+            if k == "noncontig":
+                return fg.from_numpy(np.ascontiguousarray(g.numpy().T).T) if g.ndim >= 2 else g
+            return [np.ones(tuple(g.shape)), "grad", 1.5][rng.integers(3)]
+
+    def custom_function(t):
+        BadGrad.kind = ["dtype", "shape", "small", "count", "none", "noncontig", "junk"][rng.integers(7)]
+        layer = ["relu", "sigmoid", "tanh", "gelu", "softplus", "exp", "neg"][rng.integers(7)]
+        current[0] = f"custom_function({BadGrad.kind}) after {layer}"
+        x = t if t.requires_grad else rtensor(tuple(t.shape), [np.float32, np.float64][rng.integers(2)])
+        x.requires_grad_(True)
+        y = BadGrad.apply(getattr(F, layer)(x))
+        (y.sum() if rng.random() < 0.7 else (y * y).sum()).backward()
+        return x.grad
+
+    def numpy_mutation(t):
+        a = rarray(rshape(3), [np.float32, np.float64][rng.integers(2)])
+        if not a.flags.writeable or not a.flags.c_contiguous:
+            a = np.ascontiguousarray(a)
+        x = fg.from_numpy(a)
+        w = fg.randn(3, a.shape[-1] if a.ndim else 1, dtype=a.dtype, requires_grad=True)
+        op = ["linear", "matmul", "relu", "sigmoid", "softmax", "mse"][rng.integers(6)]
+        if op in ("relu", "sigmoid", "softmax", "mse"):
+            x.requires_grad_(True)
+        y = {"linear": lambda: F.linear(x, w), "matmul": lambda: x @ w.t(), "relu": lambda: F.relu(x),
+             "sigmoid": lambda: F.sigmoid(x), "softmax": lambda: F.softmax(x, -1),
+             "mse": lambda: F.mse_loss(x, fg.zeros(tuple(x.shape), dtype=x.dtype))}[op]()
+        arr = a if rng.random() < 0.5 else x.numpy(force=True)
+        mut = ["shape", "strides", "resize", "dtype", "readonly"][rng.integers(5)]
+        current[0] = f"numpy_mutation({mut}) after {op}"
+        try:
+            if mut == "shape" and arr.size:
+                arr.shape = (arr.size,) if arr.ndim != 1 else (1, arr.size)
+            elif mut == "strides" and arr.ndim >= 2:
+                arr.strides = arr.strides[::-1]
+            elif mut == "resize":
+                arr.resize(tuple(int(s) for s in rng.integers(0, 40, rng.integers(1, 3))), refcheck=False)
+            elif mut == "dtype":
+                arr.dtype = [np.float64, np.float32, np.int32, np.int8][rng.integers(4)]
+            elif mut == "readonly":
+                arr.flags.writeable = False
+        except (ValueError, AttributeError, TypeError):
+            pass  # numpy refused the change itself
+        y.sum().backward()
+        return x.grad if x.requires_grad else w.grad
+
+    def crafted_load(t):
+        import struct
+        import zlib
+        data = save_bytes({"t": t.detach(), "p": nn.Parameter(fg.randn(3)) if nn else None,
+                           "l": [1, (2.5, "s"), {"k": None}]})
+        hlen = struct.unpack_from("<Q", data, 16)[0]
+        meta = json.loads(data[40:40 + hlen])
+        junk = [-1, "4", 4.0, True, None, 2 ** 62, -2 ** 63, [], {}, [4], "float32", "P", "<f4", 1e400,
+                {"T": 0}, {"L": []}, {"D": [[{"L": []}, 1]]}, {"X": 1}, {"T": 99}]
+        where = rng.integers(4)
+        if where == 0 and meta["arrays"]:
+            m = meta["arrays"][rng.integers(len(meta["arrays"]))]
+            key = ["dtype", "shape", "offset", "nbytes", "kind", "requires_grad"][rng.integers(6)]
+            if key == "shape" and m["shape"] and rng.random() < 0.5:
+                m["shape"][rng.integers(len(m["shape"]))] = junk[rng.integers(len(junk))]
+            else:
+                m[key] = junk[rng.integers(len(junk))]
+        elif where == 1:
+            meta["root"] = {"D": [["t", junk[rng.integers(len(junk))]]]}
+        elif where == 2:
+            v = 1
+            for _ in range(int(rng.integers(90, 130))):
+                v = {"L": [v]}
+            meta["root"] = {"D": [["t", v]]}
+        else:
+            meta["arrays"] = meta["arrays"] + [dict(meta["arrays"][-1])] if meta["arrays"] else [{"dtype": "float32"}]
+        current[0] = f"crafted_load(where={where})"
+        h = json.dumps(meta, separators=(",", ":")).encode()
+        blob = data[40 + hlen + (-(40 + hlen) % 64):]
+        head = struct.pack("<8sIIQQII", b"FASTGRAD", 1, 0, len(h), len(blob), zlib.crc32(h), zlib.crc32(blob))
+        try:
+            back = load(io.BytesIO(head + h + bytes(-(40 + len(h)) % 64) + blob))
+        except SerializationError:
+            raise
+        except Exception as e:  # noqa: BLE001  -- the documented error is SerializationError
+            violations.append(f"crafted checkpoint ({current[0]}, header {h[:160]!r}): "
+                              f"{type(e).__name__}: {str(e)[:120]}")
+            raise
+        return back["t"]
+
+    def save_while_training(t):
+        import threading
+        if optim is None or nn is None:
+            raise NotImplementedError("optim not available")
+        params = [nn.Parameter(fg.zeros(int(n))) for n in rng.integers(1, 3000, 3)]
+        for p in params:
+            p.grad = fg.ones(p.shape[0])
+        opt = [optim.SGD, optim.Adam][rng.integers(2)](params, lr=1.0)
+        stop = threading.Event()
+
+        def train():
+            while not stop.is_set():
+                opt.step()
+
+        th = threading.Thread(target=train)
+        th.start()
+        try:
+            for _ in range(int(rng.integers(2, 6))):
+                data = save_bytes({"params": params, "opt": opt.state_dict()})
+                try:
+                    back = load(io.BytesIO(data))
+                except Exception as e:  # noqa: BLE001  -- a just-saved checkpoint must load
+                    violations.append(f"save while training: {type(e).__name__}: {str(e)[:120]}")
+                    raise
+                assert [tuple(p.shape) for p in back["params"]] == [tuple(p.shape) for p in params]
+        finally:
+            stop.set()
+            th.join()
+        return params[0]
 
     UNARY = ["relu", "sigmoid", "tanh", "gelu", "softplus", "leaky_relu", "exp", "log", "sqrt", "abs", "neg",
              "sign", "square", "reciprocal", "rsqrt", "log1p", "clone", "isnan", "logical_not"]
@@ -315,7 +472,14 @@ def _child(seconds, seed, trace_path, summary_path, tmpdir):
 
     OPS = [(op_unary, 5), (op_binary, 6), (op_reduce, 4), (op_shape, 6), (op_loss, 3), (op_backward, 3),
            (op_inplace, 2), (op_module, 1), (op_factory, 1),
-           (lambda t: ("optim", opt_step(t)), 1), (lambda t: ("save_load", save_load(t)), 1)]
+           (lambda t: ("optim", opt_step(t)), 1), (lambda t: ("save_load", save_load(t)), 1),
+           (lambda t: ("custom_function", custom_function(t)), 1),
+           (lambda t: ("numpy_mutation", numpy_mutation(t)), 1),
+           (lambda t: ("crafted_load", crafted_load(t)), 1),
+           (lambda t: ("save_while_training", save_while_training(t)), 0.12)]
+    NAMES = [fn.__name__ for fn, _ in OPS[:9]] + ["optim", "save_load", "custom_function", "numpy_mutation",
+                                                   "crafted_load", "save_while_training"]
+    drawn, spent = collections.Counter(), collections.Counter()
     weights = np.array([w for _, w in OPS], float)
     weights /= weights.sum()
 
@@ -329,10 +493,12 @@ def _child(seconds, seed, trace_path, summary_path, tmpdir):
     t0 = time.perf_counter()
     while time.perf_counter() - t0 < seconds:
         it += 1
-        fn = OPS[rng.choice(len(OPS), p=weights)][0]
-        current[0] = fn.__name__
+        k = rng.choice(len(OPS), p=weights)
+        fn = OPS[k][0]
+        drawn[NAMES[k]] += 1
+        current[0] = NAMES[k]
         t = pick()
-        desc = f"#{it} {fn.__name__} on {getattr(t, 'dtype', None)} {tuple(getattr(t, 'shape', ()))} " \
+        desc = f"#{it} {NAMES[k]} on {getattr(t, 'dtype', None)} {tuple(getattr(t, 'shape', ()))} " \
                f"strides={t.stride() if hasattr(t, 'stride') else None} rg={getattr(t, 'requires_grad', None)}"
         note(desc)
         t_op = time.perf_counter()
@@ -357,6 +523,7 @@ def _child(seconds, seed, trace_path, summary_path, tmpdir):
             break
         finally:
             took = time.perf_counter() - t_op
+            spent[NAMES[k]] += took
             if took > 1.0 and len(slow) < 10:
                 slow.append(f"{took:.1f} s: {current[0]} on {desc.split(' on ', 1)[1]}")
         if it % 500 == 0:
@@ -364,7 +531,9 @@ def _child(seconds, seed, trace_path, summary_path, tmpdir):
     os.close(trace_fd)
     with open(summary_path, "w") as f:
         json.dump({"iterations": it, "ok": ok, "seconds": time.perf_counter() - t0, "exceptions": dict(counts),
-                   "undocumented": undocumented, "non_exceptions": non_exceptions, "slow": slow}, f)
+                   "undocumented": undocumented, "non_exceptions": non_exceptions, "slow": slow,
+                   "violations": violations[:10], "drawn": dict(drawn),
+                   "spent": {k: round(v, 2) for k, v in spent.items()}}, f)
 
 
 if __name__ == "__main__":

@@ -69,7 +69,8 @@ def test_sequential_linear_relu_matches_torch():
     (out * out).sum().backward()
     (tout * tout).sum().backward()
     for (name, p), tp in zip(model.named_parameters(), tmodel.parameters()):
-        np.testing.assert_allclose(p.grad.detach().numpy(), tp.grad.detach().numpy(), rtol=1e-4, atol=1e-5, err_msg=name)
+        np.testing.assert_allclose(p.grad.detach().numpy(), tp.grad.detach().numpy(), rtol=1e-4, atol=1e-5,
+                                   err_msg=name)
 
 
 def test_sequential_linear_relu_not_fused_with_hooks():

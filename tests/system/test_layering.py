@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-PKG = pathlib.Path(__file__).resolve().parent.parent / "fastgrad"
+PKG = pathlib.Path(__file__).resolve().parents[2] / "fastgrad"
 
 
 def _module_name(path):

@@ -4,24 +4,15 @@ item 6): every read-modify-write of a ``.grad`` happens under the engine's lock.
 Before the lock, 8 threads × 3 backward passes per round lost 5 to 10 gradients in 50 rounds:
 two threads saw ``.grad`` None and both set it, or numpy's ``+=`` (which releases the GIL on large
 arrays) interleaved.  A one-microsecond switch interval makes the interleavings frequent."""
-import sys
 import threading
 
 import numpy as np
-import pytest
 
 import fastgrad as fg
 
 THREADS = 8
 PER_THREAD = 3
 
-
-@pytest.fixture
-def fast_switching():
-    old = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    yield
-    sys.setswitchinterval(old)
 
 
 def _in_threads(work):

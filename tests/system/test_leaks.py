@@ -3,7 +3,7 @@
 * RSS over many steps of the W3 model (784 -> 128 -> 128 -> 10, batch 32, SGD with momentum):
   growth after warm-up must stay under 2 MB.  The in-suite run uses as many steps as fit in
   about 25 s (measured from the warm-up step time); the issue's full run is
-      FASTGRAD_LEAK_STEPS=20000 pytest tests/test_leaks.py
+      FASTGRAD_LEAK_STEPS=20000 pytest tests/system/test_leaks.py
   The loop runs with the cyclic garbage collector *disabled*: graphs must be freed by reference
   counting alone (DESIGN.md: nodes never form reference cycles).
 * Every graph node of a step is gone (weakref) once the step's tensors are dropped, and saved

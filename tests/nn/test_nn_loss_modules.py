@@ -31,8 +31,10 @@ def test_pointwise_losses_match_numpy(data, reduction):
     cases = [
         (nn.MSELoss(reduction=reduction), d ** 2),
         (nn.L1Loss(reduction=reduction), np.abs(d)),
-        (nn.SmoothL1Loss(reduction=reduction, beta=0.5), np.where(np.abs(d) < 0.5, 0.5 * d ** 2 / 0.5, np.abs(d) - 0.25)),
-        (nn.HuberLoss(reduction=reduction, delta=0.5), np.where(np.abs(d) < 0.5, 0.5 * d ** 2, 0.5 * (np.abs(d) - 0.25))),
+        (nn.SmoothL1Loss(reduction=reduction, beta=0.5),
+         np.where(np.abs(d) < 0.5, 0.5 * d ** 2 / 0.5, np.abs(d) - 0.25)),
+        (nn.HuberLoss(reduction=reduction, delta=0.5),
+         np.where(np.abs(d) < 0.5, 0.5 * d ** 2, 0.5 * (np.abs(d) - 0.25))),
     ]
     for module, ref in cases:
         out = module(fg.tensor(x), fg.tensor(t))

@@ -11,7 +11,7 @@ import numpy as np
 
 import fastgrad
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 
 def test_import_from_tree_without_kernels_raises_clear_importerror(tmp_path):

@@ -87,7 +87,7 @@ def test_demo_help_and_bad_arguments(capsys):
 
 
 def test_demo_runs_as_module():
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
     env = dict(os.environ, PYTHONPATH=root + os.pathsep + os.environ.get("PYTHONPATH", ""))
     out = subprocess.run([sys.executable, "-m", "fastgrad.demo", "--epochs", "1", "--quiet"], capture_output=True,
                          text=True, env=env, timeout=120)

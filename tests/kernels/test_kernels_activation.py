@@ -166,7 +166,8 @@ def test_tanh_bwd_matches_closed_form(dtype, n, rng):
     dx = nans(n, dtype)
     fn("tanh_bwd", dtype)(n, rptr(y), rptr(dy), wptr(dx))
     y64 = y.astype(np.float64)
-    close(dx, dy * (1 - y64 * y64), dtype, rtol=2e-6 if dtype == np.float32 else 1e-14, atol=1e-7 if dtype == np.float32 else 1e-16)
+    close(dx, dy * (1 - y64 * y64), dtype, rtol=2e-6 if dtype == np.float32 else 1e-14,
+          atol=1e-7 if dtype == np.float32 else 1e-16)
 
 
 @pytest.mark.parametrize("approximate", [0, 1])

@@ -8,12 +8,9 @@ import fastgrad as fg
 from fastgrad.autograd import gradcheck
 from fastgrad.autograd.function import REGISTRY
 
-import opcases_core
-import opcases_linalg
-import opcases_loss
-import opcases_shape
+from opcases import all_cases
 
-CASES = opcases_core.CASES + opcases_shape.CASES + opcases_linalg.CASES + opcases_loss.CASES
+CASES = all_cases()
 IDS = [f"{c['name']}-{c['id']}" for c in CASES]
 TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-10, atol=1e-12)}
 
@@ -96,7 +93,8 @@ def test_op_noncontiguous_matches_contiguous(c):
                 np.testing.assert_allclose(b.grad.numpy(), a.grad.numpy(), rtol=1e-12, atol=1e-12)
 
 
-@pytest.mark.parametrize("c", [c for c in CASES if c.get("torch")], ids=[i for c, i in zip(CASES, IDS) if c.get("torch")])
+@pytest.mark.parametrize("c", [c for c in CASES if c.get("torch")],
+                         ids=[i for c, i in zip(CASES, IDS) if c.get("torch")])
 def test_op_matches_torch(c):
     torch = pytest.importorskip("torch")
     arrays = _inputs(c)

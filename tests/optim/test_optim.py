@@ -421,7 +421,7 @@ def _steps(opt_factory, arrays, grads_per_step, multi, hook=None):
     _use_path(opt, multi)
     for k, grads in enumerate(grads_per_step):
         for p, g in zip(ps, grads):
-            p.grad = None if g is None else fg.tensor(g)
+            p._grad = None if g is None else fg.tensor(g)   # (may differ in dtype: p.grad = would refuse)
         if hook is not None:
             hook(k, opt, ps)
         opt.step()
@@ -622,7 +622,7 @@ def test_optim_step_multi_mixed_dtypes_and_odd_grads_bitwise(rng):
     gT = np.ascontiguousarray(rng.standard_normal((2, 3)).astype(np.float32)).T
 
     def hook(k, opt, ps):
-        ps[0].grad = fg.tensor(g64 * (k + 1))                   # wrong dtype
+        ps[0]._grad = fg.tensor(g64 * (k + 1))   # wrong dtype (p.grad = refuses it, as torch)
         ps[2].grad = fg.tensor(gT * (k + 1))                    # non-contiguous
         if k == 2 and not opt.state:
             ps[1].data = fg.tensor(ps[1].numpy(force=True).astype(np.float32))   # dtype change
@@ -636,7 +636,7 @@ def test_optim_step_multi_mixed_dtypes_and_odd_grads_bitwise(rng):
 def test_optim_step_multi_wrong_shape_grad_raises():
     p = nn.Parameter(fg.zeros(3))
     opt = optim.SGD([p], lr=0.1)
-    p.grad = fg.zeros(4)
+    p._grad = fg.zeros(4)   # (p.grad = refuses a wrong shape, as torch: the optimizer checks anyway)
     with pytest.raises(RuntimeError, match="does not match its parameter"):
         opt.step()
 
@@ -684,7 +684,7 @@ def test_optim_step_multi_bad_grad_leaves_step_counts(rng):
     a.grad, b.grad = fg.ones(3), fg.ones(2)
     opt.step()
     before = (a.numpy(force=True).copy(), b.numpy(force=True).copy())
-    b.grad = fg.ones(5)
+    b._grad = fg.ones(5)   # (p.grad = refuses a wrong shape, as torch)
     with pytest.raises(RuntimeError, match="does not match its parameter"):
         opt.step()
     assert opt.state[a]["step"] == 1 and opt.state[b]["step"] == 1
@@ -763,7 +763,7 @@ def test_optim_step_mixed_dtypes_bad_grad_leaves_every_call_untouched():
     opt.step()
     assert len(opt._plans[id(opt.param_groups[0])].calls) == 2
     before = a.numpy(force=True).copy()
-    b.grad = fg.ones(5, dtype=fg.float64)
+    b._grad = fg.ones(5, dtype=fg.float64)   # (p.grad = refuses a wrong shape, as torch)
     with pytest.raises(RuntimeError, match="does not match its parameter"):
         opt.step()
     np.testing.assert_array_equal(a.numpy(force=True), before)

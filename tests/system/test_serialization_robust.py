@@ -5,7 +5,6 @@ import io
 import json
 import os
 import struct
-import sys
 import threading
 import tracemalloc
 import zlib
@@ -18,14 +17,6 @@ import fastgrad.nn as nn
 import fastgrad.optim as optim
 from fastgrad.serialization import SerializationError, _writer, load, save
 
-
-@pytest.fixture
-def fast_switching():
-    """Hand the GIL over as often as possible, so a race shows within a few rounds."""
-    before = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    yield
-    sys.setswitchinterval(before)
 
 
 def _temps(directory):

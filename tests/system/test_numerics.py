@@ -41,7 +41,8 @@ def same(actual, expected, dtype, rtol=None, what="", atol=None):
     assert a.shape == e.shape, f"{what}: shape {a.shape} != {e.shape}"
     rtol = RTOL[dtype] if rtol is None else rtol
     with np.errstate(invalid="ignore"):
-        ok = (np.isnan(a) & np.isnan(e)) | (a == e) | (np.abs(a - e) <= rtol * np.abs(e) + (TINY[dtype] if atol is None else atol))
+        ok = (np.isnan(a) & np.isnan(e)) | (a == e) | (
+            np.abs(a - e) <= rtol * np.abs(e) + (TINY[dtype] if atol is None else atol))
     if not ok.all():
         bad = np.nonzero(~ok.reshape(-1))[0][:8]
         raise AssertionError(f"{what}: {int((~ok).sum())} of {ok.size} elements differ; at {bad.tolist()}: "
@@ -332,7 +333,8 @@ UNARY = sorted(_unary_ops())
 KNOWN = {
     ("sigmoid", "float32", "fwd"): ([-100.0], "fastgrad keeps the float32 subnormal 3.8e-44; torch flushes to 0"),
     ("sigmoid", "float32", "grad"): ([-100.0], "same subnormal"),
-    ("gelu", "float32", "fwd"): ([np.inf], "gelu(+inf) = inf (torch's float32 vector path gives NaN; its float64 gives inf)"),
+    ("gelu", "float32", "fwd"): ([np.inf],
+                                 "gelu(+inf) = inf (torch's float32 vector path gives NaN; its float64 gives inf)"),
 }
 # Divergences that are bugs (xfail strict, listed in the reliability report).
 BUG = {

@@ -96,7 +96,7 @@ def test_repr_torch_style():
 @pytest.mark.parametrize("op", ["+", "-", "*", "/", "**"])
 def test_python_scalars_on_either_side(op):
     x = fg.tensor([1.0, 2.0, 4.0])
-    a = x.numpy()
+    a = x.numpy()  # noqa: F841  (read by the eval strings below)
     for left, right, ref in ((x, 2.0, eval(f"a {op} 2.0")), (2.0, x, eval(f"2.0 {op} a"))):
         out = eval(f"left {op} right")
         assert out.dtype == fg.float32

@@ -7,7 +7,6 @@ import numpy as np
 import pytest
 
 from fastgrad._ffi import lib
-from test_threads import restore_threads  # noqa: F401  (fixture)
 from test_threads import _big_gemm
 
 

@@ -9,6 +9,15 @@ Groups (one fastgrad row beside one numpy row, same operands, same thread count)
 numpy's threads are set with threadpoolctl, fastgrad's with fg_set_num_threads.  Every row is
 checked against float64 numpy once, outside the timing.  FASTGRAD_BENCH_QUICK=1: small sizes,
 few rounds, nothing asserted about time.  Unset OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE first.
+
+ISA axis (script mode): one process, fastgrad, numpy and torch alternating round by round, all
+three forced to the same instruction set, medians and ratios to OpenBLAS / torch:
+    python benchmarks/bench_matmul.py --isa avx2 [--threads 1,2] [--dtype f32,f64] [--rounds 7]
+--isa avx2 sets FASTGRAD_ISA=avx2, OPENBLAS_CORETYPE=Haswell, ATEN_CPU_CAPABILITY=avx2,
+MKL_ENABLE_INSTRUCTIONS=AVX2; avx512 the AVX-512 equivalents (SkylakeX); native unsets all
+of them (and OPENBLAS_L2_SIZE).  The script re-executes itself with that environment, since
+numpy and torch read it at load time.  In pytest mode FASTGRAD_BENCH_ISA=avx2|avx512 does the
+same for fastgrad only (set the peers' variables on the command line).
 """
 import os
 import time
@@ -16,9 +25,24 @@ import time
 import numpy as np
 import pytest
 
-from fastgrad._ffi import lib, rptr, wptr
+ISA_ENV = {
+    "avx2": {"FASTGRAD_ISA": "avx2", "OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "avx2",
+             "MKL_ENABLE_INSTRUCTIONS": "AVX2"},
+    "avx512": {"FASTGRAD_ISA": "avx512", "OPENBLAS_CORETYPE": "SkylakeX",
+               "ATEN_CPU_CAPABILITY": "avx512", "MKL_ENABLE_INSTRUCTIONS": "AVX512"},
+    "native": {},
+}
+ISA_VARS = ("FASTGRAD_ISA", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "ATEN_CPU_CAPABILITY",
+            "MKL_ENABLE_INSTRUCTIONS")
 
-threadpoolctl = pytest.importorskip("threadpoolctl")
+if __name__ != "__main__":
+    from fastgrad._ffi import lib, rptr, wptr
+
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    if os.environ.get("FASTGRAD_BENCH_ISA"):
+        from fastgrad._ffi import ISA_NAMES
+        if lib.fg_set_isa(ISA_NAMES[os.environ["FASTGRAD_BENCH_ISA"]]) != 0:
+            pytest.skip("this CPU cannot run FASTGRAD_BENCH_ISA", allow_module_level=True)
 
 QUICK = os.environ.get("FASTGRAD_BENCH_QUICK", "").strip() not in ("", "0")
 NCPU = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
@@ -30,7 +54,7 @@ MLP = [(32, 64, 48)] if QUICK else [
     (32, 784, 128), (32, 1024, 1024), (32, 2048, 2048), (128, 784, 512),
     (256, 1024, 1024), (512, 784, 2048), (512, 2048, 2048)]
 IMPLS = ["fastgrad", "numpy"]
-GEMM = {np.dtype(np.float32): lib.fg_gemm_f32, np.dtype(np.float64): lib.fg_gemm_f64}
+GEMM = {np.dtype(np.float32): "fg_gemm_f32", np.dtype(np.float64): "fg_gemm_f64"}
 
 
 def _run(benchmark, fn, flops, impl, threads, order, seconds=0.8):
@@ -62,7 +86,7 @@ def _check(got, want64):
 
 def _gemm_call(ta, tb, m, n, k, a, b, c):
     """fastgrad: C = op(A) op(B) on C-contiguous arrays (pointers made once)."""
-    fn = GEMM[a.dtype]
+    fn = getattr(lib, GEMM[a.dtype])
     pa, pb, pc = rptr(a), rptr(b), wptr(c)
     lda, ldb = a.shape[1], b.shape[1]
     return lambda: fn(ta, tb, m, n, k, 1.0, pa, lda, pb, ldb, 0.0, pc, n)
@@ -137,3 +161,143 @@ def test_mlp_f32(benchmark, m, k, n, form, impl):
         ref = lambda: np.matmul(dy.T, x, out=out)  # noqa: E731
     _run(benchmark, fg if impl == "fastgrad" else ref, 2.0 * m * n * k, impl, 1, order=2)
     _check(out, want)
+
+
+# ---- script mode: the ISA axis ------------------------------------------------------------
+LAYERS = [(32, 784, 128), (128, 784, 512), (128, 512, 512)]   # m x k x n of W3/W4's layers
+FORMS = {"NN": (0, 0), "NT": (0, 1), "TN": (1, 0)}
+
+
+def _operands(form, m, n, k, dtype, rng):
+    """Stored A, B (C-contiguous) such that op(A) is m x k and op(B) k x n."""
+    ta, tb = FORMS[form]
+    a = rng.standard_normal((k, m) if ta else (m, k)).astype(dtype)
+    b = rng.standard_normal((n, k) if tb else (k, n)).astype(dtype)
+    return a, b
+
+
+def _script(argv=None):
+    import argparse
+    import subprocess
+    import sys
+    ap = argparse.ArgumentParser(description="fastgrad / OpenBLAS / torch GEMM at one ISA level")
+    ap.add_argument("--isa", choices=sorted(ISA_ENV), default="native")
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--dtype", default="f32")
+    ap.add_argument("--forms", default="NN,NT,TN")
+    ap.add_argument("--square", default="256,512,1024,2048")
+    ap.add_argument("--layers", default=",".join("x".join(map(str, s)) for s in LAYERS))
+    ap.add_argument("--rounds", type=int, default=7)
+    ap.add_argument("--min-time", type=float, default=0.02, help="seconds per timed batch")
+    ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
+                    help="cpu: 1-thread rows timed by the calling thread's CPU time (robust when "
+                         "other work shares the cores; all three run in the calling thread)")
+    args = ap.parse_args(argv)
+    want = ISA_ENV[args.isa]
+    if any(os.environ.get(v) != want.get(v) for v in ISA_VARS):   # the peers read it at load
+        env = {k: v for k, v in os.environ.items() if k not in ISA_VARS}
+        env.update(want)
+        sys.exit(subprocess.call([sys.executable, os.path.abspath(__file__)] + sys.argv[1:], env=env))
+
+    import threadpoolctl
+    from fastgrad._ffi import lib as fglib, rptr as r, wptr as w
+    import fastgrad
+    torch = None
+    if not args.no_torch:
+        try:
+            import torch
+        except ImportError:
+            pass
+    info = fastgrad.backend_info()
+    blas = [p for p in threadpoolctl.threadpool_info() if p.get("internal_api") == "openblas"]
+    print(f"# cpu: {_cpu_model()}; isa={args.isa}; fastgrad {info}")
+    print(f"# numpy {np.__version__} openblas {blas[0].get('version') if blas else '?'} "
+          f"core {blas[0].get('architecture') if blas else '?'}"
+          + (f"; torch {torch.__version__} {torch.backends.cpu.get_cpu_capability()}" if torch else ""))
+    print("# env: " + " ".join(f"{k}={os.environ.get(k)}" for k in ISA_VARS))
+    print(f"# clock: {args.clock} (2-thread rows: wall); rounds {args.rounds}; load average "
+          f"{os.getloadavg()}")
+    print("| dtype | shape m x k x n | form | thr | fastgrad GF/s | OpenBLAS GF/s | torch GF/s "
+          "| fg/OpenBLAS | fg/torch | best-round fg/OpenBLAS |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    shapes = [(n, n, n) for n in map(int, filter(None, args.square.split(",")))]
+    shapes += [tuple(map(int, s.split("x"))) for s in filter(None, args.layers.split(","))]
+    rng = np.random.default_rng(0)
+    for dname in args.dtype.split(","):
+        dtype = {"f32": np.float32, "f64": np.float64}[dname]
+        for (m, k, n) in shapes:
+            for form in args.forms.split(","):
+                ta, tb = FORMS[form]
+                a, b = _operands(form, m, n, k, dtype, rng)
+                c = np.empty((m, n), dtype)
+                opa, opb = (a.T if ta else a), (b.T if tb else b)
+                gemm = getattr(fglib, GEMM[np.dtype(dtype)])
+                pa, pb, pc = r(a), r(b), w(c)
+                lda, ldb = a.shape[1], b.shape[1]
+                fns = {"fastgrad": lambda: gemm(ta, tb, m, n, k, 1.0, pa, lda, pb, ldb, 0.0, pc, n),
+                       "numpy": lambda: np.matmul(opa, opb, out=c)}
+                if torch is not None:
+                    tA, tB, tC = torch.from_numpy(a), torch.from_numpy(b), torch.from_numpy(c)
+                    tA, tB = (tA.T if ta else tA), (tB.T if tb else tB)
+                    fns["torch"] = lambda: torch.matmul(tA, tB, out=tC)
+                for nt in map(int, args.threads.split(",")):
+                    med, best = _alternate(fns, nt, args, torch, threadpoolctl, fglib)
+                    fl = 2.0 * m * n * k / 1e9
+                    gf = {i: fl / t for i, t in med.items()}
+                    tr = gf.get("torch")
+                    print(f"| {dname} | {m}x{k}x{n} | {form} | {nt} | {gf['fastgrad']:.1f} | "
+                          f"{gf['numpy']:.1f} | " + (f"{tr:.1f}" if tr else "–") + " | "
+                          f"{gf['fastgrad'] / gf['numpy']:.2f} | "
+                          + (f"{gf['fastgrad'] / tr:.2f}" if tr else "–") + " | "
+                          f"{best['numpy'] / best['fastgrad']:.2f} |", flush=True)
+                    want64 = opa.astype(np.float64) @ opb
+                    fns["fastgrad"]()
+                    _check(c, want64)
+
+
+def _alternate(fns, nt, args, torch, threadpoolctl, fglib):
+    """Median and least seconds per call of each fn, taken in rotating order, round by round
+    (the least: the round that found the cores freest, for 2-thread rows on a shared machine)."""
+    import statistics
+    times = {i: [] for i in fns}
+    with threadpoolctl.threadpool_limits(nt):
+        fglib.fg_set_num_threads(nt)
+        if torch is not None:
+            torch.set_num_threads(nt)
+        iters = {}
+        for i, fn in fns.items():
+            fn()
+            if nt > 1:
+                time.sleep(0.15)
+            t0 = time.perf_counter()
+            fn()
+            iters[i] = max(1, int(args.min_time / max(time.perf_counter() - t0, 1e-7)))
+        clock = time.thread_time if args.clock == "cpu" and nt == 1 else time.perf_counter
+        order = list(fns)
+        for rnd in range(args.rounds):
+            for i in order[rnd % len(order):] + order[:rnd % len(order)]:
+                if nt > 1:   # let the previous library's spinning workers (OpenBLAS: ~0.1 s) sleep
+                    time.sleep(0.15)
+                fn, it = fns[i], iters[i]
+                fn()
+                t0 = clock()
+                for _ in range(it):
+                    fn()
+                times[i].append((clock() - t0) / it)
+    return ({i: statistics.median(t) for i, t in times.items()}, {i: min(t) for i, t in times.items()})
+
+
+def _cpu_model():
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return "?"
+
+
+if __name__ == "__main__":
+    _script()

@@ -42,6 +42,9 @@ int fg_get_num_threads(void);
 void fg_set_num_threads(int n);
 /* worker threads alive now, the caller not counted (<= fg_get_num_threads() - 1; started lazily) */
 int fg_get_num_workers(void);
+/* data caches of cpu 0 as read at load time: out[0..3] = L1d, L2, L3 bytes, CPUs sharing the L3
+ * (from /sys/devices/system/cpu/cpu0/cache, else cpuid; 32 KB, 512 KB, 8 MB, 1 when unknown) */
+void fg_cache_sizes(int64_t *out);
 
 /* ---- broadcast.c : binary arithmetic over strided and broadcast operands, sum to shape ---- */
 #define FG_ADD 0
@@ -330,6 +333,12 @@ void fg_adagrad_step_multi_f64(int64_t count, const int64_t *sizes, double **p, 
                                int maximize);
 
 /* ---- gemm.c : packed, blocked matrix multiply (row-major) ------------------ */
+/* what the active ISA's GEMM uses: out[0..7] = MR, NR, MC, KC, NC (elements), the pool's measured
+ * region cost with its workers asleep (ns), the flop count from which a one-region GEMM goes
+ * parallel from there, and the region cost with the workers still spinning (ns); the last three
+ * are 0 until a GEMM first asks for threads */
+void fg_gemm_blocks_f32(int64_t *out);
+void fg_gemm_blocks_f64(int64_t *out);
 /* every entry below returns 0, or one of these with nothing written: */
 #define FG_ERR_NOMEM -1 /* a scratch buffer could not be allocated */
 #define FG_ERR_SIZE -2  /* a size or stride is negative, a leading dimension is shorter than its row, or a span overflows */

@@ -4,12 +4,15 @@
  *   jc over n in NC   -> pc over k in KC   -> pack B block (KC x NC, L3), NR-column micro-panels
  *   -> ic over m in MC (per thread)        -> pack A block (MC x KC, L2), MR-row micro-panels
  *   -> jr over NR panels (B micro-panel stays in L1) -> ir over MR panels -> tile kernel.
- * MR/NR/MC/KC/NC come from the active ISA's kernel descriptor (tables.inc).  Packed
+ * MR/NR come from the active ISA's kernel descriptor (tables.inc), MC/KC/NC too, or, for a
+ * descriptor that leaves them 0 (AVX2), from the cache sizes by the rule beside cache_blocks
+ * (then k is cut into equal KC blocks).  Packed
  * panels are zero-padded, so edge tiles read nothing out of bounds and write only
  * their mr x nr part (masked stores).  Transposed operands are read in place while
  * packing.  Small problems skip packing (tiles read A and B in place).
  *
- * Threads: the (ic, jr) work of each (jc, pc) block is split over MR-row panels with
+ * Threads: whether to use them at all is decided from the measured pool cost and tile rate
+ * (the rule beside `par`).  The (ic, jr) work of each (jc, pc) block is split over MR-row panels with
  * fg_parallel_for.  Products with few row panels (m < 8 MR per thread, a training batch)
  * are instead split into one block of NR-aligned columns per thread, each a serial packed
  * GEMM: one region per call instead of two per k block (measured on 2 threads: 1.8-1.95x
@@ -24,13 +27,96 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <time.h>
 #include "internal.h"
+
+/* ---- cache blocking (descriptors with kc == 0 take their blocks from this rule) ----------
+ * From cpu 0's data caches (fg_cache_sizes: sysfs, else cpuid) and the register tile MR x NR of
+ * element size s — the BLIS analytical model (Low et al. 2016) in its simplest form:
+ *   KC  one packed B micro-panel, KC x NR, fills half the L1d: it stays there while the ir loop
+ *       streams A micro-panels and C tiles past it         KC = L1d / (2 NR s),  multiple of 8
+ *   MC  the packed A block, MC x KC, fills half the L2; the other half holds the B micro-panels
+ *       and C lines passing through                        MC = L2 / (2 KC s),   multiple of MR
+ *   NC  the packed B block, KC x NC, fills half of this core's share of the L3
+ *                                                          NC = L3 / sharers / (2 KC s), mult. of NR
+ * clamped to KC in [64, 1024], MC in [MR, 1024], NC in [16 NR, 8192].  KC fixes the rounding
+ * (C is accumulated once per k block), MC and NC never do; none depends on the thread count.
+ * Examples, f32 6 x 16: Zen 3 (32 KB, 512 KB, 32 MB / 8)  KC 256, MC 252, NC 2048;
+ * Zen 4/5 (32 KB, 1 MB): KC 256, MC 510; Haswell client (32 KB, 256 KB, 8 MB / 8) KC 256, MC 126,
+ * NC 1024; Skylake-SP (32 KB, 1 MB, 1.375 MB per core) KC 256, MC 510, NC 672. */
+static void cache_blocks(int64_t mr, int64_t nr, int64_t size, int64_t *mc, int64_t *kc, int64_t *nc)
+{
+    int64_t c[4];
+    fg_cache_sizes(c);
+    int64_t k = FG_MIN(1024, FG_MAX(64, c[0] / (2 * nr * size) / 8 * 8));
+    *kc = k;
+    *mc = FG_MIN(1024 / mr * mr, FG_MAX(mr, c[1] / (2 * k * size) / mr * mr));
+    *nc = FG_MIN(8192 / nr * nr, FG_MAX(16 * nr, c[2] / FG_MAX(1, c[3]) / (2 * k * size) / nr * nr));
+}
+
+/* ---- when to go parallel ------------------------------------------------------------------
+ * Measured once, at the first GEMM big enough to ask: the pool's region cost when its workers
+ * are asleep (cold: a futex wake) and when they still spin after a region (hot), and the tile
+ * kernel's rate.  A GEMM of f flops split over nt threads in R regions saves f/rate (1 - 1/nt)
+ * and pays cold + (R - 1) hot; it goes parallel when the saving is at least twice the cost (the
+ * split is never perfectly even, and packing is partly duplicated).  Workers count as hot
+ * when the previous parallel GEMM ended less than HOT_NS ago (the pool spins 200 us). */
+#define HOT_NS 100000
+static struct {
+    pthread_once_t once;
+    int64_t cold_ns, hot_ns;        /* region costs */
+    double flops_per_ns[2];         /* tile kernel rate per dtype (f32, f64), at the active ISA */
+    int isa[2];                     /* the level the rate was measured at (-1: not yet) */
+    atomic_llong last_end_ns;       /* end of the last parallel GEMM */
+    pthread_mutex_t mu;             /* guards the rate measurement */
+} par = {PTHREAD_ONCE_INIT, 0, 0, {0, 0}, {-1, -1}, 0, PTHREAD_MUTEX_INITIALIZER};
+
+static int64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+static void noop_range(void *ctx, int64_t begin, int64_t end) { (void)ctx; (void)begin; (void)end; }
+
+static int cmp_i64(const void *x, const void *y)
+{
+    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
+    return (a > b) - (a < b);
+}
+
+/* least cost of a region of noop chunks over reps tries (the pool's own cost: a try that found a
+ * core busy with other work measured the machine's load); sleep_ns > 0: workers asleep first */
+static int64_t region_ns(int64_t sleep_ns, int reps)
+{
+    int64_t t[16];
+    for (int r = 0; r < reps; ++r) {
+        if (sleep_ns) {
+            struct timespec ts = {0, sleep_ns};
+            nanosleep(&ts, NULL);
+        }
+        int64_t t0 = mono_ns();
+        fg_parallel_for(FG_MAX_THREADS, FG_PARALLEL_MIN_COST, noop_range, NULL);
+        t[r] = mono_ns() - t0;
+    }
+    qsort(t, (size_t)reps, sizeof t[0], cmp_i64);
+    return t[0];
+}
+
+static void measure_pool(void)
+{
+    fg_parallel_for(FG_MAX_THREADS, FG_PARALLEL_MIN_COST, noop_range, NULL); /* start workers */
+    par.hot_ns = FG_MAX(200, region_ns(0, 9));    /* floors: a region run inline (pool busy) */
+    par.cold_ns = FG_MAX(2000, FG_MAX(par.hot_ns, region_ns(3 * HOT_NS, 7))); /* past the spin */
+}
 
 /* problems with m*n*k at or below this (and k <= 4096) skip packing; 64^3 measured: packing
  * 2 x 4096 elements costs about as much as the whole 64x64x64 product */
 #define SMALL_MNK ((int64_t)64 * 64 * 64)
-/* below this many flops a GEMM runs on one thread */
-#define PARALLEL_MIN_FLOPS ((int64_t)1 << 21)
+/* below this many flops a GEMM never asks for threads (the rule above decides from here up:
+ * 2^18 flops take about 3 us at 100 GFLOP/s, less than any pool wake) */
+#define PARALLEL_MIN_FLOPS ((int64_t)1 << 18)
 
 enum { SCRATCH_A, SCRATCH_B, SCRATCH_Z, SCRATCH_SLOTS }; /* Z: the masked gradient of fg_linear_relu_bwd */
 typedef struct {

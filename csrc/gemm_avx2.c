@@ -2,7 +2,9 @@
  * Compiled with baseline flags; only these functions carry target("avx2,fma"), and the
  * driver calls them only when fg_cpu_supports(FG_ISA_AVX2).
  * Register tile: MR x NR = 6 x 16 (f32), 6 x 8 (f64): 12 accumulators + 2 B vectors
- * + 1 broadcast of the 16 ymm registers. */
+ * + 1 broadcast of the 16 ymm registers (the kernels: gemm_kernel_avx2.inc).  MC/KC/NC are
+ * left 0: the driver takes them from the cache sizes (gemm.c, cache_blocks).  B packing has
+ * AVX2 copiers for both layouts. */
 #include "internal.h"
 
 #if FG_X86
@@ -24,6 +26,97 @@ FG_TARGET static inline __m256i lane_mask64(int64_t n)
     return _mm256_cmpgt_epi64(_mm256_set1_epi64x(n), _mm256_setr_epi64x(0, 1, 2, 3));
 }
 
+/* transposed-B packing, one full micro-panel: dst[p*NR + j] = src[j*ldb + p] for p < kc, j < NR.
+ * The portable loop moves one element per load and store; here 8 x 8 (f32) / 4 x 4 (f64) blocks
+ * go through registers: row loads, an in-register transpose, contiguous stores. */
+FG_TARGET static inline void transpose8_f32_avx2(__m256 r[8])
+{
+    __m256 t[8], u[8];
+    for (int i = 0; i < 8; i += 2) {
+        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);     /* rows i, i+1 interleaved, low pairs */
+        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
+    }
+    for (int g = 0; g < 8; g += 4) {                    /* u[g + c]: column c (+4 in the high lane) */
+        u[g + 0] = _mm256_shuffle_ps(t[g], t[g + 2], 0x44);
+        u[g + 1] = _mm256_shuffle_ps(t[g], t[g + 2], 0xEE);
+        u[g + 2] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0x44);
+        u[g + 3] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0xEE);
+    }
+    for (int c = 0; c < 4; ++c) {
+        r[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
+        r[c + 4] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
+    }
+}
+
+FG_TARGET static void pack_bt_f32_avx2(const float *src, int64_t ldb, int64_t kc, float *dst)
+{
+    int64_t p0 = 0;
+    for (; p0 + 8 <= kc; p0 += 8)
+        for (int jb = 0; jb < 16; jb += 8) {
+            __m256 r[8];
+            for (int i = 0; i < 8; ++i)
+                r[i] = _mm256_loadu_ps(src + (jb + i) * ldb + p0);
+            transpose8_f32_avx2(r);
+            for (int p = 0; p < 8; ++p)
+                _mm256_storeu_ps(dst + (p0 + p) * 16 + jb, r[p]);
+        }
+    for (; p0 < kc; ++p0)
+        for (int j = 0; j < 16; ++j)
+            dst[p0 * 16 + j] = src[j * ldb + p0];
+}
+
+FG_TARGET static void pack_bt_f64_avx2(const double *src, int64_t ldb, int64_t kc, double *dst)
+{
+    int64_t p0 = 0;
+    for (; p0 + 4 <= kc; p0 += 4)
+        for (int jb = 0; jb < 8; jb += 4) {
+            __m256d r0 = _mm256_loadu_pd(src + (jb + 0) * ldb + p0);
+            __m256d r1 = _mm256_loadu_pd(src + (jb + 1) * ldb + p0);
+            __m256d r2 = _mm256_loadu_pd(src + (jb + 2) * ldb + p0);
+            __m256d r3 = _mm256_loadu_pd(src + (jb + 3) * ldb + p0);
+            __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
+            __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
+            double *d = dst + p0 * 8 + jb;
+            _mm256_storeu_pd(d + 0 * 8, _mm256_permute2f128_pd(t0, t2, 0x20));
+            _mm256_storeu_pd(d + 1 * 8, _mm256_permute2f128_pd(t1, t3, 0x20));
+            _mm256_storeu_pd(d + 2 * 8, _mm256_permute2f128_pd(t0, t2, 0x31));
+            _mm256_storeu_pd(d + 3 * 8, _mm256_permute2f128_pd(t1, t3, 0x31));
+        }
+    for (; p0 < kc; ++p0)
+        for (int j = 0; j < 8; ++j)
+            dst[p0 * 8 + j] = src[j * ldb + p0];
+}
+
+/* non-transposed B packing, `panels` full micro-panels, 8 source rows at a time across all the
+ * panels: dst[q*NR*kc + p*NR + j] = src[p*ldb + q*NR + j], in 32-byte vectors */
+FG_TARGET static void pack_bn_f32_avx2(const float *src, int64_t ldb, int64_t kc, int64_t panels,
+                                       float *dst)
+{
+    for (int64_t p0 = 0; p0 < kc; p0 += 8) /* 8 rows at a time: each panel gets 512 contiguous
+                                            * bytes (row by row, the panels' stores, 64 KB apart,
+                                            * all fell in one 4 KB alias set) */
+        for (int64_t q = 0; q < panels; ++q)
+            for (int64_t p = p0; p < FG_MIN(kc, p0 + 8); ++p) {
+                float *d = dst + q * 16 * kc + p * 16;
+                const float *s = src + p * ldb + q * 16;
+                _mm256_storeu_ps(d, _mm256_loadu_ps(s));
+                _mm256_storeu_ps(d + 8, _mm256_loadu_ps(s + 8));
+            }
+}
+
+FG_TARGET static void pack_bn_f64_avx2(const double *src, int64_t ldb, int64_t kc, int64_t panels,
+                                       double *dst)
+{
+    for (int64_t p0 = 0; p0 < kc; p0 += 8)
+        for (int64_t q = 0; q < panels; ++q)
+            for (int64_t p = p0; p < FG_MIN(kc, p0 + 8); ++p) {
+                double *d = dst + q * 8 * kc + p * 8;
+                const double *s = src + p * ldb + q * 8;
+                _mm256_storeu_pd(d, _mm256_loadu_pd(s));
+                _mm256_storeu_pd(d + 4, _mm256_loadu_pd(s + 4));
+            }
+}
+
 /* ---- float32 ---- */
 #define T float
 #define VEC __m256
@@ -40,10 +133,11 @@ FG_TARGET static inline __m256i lane_mask64(int64_t n)
 #define VSTORE(p, v) _mm256_storeu_ps(p, v)
 #define VSTOREM(p, m, v) _mm256_maskstore_ps(p, m, v)
 #define MAKEMASK(n) lane_mask32(n)
-#include "gemm_tile.inc"
-const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 144, 256, 4096,
-                                             packed_f32_avx2, strided_f32_avx2, NULL,
-                                             MR, strided_f32_avx2, 0, NULL};
+#include "gemm_kernel_avx2.inc"
+/* mc, kc, nc = 0: from the caches (the rule in gemm.c) */
+const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 0, 0, 0,
+                                             packed_f32_avx2, strided_f32_avx2, pack_bt_f32_avx2,
+                                             MR, strided_f32_avx2, 0, NULL, pack_bn_f32_avx2};
 #undef T
 #undef VEC
 #undef MASK
@@ -76,9 +170,9 @@ const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 144, 256, 4096,
 #define VSTORE(p, v) _mm256_storeu_pd(p, v)
 #define VSTOREM(p, m, v) _mm256_maskstore_pd(p, m, v)
 #define MAKEMASK(n) lane_mask64(n)
-#include "gemm_tile.inc"
-const fg_gemm_kernel_f64 fg_gemm_avx2_f64 = {MR, W * NV, 144, 256, 2048,
-                                             packed_f64_avx2, strided_f64_avx2, NULL,
-                                             MR, strided_f64_avx2, 0, NULL};
+#include "gemm_kernel_avx2.inc"
+const fg_gemm_kernel_f64 fg_gemm_avx2_f64 = {MR, W * NV, 0, 0, 0,
+                                             packed_f64_avx2, strided_f64_avx2, pack_bt_f64_avx2,
+                                             MR, strided_f64_avx2, 0, NULL, pack_bn_f64_avx2};
 
 #endif

@@ -117,7 +117,7 @@ FG_TARGET static void pack_bt_f64_avx512(const double *src, int64_t ldb, int64_t
 #define MR 12
 const fg_gemm_kernel_f32 fg_gemm_avx512_f32 = {MR, W * NV, 96, 384, 4096,
                                                packed_f32_avx512, strided_f32_avx512, pack_bt_f32_avx512,
-                                               8, strided_f32_avx512_small, W, strided_f32_avx512_narrow};
+                                               8, strided_f32_avx512_small, W, strided_f32_avx512_narrow, NULL};
 #undef T
 #undef VEC
 #undef MASK
@@ -167,6 +167,6 @@ const fg_gemm_kernel_f32 fg_gemm_avx512_f32 = {MR, W * NV, 96, 384, 4096,
 #define MR 12
 const fg_gemm_kernel_f64 fg_gemm_avx512_f64 = {MR, W * NV, 96, 384, 2048,
                                                packed_f64_avx512, strided_f64_avx512, pack_bt_f64_avx512,
-                                               8, strided_f64_avx512_small, W, strided_f64_avx512_narrow};
+                                               8, strided_f64_avx512_small, W, strided_f64_avx512_narrow, NULL};
 
 #endif

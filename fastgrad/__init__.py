@@ -1,5 +1,5 @@
 """fastgrad: PyTorch-style reverse-mode autodiff for the CPU, with C kernels through CFFI."""
-from fastgrad._ffi import lib as _lib, ISA_NAMES as _ISA_NAMES
+from fastgrad._ffi import lib as _lib, ISA_NAMES as _ISA_NAMES, gemm_info as _gemm_info
 from fastgrad import dtypes
 from fastgrad.dtypes import (float32, float64, float16, int64, int32, int16, int8, uint8, bool,  # noqa: A004
                              float, double, half, long, int, short, get_default_dtype, set_default_dtype)
@@ -51,6 +51,7 @@ def backend_info() -> dict:
         "isa": names[_lib.fg_get_isa()],
         "supported_isas": [names[v] for v in sorted(names) if _lib.fg_cpu_supports(v)],
         "num_threads": _lib.fg_get_num_threads(),
+        "gemm": _gemm_info(),
         "version": __version__,
     }
 

@@ -26,7 +26,7 @@ except ModuleNotFoundError as exc:  # a source tree whose C kernels were never c
         name="fastgrad._C") from None
 
 __all__ = ["ffi", "lib", "rptr", "wptr", "iptr", "from_buffer", "kernels", "kernel", "SUFFIX",
-           "ISA_NAMES", "NULL", "CTYPES"]
+           "ISA_NAMES", "NULL", "CTYPES", "gemm_info"]
 
 NULL = ffi.NULL
 SUFFIX = {d: "f%d" % (8 * d.itemsize) for d in dtypes.FLOAT_DTYPES}  # dtype -> kernel name suffix
@@ -120,3 +120,16 @@ def _apply_environment():
 
 
 _apply_environment()
+
+
+def gemm_info() -> dict:
+    """The caches the C side read and the GEMM blocks it chose at the active ISA level."""
+    c = ffi.new("int64_t[4]")
+    lib.fg_cache_sizes(c)
+    info = {"cache_bytes": {"L1d": c[0], "L2": c[1], "L3": c[2], "L3_shared_by": c[3]}}
+    for name in ("f32", "f64"):
+        b = ffi.new("int64_t[8]")
+        getattr(lib, "fg_gemm_blocks_" + name)(b)
+        info[name] = {"mr": b[0], "nr": b[1], "mc": b[2], "kc": b[3], "nc": b[4]}
+    info["pool_region_ns"] = {"asleep": b[5], "spinning": b[7]}  # 0 until a GEMM asked for threads
+    return info

@@ -1,8 +1,9 @@
 """C-level tests of csrc/gemm*.c: every ISA level against numpy (float64) and the reference kernel.
 
 Shapes straddle the register tiles (MR = 4/6/12, NR = 8/16/32) and the cache blocks
-(MC = 96..144, KC = 256/384, NC = 2048/4096) of every kernel, plus 0, 1 and primes; the
-blocked path is taken when m*n*k > 64**3, the in-place small path below that.
+(MC = 96..144, KC = 256/384, NC = 2048/4096 of the reference and AVX-512 kernels; the AVX2 blocks
+come from the cache sizes, see test_kernels_gemm_edges.py) plus 0, 1 and primes; the blocked
+path is taken when m*n*k > 64**3, the in-place small path below that.
 """
 import numpy as np
 import pytest

@@ -349,6 +349,26 @@ int fg_linear_relu_bwd_f32(int64_t m, int64_t n, int64_t k, const float *x, cons
 int fg_linear_relu_bwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *y,
                            const double *dy, double *dx, double *dw, double *db);
 
+/* ---- conv.c : 2-D convolution (conv1d is H = 1) by im2col + fg_gemm --------------------------------- */
+/* g: the geometry, FG_CONV_GEOM int64 entries  N C H W OC KH KW OH OW sh sw ph pw dh dw groups */
+#define FG_CONV_GEOM 16
+/* col[(c KH + i) KW + j, p OW + q] = x[c, p sh - ph + i dh, q sw - pw + j dw] (0 outside x); x (channels, H, W) */
+void fg_im2col_f32(const int64_t *g, int64_t channels, const float *restrict x, float *restrict col);
+void fg_im2col_f64(const int64_t *g, int64_t channels, const double *restrict x, double *restrict col);
+/* x = the adjoint of fg_im2col applied to col (x overwritten: sums of the col entries each x element went to) */
+void fg_col2im_f32(const int64_t *g, int64_t channels, const float *restrict col, float *restrict x);
+void fg_col2im_f64(const int64_t *g, int64_t channels, const double *restrict col, double *restrict x);
+/* y[n,o] = b[o] + sum_{c in group(o)} w[o,c] (*) x[n,c] (strided, padded, dilated cross-correlation; b may be NULL);
+ * returns 0 or FG_ERR_NOMEM / FG_ERR_SIZE.  Per-thread col scratch kept for reuse */
+int fg_conv2d_fwd_f32(const int64_t *g, const float *x, const float *w, const float *b, float *y);
+int fg_conv2d_fwd_f64(const int64_t *g, const double *x, const double *w, const double *b, double *y);
+/* dx = col2im(W^T dy), dW = sum_n dy col(x)^T, db = sum_{n,p,q} dy (double); NULL outputs are skipped;
+ * bitwise the same for any thread count */
+int fg_conv2d_bwd_f32(const int64_t *g, const float *x, const float *w, const float *dy, float *dx, float *dw,
+                      float *db);
+int fg_conv2d_bwd_f64(const int64_t *g, const double *x, const double *w, const double *dy, double *dx,
+                      double *dw, double *db);
+
 /* @cdef-end */
 
 #ifdef __cplusplus

@@ -30,6 +30,7 @@ from fastgrad.functional.linalg import matmul, mm, bmm, linear, linear_relu
 from fastgrad.functional.loss import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, cross_entropy, nll_loss,
                                       binary_cross_entropy, binary_cross_entropy_with_logits)
 from fastgrad.functional.inplace import inplace, random_like
+from fastgrad.functional.conv import conv1d, conv2d
 
 __all__ = [
     "to_dtype", "clone",
@@ -48,4 +49,5 @@ __all__ = [
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "inplace", "random_like",
+    "conv1d", "conv2d",
 ]

@@ -11,10 +11,12 @@ from fastgrad.nn.embedding import Embedding
 from fastgrad.nn.normalization import LayerNorm
 from fastgrad.nn.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
                               BCEWithLogitsLoss)
+from fastgrad.nn.conv import Conv1d, Conv2d
 from fastgrad.nn import functional, init, utils
 
 __all__ = ["Parameter", "Buffer", "Module", "Linear", "Identity", "ReLU", "LeakyReLU", "Hardswish", "Hardsigmoid",
            "Sigmoid", "Tanh", "GELU", "Softplus", "Softmax", "LogSoftmax", "SiLU", "Sequential", "ModuleList",
            "ModuleDict", "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm", "MSELoss", "L1Loss",
            "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "functional",
-           "init", "utils"]
+           "init", "utils",
+           "Conv1d", "Conv2d"]

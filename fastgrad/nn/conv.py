@@ -1,0 +1,102 @@
+"""Conv1d and Conv2d layers (torch's arguments, init, repr and state_dict keys)."""
+import math
+
+from fastgrad import dtypes
+from fastgrad import functional as F
+from fastgrad.creation import empty
+from fastgrad.nn import init
+from fastgrad.nn.module import Module
+from fastgrad.nn.parameter import Parameter
+
+__all__ = ["Conv1d", "Conv2d"]
+
+_MODES = ("zeros", "reflect", "replicate", "circular")
+
+
+def _ntuple(v, d):
+    return (v,) * d if isinstance(v, int) else tuple(v)
+
+
+class _ConvNd(Module):
+    """y = weight (*) x + bias; weight (out, in / groups, *kernel_size).
+
+    Initialised as torch: weight ~ kaiming_uniform(a=sqrt(5)) = U(-1/sqrt(fan_in), 1/sqrt(fan_in)),
+    bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in / groups * prod(kernel_size)."""
+
+    _d = 2
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
+        super().__init__()
+        d = self._d
+        if groups <= 0:
+            raise ValueError("groups must be a positive integer")
+        if in_channels % groups != 0:
+            raise ValueError("in_channels must be divisible by groups")
+        if out_channels % groups != 0:
+            raise ValueError("out_channels must be divisible by groups")
+        kernel_size, stride, dilation = _ntuple(kernel_size, d), _ntuple(stride, d), _ntuple(dilation, d)
+        if isinstance(padding, str):
+            if padding not in ("same", "valid"):
+                raise ValueError(f"Invalid padding string {padding!r}, should be one of {{'valid', 'same'}}")
+            if padding == "same" and any(s != 1 for s in stride):
+                raise ValueError("padding='same' is not supported for strided convolutions")
+        else:
+            padding = _ntuple(padding, d)
+        if padding_mode not in _MODES:
+            raise ValueError(f"padding_mode must be one of {set(_MODES)}, but got padding_mode='{padding_mode}'")
+        if padding_mode != "zeros":
+            raise NotImplementedError(f"Conv{d}d: padding_mode='{padding_mode}' is not supported yet")
+        self.in_channels, self.out_channels = in_channels, out_channels
+        self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
+        self.transposed, self.output_padding = False, (0,) * d
+        self.groups, self.padding_mode = groups, padding_mode
+        dtype = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
+        self.weight = Parameter(empty((out_channels, in_channels // groups, *kernel_size), dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_channels, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        init.kaiming_uniform_(self.weight, a=math.sqrt(5))
+        if self.bias is not None:
+            fan_in = self.in_channels // self.groups * math.prod(self.kernel_size)
+            if fan_in != 0:
+                bound = 1 / math.sqrt(fan_in)
+                init.uniform_(self.bias, -bound, bound)
+
+    def extra_repr(self) -> str:
+        s = f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, stride={self.stride}"
+        if self.padding != (0,) * len(self.padding):
+            s += f", padding={self.padding}"
+        if self.dilation != (1,) * len(self.dilation):
+            s += f", dilation={self.dilation}"
+        if self.groups != 1:
+            s += f", groups={self.groups}"
+        if self.bias is None:
+            s += ", bias=False"
+        if self.padding_mode != "zeros":
+            s += f", padding_mode={self.padding_mode}"
+        return s
+
+
+class Conv2d(_ConvNd):
+    """2-D convolution over (N, C, H, W) or (C, H, W) inputs."""
+
+    _d = 2
+
+    def forward(self, input):
+        p = self._parameters
+        return F.conv2d(input, p["weight"], p["bias"], self.stride, self.padding, self.dilation, self.groups)
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution over (N, C, L) or (C, L) inputs."""
+
+    _d = 1
+
+    def forward(self, input):
+        p = self._parameters
+        return F.conv1d(input, p["weight"], p["bias"], self.stride, self.padding, self.dilation, self.groups)

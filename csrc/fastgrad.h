@@ -369,6 +369,31 @@ int fg_conv2d_bwd_f32(const int64_t *g, const float *x, const float *w, const fl
 int fg_conv2d_bwd_f64(const int64_t *g, const double *x, const double *w, const double *dy, double *dx,
                       double *dw, double *db);
 
+/* ---- pool.c : 2-D pooling over planes (N * C) of H x W -------------------------------------------- */
+/* g: the geometry, FG_POOL_GEOM int64 entries  P H W OH OW kh kw sh sw ph pw dh dw  (P planes) */
+#define FG_POOL_GEOM 13
+/* y = max over each dilated window (NaN wins), idx = its flat index h W + w within the plane (torch's) */
+void fg_max_pool2d_fwd_f32(const int64_t *g, const float *x, float *y, int64_t *idx);
+void fg_max_pool2d_fwd_f64(const int64_t *g, const double *x, double *y, int64_t *idx);
+/* dx = 0, then dx[p, idx[p, o]] += dy[p, o] */
+void fg_max_pool2d_bwd_f32(const int64_t *g, const int64_t *idx, const float *dy, float *dx);
+void fg_max_pool2d_bwd_f64(const int64_t *g, const int64_t *idx, const double *dy, double *dx);
+/* y = window sum (double) / (divisor_override > 0 ? it : count_include_pad ? padded window size : clipped size) */
+void fg_avg_pool2d_fwd_f32(const int64_t *g, const float *x, float *y, int count_include_pad, int64_t divisor_override);
+void fg_avg_pool2d_fwd_f64(const int64_t *g, const double *x, double *y, int count_include_pad,
+                           int64_t divisor_override);
+/* dx[h, w] = sum over the windows holding (h, w) of dy / divisor  (dx overwritten) */
+void fg_avg_pool2d_bwd_f32(const int64_t *g, const float *dy, float *dx, int count_include_pad,
+                           int64_t divisor_override);
+void fg_avg_pool2d_bwd_f64(const int64_t *g, const double *dy, double *dx, int count_include_pad,
+                           int64_t divisor_override);
+/* y[oh, ow] = mean of x over rows [oh H / OH, ceil((oh + 1) H / OH)) x the same for columns (g: P H W OH OW used) */
+void fg_adaptive_avg_pool2d_fwd_f32(const int64_t *g, const float *x, float *y);
+void fg_adaptive_avg_pool2d_fwd_f64(const int64_t *g, const double *x, double *y);
+/* dx = sum over the adaptive windows holding each element of dy / window size  (dx overwritten) */
+void fg_adaptive_avg_pool2d_bwd_f32(const int64_t *g, const float *dy, float *dx);
+void fg_adaptive_avg_pool2d_bwd_f64(const int64_t *g, const double *dy, double *dx);
+
 /* @cdef-end */
 
 #ifdef __cplusplus

@@ -70,3 +70,86 @@ def _conv_cases():
 
 
 CASES = _conv_cases()
+
+
+def _pool_windows(x, k, s, p, d, ceil_mode, fill):
+    """(windows (n, c, oh, ow, kh, kw) of the padded x, valid mask of the same shape, padded-window mask)
+    by direct loops; out sizes by torch's rule."""
+    def size(n, k, p, s, d):
+        o = (n + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+        return o - 1 if ceil_mode and (o - 1) * s >= n + p else o
+    n, c, h, w = x.shape
+    oh, ow = size(h, k[0], p[0], s[0], d[0]), size(w, k[1], p[1], s[1], d[1])
+    win = np.full((n, c, oh, ow, k[0], k[1]), fill)
+    valid = np.zeros(win.shape, bool)
+    padded = np.zeros(win.shape, bool)
+    for a in range(oh):
+        for b in range(ow):
+            for i in range(k[0]):
+                for j in range(k[1]):
+                    r, q = a * s[0] - p[0] + i * d[0], b * s[1] - p[1] + j * d[1]
+                    padded[:, :, a, b, i, j] = r < h + p[0] and q < w + p[1]
+                    if 0 <= r < h and 0 <= q < w:
+                        win[:, :, a, b, i, j] = x[:, :, r, q]
+                        valid[:, :, a, b, i, j] = True
+    return win, valid, padded
+
+
+def _two(v):
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
+def max_pool_ref(x, kernel_size, stride=None, padding=0, dilation=1, ceil_mode=False):
+    k = _two(kernel_size)
+    win, _, _ = _pool_windows(x, k, _two(stride or k), _two(padding), _two(dilation), ceil_mode, -np.inf)
+    return win.max(axis=(4, 5))
+
+
+def avg_pool_ref(x, kernel_size, stride=None, padding=0, ceil_mode=False, count_include_pad=True,
+                 divisor_override=None):
+    k = _two(kernel_size)
+    win, valid, padded = _pool_windows(x, k, _two(stride or k), _two(padding), (1, 1), ceil_mode, 0.0)
+    div = divisor_override or (padded.sum(axis=(4, 5)) if count_include_pad else valid.sum(axis=(4, 5)))
+    return win.sum(axis=(4, 5)) / div
+
+
+def adaptive_avg_ref(x, size):
+    n, c, h, w = x.shape
+    size = (size, size) if isinstance(size, int) else size
+    y = np.empty((n, c) + tuple(size))
+    for a in range(size[0]):
+        for b in range(size[1]):
+            h0, h1 = a * h // size[0], -(-(a + 1) * h // size[0])
+            w0, w1 = b * w // size[1], -(-(b + 1) * w // size[1])
+            y[:, :, a, b] = x[:, :, h0:h1, w0:w1].mean(axis=(2, 3))
+    return y
+
+
+def _pool_cases():
+    out = []
+    for id, xs, kw in [("k2", (2, 3, 6, 7), dict(kernel_size=2)),
+                       ("k3-s2-p1-ceil", (1, 2, 7, 8), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+                       ("k1", (2, 2, 4, 3), dict(kernel_size=1)),
+                       ("k5-pad2", (1, 1, 6, 6), dict(kernel_size=5, stride=1, padding=2)),
+                       ("stride-gt-kernel", (2, 2, 9, 9), dict(kernel_size=2, stride=3)),
+                       ("dilation", (1, 2, 8, 7), dict(kernel_size=(2, 3), stride=(1, 2), dilation=(3, 1)))]:
+        fn = (lambda kw: lambda x: F.max_pool2d(x, **kw))(kw)
+        ref = (lambda kw: lambda x: max_pool_ref(x, **kw))(kw)
+        out.append(case("max_pool2d", fn, ref, _n(xs), id, torch=_tconv("max_pool2d", **kw)))
+    for id, xs, kw in [("k2", (2, 3, 6, 7), dict(kernel_size=2)),
+                       ("k3-s2-p1-ceil", (1, 2, 7, 8), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True)),
+                       ("exclude-pad", (1, 2, 7, 8), dict(kernel_size=3, stride=2, padding=1, ceil_mode=True,
+                                                          count_include_pad=False)),
+                       ("divisor", (2, 1, 5, 6), dict(kernel_size=(3, 2), padding=(1, 1), divisor_override=4)),
+                       ("k5-stride-gt", (1, 2, 9, 9), dict(kernel_size=5, stride=6, padding=2))]:
+        fn = (lambda kw: lambda x: F.avg_pool2d(x, **kw))(kw)
+        ref = (lambda kw: lambda x: avg_pool_ref(x, **kw))(kw)
+        out.append(case("avg_pool2d", fn, ref, _n(xs), id, torch=_tconv("avg_pool2d", **kw)))
+    for size in (1, 3, (2, 5), (7, 9)):
+        out.append(case("adaptive_avg_pool2d", (lambda s: lambda x: F.adaptive_avg_pool2d(x, s))(size),
+                        (lambda s: lambda x: adaptive_avg_ref(x, s))(size), _n((2, 3, 6, 7)), f"out{size}",
+                        torch=_tconv("adaptive_avg_pool2d", output_size=size)))
+    return out
+
+
+CASES += _pool_cases()

@@ -394,6 +394,22 @@ void fg_adaptive_avg_pool2d_fwd_f64(const int64_t *g, const double *x, double *y
 void fg_adaptive_avg_pool2d_bwd_f32(const int64_t *g, const float *dy, float *dx);
 void fg_adaptive_avg_pool2d_bwd_f64(const int64_t *g, const double *dy, double *dx);
 
+/* ---- batchnorm.c : batch normalisation over (N, C, HW) --------------------------------------------- */
+/* training: mean/var = per-channel mean and biased variance of x (one shifted pass, double), else read;
+ * y = (x - mean) / sqrt(var + eps) w + b   (w, b may be NULL) */
+void fg_batch_norm_fwd_f32(int64_t N, int64_t C, int64_t HW, const float *x, const float *w, const float *b,
+                           double *mean, double *var, float *y, int training, double eps);
+void fg_batch_norm_fwd_f64(int64_t N, int64_t C, int64_t HW, const double *x, const double *w, const double *b,
+                           double *mean, double *var, double *y, int training, double eps);
+/* dw = sum dy xhat, db = sum dy (double); dx = w invstd (dy - mean(dy) - xhat mean(dy xhat)) when training,
+ * w invstd dy otherwise; xhat = (x - mean) invstd, invstd = 1 / sqrt(var + eps); NULL outputs skipped */
+void fg_batch_norm_bwd_f32(int64_t N, int64_t C, int64_t HW, const float *x, const float *w, const double *mean,
+                           const double *var, const float *dy, float *dx, float *dw, float *db, int training,
+                           double eps);
+void fg_batch_norm_bwd_f64(int64_t N, int64_t C, int64_t HW, const double *x, const double *w, const double *mean,
+                           const double *var, const double *dy, double *dx, double *dw, double *db, int training,
+                           double eps);
+
 /* @cdef-end */
 
 #ifdef __cplusplus

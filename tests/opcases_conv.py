@@ -153,3 +153,50 @@ def _pool_cases():
 
 
 CASES += _pool_cases()
+
+
+def batch_norm_ref(x, w=None, b=None, mean=None, var=None, eps=1e-5):
+    """(x - mean) / sqrt(var + eps) * w + b per channel (dim 1); batch statistics (biased var) when
+    mean/var are None."""
+    axes = (0,) + tuple(range(2, x.ndim))
+    shape = (1, -1) + (1,) * (x.ndim - 2)
+    if mean is None:
+        mean, var = x.mean(axis=axes), x.var(axis=axes)
+    y = (x - mean.reshape(shape)) / np.sqrt(var.reshape(shape) + eps)
+    if w is not None:
+        y = y * w.reshape(shape)
+    if b is not None:
+        y = y + b.reshape(shape)
+    return y
+
+
+def _bn_train(x, w, b):
+    return F.batch_norm(x, None, None, w, b, training=True)
+
+
+def _bn_eval(x, w, b):
+    import fastgrad as fg
+    c = x.shape[1]
+    return F.batch_norm(x, fg.tensor(np.linspace(-0.5, 0.5, c)), fg.tensor(np.linspace(0.5, 2.0, c)), w, b,
+                        training=False, eps=1e-3)
+
+
+def _tbn_eval(x, w, b):
+    t = _torch()
+    c = x.shape[1]
+    return t.nn.functional.batch_norm(x, t.tensor(np.linspace(-0.5, 0.5, c)), t.tensor(np.linspace(0.5, 2.0, c)),
+                                      w, b, training=False, eps=1e-3)
+
+
+CASES += [
+    case("batch_norm", _bn_train, batch_norm_ref, _n((4, 3, 5, 2), (3,), (3,)), "train-4d",
+         torch=lambda x, w, b: _torch().nn.functional.batch_norm(x, None, None, w, b, training=True)),
+    case("batch_norm", _bn_train, batch_norm_ref, _n((6, 4), (4,), (4,)), "train-2d",
+         torch=lambda x, w, b: _torch().nn.functional.batch_norm(x, None, None, w, b, training=True)),
+    case("batch_norm", _bn_train, batch_norm_ref, _n((1, 2, 7), (2,), (2,)), "train-batch1-3d"),
+    case("batch_norm", lambda x: F.batch_norm(x, None, None, training=True), batch_norm_ref, _n((3, 1, 3, 3)),
+         "train-single-channel-no-affine"),
+    case("batch_norm", _bn_eval, lambda x, w, b: batch_norm_ref(x, w, b, np.linspace(-0.5, 0.5, 3),
+                                                                np.linspace(0.5, 2.0, 3), 1e-3),
+         _n((2, 3, 4, 4), (3,), (3,)), "eval-4d", torch=_tbn_eval),
+]

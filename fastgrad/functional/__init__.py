@@ -32,7 +32,7 @@ from fastgrad.functional.loss import (mse_loss, l1_loss, smooth_l1_loss, huber_l
 from fastgrad.functional.inplace import inplace, random_like
 from fastgrad.functional.conv import conv1d, conv2d
 from fastgrad.functional.pool import max_pool2d, avg_pool2d, adaptive_avg_pool2d
-from fastgrad.functional.norm import batch_norm
+from fastgrad.functional.batchnorm import batch_norm
 
 __all__ = [
     "to_dtype", "clone",

@@ -7,7 +7,7 @@ update, then ``ops.norm.BatchNorm``.
 import numpy as np
 
 from fastgrad.functional._promote import float_input
-from fastgrad.ops.norm import BatchNorm, BNArgs
+from fastgrad.ops.batchnorm import BatchNorm, BNArgs
 from fastgrad.tensor import Tensor
 
 __all__ = ["batch_norm"]

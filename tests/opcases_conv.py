@@ -200,3 +200,49 @@ CASES += [
                                                                 np.linspace(0.5, 2.0, 3), 1e-3),
          _n((2, 3, 4, 4), (3,), (3,)), "eval-4d", torch=_tbn_eval),
 ]
+
+
+def pad_ref(x, pad, mode="constant", value=0.0):
+    """Direct loops over output positions: constant fill, or the source position reflected /
+    clipped / wrapped (circular crops first), per padded dim (last dim first in ``pad``)."""
+    k = len(pad) // 2
+    y = x
+    for i in range(k):
+        axis = x.ndim - 1 - i
+        lo, hi = pad[2 * i], pad[2 * i + 1]
+        n = y.shape[axis]
+        cols = []
+        for o in range(n + lo + hi):
+            s = o - lo
+            if mode == "constant":
+                cols.append(np.take(y, [s], axis) if 0 <= s < n else np.full(np.take(y, [0], axis).shape, value))
+                continue
+            if mode == "reflect":
+                s = -s if s < 0 else 2 * (n - 1) - s if s >= n else s
+            elif mode == "replicate":
+                s = min(max(s, 0), n - 1)
+            else:
+                a, b = max(0, -lo), n - max(0, -hi)
+                s = a + (o - max(lo, 0)) % (b - a)
+            cols.append(np.take(y, [s], axis))
+        y = np.concatenate(cols, axis)
+    return y
+
+
+def _pad_case(id, shape, pad, mode, value=None):
+    kw = {} if value is None else dict(value=value)
+    return case("pad", lambda x: F.pad(x, pad, mode, **kw), lambda x: pad_ref(x, pad, mode, value or 0.0),
+                _n(shape), id, torch=lambda x: _torch().nn.functional.pad(x, pad, mode, **kw))
+
+
+CASES += [
+    _pad_case("constant-2d", (2, 3, 4, 5), (1, 2, 0, 3), "constant", 1.5),
+    _pad_case("constant-crop", (2, 3, 4), (-1, 2, 1, -2), "constant"),
+    _pad_case("constant-all-dims", (3, 2), (1, 1, 2, 0), "constant"),
+    _pad_case("reflect-1d", (2, 3, 6), (3, 5), "reflect"),
+    _pad_case("reflect-2d", (2, 2, 4, 5), (1, 2, 3, 0), "reflect"),
+    _pad_case("replicate-2d-crop", (1, 2, 4, 5), (-1, 3, 2, 1), "replicate"),
+    _pad_case("replicate-3d", (1, 2, 3, 3, 2), (1, 0, 2, 1, 1, 1), "replicate"),
+    _pad_case("circular-2d", (2, 2, 4, 5), (2, 1, 4, 3), "circular"),
+    _pad_case("circular-crop", (1, 2, 6), (2, -1), "circular"),
+]

@@ -33,6 +33,7 @@ from fastgrad.functional.inplace import inplace, random_like
 from fastgrad.functional.conv import conv1d, conv2d
 from fastgrad.functional.pool import max_pool2d, avg_pool2d, adaptive_avg_pool2d
 from fastgrad.functional.batchnorm import batch_norm
+from fastgrad.functional.pad import pad
 
 __all__ = [
     "to_dtype", "clone",
@@ -53,5 +54,5 @@ __all__ = [
     "inplace", "random_like",
     "conv1d", "conv2d",
     "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
-    "batch_norm",
+    "batch_norm", "pad",
 ]

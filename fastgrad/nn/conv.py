@@ -45,12 +45,17 @@ class _ConvNd(Module):
             padding = _ntuple(padding, d)
         if padding_mode not in _MODES:
             raise ValueError(f"padding_mode must be one of {set(_MODES)}, but got padding_mode='{padding_mode}'")
-        if padding_mode != "zeros":
-            raise NotImplementedError(f"Conv{d}d: padding_mode='{padding_mode}' is not supported yet")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
         self.transposed, self.output_padding = False, (0,) * d
         self.groups, self.padding_mode = groups, padding_mode
+        # F.pad's argument for the non-zero padding modes (last dim first, as torch)
+        rev = [0, 0] * d
+        for i, (dl, k) in enumerate(zip(dilation, kernel_size)):
+            lo, hi = (padding[i], padding[i]) if not isinstance(padding, str) else \
+                ((dl * (k - 1)) // 2, dl * (k - 1) - (dl * (k - 1)) // 2) if padding == "same" else (0, 0)
+            rev[2 * (d - 1 - i)], rev[2 * (d - 1 - i) + 1] = lo, hi
+        self._reversed_padding_repeated_twice = rev
         dtype = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
         self.weight = Parameter(empty((out_channels, in_channels // groups, *kernel_size), dtype=dtype))
         if bias:
@@ -82,6 +87,13 @@ class _ConvNd(Module):
         return s
 
 
+    def _padded(self, input):
+        """(input, padding) for the conv call: padding_mode other than zeros pads first (F.pad)."""
+        if self.padding_mode == "zeros":
+            return input, self.padding
+        return F.pad(input, self._reversed_padding_repeated_twice, mode=self.padding_mode), 0
+
+
 class Conv2d(_ConvNd):
     """2-D convolution over (N, C, H, W) or (C, H, W) inputs."""
 
@@ -89,7 +101,8 @@ class Conv2d(_ConvNd):
 
     def forward(self, input):
         p = self._parameters
-        return F.conv2d(input, p["weight"], p["bias"], self.stride, self.padding, self.dilation, self.groups)
+        x, pad = self._padded(input)
+        return F.conv2d(x, p["weight"], p["bias"], self.stride, pad, self.dilation, self.groups)
 
 
 class Conv1d(_ConvNd):
@@ -99,4 +112,5 @@ class Conv1d(_ConvNd):
 
     def forward(self, input):
         p = self._parameters
-        return F.conv1d(input, p["weight"], p["bias"], self.stride, self.padding, self.dilation, self.groups)
+        x, pad = self._padded(input)
+        return F.conv1d(x, p["weight"], p["bias"], self.stride, pad, self.dilation, self.groups)

@@ -3,17 +3,20 @@
  *
  * The geometry travels as one int64_t array `g` of FG_CONV_GEOM entries (fastgrad.h):
  *   N C H W OC KH KW OH OW sh sw ph pw dh dw groups.
- * Per sample and group the input patches are unrolled into col (C/groups*KH*KW rows x OH*OW
- * columns, zero where the window leaves the input), then
- *   y_g = W_g col + b,   dcol = W_g^T dy_g -> col2im -> dx,   dW_g = sum_n dy_g col^T.
- * A 1x1 kernel with stride 1, no padding and no dilation uses the input itself as col.
+ * Per block of samples and group the input patches are unrolled into col (C/groups*KH*KW rows x
+ * OH*OW columns per sample, the block's samples side by side, zero where the window leaves the
+ * input), then  y_g = W_g col + b,   dcol = W_g^T dy_g -> col2im -> dx,   dW_g = sum dy_g col^T.
+ * A block holds one sample when its feature map has >= CONV_MIN_COLS positions, else enough
+ * samples for that many columns.  A 1x1 kernel with stride 1, no padding and no dilation uses the
+ * input itself as col when the block is one sample.
  *
  * Threads: samples are split over the pool (fg_parallel_for; the GEMMs then run inline).  dW
  * is summed per block of samples — CONV_BLOCKS blocks whatever the thread count — and the
  * block partials are added in block order, so results are bitwise identical for any thread
  * count.  db accumulates in double.
  *
- * Scratch: one col buffer per thread and one buffer of dW partials on the calling thread,
+ * Scratch: one col buffer per thread (with room for the block's output or dy rows) and one
+ * buffer of dW partials on the calling thread,
  * 64-byte aligned, grown on demand to the largest layer seen, kept for reuse (bounded: no
  * per-step growth), freed at thread exit. */
 #include <pthread.h>
@@ -71,6 +74,17 @@ static void *conv_scratch(int slot, size_t bytes)
 static int conv_pointwise(const int64_t *g)
 {
     return g[G_KH] == 1 && g[G_KW] == 1 && g[G_SH] == 1 && g[G_SW] == 1 && g[G_PH] == 0 && g[G_PW] == 0;
+}
+
+/* samples whose im2col columns go side by side into one GEMM: enough for CONV_MIN_COLS columns (small
+ * feature maps would otherwise give GEMMs too narrow to run at speed), at most N */
+#define CONV_MIN_COLS 512
+static int64_t conv_block_samples(const int64_t *g)
+{
+    const int64_t L = g[G_OH] * g[G_OW];
+    int64_t nb = L > 0 ? (CONV_MIN_COLS + L - 1) / L : 1;
+    nb = nb > g[G_N] ? g[G_N] : nb;
+    return nb < 1 ? 1 : nb;
 }
 
 #define FG_TEMPLATE "conv.inc"

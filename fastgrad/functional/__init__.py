@@ -31,7 +31,8 @@ from fastgrad.functional.loss import (mse_loss, l1_loss, smooth_l1_loss, huber_l
                                       binary_cross_entropy, binary_cross_entropy_with_logits)
 from fastgrad.functional.inplace import inplace, random_like
 from fastgrad.functional.conv import conv1d, conv2d
-from fastgrad.functional.pool import max_pool2d, avg_pool2d, adaptive_avg_pool2d
+from fastgrad.functional.pool import (max_pool2d, avg_pool2d, adaptive_avg_pool2d, max_pool1d, avg_pool1d,
+                                     adaptive_avg_pool1d)
 from fastgrad.functional.batchnorm import batch_norm
 from fastgrad.functional.pad import pad
 
@@ -53,6 +54,6 @@ __all__ = [
     "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "inplace", "random_like",
     "conv1d", "conv2d",
-    "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d",
+    "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "batch_norm", "pad",
 ]

@@ -1,5 +1,5 @@
-"""2-D pooling at the Tensor level: max_pool2d, avg_pool2d, adaptive_avg_pool2d with torch's
-arguments, output sizes and error messages, then ``ops.pool``.
+"""Pooling at the Tensor level: max_pool2d, avg_pool2d, adaptive_avg_pool2d with torch's arguments,
+output sizes and error messages, then ``ops.pool``; the 1-d versions run them on (..., 1, L) views.
 
     out = floor((in + 2 pad - dilation (k - 1) - 1 + (ceil_mode ? stride - 1 : 0)) / stride) + 1,
     minus one when ceil_mode puts the last window's start past in + pad (torch's rule)
@@ -8,7 +8,7 @@ from fastgrad.functional._promote import float_input
 from fastgrad.ops.pool import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d, PoolArgs
 from fastgrad.tensor import Tensor
 
-__all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d"]
+__all__ = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d"]
 
 _make = Tensor._make
 
@@ -111,3 +111,80 @@ def adaptive_avg_pool2d(input: Tensor, output_size) -> Tensor:
         raise RuntimeError(f"{op}(): Expected input to have non-zero size for non-batch dimensions, but input "
                            f"has sizes {list(shape)} with dimension 0 being empty")
     return AdaptiveAvgPool2d.apply1(x, size)
+
+
+def _single(v, what, op):
+    if isinstance(v, int) and not isinstance(v, bool):
+        return v
+    t = tuple(v)
+    if len(t) != 1:
+        raise RuntimeError(f"{op}() {what} must be an int, list of ints or tuple of ints of size 1 but got size "
+                           f"{len(t)}")
+    return t[0]
+
+
+def _as_2d(x, op, adaptive=False):
+    """(input viewed as (..., 1, L), whether it was 2-d) after torch's rank check for a 1-d pool."""
+    nd = x.dim()
+    if nd not in (2, 3) or (not adaptive and op == "max_pool1d" and 0 in tuple(x.shape)[-2:]):
+        if op == "max_pool1d":
+            raise RuntimeError(f"{op}: Expected 2D or 3D (batch mode) tensor with optional 0 dim batch size for "
+                               f"input, but got:{list(x.shape)}")
+        raise RuntimeError(f"{op}: Expected 2 to 3 dimensions, but got {nd}-dimensional tensor for argument #1 "
+                           f"'self' (while checking arguments for {op})")
+    return x.unsqueeze(-2)
+
+
+def max_pool1d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+               return_indices: bool = False):
+    """max_pool2d over the last dim of (N, C, L) or (C, L): y = max over each window (indices: l)."""
+    op = "max_pool1d"
+    x = float_input(input, op)
+    k = _single(kernel_size, "kernel_size", op)
+    s = k if stride is None or (not isinstance(stride, int) and len(tuple(stride)) == 0) else _single(stride,
+                                                                                                    "stride", op)
+    p, d = _single(padding, "padding", op), _single(dilation, "dilation", op)
+    if s <= 0:
+        raise RuntimeError(f"{op}() stride must be greater than zero, but got {s}")
+    if p < 0:
+        raise RuntimeError(f"{op}() padding must be non-negative, but got {p}")
+    if d <= 0:
+        raise RuntimeError(f"{op}() dilation must be greater than zero, but got {d}")
+    if p > k // 2:
+        raise RuntimeError(f"{op}() padding should be at most half of kernel size, but got padding={p} and "
+                           f"kernel_size={k}")
+    x2 = _as_2d(x, op)
+    if _out_size(x.shape[-1], k, p, s, d, ceil_mode, op) < 1:
+        raise RuntimeError(f"{op}() Invalid computed output size: "
+                           f"{_out_size(x.shape[-1], k, p, s, d, ceil_mode, op)}")
+    y = max_pool2d(x2, (1, k), (1, s), (0, p), (1, d), ceil_mode, return_indices)
+    if return_indices:
+        return y[0].squeeze(-2), y[1].squeeze(-2)
+    return y.squeeze(-2)
+
+
+def avg_pool1d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True) -> Tensor:
+    """avg_pool2d over the last dim of (N, C, L) or (C, L)."""
+    op = "avg_pool1d"
+    x = _as_2d(float_input(input, op), op)
+    k = _single(kernel_size, "kernel_size", op)
+    s = k if stride is None or (not isinstance(stride, int) and len(tuple(stride)) == 0) else _single(stride,
+                                                                                                    "stride", op)
+    try:
+        y = avg_pool2d(x, (1, k), (1, s), (0, _single(padding, "padding", op)), ceil_mode, count_include_pad)
+    except RuntimeError as e:  # the 2-d check's message, under this op's name (torch's wording)
+        raise RuntimeError(str(e).replace("avg_pool2d: ", f"{op}: ")) from None
+    return y.squeeze(-2)
+
+
+def adaptive_avg_pool1d(input: Tensor, output_size) -> Tensor:
+    """adaptive_avg_pool2d over the last dim of (N, C, L) or (C, L)."""
+    op = "adaptive_avg_pool1d"
+    x = _as_2d(float_input(input, op), op, adaptive=True)
+    if not isinstance(output_size, int):
+        t = tuple(output_size)
+        if len(t) != 1:
+            raise RuntimeError(f"{op}() argument 'output_size' should contain one int (got {len(t)})")
+        output_size = t[0]
+    return adaptive_avg_pool2d(x, (1, output_size)).squeeze(-2)

@@ -12,7 +12,7 @@ from fastgrad.nn.normalization import LayerNorm
 from fastgrad.nn.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
                               BCEWithLogitsLoss)
 from fastgrad.nn.conv import Conv1d, Conv2d
-from fastgrad.nn.pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d
+from fastgrad.nn.pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d
 from fastgrad.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from fastgrad.nn import functional, init, utils
 
@@ -22,5 +22,5 @@ __all__ = ["Parameter", "Buffer", "Module", "Linear", "Identity", "ReLU", "Leaky
            "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "functional",
            "init", "utils",
            "Conv1d", "Conv2d",
-           "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d",
+           "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
            "BatchNorm1d", "BatchNorm2d"]

@@ -137,3 +137,57 @@ def test_pool_module_repr_and_forward_match_torch(cls, args, kw, rng):
         np.testing.assert_array_equal(y[1].numpy(), ty[1].numpy())
         y, ty = y[0], ty[0]
     np.testing.assert_allclose(y.numpy(), ty.numpy(), rtol=1e-12)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name,kw,shape", [
+    ("max_pool1d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True), (2, 3, 9)),
+    ("max_pool1d", dict(kernel_size=2, dilation=2), (3, 8)),
+    ("avg_pool1d", dict(kernel_size=3, stride=2, padding=1, ceil_mode=True, count_include_pad=False), (2, 3, 9)),
+    ("avg_pool1d", dict(kernel_size=4, stride=5), (3, 9)),
+    ("adaptive_avg_pool1d", dict(output_size=4), (2, 3, 9)),
+    ("adaptive_avg_pool1d", dict(output_size=(12,)), (3, 7)),
+])
+def test_pool1d_forward_matches_2d_reference_and_gradcheck(name, kw, shape, dtype, rng):
+    x = rng.standard_normal(shape)
+    y = getattr(F, name)(_t(x, dtype), **kw)
+    x4 = (x if len(shape) == 3 else x[None])[:, :, None, :]
+    if name == "max_pool1d":
+        ref = max_pool_ref(x4, (1, kw["kernel_size"]), (1, kw.get("stride", kw["kernel_size"])),
+                           (0, kw.get("padding", 0)), (1, kw.get("dilation", 1)), kw.get("ceil_mode", False))
+    elif name == "avg_pool1d":
+        ref = avg_pool_ref(x4, (1, kw["kernel_size"]), (1, kw.get("stride", kw["kernel_size"])),
+                           (0, kw.get("padding", 0)), kw.get("ceil_mode", False), kw.get("count_include_pad", True))
+    else:
+        o = kw["output_size"]
+        ref = adaptive_avg_ref(x4, (1, o if isinstance(o, int) else o[0]))
+    ref = ref[:, :, 0] if len(shape) == 3 else ref[0, :, 0]
+    np.testing.assert_allclose(y.numpy(), ref, **TOL[dtype])
+    if dtype == np.float64:
+        assert gradcheck(lambda a: getattr(F, name)(a, **kw), [_t(x, grad=True)])
+
+
+def test_pool1d_indices_modules_and_messages_match_torch(rng):
+    torch = pytest.importorskip("torch")
+    tf = torch.nn.functional
+    x = rng.standard_normal((2, 3, 9))
+    y, i = F.max_pool1d(_t(x), 3, 2, 1, return_indices=True)
+    ty, ti = tf.max_pool1d(torch.tensor(x), 3, 2, 1, return_indices=True)
+    np.testing.assert_array_equal(y.numpy(), ty.numpy())
+    np.testing.assert_array_equal(i.numpy(), ti.numpy())
+    for cls, args in (("MaxPool1d", (2,)), ("AvgPool1d", (3, 1, 1)), ("AdaptiveAvgPool1d", (4,))):
+        ours, theirs = getattr(nn, cls)(*args), getattr(torch.nn, cls)(*args)
+        assert repr(ours) == repr(theirs)
+        np.testing.assert_allclose(ours(_t(x)).numpy(), theirs(torch.tensor(x)).numpy(), rtol=1e-12)
+    for name, shape, args, kw in [("max_pool1d", (2, 3, 5), (2,), dict(padding=2)), ("max_pool1d", (1, 1, 2), (3,), {}),
+                                  ("max_pool1d", (5,), (2,), {}), ("avg_pool1d", (5,), (2,), {}),
+                                  ("avg_pool1d", (1, 1, 2), (3,), {}), ("max_pool1d", (2, 3, 5), (2,), dict(stride=0)),
+                                  ("adaptive_avg_pool1d", (2, 3, 5), ((2, 2),), {}),
+                                  ("max_pool1d", (2, 3, 5), ((2, 2),), {}),
+                                  ("max_pool1d", (2, 3, 5), (2,), dict(dilation=0))]:
+        with pytest.raises(RuntimeError) as ours:
+            getattr(F, name)(_t(np.zeros(shape)), *args, **kw)
+        with pytest.raises(RuntimeError) as theirs:
+            getattr(tf, name)(torch.zeros(shape), *args, **kw)
+        theirs = str(theirs.value).split("\n")[0]
+        assert str(ours.value) in (theirs, f"{name}: {theirs}")

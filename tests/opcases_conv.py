@@ -246,3 +246,50 @@ CASES += [
     _pad_case("circular-2d", (2, 2, 4, 5), (2, 1, 4, 3), "circular"),
     _pad_case("circular-crop", (1, 2, 6), (2, -1), "circular"),
 ]
+
+
+def conv_transpose_ref(x, w, b=None, stride=1, padding=0, output_padding=0, groups=1, dilation=1):
+    """Direct loops (batched 1-d or 2-d): each input element x[n, c, p, q] adds x w[c, o] to the
+    output window at (p s - pad, q s - pad), taps spaced by the dilation."""
+    one = x.ndim == 3
+    two = lambda v, f: ((f, v) if one else (v, v)) if isinstance(v, int) else ((f,) + tuple(v) if one else tuple(v))  # noqa: E731,E501
+    if one:
+        x, w = x[:, :, None, :], w[:, :, None, :]
+    (sh, sw), (ph, pw), (oph, opw), (dh, dw) = two(stride, 1), two(padding, 0), two(output_padding, 0), two(dilation, 1)
+    n, cin, h, wd = x.shape
+    _, coutg, kh, kw = w.shape
+    cing = cin // groups
+    oh = (h - 1) * sh + dh * (kh - 1) + 1 + oph
+    ow = (wd - 1) * sw + dw * (kw - 1) + 1 + opw
+    full = np.zeros((n, coutg * groups, oh, ow))
+    for c in range(cin):
+        gi = c // cing
+        for i in range(kh):
+            for j in range(kw):
+                contrib = np.einsum("npq,o->nopq", x[:, c], w[c, :, i, j])
+                full[:, gi * coutg:(gi + 1) * coutg, i * dh:i * dh + sh * (h - 1) + 1:sh,
+                     j * dw:j * dw + sw * (wd - 1) + 1:sw] += contrib
+    y = full[:, :, ph:oh - ph, pw:ow - pw] if ph or pw else full
+    if b is not None:
+        y = y + b[None, :, None, None]
+    return y[:, :, 0, :] if one else y
+
+
+def _ct_case(id, xs, ws, kw, bias=True):
+    f = F.conv_transpose1d if len(xs) == 3 else F.conv_transpose2d
+    name = "conv_transpose1d" if len(xs) == 3 else "conv_transpose2d"
+    cout = ws[1] * kw.get("groups", 1)
+    shapes = (xs, ws, (cout,)) if bias else (xs, ws)
+    return case("conv_transpose", lambda x, w, b=None: f(x, w, b, **kw),
+                lambda x, w, b=None: conv_transpose_ref(x, w, b, **kw), _n(*shapes), name + "-" + id,
+                torch=_tconv(name, **kw))
+
+
+CASES += [
+    _ct_case("k3", (2, 3, 4, 5), (3, 2, 3, 3), {}),
+    _ct_case("stride2-pad-outpad", (2, 3, 4, 4), (3, 4, 3, 2), dict(stride=2, padding=1, output_padding=1)),
+    _ct_case("groups-dilation", (1, 4, 3, 4), (4, 2, 2, 3), dict(groups=2, dilation=(2, 1), stride=(1, 3)), False),
+    _ct_case("depthwise-k1", (2, 3, 3, 3), (3, 1, 1, 1), dict(groups=3)),
+    _ct_case("outpad-lt-dilation", (1, 2, 3, 3), (2, 2, 2, 2), dict(stride=2, dilation=3, output_padding=2)),
+    _ct_case("1d", (2, 3, 6), (3, 2, 4), dict(stride=2, padding=1, output_padding=1)),
+]

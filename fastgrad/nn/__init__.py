@@ -11,7 +11,7 @@ from fastgrad.nn.embedding import Embedding
 from fastgrad.nn.normalization import LayerNorm
 from fastgrad.nn.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
                               BCEWithLogitsLoss)
-from fastgrad.nn.conv import Conv1d, Conv2d
+from fastgrad.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from fastgrad.nn.pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d
 from fastgrad.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from fastgrad.nn import functional, init, utils
@@ -21,6 +21,6 @@ __all__ = ["Parameter", "Buffer", "Module", "Linear", "Identity", "ReLU", "Leaky
            "ModuleDict", "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm", "MSELoss", "L1Loss",
            "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "functional",
            "init", "utils",
-           "Conv1d", "Conv2d",
+           "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d",
            "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
            "BatchNorm1d", "BatchNorm2d"]

@@ -1,4 +1,4 @@
-"""Conv1d and Conv2d layers (torch's arguments, init, repr and state_dict keys)."""
+"""Conv1d, Conv2d and their transposes (torch's arguments, init, repr and state_dict keys)."""
 import math
 
 from fastgrad import dtypes
@@ -8,7 +8,7 @@ from fastgrad.nn import init
 from fastgrad.nn.module import Module
 from fastgrad.nn.parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d"]
+__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
 
 _MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -24,9 +24,11 @@ class _ConvNd(Module):
     bias ~ U(-1/sqrt(fan_in), 1/sqrt(fan_in)), fan_in = in / groups * prod(kernel_size)."""
 
     _d = 2
+    _transposed = False
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, dilation=1,
-                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
+                 groups: int = 1, bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None,
+                 output_padding=0):
         super().__init__()
         d = self._d
         if groups <= 0:
@@ -47,7 +49,7 @@ class _ConvNd(Module):
             raise ValueError(f"padding_mode must be one of {set(_MODES)}, but got padding_mode='{padding_mode}'")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size, self.stride, self.padding, self.dilation = kernel_size, stride, padding, dilation
-        self.transposed, self.output_padding = False, (0,) * d
+        self.transposed, self.output_padding = self._transposed, _ntuple(output_padding, d)
         self.groups, self.padding_mode = groups, padding_mode
         # F.pad's argument for the non-zero padding modes (last dim first, as torch)
         rev = [0, 0] * d
@@ -57,7 +59,8 @@ class _ConvNd(Module):
             rev[2 * (d - 1 - i)], rev[2 * (d - 1 - i) + 1] = lo, hi
         self._reversed_padding_repeated_twice = rev
         dtype = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
-        self.weight = Parameter(empty((out_channels, in_channels // groups, *kernel_size), dtype=dtype))
+        shape = (in_channels, out_channels // groups) if self._transposed else (out_channels, in_channels // groups)
+        self.weight = Parameter(empty((*shape, *kernel_size), dtype=dtype))
         if bias:
             self.bias = Parameter(empty(out_channels, dtype=dtype))
         else:
@@ -67,7 +70,7 @@ class _ConvNd(Module):
     def reset_parameters(self) -> None:
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
-            fan_in = self.in_channels // self.groups * math.prod(self.kernel_size)
+            fan_in = self.weight.shape[1] * math.prod(self.kernel_size)  # as torch: from the weight's shape
             if fan_in != 0:
                 bound = 1 / math.sqrt(fan_in)
                 init.uniform_(self.bias, -bound, bound)
@@ -78,6 +81,8 @@ class _ConvNd(Module):
             s += f", padding={self.padding}"
         if self.dilation != (1,) * len(self.dilation):
             s += f", dilation={self.dilation}"
+        if self.output_padding != (0,) * len(self.output_padding):
+            s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
         if self.bias is None:
@@ -114,3 +119,58 @@ class Conv1d(_ConvNd):
         p = self._parameters
         x, pad = self._padded(input)
         return F.conv1d(x, p["weight"], p["bias"], self.stride, pad, self.dilation, self.groups)
+
+
+class _ConvTransposeNd(_ConvNd):
+    """y = conv_transpose(x, weight) + bias; weight (in, out / groups, *kernel_size)."""
+
+    _transposed = True
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0,
+                 groups: int = 1, bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None,
+                 dtype=None):
+        if padding_mode != "zeros":
+            raise ValueError(f'Only "zeros" padding mode is supported for {type(self).__name__}')
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation, groups, bias, padding_mode,
+                         device, dtype, output_padding)
+
+    def _output_padding(self, input, output_size):
+        """output_padding, or the one giving output_size (torch's rule: within one stride of the least size)."""
+        if output_size is None:
+            return self.output_padding
+        d = self._d
+        size = list(output_size)[-d:]
+        if len(size) != d:
+            raise ValueError(f"ConvTranspose{d}D: for {input.dim()}D input, output_size must have {d} or {d + 2} "
+                             f"elements (got {len(output_size)})")
+        spatial = tuple(input.shape)[-d:]
+        lo = [(n - 1) * s - 2 * p + dl * (k - 1) + 1 for n, s, p, dl, k in
+              zip(spatial, self.stride, self.padding, self.dilation, self.kernel_size)]
+        hi = [m + s - 1 for m, s in zip(lo, self.stride)]
+        for want, a, b in zip(size, lo, hi):
+            if not a <= want <= b:
+                raise ValueError(f"requested an output size of {size}, but valid sizes range from {lo} to {hi} "
+                                 f"(for an input of {list(spatial)})")
+        return tuple(want - a for want, a in zip(size, lo))
+
+
+class ConvTranspose2d(_ConvTransposeNd):
+    """The adjoint of Conv2d over (N, C, H, W) or (C, H, W) inputs; forward(input, output_size=None)."""
+
+    _d = 2
+
+    def forward(self, input, output_size=None):
+        p = self._parameters
+        return F.conv_transpose2d(input, p["weight"], p["bias"], self.stride, self.padding,
+                                  self._output_padding(input, output_size), self.groups, self.dilation)
+
+
+class ConvTranspose1d(_ConvTransposeNd):
+    """The adjoint of Conv1d over (N, C, L) or (C, L) inputs; forward(input, output_size=None)."""
+
+    _d = 1
+
+    def forward(self, input, output_size=None):
+        p = self._parameters
+        return F.conv_transpose1d(input, p["weight"], p["bias"], self.stride, self.padding,
+                                  self._output_padding(input, output_size), self.groups, self.dilation)

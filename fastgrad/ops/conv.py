@@ -11,7 +11,7 @@ from fastgrad._ffi import CTYPES, NULL, from_buffer, kernels
 from fastgrad.autograd.function import Function, register
 from fastgrad.ops.common import contiguous
 
-__all__ = ["Convolution", "conv_geometry"]
+__all__ = ["Convolution", "ConvTranspose", "conv_geometry"]
 
 _FWD, _BWD = kernels("conv2d_fwd"), kernels("conv2d_bwd")
 _I64 = CTYPES[np.dtype(np.int64)]
@@ -86,4 +86,55 @@ class Convolution(Function):
             dx = contiguous(dx).reshape(x_shape)
         if dw is not None:
             dw = dw.reshape(w_shape)
+        return dx, dw, db, None
+
+
+@register("conv_transpose")
+class ConvTranspose(Function):
+    """y = conv^T(x; w) + b: the adjoint of the convolution whose input has y's shape and whose
+    output has x's (torch's conv_transpose1d/2d; w is (in, out / groups, kH, kW)).  Forward is the
+    convolution's input gradient (W^T x -> col2im), dx = conv(dy; w), dW = the convolution's weight
+    gradient with input dy and output gradient x, db = sum dy.
+
+    forward(x, w, b, geo): geo = (x4, w4, y4, stride, padding, dilation, groups, out_shape)."""
+
+    @staticmethod
+    def forward(ctx, x, w, b, geo):
+        x4, w4, y4, stride, padding, dilation, groups, out_shape = geo
+        xs = contiguous(x).reshape(x4)
+        ws = contiguous(w).reshape(w4)
+        g = np.array([y4[0], y4[1], y4[2], y4[3], w4[0], w4[2], w4[3], x4[2], x4[3], stride[0], stride[1],
+                      padding[0], padding[1], dilation[0], dilation[1], groups], np.int64)
+        dt = xs.dtype
+        ct = CTYPES[dt]
+        y = np.empty(y4, dt)
+        _check(_BWD[dt](from_buffer(_I64, g), NULL, from_buffer(ct, ws), from_buffer(ct, xs), from_buffer(ct, y, True),
+                        NULL, NULL), "conv_transpose", g)
+        if b is not None:
+            y += b.reshape(1, -1, 1, 1)
+        ctx.save_for_backward(xs, ws)
+        ctx.geo = (g, x.shape, w.shape)
+        return y.reshape(out_shape)
+
+    @staticmethod
+    def backward(ctx, dy):
+        xs, ws = ctx.saved
+        g, x_shape, w_shape = ctx.geo
+        need = ctx.needs_input_grad
+        dt = xs.dtype
+        ct = CTYPES[dt]
+        dy = contiguous(dy).astype(dt, copy=False).reshape(int(g[0]), int(g[1]), int(g[2]), int(g[3]))
+        pg, pdy, pw = from_buffer(_I64, g), from_buffer(ct, dy), from_buffer(ct, ws)
+        dx = dw = db = None
+        if need[0]:
+            dx = np.empty(xs.shape, dt)
+            _check(_FWD[dt](pg, pdy, pw, NULL, from_buffer(ct, dx, True)), "conv_transpose backward", g)
+            dx = dx.reshape(x_shape)
+        if need[1]:
+            dw = np.empty(ws.shape, dt)
+            _check(_BWD[dt](pg, pdy, pw, from_buffer(ct, xs), NULL, from_buffer(ct, dw, True), NULL),
+                   "conv_transpose backward", g)
+            dw = dw.reshape(w_shape)
+        if need[2]:
+            db = dy.sum(axis=(0, 2, 3), dtype=np.float64).astype(dt)
         return dx, dw, db, None

@@ -235,3 +235,60 @@ def test_conv2d_module_loads_torch_weights_and_matches_forward_backward(rng):
     ty.sum().backward()
     for (name, p), tp in zip(m.named_parameters(), t.parameters()):
         np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-4, atol=1e-4, err_msg=name)
+
+
+CT_BAD = [
+    (lambda: F.conv_transpose2d(_t(np.zeros((2, 4, 5, 5))), _t(np.zeros((4, 3, 3, 3))), stride=2, output_padding=2),
+     RuntimeError, "conv_transpose2d: output padding must be smaller than either stride or dilation, but got "
+                   "output_padding_height: 2 output_padding_width: 2 stride_height: 2 stride_width: 2 "
+                   "dilation_height: 1 dilation_width: 1"),
+    (lambda: F.conv_transpose2d(_t(np.zeros((2, 4, 5, 5))), _t(np.zeros((4, 3, 3, 3))), groups=3), RuntimeError,
+     "conv_transpose2d: Given groups=3, expected weight to be divisible by 3 at dimension 0"),
+    (lambda: F.conv_transpose2d(_t(np.zeros((2, 4, 5, 5))), _t(np.zeros((5, 3, 3, 3)))), RuntimeError,
+     r"conv_transpose2d: Given transposed=1, weight of size \[5, 3, 3, 3\], expected input\[2, 4, 5, 5\] to have "
+     r"5 channels, but got 4 channels instead"),
+    (lambda: F.conv_transpose2d(_t(np.zeros((5, 5))), _t(np.zeros((4, 3, 3, 3)))), RuntimeError,
+     r"conv_transpose2d: Expected 3D \(unbatched\) or 4D \(batched\) input to conv_transpose2d"),
+    (lambda: F.conv_transpose2d(_t(np.zeros((2, 4, 5, 5))), _t(np.zeros((4, 3, 3, 3))), padding=-1), RuntimeError,
+     "conv_transpose2d: negative padding is not supported"),
+    (lambda: F.conv_transpose2d(_t(np.zeros((1, 4, 1, 1))), _t(np.zeros((4, 3, 1, 1))), padding=1), RuntimeError,
+     r"conv_transpose2d: Given input size per channel: \(1 x 1\). Calculated output size per channel: \(-1 x -1\)"),
+    (lambda: F.conv_transpose2d(_t(np.zeros((2, 4, 5, 5))), _t(np.zeros((4, 3, 3, 3))), _t(np.zeros(4))),
+     RuntimeError, "conv_transpose2d: Given transposed=1, weight of size .* expected bias to be 1-dimensional with 3"),
+    (lambda: F.conv_transpose2d(_t(np.zeros((2, 4, 5, 5))), _t(np.zeros((4, 3, 3, 3))), padding="same"), TypeError,
+     "conv_transpose2d"),
+    (lambda: nn.ConvTranspose2d(4, 6, 3, padding_mode="reflect"), ValueError,
+     'Only "zeros" padding mode is supported for ConvTranspose2d'),
+    (lambda: nn.ConvTranspose2d(4, 6, 3, stride=2, padding=1)(_t(np.zeros((1, 4, 5, 5)), np.float32),
+                                                              output_size=[12, 10]), ValueError,
+     r"requested an output size of \[12, 10\], but valid sizes range from \[9, 9\] to \[10, 10\]"),
+]
+
+
+@pytest.mark.parametrize("fn,exc,msg", CT_BAD, ids=[f"bad{i}" for i in range(len(CT_BAD))])
+def test_conv_transpose_bad_arguments_raise(fn, exc, msg):
+    with pytest.raises(exc, match=msg):
+        fn()
+
+
+@pytest.mark.parametrize("cls,args,kw", [("ConvTranspose2d", (4, 6, 3), dict(stride=2, padding=1, output_padding=1,
+                                                                               groups=2, bias=False)),
+                                         ("ConvTranspose1d", (4, 6, 3), {}),
+                                         ("ConvTranspose2d", (4, 6, (3, 2)), dict(dilation=2))])
+def test_conv_transpose_module_matches_torch(cls, args, kw, rng):
+    torch = pytest.importorskip("torch")
+    fg.manual_seed(0)
+    ours, theirs = getattr(nn, cls)(*args, **kw), getattr(torch.nn, cls)(*args, **kw)
+    assert repr(ours) == repr(theirs)
+    assert [(k, tuple(v.shape)) for k, v in ours.state_dict().items()] == \
+        [(k, tuple(v.shape)) for k, v in theirs.state_dict().items()]
+    bound = 1 / math.sqrt(ours.weight.shape[1] * math.prod(ours.kernel_size))   # torch: fan_in from weight dim 1
+    assert all(np.abs(p.detach().numpy()).max() <= bound for p in ours.parameters())
+    ours.load_state_dict({k: fg.tensor(v.detach().numpy()) for k, v in theirs.state_dict().items()})
+    x = rng.standard_normal((2, 4, 5, 5) if cls.endswith("2d") else (2, 4, 7)).astype(np.float32)
+    y, ty = ours(fg.tensor(x)), theirs(torch.tensor(x))
+    np.testing.assert_allclose(y.detach().numpy(), ty.detach().numpy(), rtol=1e-5, atol=1e-5)
+    if cls == "ConvTranspose2d" and kw.get("stride") == 2:
+        size = [10, 10]
+        ys = ours(fg.tensor(x), output_size=size)
+        assert tuple(ys.shape) == tuple(theirs(torch.tensor(x), output_size=size).shape)

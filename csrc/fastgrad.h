@@ -383,6 +383,67 @@ int fg_linear_relu_bwd_f32(int64_t m, int64_t n, int64_t k, const float *x, cons
 int fg_linear_relu_bwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *y,
                            const double *dy, double *dx, double *dw, double *db);
 
+/* ---- conv.c : 2-D convolution (conv1d is H = 1) by im2col + fg_gemm --------------------------------- */
+/* g: the geometry, FG_CONV_GEOM int64 entries  N C H W OC KH KW OH OW sh sw ph pw dh dw groups */
+#define FG_CONV_GEOM 16
+/* col[(c KH + i) KW + j, p OW + q] = x[c, p sh - ph + i dh, q sw - pw + j dw] (0 outside x); x (channels, H, W) */
+void fg_im2col_f32(const int64_t *g, int64_t channels, const float *restrict x, float *restrict col);
+void fg_im2col_f64(const int64_t *g, int64_t channels, const double *restrict x, double *restrict col);
+/* x = the adjoint of fg_im2col applied to col (x overwritten: sums of the col entries each x element went to) */
+void fg_col2im_f32(const int64_t *g, int64_t channels, const float *restrict col, float *restrict x);
+void fg_col2im_f64(const int64_t *g, int64_t channels, const double *restrict col, double *restrict x);
+/* y[n,o] = b[o] + sum_{c in group(o)} w[o,c] (*) x[n,c] (strided, padded, dilated cross-correlation; b may be NULL);
+ * returns 0 or FG_ERR_NOMEM / FG_ERR_SIZE.  Per-thread col scratch kept for reuse */
+int fg_conv2d_fwd_f32(const int64_t *g, const float *x, const float *w, const float *b, float *y);
+int fg_conv2d_fwd_f64(const int64_t *g, const double *x, const double *w, const double *b, double *y);
+/* dx = col2im(W^T dy), dW = sum_n dy col(x)^T, db = sum_{n,p,q} dy (double); NULL outputs are skipped;
+ * bitwise the same for any thread count */
+int fg_conv2d_bwd_f32(const int64_t *g, const float *x, const float *w, const float *dy, float *dx, float *dw,
+                      float *db);
+int fg_conv2d_bwd_f64(const int64_t *g, const double *x, const double *w, const double *dy, double *dx,
+                      double *dw, double *db);
+
+/* ---- pool.c : 2-D pooling over planes (N * C) of H x W -------------------------------------------- */
+/* g: the geometry, FG_POOL_GEOM int64 entries  P H W OH OW kh kw sh sw ph pw dh dw  (P planes) */
+#define FG_POOL_GEOM 13
+/* y = max over each dilated window (NaN wins), idx = its flat index h W + w within the plane (torch's) */
+void fg_max_pool2d_fwd_f32(const int64_t *g, const float *x, float *y, int64_t *idx);
+void fg_max_pool2d_fwd_f64(const int64_t *g, const double *x, double *y, int64_t *idx);
+/* dx = 0, then dx[p, idx[p, o]] += dy[p, o] */
+void fg_max_pool2d_bwd_f32(const int64_t *g, const int64_t *idx, const float *dy, float *dx);
+void fg_max_pool2d_bwd_f64(const int64_t *g, const int64_t *idx, const double *dy, double *dx);
+/* y = window sum (double) / (divisor_override > 0 ? it : count_include_pad ? padded window size : clipped size) */
+void fg_avg_pool2d_fwd_f32(const int64_t *g, const float *x, float *y, int count_include_pad, int64_t divisor_override);
+void fg_avg_pool2d_fwd_f64(const int64_t *g, const double *x, double *y, int count_include_pad,
+                           int64_t divisor_override);
+/* dx[h, w] = sum over the windows holding (h, w) of dy / divisor  (dx overwritten) */
+void fg_avg_pool2d_bwd_f32(const int64_t *g, const float *dy, float *dx, int count_include_pad,
+                           int64_t divisor_override);
+void fg_avg_pool2d_bwd_f64(const int64_t *g, const double *dy, double *dx, int count_include_pad,
+                           int64_t divisor_override);
+/* y[oh, ow] = mean of x over rows [oh H / OH, ceil((oh + 1) H / OH)) x the same for columns (g: P H W OH OW used) */
+void fg_adaptive_avg_pool2d_fwd_f32(const int64_t *g, const float *x, float *y);
+void fg_adaptive_avg_pool2d_fwd_f64(const int64_t *g, const double *x, double *y);
+/* dx = sum over the adaptive windows holding each element of dy / window size  (dx overwritten) */
+void fg_adaptive_avg_pool2d_bwd_f32(const int64_t *g, const float *dy, float *dx);
+void fg_adaptive_avg_pool2d_bwd_f64(const int64_t *g, const double *dy, double *dx);
+
+/* ---- batchnorm.c : batch normalisation over (N, C, HW) --------------------------------------------- */
+/* training: mean/var = per-channel mean and biased variance of x (one shifted pass, double), else read;
+ * y = (x - mean) / sqrt(var + eps) w + b   (w, b may be NULL) */
+void fg_batch_norm_fwd_f32(int64_t N, int64_t C, int64_t HW, const float *x, const float *w, const float *b,
+                           double *mean, double *var, float *y, int training, double eps);
+void fg_batch_norm_fwd_f64(int64_t N, int64_t C, int64_t HW, const double *x, const double *w, const double *b,
+                           double *mean, double *var, double *y, int training, double eps);
+/* dw = sum dy xhat, db = sum dy (double); dx = w invstd (dy - mean(dy) - xhat mean(dy xhat)) when training,
+ * w invstd dy otherwise; xhat = (x - mean) invstd, invstd = 1 / sqrt(var + eps); NULL outputs skipped */
+void fg_batch_norm_bwd_f32(int64_t N, int64_t C, int64_t HW, const float *x, const float *w, const double *mean,
+                           const double *var, const float *dy, float *dx, float *dw, float *db, int training,
+                           double eps);
+void fg_batch_norm_bwd_f64(int64_t N, int64_t C, int64_t HW, const double *x, const double *w, const double *mean,
+                           const double *var, const double *dy, double *dx, double *dw, double *db, int training,
+                           double eps);
+
 /* @cdef-end */
 
 #ifdef __cplusplus

@@ -33,6 +33,11 @@ from fastgrad.functional.linalg import matmul, mm, bmm, linear, linear_relu
 from fastgrad.functional.loss import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, cross_entropy, nll_loss,
                                       binary_cross_entropy, binary_cross_entropy_with_logits)
 from fastgrad.functional.inplace import inplace, random_like
+from fastgrad.functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from fastgrad.functional.pool import (max_pool2d, avg_pool2d, adaptive_avg_pool2d, max_pool1d, avg_pool1d,
+                                     adaptive_avg_pool1d)
+from fastgrad.functional.batchnorm import batch_norm
+from fastgrad.functional.pad import pad
 
 __all__ = [
     "to_dtype", "clone",
@@ -52,4 +57,7 @@ __all__ = [
     "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss", "cross_entropy", "nll_loss",
     "binary_cross_entropy", "binary_cross_entropy_with_logits",
     "inplace", "random_like",
+    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d",
+    "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
+    "batch_norm", "pad",
 ]

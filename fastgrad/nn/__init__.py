@@ -11,10 +11,16 @@ from fastgrad.nn.embedding import Embedding
 from fastgrad.nn.normalization import LayerNorm
 from fastgrad.nn.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
                               BCEWithLogitsLoss)
+from fastgrad.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from fastgrad.nn.pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d
+from fastgrad.nn.batchnorm import BatchNorm1d, BatchNorm2d
 from fastgrad.nn import functional, init, utils
 
 __all__ = ["Parameter", "Buffer", "Module", "Linear", "Identity", "ReLU", "LeakyReLU", "Hardswish", "Hardsigmoid",
            "Sigmoid", "Tanh", "GELU", "Softplus", "Softmax", "LogSoftmax", "SiLU", "Sequential", "ModuleList",
            "ModuleDict", "Flatten", "Unflatten", "Dropout", "Embedding", "LayerNorm", "MSELoss", "L1Loss",
            "SmoothL1Loss", "HuberLoss", "CrossEntropyLoss", "NLLLoss", "BCELoss", "BCEWithLogitsLoss", "functional",
-           "init", "utils"]
+           "init", "utils",
+           "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d",
+           "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
+           "BatchNorm1d", "BatchNorm2d"]

@@ -7,4 +7,5 @@ def all_cases():
     import opcases_linalg
     import opcases_loss
     import opcases_shape
-    return opcases_core.CASES + opcases_shape.CASES + opcases_linalg.CASES + opcases_loss.CASES
+    import opcases_conv
+    return opcases_core.CASES + opcases_shape.CASES + opcases_linalg.CASES + opcases_loss.CASES + opcases_conv.CASES

@@ -93,3 +93,22 @@ def test_demo_runs_as_module():
                          text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr
     assert "final test accuracy" in out.stdout
+
+
+def test_demo_cnn_reaches_98_percent_and_saves_torch_keys(tmp_path, capsys):
+    path = tmp_path / "cnn.fg"
+    result = demo.main(["--model", "cnn", "--save", str(path)])
+    out = capsys.readouterr().out
+    assert result["test_acc"] >= 0.98
+    assert "CNN 1x8x8" in out and "epoch  20/20" in out and "samples/s" in out
+    sd = load(path)
+    assert list(sd)[:7] == ["features.0.weight", "features.0.bias", "features.1.weight", "features.1.bias",
+                            "features.1.running_mean", "features.1.running_var", "features.1.num_batches_tracked"]
+    model = demo.CNN()
+    model.load_state_dict(sd)
+    assert isinstance(model.features[0], nn.Conv2d) and isinstance(model.features[1], nn.BatchNorm2d)
+
+
+def test_demo_cnn_rejects_wrong_channel_spec():
+    with pytest.raises(SystemExit, match="two channel counts"):
+        demo.main(["--model", "cnn", "--hidden", "8", "--quiet"])

@@ -1,0 +1,91 @@
+/* conv.c — 2-D convolution (conv1d is the H = 1 case) by im2col + the packed GEMM (fg_gemm_*),
+ * forward and backward side by side.  Bodies in conv.inc, once per dtype.
+ *
+ * The geometry travels as one int64_t array `g` of FG_CONV_GEOM entries (fastgrad.h):
+ *   N C H W OC KH KW OH OW sh sw ph pw dh dw groups.
+ * Per block of samples and group the input patches are unrolled into col (C/groups*KH*KW rows x
+ * OH*OW columns per sample, the block's samples side by side, zero where the window leaves the
+ * input), then  y_g = W_g col + b,   dcol = W_g^T dy_g -> col2im -> dx,   dW_g = sum dy_g col^T.
+ * A block holds one sample when its feature map has >= CONV_MIN_COLS positions, else enough
+ * samples for that many columns.  A 1x1 kernel with stride 1, no padding and no dilation uses the
+ * input itself as col when the block is one sample.
+ *
+ * Threads: samples are split over the pool (fg_parallel_for; the GEMMs then run inline).  dW
+ * is summed per block of samples — CONV_BLOCKS blocks whatever the thread count — and the
+ * block partials are added in block order, so results are bitwise identical for any thread
+ * count.  db accumulates in double.
+ *
+ * Scratch: one col buffer per thread (with room for the block's output or dy rows) and one
+ * buffer of dW partials on the calling thread,
+ * 64-byte aligned, grown on demand to the largest layer seen, kept for reuse (bounded: no
+ * per-step growth), freed at thread exit. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+#include "internal.h"
+
+enum { G_N, G_C, G_H, G_W, G_OC, G_KH, G_KW, G_OH, G_OW, G_SH, G_SW, G_PH, G_PW, G_DH, G_DW, G_GROUPS };
+/* dW partial sums: this many sample blocks at most (fixed, so the summation order is too) */
+#define CONV_BLOCKS 16
+
+enum { SCRATCH_COL, SCRATCH_PART, SCRATCH_SLOTS };
+typedef struct {
+    void *p[SCRATCH_SLOTS];
+    size_t cap[SCRATCH_SLOTS];
+} conv_scratch_set;
+static _Thread_local conv_scratch_set tls_scratch;
+static pthread_key_t scratch_key;
+static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
+
+static void scratch_release(void *arg)
+{
+    conv_scratch_set *s = arg;
+    for (int i = 0; i < SCRATCH_SLOTS; ++i) {
+        free(s->p[i]);
+        s->p[i] = NULL;
+        s->cap[i] = 0;
+    }
+}
+
+static void scratch_key_init(void) { pthread_key_create(&scratch_key, scratch_release); }
+
+/* this thread's buffer `slot` with room for `bytes` (kept for the next call), or NULL */
+static void *conv_scratch(int slot, size_t bytes)
+{
+    conv_scratch_set *s = &tls_scratch;
+    if (s->cap[slot] >= bytes && s->p[slot])
+        return s->p[slot];
+    pthread_once(&scratch_once, scratch_key_init);
+    pthread_setspecific(scratch_key, s);
+    free(s->p[slot]);
+    s->p[slot] = NULL;
+    s->cap[slot] = 0;
+    bytes = (bytes + 63) / 64 * 64;
+    void *p;
+    if (posix_memalign(&p, 64, bytes ? bytes : 64) != 0)
+        return NULL;
+    s->p[slot] = p;
+    s->cap[slot] = bytes;
+    return p;
+}
+
+/* 1 when the kernel is 1x1 with stride 1, no padding and no dilation: col is the input itself */
+static int conv_pointwise(const int64_t *g)
+{
+    return g[G_KH] == 1 && g[G_KW] == 1 && g[G_SH] == 1 && g[G_SW] == 1 && g[G_PH] == 0 && g[G_PW] == 0;
+}
+
+/* samples whose im2col columns go side by side into one GEMM: enough for CONV_MIN_COLS columns (small
+ * feature maps would otherwise give GEMMs too narrow to run at speed), at most N */
+#define CONV_MIN_COLS 512
+static int64_t conv_block_samples(const int64_t *g)
+{
+    const int64_t L = g[G_OH] * g[G_OW];
+    int64_t nb = L > 0 ? (CONV_MIN_COLS + L - 1) / L : 1;
+    nb = nb > g[G_N] ? g[G_N] : nb;
+    return nb < 1 ? 1 : nb;
+}
+
+#define FG_TEMPLATE "conv.inc"
+#include "template.h"

@@ -243,7 +243,7 @@ def test_builtin_backward_grad_has_its_inputs_shape_and_dtype(c, dtype):
     """Why the engine does not re-check built-in ops: every registered op, given inputs that are
     intermediate results (a user-defined identity node in front of each), sends each of them a
     gradient of that input's shape and dtype."""
-    from test_ops import _inputs, _tensors
+    from opcases.common import _inputs, _tensors
     seen = []
 
     class Probe(Function):

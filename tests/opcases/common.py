@@ -30,3 +30,14 @@ def _n(*shapes, away=None):
         arrs = [rng.standard_normal(s) for s in shapes]
         return [_away_from(a, away) if away is not None else a for a in arrs]
     return make
+
+
+def _inputs(c):
+    """The case's input arrays in float64 (drawn with a fixed seed when they are a function)."""
+    inp = c["inputs"]
+    return [np.asarray(a, dtype=np.float64) for a in (inp(np.random.default_rng(7)) if callable(inp) else inp)]
+
+
+def _tensors(arrays, dtype, requires_grad):
+    import fastgrad as fg
+    return [fg.tensor(a.astype(dtype), requires_grad=requires_grad) for a in arrays]

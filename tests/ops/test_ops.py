@@ -9,19 +9,11 @@ from fastgrad.autograd import gradcheck
 from fastgrad.autograd.function import REGISTRY
 
 from opcases import all_cases
+from opcases.common import _inputs, _tensors
 
 CASES = all_cases()
 IDS = [f"{c['name']}-{c['id']}" for c in CASES]
 TOL = {np.float32: dict(rtol=2e-5, atol=2e-6), np.float64: dict(rtol=1e-10, atol=1e-12)}
-
-
-def _inputs(c):
-    inp = c["inputs"]
-    return [np.asarray(a, dtype=np.float64) for a in (inp(np.random.default_rng(7)) if callable(inp) else inp)]
-
-
-def _tensors(arrays, dtype, requires_grad):
-    return [fg.tensor(a.astype(dtype), requires_grad=requires_grad) for a in arrays]
 
 
 def test_every_registered_op_has_a_case():

@@ -1,14 +1,7 @@
 /* broadcast_avx512.c — the row loops of broadcast_rows.inc compiled for AVX512: every function carries
  * FG_TARGET_AVX512 and runs only through this file's tables, which broadcast.c selects when cpu.c
  * found the level.  Contraction is off: results are bit-identical to the reference level's. */
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-#include <math.h>
-#include <tgmath.h>
-#include "internal.h"
+#include "per_isa.h"
 
 #if FG_X86
 #define FG_TARGET FG_TARGET_AVX512

@@ -29,47 +29,6 @@ enum { G_N, G_C, G_H, G_W, G_OC, G_KH, G_KW, G_OH, G_OW, G_SH, G_SW, G_PH, G_PW,
 /* dW partial sums: this many sample blocks at most (fixed, so the summation order is too) */
 #define CONV_BLOCKS 16
 
-enum { SCRATCH_COL, SCRATCH_PART, SCRATCH_SLOTS };
-typedef struct {
-    void *p[SCRATCH_SLOTS];
-    size_t cap[SCRATCH_SLOTS];
-} conv_scratch_set;
-static _Thread_local conv_scratch_set tls_scratch;
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-
-static void scratch_release(void *arg)
-{
-    conv_scratch_set *s = arg;
-    for (int i = 0; i < SCRATCH_SLOTS; ++i) {
-        free(s->p[i]);
-        s->p[i] = NULL;
-        s->cap[i] = 0;
-    }
-}
-
-static void scratch_key_init(void) { pthread_key_create(&scratch_key, scratch_release); }
-
-/* this thread's buffer `slot` with room for `bytes` (kept for the next call), or NULL */
-static void *conv_scratch(int slot, size_t bytes)
-{
-    conv_scratch_set *s = &tls_scratch;
-    if (s->cap[slot] >= bytes && s->p[slot])
-        return s->p[slot];
-    pthread_once(&scratch_once, scratch_key_init);
-    pthread_setspecific(scratch_key, s);
-    free(s->p[slot]);
-    s->p[slot] = NULL;
-    s->cap[slot] = 0;
-    bytes = (bytes + 63) / 64 * 64;
-    void *p;
-    if (posix_memalign(&p, 64, bytes ? bytes : 64) != 0)
-        return NULL;
-    s->p[slot] = p;
-    s->cap[slot] = bytes;
-    return p;
-}
-
 /* 1 when the kernel is 1x1 with stride 1, no padding and no dilation: col is the input itself */
 static int conv_pointwise(const int64_t *g)
 {

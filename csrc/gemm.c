@@ -20,13 +20,12 @@
  * element is computed by one tile call with the same operation order whatever the split,
  * so results are bitwise identical for any thread count.
  *
- * Scratch: per-thread packing buffers, 64-byte aligned (2 MB aligned + MADV_HUGEPAGE
- * when large), grown on demand, kept for reuse, freed at thread exit. */
+ * Scratch: the per-thread packing buffers of scratch.c (fg_scratch), grown on demand, kept
+ * for reuse, freed at thread exit. */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <time.h>
 #include "internal.h"
 
@@ -117,52 +116,6 @@ static void measure_pool(void)
 /* below this many flops a GEMM never asks for threads (the rule above decides from here up:
  * 2^18 flops take about 3 us at 100 GFLOP/s, less than any pool wake) */
 #define PARALLEL_MIN_FLOPS ((int64_t)1 << 18)
-
-enum { SCRATCH_A, SCRATCH_B, SCRATCH_Z, SCRATCH_SLOTS }; /* Z: the masked gradient of fg_linear_relu_bwd */
-typedef struct {
-    void *p[SCRATCH_SLOTS];
-    size_t cap[SCRATCH_SLOTS];
-} scratch_set;
-static _Thread_local scratch_set tls_scratch;
-static pthread_key_t scratch_key;
-static pthread_once_t scratch_once = PTHREAD_ONCE_INIT;
-
-static void scratch_release(void *arg)
-{
-    scratch_set *s = arg;
-    for (int i = 0; i < SCRATCH_SLOTS; ++i) {
-        free(s->p[i]);
-        s->p[i] = NULL;
-        s->cap[i] = 0;
-    }
-}
-
-static void scratch_key_init(void) { pthread_key_create(&scratch_key, scratch_release); }
-
-/* this thread's buffer `slot` with room for `bytes`, or NULL when out of memory */
-static void *scratch(int slot, size_t bytes)
-{
-    scratch_set *s = &tls_scratch;
-    if (s->cap[slot] >= bytes)
-        return s->p[slot];
-    pthread_once(&scratch_once, scratch_key_init);
-    pthread_setspecific(scratch_key, s);
-    free(s->p[slot]);
-    s->p[slot] = NULL;
-    s->cap[slot] = 0;
-    size_t align = bytes >= ((size_t)1 << 21) ? (size_t)1 << 21 : 64;
-    bytes = (bytes + align - 1) / align * align;
-    void *p;
-    if (posix_memalign(&p, align, bytes) != 0)
-        return NULL;
-#ifdef MADV_HUGEPAGE
-    if (align > 64)
-        madvise(p, bytes, MADV_HUGEPAGE);
-#endif
-    s->p[slot] = p;
-    s->cap[slot] = bytes;
-    return p;
-}
 
 /* a rows x cols operand with row stride ld is addressable: sizes >= 0, ld >= cols, rows * ld
  * representable */

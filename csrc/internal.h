@@ -7,6 +7,12 @@
 #include "dispatch.h"
 #include "fastgrad.h"
 
+/* This thread's scratch buffer `slot` with room for `bytes`, kept for the next call (scratch.c),
+ * or NULL when out of memory.  The slots: GEMM's packed A and B panels, fg_linear_relu_bwd's masked
+ * gradient, convolution's im2col columns and its dW partial sums. */
+enum { FG_SCRATCH_A, FG_SCRATCH_B, FG_SCRATCH_Z, FG_SCRATCH_COL, FG_SCRATCH_PART, FG_SCRATCH_SLOTS };
+void *fg_scratch(int slot, size_t bytes);
+
 /* Run fn(ctx, begin, end) over [0, n) split into contiguous chunks, on the worker threads
  * when n * cost_per_item is above the parallel threshold, inline otherwise.  Chunk
  * boundaries depend only on n and the thread count, never on timing.

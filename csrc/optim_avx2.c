@@ -2,14 +2,7 @@
  * carries FG_TARGET_AVX2 and runs only through this file's tables, which optim.c selects when
  * cpu.c found the level.  Floating-point contraction is off, so no multiply-add is fused
  * into an FMA the reference level does not use: results are bit-identical to optim.c's. */
-#if defined(__clang__)
-#pragma STDC FP_CONTRACT OFF
-#elif defined(__GNUC__)
-#pragma GCC optimize("fp-contract=off")
-#endif
-#include <math.h>
-#include <tgmath.h>
-#include "internal.h"
+#include "per_isa.h"
 
 #if FG_X86
 #define FG_TARGET FG_TARGET_AVX2

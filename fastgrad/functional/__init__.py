@@ -12,6 +12,10 @@ then the array-level Functions of ``fastgrad.ops``.
     indexing     x[i], x[i] = v, masked_fill, gather
     linalg       matmul, mm, bmm, linear (and the fused linear+relu of nn.Sequential)
     loss         mse, l1, smooth-l1, huber, cross-entropy, nll, binary cross-entropy
+    conv         conv1d/2d, conv_transpose1d/2d
+    pool         max/avg/adaptive-avg pooling, 1-D and 2-D
+    batchnorm    batch_norm (train and eval)
+    pad          F.pad: constant, reflect, replicate, circular
     inplace      x += y, add_, copy_, … (torch's in-place rules)
 """
 from fastgrad.functional._promote import to_dtype, clone

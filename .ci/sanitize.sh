@@ -101,7 +101,7 @@ for dt in (np.float32, np.float64):
     for shape in [(0, 5), (1, 1), (3, 17), (33, 65), (129, 7)]:
         a = rng.standard_normal(shape).astype(dt)
         for arr in (a, np.ascontiguousarray(a.T).T, a[:, ::-1], a[::2]):
-            t = fg.from_numpy(arr).requires_grad_()
+            t = fg.as_tensor(arr).requires_grad_()  # as_tensor keeps even a negative-stride view
             outs = [F.relu(t), F.sigmoid(t), F.tanh(t), F.gelu(t), F.softplus(t), fg.exp(t.clamp(-5, 5)),
                     t * t + t / (t.abs() + 1), fg.maximum(t, t.t().t() * 0.5)]
             if t.shape[-1]:

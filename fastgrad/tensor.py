@@ -283,6 +283,7 @@ class Tensor:
     def __floordiv__(self, other): return F.floor_divide(self, other)
     def __rfloordiv__(self, other): return F.floor_divide(other, self)
     def __mod__(self, other): return F.remainder(self, other)
+    def __rmod__(self, other): return F.remainder(other, self)
 
     # comparisons: no gradient, bool results
     def __eq__(self, other): return F.eq(self, other)

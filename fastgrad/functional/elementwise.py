@@ -97,6 +97,8 @@ def pow(input, exponent):
     if isinstance(input, Tensor) and isinstance(exponent, Number) and not isinstance(exponent, bool):
         check_kernel_dtype(input._data.dtype, "pow")
         if input._data.dtype.kind != "f":
+            if isinstance(exponent, (int, np.integer)) and exponent < 0:
+                raise RuntimeError("pow: Integers to negative integer powers are not allowed.")
             return _make(np.power(input._data, exponent).astype(
                 dtypes.get_default_dtype() if isinstance(exponent, float) else input._data.dtype))
         return PowScalar.apply(input, float(exponent))
@@ -210,12 +212,32 @@ def where(condition, input, other):
     return Where.apply(cond, operand(input, dtype, "where"), operand(other, dtype, "where"))
 
 
+def _integer_division(input, other, fn, op, kernel):
+    """floor_divide / remainder (no gradient) with torch's result type; an integer division by zero
+    raises as torch (numpy would return 0)."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = as_tensor(input, op)
+    dt = result_dtype(input, other)
+    if dt == np.bool_:
+        raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'Bool\'')
+    a = np.asarray(input._data if isinstance(input, Tensor) else input, dt)
+    b = np.asarray(other._data if isinstance(other, Tensor) else other, dt)
+    broadcast_shape(a.shape, b.shape, op)
+    if dt.kind in "iu" and not b.all():
+        raise RuntimeError("ZeroDivisionError")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return _make(np.asarray(fn(a, b)))
+
+
 def floor_divide(input, other):
-    return _make(np.asarray(np.floor_divide(np.asarray(input), np.asarray(other))))
+    """y = floor(input / other), torch's result type; no gradient."""
+    return _integer_division(input, other, np.floor_divide, "floor_divide", "div_floor")
 
 
 def remainder(input, other):
-    return _make(np.asarray(np.remainder(np.asarray(input), np.asarray(other))))
+    """y = input - floor(input / other) * other (the sign of other, as Python), torch's result type;
+    no gradient."""
+    return _integer_division(input, other, np.remainder, "remainder", "remainder")
 
 
 def dropout(input, p=0.5, training=True, inplace=False):

@@ -38,3 +38,51 @@ def test_linspace_refuses_bool_as_torch():
     with pytest.raises(NotImplementedError, match="linspace"):
         fg.linspace(0, 1, 3, dtype=fg.bool)
     np.testing.assert_array_equal(fg.linspace(0, 10, 4, dtype=fg.int64).numpy(), [0, 3, 6, 10])
+
+
+def _division_cases(L):
+    i32 = L.tensor(np.array([5, -7], np.int32))
+    f32 = L.tensor(np.array([5.5, -7.5], np.float32))
+    f64 = L.tensor(np.array([5.5], np.float64))
+    return {"f32 % 2": lambda: f32 % 2, "f32 % 2.5": lambda: f32 % 2.5, "i32 // 2": lambda: i32 // 2,
+            "i32 % 2": lambda: i32 % 2, "i32 // 2.0": lambda: i32 // 2.0, "i32 % f32": lambda: i32 % f32,
+            "7 // f32": lambda: 7 // f32, "7 % i32": lambda: 7 % i32, "f32 // 0": lambda: f32 // 0,
+            "f32 % 0": lambda: f32 % 0, "f64 % f32": lambda: f64 % f32[:1], "2.5 % i32": lambda: 2.5 % i32,
+            "remainder": lambda: L.remainder(i32, 3), "floor_divide": lambda: L.floor_divide(f32, 2)}
+
+
+EXPECTED_DTYPES = {"f32 % 2": np.float32, "i32 // 2": np.int32, "i32 % 2": np.int32, "i32 // 2.0": np.float32,
+                   "i32 % f32": np.float32, "7 % i32": np.int32, "f64 % f32": np.float64, "2.5 % i32": np.float32}
+
+
+@pytest.mark.parametrize("case", sorted(_division_cases(fg)))
+def test_floor_divide_and_remainder_follow_torch_result_type(case):
+    got = _division_cases(fg)[case]()
+    if case in EXPECTED_DTYPES:
+        assert got.dtype == EXPECTED_DTYPES[case]
+
+
+@pytest.mark.parametrize("case", sorted(_division_cases(fg)))
+def test_floor_divide_and_remainder_match_torch(case):
+    torch = pytest.importorskip("torch")
+    ours, theirs = _division_cases(fg)[case](), _division_cases(torch)[case]()
+    assert str(ours.dtype).split(".")[-1] == str(theirs.dtype).split(".")[-1]
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+
+
+@pytest.mark.parametrize("expr", ["i // 0", "i % 0", "fg.floor_divide(i, fg.tensor([1, 0], dtype=fg.int32))"])
+def test_integer_division_by_zero_raises_as_torch(expr):
+    i = fg.tensor(np.array([5, -7], np.int32))
+    with pytest.raises(RuntimeError, match="ZeroDivisionError"):
+        eval(expr, {"i": i, "fg": fg})
+
+
+def test_bool_floor_divide_is_refused_as_torch():
+    with pytest.raises(NotImplementedError, match="Bool"):
+        fg.tensor([True]) // fg.tensor([True])
+
+
+def test_integer_to_a_negative_integer_power_raises_runtime_error_as_torch():
+    with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed"):
+        fg.tensor(np.array([5], np.int32)) ** -2
+    assert (fg.tensor(np.array([5], np.int32)) ** 2.0).dtype == np.float32

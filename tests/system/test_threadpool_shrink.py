@@ -6,12 +6,17 @@ import sys
 import numpy as np
 import pytest
 
-from fastgrad._ffi import lib
-from test_threads import _big_gemm
+from fastgrad._ffi import ffi, lib, rptr
+
+
+_BIG = np.random.default_rng(0).standard_normal(1 << 22).astype(np.float32)
 
 
 def _gemm():
-    return _big_gemm()[2]
+    """A pool region at any thread count > 1, whatever the machine's timings: the 2-norm of 4M floats
+    (a fixed-threshold C reduction, bitwise the same for every thread count; the GEMM's own choice
+    to go parallel depends on the measured pool cost)."""
+    return lib.fg_norm_multi_f32(1, ffi.new("int64_t[]", [_BIG.size]), ffi.new("float *[]", [rptr(_BIG)]), 2.0)
 
 
 def _os_threads():
@@ -31,11 +36,13 @@ def test_set_num_threads_shrink_joins_surplus_workers(restore_threads):
     np.testing.assert_array_equal(_gemm(), expected)
     assert lib.fg_get_num_workers() == 63               # started lazily by the region
     if base is not None:
-        assert _os_threads() == base + 63
+        # other threads of the process (an earlier test's, the sanitizer's) may end meanwhile
+        grown = _os_threads()
+        assert grown >= base + 63 - 2
     lib.fg_set_num_threads(2)
     assert lib.fg_get_num_workers() == 1                # 62 workers stopped and joined
     if base is not None:
-        assert _os_threads() == base + 1
+        assert _os_threads() <= grown - 62
     for _ in range(3):
         np.testing.assert_array_equal(_gemm(), expected)
     assert lib.fg_get_num_workers() == 1                # no worker beyond 2 restarted

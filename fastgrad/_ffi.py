@@ -25,7 +25,7 @@ except ModuleNotFoundError as exc:  # a source tree whose C kernels were never c
         "package is imported.",
         name="fastgrad._C") from None
 
-__all__ = ["ffi", "lib", "rptr", "wptr", "iptr", "from_buffer", "kernels", "kernel", "SUFFIX",
+__all__ = ["ffi", "lib", "rptr", "wptr", "iptr", "from_buffer", "kernels", "SUFFIX",
            "ISA_NAMES", "NULL", "CTYPES", "gemm_info"]
 
 NULL = ffi.NULL
@@ -81,11 +81,6 @@ def kernels(name: str) -> dict:
         table.name = name
         _tables[name] = table
     return table
-
-
-def kernel(name: str, dtype):
-    """kernels(name)[dtype]: kept for fastgrad/optim/ (its owner moves it to ``kernels``)."""
-    return kernels(name)[dtype]
 
 
 def _apply_environment():

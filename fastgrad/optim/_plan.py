@@ -23,7 +23,7 @@ import weakref
 
 import numpy as np
 
-from fastgrad._ffi import CTYPES, NULL, ffi, kernel
+from fastgrad._ffi import CTYPES, NULL, ffi, kernels
 from fastgrad.autograd.version import entry as _version_entry, write_seq as _write_seq
 
 __all__ = ["FIRST", "STEPS", "COUNT", "Plan", "make_plan", "run_plan", "grad_array", "cacheable"]
@@ -62,7 +62,7 @@ class _Call:
         count = len(params)
         counter = opt._counter
         self.dtype, self.ct, self.count, self.names = dtype, CTYPES[dtype], count, names
-        self.fn = kernel(opt._kernel + "_step_multi", dtype)
+        self.fn = kernels(opt._kernel + "_step_multi")[dtype]
         self.entries = [[p, None, None, False, None, None, None, (), None] for p in params]
         self.live = tuple(n for n in names if n)   # the state names whose arrays it takes
         assert len(self.live) <= 3, "a kernel takes at most three state arrays"
@@ -220,7 +220,7 @@ def _unplanned(opt, plan) -> list:
     """The parameters of other dtypes that got a gradient (TypeError unless float32/float64 now)."""
     out = [p for p in plan.others if p.grad is not None]
     for p in out:
-        kernel(opt._kernel + "_step_multi", p._data.dtype)
+        kernels(opt._kernel + "_step_multi")[p._data.dtype]
     return out
 
 

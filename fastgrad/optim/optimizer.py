@@ -17,7 +17,7 @@ from operator import itemgetter
 
 import numpy as np
 
-from fastgrad._ffi import ffi, kernel
+from fastgrad._ffi import ffi, kernels
 from fastgrad.autograd.grad_mode import enable_grad
 from fastgrad.optim._plan import FIRST, cacheable, make_plan, run_plan
 from fastgrad.tensor import Tensor
@@ -299,7 +299,7 @@ def _converters(name: str, n: int) -> tuple:
     key = (name, n)
     conv = _converters_made.get(key)
     if conv is None:
-        args = ffi.typeof(kernel(name + "_step_multi", np.float32)).args
+        args = ffi.typeof(kernels(name + "_step_multi")[np.dtype(np.float32)]).args
         conv = _converters_made[key] = tuple(_CONVERT[a.cname] for a in args[len(args) - n:])
     return conv
 

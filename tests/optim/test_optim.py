@@ -8,7 +8,7 @@ import pytest
 import fastgrad as fg
 import fastgrad.nn as nn
 import fastgrad.optim as optim
-from fastgrad._ffi import ffi, kernel, rptr, wptr
+from fastgrad._ffi import ffi, kernels, rptr, wptr
 
 
 def _torch():
@@ -351,7 +351,7 @@ def _ref_update(opt, group, p, a, g):
                 state["momentum_buffer"] = fg.Tensor._make(np.empty_like(a))
                 first = 1
             buf = wptr(state["momentum_buffer"]._data)
-        kernel("sgd_step", a.dtype)(a.size, wptr(a), rptr(g), buf, lr, momentum, float(group["dampening"]), wd,
+        kernels("sgd_step")[a.dtype](a.size, wptr(a), rptr(g), buf, lr, momentum, float(group["dampening"]), wd,
                                     int(bool(group["nesterov"])), maximize, first)
         return
     state = opt.state[p]
@@ -360,7 +360,7 @@ def _ref_update(opt, group, p, a, g):
         if not state:
             state["step"], state["sum"] = 0, fg.Tensor._make(np.full_like(a, group["initial_accumulator_value"]))
         state["step"] += 1
-        kernel("adagrad_step", a.dtype)(a.size, wptr(a), rptr(g), wptr(state["sum"]._data), lr,
+        kernels("adagrad_step")[a.dtype](a.size, wptr(a), rptr(g), wptr(state["sum"]._data), lr,
                                         float(group["lr_decay"]), wd, float(group["eps"]), maximize, state["step"])
     elif isinstance(opt, optim.Adam):
         if not state:
@@ -370,7 +370,7 @@ def _ref_update(opt, group, p, a, g):
         state["step"] += 1
         vmax = wptr(state["max_exp_avg_sq"]._data) if group["amsgrad"] else ffi.NULL
         b1, b2 = group["betas"]
-        kernel("adam_step", a.dtype)(a.size, wptr(a), rptr(g), wptr(state["exp_avg"]._data),
+        kernels("adam_step")[a.dtype](a.size, wptr(a), rptr(g), wptr(state["exp_avg"]._data),
                                      wptr(state["exp_avg_sq"]._data), vmax, lr, float(b1), float(b2),
                                      float(group["eps"]), wd, int(bool(group["decoupled_weight_decay"])), maximize,
                                      state["step"])
@@ -385,7 +385,7 @@ def _ref_update(opt, group, p, a, g):
         state["step"] += 1
         ga = wptr(state["grad_avg"]._data) if group["centered"] else ffi.NULL
         buf = wptr(state["momentum_buffer"]._data) if momentum > 0 else ffi.NULL
-        kernel("rmsprop_step", a.dtype)(a.size, wptr(a), rptr(g), wptr(state["square_avg"]._data), ga, buf, lr,
+        kernels("rmsprop_step")[a.dtype](a.size, wptr(a), rptr(g), wptr(state["square_avg"]._data), ga, buf, lr,
                                         float(group["alpha"]), float(group["eps"]), wd, momentum, maximize)
 
 

@@ -66,13 +66,28 @@ def view(input: Tensor, shape) -> Tensor:
         raise TypeError("view: reinterpreting the dtype is not supported")
     a = input._data
     shape = _resolve_shape(shape, a.size, "view")
-    try:
-        np.reshape(a, shape, copy=False)
-    except ValueError:
+    if not _viewable(a, shape):
         raise RuntimeError(f"view: size {list(shape)} is not compatible with input tensor's size "
                            f"{list(a.shape)} and stride (at least one dimension spans across two "
-                           "contiguous subspaces). Use .reshape(...) instead.") from None
+                           "contiguous subspaces). Use .reshape(...) instead.")
     return View.apply(input, shape)
+
+
+def _viewable(a, shape) -> bool:
+    """Whether ``a`` can take ``shape`` without a copy (numpy >= 2.1: reshape(copy=False); before,
+    setting the shape of a view, which refuses when a copy would be needed)."""
+    try:
+        np.reshape(a, shape, copy=False)
+        return True
+    except ValueError:
+        return False
+    except TypeError:  # numpy < 2.1 has no copy= on reshape
+        v = a.view()
+        try:
+            v.shape = shape
+            return True
+        except AttributeError:
+            return False
 
 
 def flatten(input: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:

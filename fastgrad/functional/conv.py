@@ -30,9 +30,10 @@ def _size(shape):
     return "[" + ", ".join(map(str, shape)) + "]"
 
 
-def _conv(input, weight, bias, stride, padding, dilation, groups, d, op):
-    x = float_input(input, op)
-    w = float_input(weight, op)
+def _operands(input, weight, d, op):
+    """(x, w, x's shape, w's shape) after torch's checks of a d-dim convolution's input and weight:
+    float tensors of one dtype, input (N, C, *d) or (C, *d), weight of rank d + 2."""
+    x, w = float_input(input, op), float_input(weight, op)
     xs, ws = tuple(x.shape), tuple(w.shape)
     if len(xs) not in (d + 1, d + 2):
         raise RuntimeError(f"{op}: Expected {d + 1}D (unbatched) or {d + 2}D (batched) input to {op}, but got "
@@ -42,6 +43,11 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, d, op):
     if x._data.dtype != w._data.dtype:
         raise RuntimeError(f"{op}: expected input and weight to have the same dtype, but got "
                            f"{x._data.dtype} and {w._data.dtype}")
+    return x, w, xs, ws
+
+
+def _conv(input, weight, bias, stride, padding, dilation, groups, d, op):
+    x, w, xs, ws = _operands(input, weight, d, op)
     stride = _ntuple(stride, d, "stride", op)
     dilation = _ntuple(dilation, d, "dilation", op)
     if not isinstance(groups, int) or groups <= 0:
@@ -114,16 +120,7 @@ def conv1d(input: Tensor, weight: Tensor, bias=None, stride=1, padding=0, dilati
 
 
 def _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, d, op):
-    x, w = float_input(input, op), float_input(weight, op)
-    xs, ws = tuple(x.shape), tuple(w.shape)
-    if len(xs) not in (d + 1, d + 2):
-        raise RuntimeError(f"{op}: Expected {d + 1}D (unbatched) or {d + 2}D (batched) input to {op}, but got "
-                           f"input of size: {_size(xs)}")
-    if len(ws) != d + 2:
-        raise RuntimeError(f"{op}: expected weight to be {d + 2}-dimensional, but got weight of size {_size(ws)}")
-    if x._data.dtype != w._data.dtype:
-        raise RuntimeError(f"{op}: expected input and weight to have the same dtype, but got "
-                           f"{x._data.dtype} and {w._data.dtype}")
+    x, w, xs, ws = _operands(input, weight, d, op)
     if isinstance(padding, str):
         raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
     stride, padding = _ntuple(stride, d, "stride", op), _ntuple(padding, d, "padding", op)

@@ -394,3 +394,8 @@ Tensor.__invert__ = Tensor.bitwise_not = F.bitwise_not
 Tensor.__lshift__, Tensor.__rshift__ = F.bitwise_left_shift, F.bitwise_right_shift
 Tensor.__rlshift__ = lambda self, other: F.bitwise_left_shift(other, self)
 Tensor.__rrshift__ = lambda self, other: F.bitwise_right_shift(other, self)
+# op families with many methods list them in a TENSOR_METHODS dict (method name -> function taking
+# the tensor first) in their own functional module; they are bound here, so tensor.py stays small
+for _family in list(vars(F).values()):
+    for _name, _fn in getattr(_family, "TENSOR_METHODS", {}).items():
+        setattr(Tensor, _name, _fn)

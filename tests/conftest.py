@@ -12,6 +12,14 @@ if HERE not in sys.path:
     sys.path.insert(0, HERE)
 
 
+@pytest.fixture(autouse=True)
+def _seeded_fastgrad():
+    """Every test starts from the same fastgrad random stream, so a run is repeatable: an unlucky
+    draw fails every time (and is fixed) instead of once in a hundred CI runs."""
+    import fastgrad
+    fastgrad.manual_seed(20261205)
+
+
 @pytest.fixture
 def rng():
     return np.random.default_rng(1234)

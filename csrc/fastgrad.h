@@ -444,6 +444,26 @@ void fg_batch_norm_bwd_f64(int64_t N, int64_t C, int64_t HW, const double *x, co
                            const double *var, const double *dy, double *dx, double *dw, double *db, int training,
                            double eps);
 
+/* ---- attention.c : fused scaled dot-product attention ---------------------------------------------- */
+/* g: the geometry, FG_ATTN_GEOM int64 entries  BH L S E EV causal mask_div mask_mod; the mask of head bh is
+ * mask[(bh / mask_div) % mask_mod] (L x S, added to the scores), none when mask_mod == 0 */
+#define FG_ATTN_GEOM 8
+/* o = softmax(scale q k^T + mask, with k_j hidden from row i when causal and j > i) v, dropout p on the
+ * probabilities (a hash of seed and the position: backward draws the same), lse = the rows' log-sum-exp
+ * (-inf for a row that sees no key; its output is 0).  q (BH, L, E), k (BH, S, E), v (BH, S, EV), o (BH, L, EV),
+ * lse (BH, L).  Returns 0 or FG_ERR_NOMEM */
+int fg_attention_fwd_f32(const int64_t *g, double scale, double p, uint64_t seed, const float *q, const float *k,
+                         const float *v, const float *mask, float *o, float *lse);
+int fg_attention_fwd_f64(const int64_t *g, double scale, double p, uint64_t seed, const double *q, const double *k,
+                         const double *v, const double *mask, double *o, double *lse);
+/* dq, dk, dv for dout, from the forward's lse (the same g, scale, p, seed and mask); returns 0 or FG_ERR_NOMEM */
+int fg_attention_bwd_f32(const int64_t *g, double scale, double p, uint64_t seed, const float *q, const float *k,
+                         const float *v, const float *mask, const float *lse, const float *dout, float *dq,
+                         float *dk, float *dv);
+int fg_attention_bwd_f64(const int64_t *g, double scale, double p, uint64_t seed, const double *q, const double *k,
+                         const double *v, const double *mask, const double *lse, const double *dout, double *dq,
+                         double *dk, double *dv);
+
 /* @cdef-end */
 
 #ifdef __cplusplus

@@ -21,6 +21,7 @@ then the array-level Functions of ``fastgrad.ops``.
     upsample     interpolate (nearest, linear, bilinear, trilinear, area), pixel_shuffle/unshuffle
     dropout_more dropout1d/2d/3d (whole channels), alpha_dropout, feature_alpha_dropout
     pool_more    adaptive_max_pool1d/2d, max_unpool1d/2d
+    attention    scaled_dot_product_attention (the fused kernel of csrc/attention.c)
 """
 from fastgrad.functional._promote import to_dtype, clone
 from fastgrad.functional.elementwise import (add, sub, subtract, mul, multiply, div, divide, true_divide, pow,
@@ -51,6 +52,7 @@ from fastgrad.functional.upsample import (interpolate, upsample, upsample_neares
                                           pixel_unshuffle)
 from fastgrad.functional.dropout_more import dropout1d, dropout2d, dropout3d, alpha_dropout, feature_alpha_dropout
 from fastgrad.functional.pool_more import adaptive_max_pool1d, adaptive_max_pool2d, max_unpool1d, max_unpool2d
+from fastgrad.functional.attention import scaled_dot_product_attention
 
 __all__ = [
     "to_dtype", "clone",
@@ -78,3 +80,4 @@ __all__ += ["group_norm", "instance_norm"]
 __all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle"]
 __all__ += ["dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 __all__ += ["adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d", "max_unpool2d"]
+__all__ += ["scaled_dot_product_attention"]

@@ -19,6 +19,9 @@ from fastgrad.nn.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNor
 from fastgrad.nn.dropout import Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout
 from fastgrad.nn.upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle
 from fastgrad.nn.pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d, MaxUnpool2d
+from fastgrad.nn.attention import MultiheadAttention
+from fastgrad.nn.transformer import (TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer,
+                                     TransformerDecoder, Transformer)
 from fastgrad.nn import functional, init, utils
 
 __all__ = ["Parameter", "Buffer", "Module", "Linear", "Identity", "ReLU", "LeakyReLU", "Hardswish", "Hardsigmoid",
@@ -33,3 +36,5 @@ __all__ += ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 __all__ += ["Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 __all__ += ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle"]
 __all__ += ["AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d"]
+__all__ += ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
+            "TransformerDecoder", "Transformer"]

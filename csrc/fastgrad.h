@@ -464,6 +464,20 @@ int fg_attention_bwd_f64(const int64_t *g, double scale, double p, uint64_t seed
                          const double *v, const double *mask, const double *lse, const double *dout, double *dq,
                          double *dk, double *dv);
 
+/* ---- layernorm.c : layer normalisation over the last N elements of R rows ------------------------- */
+/* mean[r], rstd[r] = the row's mean and 1/sqrt(biased variance + eps) (double sums); y = (x - mean) rstd w + b
+ * (w, b may be NULL) */
+void fg_layer_norm_fwd_f32(int64_t R, int64_t N, const float *x, const float *w, const float *b, double eps, float *y,
+                           float *mean, float *rstd);
+void fg_layer_norm_fwd_f64(int64_t R, int64_t N, const double *x, const double *w, const double *b, double eps,
+                           double *y, double *mean, double *rstd);
+/* dx = rstd (g - mean(g) - xhat mean(g xhat)), g = dy w, xhat = (x - mean) rstd; dw = sum over rows of dy xhat,
+ * db = sum of dy (column sums in double, the same at any thread count); NULL outputs are skipped */
+void fg_layer_norm_bwd_f32(int64_t R, int64_t N, const float *x, const float *w, const float *mean, const float *rstd,
+                           const float *dy, float *dx, float *dw, float *db);
+void fg_layer_norm_bwd_f64(int64_t R, int64_t N, const double *x, const double *w, const double *mean,
+                           const double *rstd, const double *dy, double *dx, double *dw, double *db);
+
 /* @cdef-end */
 
 #ifdef __cplusplus

@@ -1,7 +1,9 @@
-"""Group and instance normalisation (torch's F.group_norm, F.instance_norm), run on the batch-norm
+"""Layer, group and instance normalisation (torch's F.layer_norm, F.group_norm, F.instance_norm).
+layer_norm runs the fused kernel of csrc/layernorm.c; group and instance norm run on the batch-norm
 kernel as torch does: the statistics of a group (or of one channel of one sample) are those of one
 "channel" of a reshaped (1, N·G, rest) batch.
 
+    layer_norm:    y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias over the trailing normalized_shape
     group_norm:    y = (x - E_g[x]) / sqrt(Var_g[x] + eps) * weight_c + bias_c   (biased Var)
     instance_norm: the same with one group per channel and sample, optional running statistics
 """
@@ -12,9 +14,30 @@ from fastgrad.functional import reduce as R
 from fastgrad.functional._promote import float_input
 from fastgrad.functional.batchnorm import batch_norm
 from fastgrad.functional.shape import reshape
+from fastgrad.ops.layernorm import LayerNorm
 from fastgrad.tensor import Tensor
 
-__all__ = ["group_norm", "instance_norm"]
+__all__ = ["layer_norm", "group_norm", "instance_norm"]
+
+
+def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
+    """Normalise over the last len(normalized_shape) dims of input (biased variance), then scale and shift
+    elementwise by weight and bias (of shape normalized_shape)."""
+    x = float_input(input, "layer_norm")
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(int(d) for d in normalized_shape)
+    k = len(shape)
+    if k == 0 or x.dim() < k or tuple(x.shape[x.dim() - k:]) != shape:
+        raise RuntimeError(f"layer_norm: Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*, {', '.join(map(str, shape))}], but got input of size{x.shape}")
+    for t, name in ((weight, "weight"), (bias, "bias")):
+        if t is not None:
+            if tuple(t.shape) != shape:
+                raise RuntimeError(f"layer_norm: Expected {name} to be of same shape as normalized_shape, but got "
+                                   f"{name} of shape {list(t.shape)} and normalized_shape = {list(shape)}")
+            if t._data.dtype != x._data.dtype:
+                raise RuntimeError(f"layer_norm: expected {name} of the input's dtype {x._data.dtype}, got "
+                                   f"{t._data.dtype}")
+    return LayerNorm.apply(x, weight, bias, int(np.prod(shape)), float(eps))
 
 
 def _affine(y, weight, bias, c, op):

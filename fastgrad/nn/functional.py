@@ -4,33 +4,12 @@ functions torch keeps in ``torch.nn.functional`` (layer_norm, embedding, one_hot
 import numpy as np
 
 from fastgrad.functional import *  # noqa: F401,F403  (the functional API, torch's names)
+from fastgrad.functional.normalization import layer_norm  # noqa: F401
 from fastgrad import functional as _F
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.tensor import Tensor
 
 _make = Tensor._make
-
-
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
-    """y = (x - mean) / sqrt(var + eps) * weight + bias over the last len(normalized_shape) dims
-    (biased variance, as torch)."""
-    if isinstance(normalized_shape, int):
-        normalized_shape = (normalized_shape,)
-    normalized_shape = tuple(normalized_shape)
-    n = len(normalized_shape)
-    if n == 0 or tuple(input.shape[input.dim() - n:]) != normalized_shape or input.dim() < n:
-        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
-                           f"[*, {', '.join(map(str, normalized_shape))}], but got input of size{input.shape}")
-    dims = tuple(range(-n, 0))
-    mu = _F.mean(input, dims, True)
-    xc = _F.sub(input, mu)
-    var = _F.mean(_F.mul(xc, xc), dims, True)
-    y = _F.mul(xc, _F.rsqrt(_F.add(var, eps)))
-    if weight is not None:
-        y = _F.mul(y, weight)
-    if bias is not None:
-        y = _F.add(y, bias)
-    return y
 
 
 def _index_array(input, op):

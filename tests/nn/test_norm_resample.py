@@ -421,3 +421,54 @@ POOL_BAD = [
 def test_pool_more_bad_input(fn, exc, msg):
     with pytest.raises(exc, match=msg):
         fn()
+
+
+# -- layer_norm (the fused kernel of csrc/layernorm.c) ---------------------------------------------
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape,normalized", [((4, 5, 8), (8,)), ((3, 6), (6,)), ((2, 3, 4), (3, 4)), ((0, 4), (4,)),
+                                              ((5, 1), (1,)), ((7, 33), (33,))])
+def test_layer_norm_forward_matches_numpy(shape, normalized, dtype, rng):
+    x = rng.standard_normal(shape) * 3 + 100          # |mean| >> std: the shifted sums keep the variance
+    w, b = rng.standard_normal(normalized), rng.standard_normal(normalized)
+    axes = tuple(range(len(shape) - len(normalized), len(shape)))
+    ref = (x - x.mean(axes, keepdims=True)) / np.sqrt(x.var(axes, keepdims=True) + 1e-5) * w + b
+    y = F.layer_norm(_t(x, dtype), normalized, _t(w, dtype), _t(b, dtype))
+    assert y.dtype == dtype and y.shape == shape
+    np.testing.assert_allclose(y.numpy(), ref, **(dict(rtol=1e-4, atol=1e-4) if dtype == np.float32
+                                                   else dict(rtol=1e-10, atol=1e-10)))
+
+
+def test_layer_norm_gradcheck_and_module(rng):
+    x = _t(rng.standard_normal((3, 4, 5)), grad=True)
+    w, b = _t(rng.standard_normal((4, 5)), grad=True), _t(rng.standard_normal((4, 5)), grad=True)
+    assert gradcheck(lambda a, u, v: F.layer_norm(a, (4, 5), u, v), [x, w, b])
+    assert gradcheck(lambda a: F.layer_norm(a.transpose(0, 2), 3), [x])          # non-contiguous, no affine
+    m = nn.LayerNorm(5, dtype=fg.float64)
+    np.testing.assert_allclose(m(x).detach().numpy(), F.layer_norm(x, (5,), m.weight, m.bias).detach().numpy())
+
+
+def test_layer_norm_matches_torch(rng):
+    torch = _torch()
+    for dtype in ("float32", "float64"):
+        x, w, b = (rng.standard_normal(s).astype(dtype) for s in ((6, 7, 16), (16,), (16,)))
+        ours, theirs = [_t(a, dtype, True) for a in (x, w, b)], [torch.tensor(a, requires_grad=True) for a in (x, w, b)]
+        y, yt = F.layer_norm(ours[0], (16,), *ours[1:]), torch.nn.functional.layer_norm(theirs[0], (16,), *theirs[1:])
+        g = rng.standard_normal(x.shape).astype(dtype)
+        (y * _t(g, dtype)).sum().backward()
+        (yt * torch.tensor(g)).sum().backward()
+        tol = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" else dict(rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(y.detach().numpy(), yt.detach().numpy(), **tol)
+        for a, t in zip(ours, theirs):
+            np.testing.assert_allclose(a.grad.numpy(), t.grad.numpy(), **tol)
+
+
+@pytest.mark.parametrize("fn,msg", [
+    (lambda: F.layer_norm(_t(np.zeros((2, 3))), (4,)),
+     r"layer_norm: Given normalized_shape=\[4\], expected input with shape \[\*, 4\], but got input of size"),
+    (lambda: F.layer_norm(_t(np.zeros((2, 4))), (4,), _t(np.ones(3))),
+     r"layer_norm: Expected weight to be of same shape as normalized_shape, but got weight of shape \[3\]"),
+    (lambda: F.layer_norm(_t(np.zeros((2, 4))), (4,), _t(np.ones(4), np.float32)), "layer_norm: expected weight of"),
+])
+def test_layer_norm_bad_input(fn, msg):
+    with pytest.raises(RuntimeError, match=msg):
+        fn()

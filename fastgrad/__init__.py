@@ -60,3 +60,8 @@ from fastgrad import nn, optim, utils  # noqa: E402  (they build on everything a
 from fastgrad.serialization import save, load  # noqa: E402
 
 __all__ += ["nn", "optim", "utils", "save", "load"]
+from fastgrad import amp  # noqa: E402
+from fastgrad.amp import autocast  # noqa: E402
+from fastgrad.compiler import compile  # noqa: E402,A004
+
+__all__ += ["amp", "autocast", "compile"]

@@ -19,6 +19,7 @@ from fastgrad.nn.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNor
 from fastgrad.nn.dropout import Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout
 from fastgrad.nn.upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle
 from fastgrad.nn.pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d, MaxUnpool2d
+from fastgrad.nn.parameter_containers import ParameterList, ParameterDict
 from fastgrad.nn.attention import MultiheadAttention
 from fastgrad.nn.transformer import (TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer,
                                      TransformerDecoder, Transformer)
@@ -38,3 +39,4 @@ __all__ += ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShu
 __all__ += ["AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d"]
 __all__ += ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
             "TransformerDecoder", "Transformer"]
+__all__ += ["ParameterList", "ParameterDict"]

@@ -4,6 +4,8 @@ from fastgrad.nn.module import Module
 from fastgrad.nn.linear import Linear, Identity
 from fastgrad.nn.activation import (ReLU, LeakyReLU, Hardswish, Hardsigmoid, Sigmoid, Tanh, GELU, Softplus, Softmax,
                                    LogSoftmax, SiLU)
+from fastgrad.nn.activation_more import (Hardtanh, ReLU6, Mish, ELU, SELU, CELU, Softsign, LogSigmoid, GLU, PReLU,
+                                        RReLU, Softmin, Threshold, Tanhshrink, Softshrink, Hardshrink, Softmax2d)
 from fastgrad.nn.container import Sequential, ModuleList, ModuleDict
 from fastgrad.nn.flatten import Flatten, Unflatten
 from fastgrad.nn.dropout import Dropout
@@ -24,3 +26,5 @@ __all__ = ["Parameter", "Buffer", "Module", "Linear", "Identity", "ReLU", "Leaky
            "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d",
            "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
            "BatchNorm1d", "BatchNorm2d"]
+__all__ += ["Hardtanh", "ReLU6", "Mish", "ELU", "SELU", "CELU", "Softsign", "LogSigmoid", "GLU", "PReLU", "RReLU",
+            "Softmin", "Threshold", "Tanhshrink", "Softshrink", "Hardshrink", "Softmax2d"]

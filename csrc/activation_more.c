@@ -1,5 +1,5 @@
-/* activation_more.c — silu, mish, elu (selu and celu are its settings), logsigmoid, softsign and
- * hardtanh (relu6): forward and backward side by side.  The loops are in
+/* activation_more.c — silu, mish, elu (selu and celu are its settings), logsigmoid, softsign,
+ * hardtanh (relu6) and softplus: forward and backward side by side.  The loops are in
  * activation_more_kernels.inc, compiled here for the baseline target (the reference level: exp from
  * libm) and in activation_more_avx2.c for AVX2 (float32 exp from math_avx2.c); the public entry
  * points (activation_more_api.inc) run the active level's table over the thread pool. */

@@ -195,14 +195,8 @@ void fg_gelu_fwd_f64(int64_t n, const double *restrict x, double *restrict y, in
 /* dx = dy * d/dx gelu(x)   (exact: Phi(x) + x phi(x)) */
 void fg_gelu_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx, int approximate);
 void fg_gelu_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx, int approximate);
-/* y = beta*x > threshold ? x : log1p(exp(beta*x)) / beta   (computed without overflow) */
-void fg_softplus_fwd_f32(int64_t n, const float *restrict x, float *restrict y, double beta, double threshold);
-void fg_softplus_fwd_f64(int64_t n, const double *restrict x, double *restrict y, double beta, double threshold);
-/* dx = beta*x > threshold ? dy : dy * sigmoid(beta*x) */
-void fg_softplus_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx, double beta, double threshold);
-void fg_softplus_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx, double beta, double threshold);
 
-/* ---- activation_more.c : silu, mish, elu (selu, celu), logsigmoid, softsign, hardtanh (relu6) ----
+/* ---- activation_more.c : silu, mish, elu (selu, celu), logsigmoid, softsign, hardtanh (relu6), softplus ----
  * forward and backward side by side; threaded over the pool for large n; the exp-based ones are
  * vectorised per ISA level (float32 exp within 2 ulp at AVX2, libm's otherwise) */
 /* y = x / (1 + exp(-x)) */
@@ -241,6 +235,12 @@ void fg_hardtanh_fwd_f64(int64_t n, const double *restrict x, double *restrict y
 /* dx = min_val < x < max_val ? dy : 0   (0 at both ends, as torch) */
 void fg_hardtanh_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx, double min_val, double max_val);
 void fg_hardtanh_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx, double min_val, double max_val);
+/* y = beta*x > threshold ? x : log1p(exp(beta*x)) / beta   (computed without overflow) */
+void fg_softplus_fwd_f32(int64_t n, const float *restrict x, float *restrict y, double beta, double threshold);
+void fg_softplus_fwd_f64(int64_t n, const double *restrict x, double *restrict y, double beta, double threshold);
+/* dx = beta*x > threshold ? dy : dy * sigmoid(beta*x) */
+void fg_softplus_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx, double beta, double threshold);
+void fg_softplus_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx, double beta, double threshold);
 
 /* ---- reduce.c : reductions over the middle axis of an (outer, len, inner) array ---- */
 /* total = sum_i x[i]   (double accumulation) */

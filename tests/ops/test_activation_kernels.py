@@ -1,6 +1,5 @@
 """The C kernels of csrc/activation_more.c (silu, mish, elu with selu's and celu's settings,
-logsigmoid, softsign, hardtanh, softplus's vectorised loops are covered by
-tests/kernels/test_kernels_activation.py) at every ISA level: float64 closed forms with the edge
+logsigmoid, softsign, hardtanh, softplus) at every ISA level: float64 closed forms with the edge
 values (zeros, kinks, +-inf, NaN, overflow and underflow ranges), NaN-filled outputs, sizes
 around the SIMD widths, the same bits for an element wherever it sits and for any thread count,
 and torch parity."""
@@ -21,6 +20,8 @@ OPS = {
     "silu": ("silu", ()), "mish": ("mish", ()), "elu": ("elu", (1.0, 1.0, 1.0)), "elu-0.3": ("elu", (0.3, 1.0, 1.0)),
     "selu": ("elu", SELU), "celu-2": ("elu", (2.0, 1.0, 0.5)), "logsigmoid": ("logsigmoid", ()),
     "softsign": ("softsign", ()), "hardtanh": ("hardtanh", (-1.0, 1.0)), "relu6": ("hardtanh", (0.0, 6.0)),
+    "softplus": ("softplus", (1.0, 20.0)), "softplus-2-1": ("softplus", (2.0, 1.0)),
+    "softplus--0.5": ("softplus", (-0.5, 20.0)),
 }
 TOL = {np.float32: dict(rtol=1e-5, atol=1e-6), np.float64: dict(rtol=1e-13, atol=1e-15)}
 
@@ -47,6 +48,11 @@ def ref(name, x):
             return y, np.where(x > 0, sc, ip * a * sc * np.exp(x * ip))
         if kern == "logsigmoid":
             return np.minimum(x, 0) - np.log1p(np.exp(-np.abs(x))), _sig(-x)
+        if kern == "softplus":
+            b, th = s
+            bx = b * x
+            y = np.where(bx > th, x, (np.maximum(bx, 0) + np.log1p(np.exp(-np.abs(bx)))) / b)
+            return y, np.where(bx > th, 1.0, _sig(bx))
         if kern == "softsign":
             return x / (np.abs(x) + 1), 1 / (np.abs(x) + 1) ** 2
         lo, hi = s
@@ -139,7 +145,8 @@ def test_activation_kernels_same_bits_for_any_thread_count(name):
 
 _TORCH = {"silu": "silu", "mish": "mish", "elu": "elu", "elu-0.3": ("elu", 0.3), "selu": "selu",
           "celu-2": ("celu", 2.0), "logsigmoid": "logsigmoid", "softsign": "softsign", "hardtanh": "hardtanh",
-          "relu6": "relu6"}
+          "relu6": "relu6", "softplus": "softplus", "softplus-2-1": ("softplus", 2.0, 1.0),
+          "softplus--0.5": ("softplus", -0.5, 20.0)}
 
 
 @pytest.mark.parametrize("name", list(OPS))

@@ -195,6 +195,46 @@ void fg_gelu_fwd_f64(int64_t n, const double *restrict x, double *restrict y, in
 /* dx = dy * d/dx gelu(x)   (exact: Phi(x) + x phi(x)) */
 void fg_gelu_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx, int approximate);
 void fg_gelu_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx, int approximate);
+
+/* ---- activation_more.c : silu, mish, elu (selu, celu), logsigmoid, softsign, hardtanh (relu6), softplus ----
+ * forward and backward side by side; threaded over the pool for large n; the exp-based ones are
+ * vectorised per ISA level (float32 exp within 2 ulp at AVX2, libm's otherwise) */
+/* y = x / (1 + exp(-x)) */
+void fg_silu_fwd_f32(int64_t n, const float *restrict x, float *restrict y);
+void fg_silu_fwd_f64(int64_t n, const double *restrict x, double *restrict y);
+/* dx = dy s (1 + x (1 - s)), s = sigmoid(x) */
+void fg_silu_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx);
+void fg_silu_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx);
+/* y = x tanh(softplus(x))   (y = x for x > 20) */
+void fg_mish_fwd_f32(int64_t n, const float *restrict x, float *restrict y);
+void fg_mish_fwd_f64(int64_t n, const double *restrict x, double *restrict y);
+/* dx = dy (t + x sigmoid(x) (1 - t^2)), t = tanh(softplus(x))   (dx = dy for x > 20) */
+void fg_mish_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx);
+void fg_mish_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx);
+/* y = x > 0 ? scale x : alpha scale expm1(input_scale x)   (torch's elu; selu, celu are settings) */
+void fg_elu_fwd_f32(int64_t n, const float *restrict x, float *restrict y, double alpha, double scale, double input_scale);
+void fg_elu_fwd_f64(int64_t n, const double *restrict x, double *restrict y, double alpha, double scale, double input_scale);
+/* dx = x > 0 ? dy scale : dy input_scale alpha scale exp(input_scale x)   (the left value at 0, as torch) */
+void fg_elu_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx, double alpha, double scale, double input_scale);
+void fg_elu_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx, double alpha, double scale, double input_scale);
+/* y = log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)) */
+void fg_logsigmoid_fwd_f32(int64_t n, const float *restrict x, float *restrict y);
+void fg_logsigmoid_fwd_f64(int64_t n, const double *restrict x, double *restrict y);
+/* dx = dy (1 - sigmoid(x)) = dy (x < 0 ? 1 - z/(1 + z) : z/(1 + z)), z = exp(-|x|) */
+void fg_logsigmoid_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx);
+void fg_logsigmoid_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx);
+/* y = x / (|x| + 1) */
+void fg_softsign_fwd_f32(int64_t n, const float *restrict x, float *restrict y);
+void fg_softsign_fwd_f64(int64_t n, const double *restrict x, double *restrict y);
+/* dx = dy / (|x| + 1)^2 */
+void fg_softsign_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx);
+void fg_softsign_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx);
+/* y = min(max(x, min_val), max_val)   (NaN stays NaN) */
+void fg_hardtanh_fwd_f32(int64_t n, const float *restrict x, float *restrict y, double min_val, double max_val);
+void fg_hardtanh_fwd_f64(int64_t n, const double *restrict x, double *restrict y, double min_val, double max_val);
+/* dx = min_val < x < max_val ? dy : 0   (0 at both ends, as torch) */
+void fg_hardtanh_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx, double min_val, double max_val);
+void fg_hardtanh_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx, double min_val, double max_val);
 /* y = beta*x > threshold ? x : log1p(exp(beta*x)) / beta   (computed without overflow) */
 void fg_softplus_fwd_f32(int64_t n, const float *restrict x, float *restrict y, double beta, double threshold);
 void fg_softplus_fwd_f64(int64_t n, const double *restrict x, double *restrict y, double beta, double threshold);

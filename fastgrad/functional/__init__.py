@@ -7,6 +7,8 @@ then the array-level Functions of ``fastgrad.ops``.
     compare      comparisons and logic (no gradient)
     bitwise      & | ^ ~ << >> on integer and bool tensors (no gradient)
     activation   relu, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, gelu, softplus
+    activation_more  hardtanh, relu6, silu, mish, elu, selu, celu, softsign, logsigmoid, glu, prelu,
+                 rrelu, softmin, threshold, tanhshrink, softshrink, hardshrink, gumbel_softmax
     reduce       sum, mean, max/min, var/std, norm, all/any, softmax, log_softmax
     shape        reshape/view, squeeze, permute, expand, repeat, cat/stack, split/chunk
     indexing     x[i], x[i] = v, masked_fill, gather
@@ -33,6 +35,11 @@ from fastgrad.functional.compare import (eq, ne, lt, le, gt, ge, logical_and, lo
 from fastgrad.functional.bitwise import (bitwise_and, bitwise_or, bitwise_xor, bitwise_not, bitwise_left_shift,
                                          bitwise_right_shift)
 from fastgrad.functional.activation import relu, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, gelu, softplus
+from fastgrad.functional.activation import relu_, leaky_relu_
+from fastgrad.functional.activation_more import (hardtanh, hardtanh_, relu6, silu, mish, elu, elu_, selu, selu_,
+                                                 celu, celu_, softsign, logsigmoid, glu, prelu, rrelu, rrelu_,
+                                                 softmin, threshold, threshold_, tanhshrink, softshrink,
+                                                 hardshrink, gumbel_softmax)
 from fastgrad.functional.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, var, std, norm, all,
                                         any, softmax, log_softmax)
 from fastgrad.functional.shape import (reshape, view, flatten, squeeze, unsqueeze, transpose, t, permute,
@@ -81,3 +88,7 @@ __all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", 
 __all__ += ["dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 __all__ += ["adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d", "max_unpool2d"]
 __all__ += ["scaled_dot_product_attention"]
+__all__ += ["relu_", "leaky_relu_"]
+__all__ += ["hardtanh", "hardtanh_", "relu6", "silu", "mish", "elu", "elu_", "selu", "selu_", "celu", "celu_",
+            "softsign", "logsigmoid", "glu", "prelu", "rrelu", "rrelu_", "softmin", "threshold", "threshold_",
+            "tanhshrink", "softshrink", "hardshrink", "gumbel_softmax"]

@@ -4,6 +4,8 @@ from fastgrad.nn.module import Module
 from fastgrad.nn.linear import Linear, Identity
 from fastgrad.nn.activation import (ReLU, LeakyReLU, Hardswish, Hardsigmoid, Sigmoid, Tanh, GELU, Softplus, Softmax,
                                    LogSoftmax, SiLU)
+from fastgrad.nn.activation_more import (Hardtanh, ReLU6, Mish, ELU, SELU, CELU, Softsign, LogSigmoid, GLU, PReLU,
+                                        RReLU, Softmin, Threshold, Tanhshrink, Softshrink, Hardshrink, Softmax2d)
 from fastgrad.nn.container import Sequential, ModuleList, ModuleDict
 from fastgrad.nn.flatten import Flatten, Unflatten
 from fastgrad.nn.dropout import Dropout
@@ -40,3 +42,5 @@ __all__ += ["AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2
 __all__ += ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
             "TransformerDecoder", "Transformer"]
 __all__ += ["ParameterList", "ParameterDict"]
+__all__ += ["Hardtanh", "ReLU6", "Mish", "ELU", "SELU", "CELU", "Softsign", "LogSigmoid", "GLU", "PReLU", "RReLU",
+            "Softmin", "Threshold", "Tanhshrink", "Softshrink", "Hardshrink", "Softmax2d"]

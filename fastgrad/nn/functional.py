@@ -63,18 +63,3 @@ def one_hot(tensor, num_classes: int = -1):
 def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12):
     """y = x / max(||x||_p along dim, eps)."""
     return _F.div(input, _F.clamp(_F.norm(input, p, dim, True), min=eps))
-
-
-def softmin(input, dim=None, dtype=None):
-    return _F.softmax(_F.neg(input), dim, dtype)
-
-
-def relu6(input, inplace: bool = False):
-    return _F.clamp(input, 0.0, 6.0)
-
-
-def silu(input, inplace: bool = False):
-    """y = x * sigmoid(x)."""
-    return _F.mul(input, _F.sigmoid(input))
-
-

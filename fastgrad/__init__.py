@@ -21,6 +21,9 @@ from fastgrad.functional import (add, sub, subtract, mul, multiply, div, divide,
                                  bitwise_left_shift, bitwise_right_shift)
 from fastgrad.functional import (matmul, mm, bmm, reshape, flatten, squeeze, unsqueeze, transpose, t, permute, cat,
                              concat, stack, chunk, split, gather, masked_fill)
+from fastgrad.functional import (einsum, outer, ger, dot, vdot, inner, mv, addmm, addmv, addbmm, baddbmm, kron,
+                                 cross, tensordot, chain_matmul, cdist)
+from fastgrad import linalg
 
 __version__ = "0.1.0"
 
@@ -31,6 +34,9 @@ __all__ = [
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "autograd", "functional", "float32",
     "float64", "int64", "bool", "set_num_threads", "get_num_threads", "backend_info",
 ]
+
+__all__ += ["einsum", "outer", "ger", "dot", "vdot", "inner", "mv", "addmm", "addmv", "addbmm", "baddbmm", "kron",
+            "cross", "tensordot", "chain_matmul", "cdist", "linalg"]
 
 
 def set_num_threads(n: int) -> None:

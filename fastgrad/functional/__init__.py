@@ -11,6 +11,10 @@ then the array-level Functions of ``fastgrad.ops``.
     shape        reshape/view, squeeze, permute, expand, repeat, cat/stack, split/chunk
     indexing     x[i], x[i] = v, masked_fill, gather
     linalg       matmul, mm, bmm, linear (and the fused linear+relu of nn.Sequential)
+    einsum       einsum (pairwise contractions through matmul's GEMM)
+    products     outer, dot, inner, mv, addmm/addmv/addbmm/baddbmm, kron, cross, tensordot, multi_dot
+    norms        vector/matrix norms, torch.norm, normalize
+    distance     cdist, pairwise_distance, cosine_similarity
     loss         mse, l1, smooth-l1, huber, cross-entropy, nll, binary cross-entropy
     conv         conv1d/2d, conv_transpose1d/2d
     pool         max/avg/adaptive-avg pooling, 1-D and 2-D
@@ -42,6 +46,11 @@ from fastgrad.functional.pool import (max_pool2d, avg_pool2d, adaptive_avg_pool2
                                      adaptive_avg_pool1d)
 from fastgrad.functional.batchnorm import batch_norm
 from fastgrad.functional.pad import pad
+from fastgrad.functional.einsum import einsum
+from fastgrad.functional.products import (outer, ger, dot, vdot, inner, mv, addmm, addmv, addbmm, baddbmm, kron,
+                                          cross, tensordot, chain_matmul)
+from fastgrad.functional.norms import norm, normalize  # noqa: F811  (torch.norm: p='fro', dim tuples, dtype)
+from fastgrad.functional.distance import cdist, pairwise_distance, cosine_similarity
 
 __all__ = [
     "to_dtype", "clone",
@@ -65,3 +74,8 @@ __all__ = [
     "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "batch_norm", "pad",
 ]
+__all__ += ["einsum"]
+__all__ += ["outer", "ger", "dot", "vdot", "inner", "mv", "addmm", "addmv", "addbmm", "baddbmm", "kron", "cross",
+            "tensordot", "chain_matmul"]
+__all__ += ["normalize"]
+__all__ += ["cdist", "pairwise_distance", "cosine_similarity"]

@@ -1,0 +1,216 @@
+"""einsum at the Tensor level (torch's equation rules: implicit and explicit output, '...',
+repeated subscripts, size-1 broadcasting, operands as varargs or a list, the sublist format).
+
+Contraction, as torch does it: each operand first takes its diagonals (repeated subscripts) and
+sums out the subscripts no one else needs; then operands are contracted left to right, each pair
+permuted and reshaped to (batch..., M, K) @ (batch..., K, N) and multiplied by ``matmul`` — the C
+GEMM / batched GEMM, with transposed and strided operands passed without copies — or, when the
+pair shares no summed subscript, by a broadcast ``mul``.  Gradients come from those ops."""
+import math
+from functools import lru_cache
+
+from fastgrad.functional.elementwise import mul
+from fastgrad.functional.linalg import matmul
+from fastgrad.functional.reduce import sum as _sum
+from fastgrad.functional.shape import permute, reshape
+from fastgrad.ops.einsum import Diagonals
+from fastgrad.tensor import Tensor
+
+__all__ = ["einsum"]
+
+_LETTERS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+
+
+def _sublist_equation(args):
+    """torch's sublist form einsum(op0, [0, 1], op1, [1, 2], [0, 2]) as (equation, operands)."""
+    def subs(lst):
+        out = []
+        for v in lst:
+            if v is Ellipsis:
+                out.append("...")
+            elif isinstance(v, int) and 0 <= v < 52:
+                out.append(_LETTERS[v])
+            else:
+                raise ValueError(f"einsum(): expected subscript to be within the range [0, 52) but got {v!r}")
+        return "".join(out)
+    ops, terms = list(args[0::2]), [subs(s) for s in args[1::2]]
+    if len(args) % 2:  # an output sublist at the end
+        return ",".join(terms[:len(ops) - 1]) + "->" + subs(args[-1]), ops[:-1]
+    return ",".join(terms), ops
+
+
+def _split_term(term, ndim, i, op_shapes):
+    """Labels of one operand's dims: letters, and ints for the ellipsis dims (right-aligned:
+    label -1 is the last ellipsis dim)."""
+    if term.count("...") > 1 or term.replace("...", "").count(".") > 0:
+        raise RuntimeError(f"einsum(): found '.' for operand {i} that is not part of any ellipsis")
+    head, dots, tail = term.partition("...")
+    for ch in head + tail:
+        if ch not in _LETTERS:
+            raise RuntimeError(f"einsum(): invalid subscript given at index {term.index(ch)} in the equation "
+                               f"string, subscripts must be in [a-zA-Z]")
+    named = len(head) + len(tail)
+    if not dots and named != ndim:
+        raise RuntimeError(f"einsum(): the number of subscripts in the equation ({named}) does not match the "
+                           f"number of dimensions ({ndim}) for operand {i} and no ellipsis was given "
+                           f"(operand shapes {op_shapes})")
+    if dots and named > ndim:
+        raise RuntimeError(f"einsum(): the number of subscripts in the equation ({named}) is more than the "
+                           f"number of dimensions ({ndim}) for operand {i} (operand shapes {op_shapes})")
+    n_ell = ndim - named
+    return tuple(head) + tuple(range(-n_ell, 0)) + tuple(tail), n_ell
+
+
+@lru_cache(maxsize=256)
+def _parse(equation, shapes):
+    """(labels of each operand, output labels, size of each label) for an equation and the
+    operands' shapes; RuntimeError (naming einsum and the shapes) for a bad equation."""
+    eq = equation.replace(" ", "")
+    lhs, arrow, rhs = eq.partition("->")
+    terms = lhs.split(",")
+    if len(terms) != len(shapes):
+        more = "more" if len(shapes) > len(terms) else "fewer"
+        raise RuntimeError(f"einsum(): {more} operands were provided than specified in the equation "
+                           f"'{equation}' (operand shapes {list(shapes)})")
+    labels, n_ell = [], 0
+    for i, (term, shape) in enumerate(zip(terms, shapes)):
+        lab, e = _split_term(term, len(shape), i, list(shapes))
+        labels.append(lab)
+        n_ell = max(n_ell, e)
+    sizes = {}
+    for i, (lab, shape) in enumerate(zip(labels, shapes)):
+        seen = {}
+        for lb, s in zip(lab, shape):
+            if lb in seen and seen[lb] != s and isinstance(lb, str):
+                raise RuntimeError(f"einsum(): subscript {lb} is repeated for operand {i} but the sizes don't "
+                                   f"match, {seen[lb]} != {s} (operand shapes {list(shapes)})")
+            seen[lb] = s
+            old = sizes.get(lb, 1)
+            if old != s and old != 1 and s != 1:
+                name = lb if isinstance(lb, str) else "'...'"
+                raise RuntimeError(f"einsum(): subscript {name} has size {s} for operand {i} which does not "
+                                   f"broadcast with previously seen size {old} (operand shapes {list(shapes)})")
+            sizes[lb] = max(old, s) if s != 0 and old != 0 else 0
+    if arrow:
+        head, dots, tail = rhs.partition("...")
+        if "." in head + tail:
+            raise RuntimeError("einsum(): found '.' for output that is not part of any ellipsis")
+        out = []
+        for ch in head + tail:
+            if ch not in _LETTERS:
+                raise RuntimeError(f"einsum(): invalid subscript given at index {eq.index('->') + 2 + rhs.index(ch)}"
+                                   " in the equation string, subscripts must be in [a-zA-Z]")
+            if ch in out:
+                raise RuntimeError(f"einsum(): output subscript {ch} appears more than once in the output")
+            if ch not in sizes:
+                raise RuntimeError(f"einsum(): output subscript {ch} does not appear in the equation for any "
+                                   f"input operand")
+            out.append(ch)
+        ell = tuple(range(-n_ell, 0)) if dots else ()
+        out = tuple(out[:len(head)]) + ell + tuple(out[len(head):])
+    else:
+        count = {}
+        for lab in labels:
+            for lb in lab:
+                if isinstance(lb, str):
+                    count[lb] = count.get(lb, 0) + 1
+        out = tuple(range(-n_ell, 0)) + tuple(sorted(lb for lb, c in count.items() if c == 1))
+    return tuple(labels), out, sizes
+
+
+def _sum_labels(t, lab, drop):
+    """t summed over the dims whose labels are in ``drop``."""
+    dims = tuple(d for d, lb in enumerate(lab) if lb in drop)
+    if not dims:
+        return t, lab
+    return _sum(t, dims), tuple(lb for lb in lab if lb not in drop)
+
+
+def _arrange(t, lab, order, shape=None):
+    """t permuted to the label ``order`` (and reshaped to ``shape`` when given)."""
+    perm = tuple(lab.index(lb) for lb in order)
+    if perm != tuple(range(len(perm))):
+        t = permute(t, perm)
+    if shape is not None and tuple(t._data.shape) != shape:
+        t = reshape(t, shape)
+    return t
+
+
+def _contract(a, la, b, lb, keep):
+    """The pair (a, b) contracted over the labels they share and ``keep`` does not list."""
+    a, la = _sum_labels(a, la, [x for x in la if x not in lb and x not in keep])
+    b, lb = _sum_labels(b, lb, [x for x in lb if x not in la and x not in keep])
+    batch = [x for x in la if x in lb and x in keep]
+    summed = [x for x in la if x in lb and x not in keep]
+    left = [x for x in la if x not in lb]
+    right = [x for x in lb if x not in la]
+    sa, sb = a._data.shape, b._data.shape
+    if not summed:  # outer / elementwise: a broadcast product
+        a = _arrange(a, la, batch + left, tuple(sa[la.index(x)] for x in batch + left) + (1,) * len(right))
+        b = _arrange(b, lb, batch + right, tuple(sb[lb.index(x)] for x in batch) + (1,) * len(left)
+                     + tuple(sb[lb.index(x)] for x in right))
+        return mul(a, b), tuple(batch + left + right)
+    # a summed subscript of size 1 on one side only: the other side is summed over it first
+    one_a = [x for x in summed if sa[la.index(x)] == 1 and sb[lb.index(x)] != 1]
+    one_b = [x for x in summed if sb[lb.index(x)] == 1 and sa[la.index(x)] != 1]
+    if one_a or one_b:
+        if one_b:
+            a = _sum(a, tuple(la.index(x) for x in one_b), True)
+        if one_a:
+            b = _sum(b, tuple(lb.index(x) for x in one_a), True)
+        sa, sb = a._data.shape, b._data.shape
+    ka = [sa[la.index(x)] for x in summed]
+    m = math.prod(sa[la.index(x)] for x in left)
+    n = math.prod(sb[lb.index(x)] for x in right)
+    k = math.prod(ka)
+    ba = tuple(sa[la.index(x)] for x in batch)
+    bb = tuple(sb[lb.index(x)] for x in batch)
+    a = _arrange(a, la, batch + left + summed, ba + (m, k))
+    b = _arrange(b, lb, batch + summed + right, bb + (k, n))
+    c = matmul(a, b)
+    out_shape = tuple(max(x, y) for x, y in zip(ba, bb)) + tuple(sa[la.index(x)] for x in left) + tuple(
+        sb[lb.index(x)] for x in right)
+    if tuple(c._data.shape) != out_shape:
+        c = reshape(c, out_shape)
+    return c, tuple(batch + left + right)
+
+
+def einsum(*args) -> Tensor:
+    """Sum of products over the subscripts of ``equation`` (torch.einsum): einsum(equation,
+    *operands), einsum(equation, [operands]) or the sublist form einsum(op0, sub0, op1, sub1, ...)."""
+    if not args:
+        raise TypeError("einsum(): must specify the equation string and at least one operand, or at least "
+                        "one operand and its subscripts list")
+    if isinstance(args[0], str):
+        equation, ops = args[0], list(args[1:])
+        if len(ops) == 1 and isinstance(ops[0], (list, tuple)):
+            ops = list(ops[0])
+    else:
+        equation, ops = _sublist_equation(args)
+    if not ops:
+        raise RuntimeError("einsum(): must provide at least one operand")
+    for i, t in enumerate(ops):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"einsum(): operand {i} must be a Tensor, not {type(t).__name__}")
+    dts = {t._data.dtype for t in ops}
+    if len(dts) > 1:
+        raise RuntimeError(f"einsum(): expected all operands to have the same dtype, but got "
+                           f"{sorted(d.name for d in dts)} (operand shapes {[list(t._data.shape) for t in ops]})")
+    labels, out, sizes = _parse(equation, tuple(tuple(t._data.shape) for t in ops))
+    pending = []
+    for t, lab in zip(ops, labels):
+        if len(set(lab)) != len(lab):
+            t = Diagonals.apply(t, lab)
+            lab = tuple(dict.fromkeys(lab))
+        pending.append((t, lab))
+    after = [set(out)] * (len(pending) + 1)  # after[j]: labels the output or operands j.. need
+    for j in range(len(pending) - 1, -1, -1):
+        after[j] = after[j + 1] | set(pending[j][1])
+    cur, lab = pending[0]
+    for i, (t, lt) in enumerate(pending[1:]):
+        cur, lab = _contract(cur, lab, t, lt, after[i + 2])
+    cur, lab = _sum_labels(cur, lab, [x for x in lab if x not in out])
+    return _arrange(cur, lab, list(out))
+
+
+TENSOR_METHODS = {}  # torch has no Tensor.einsum

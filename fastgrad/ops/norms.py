@@ -1,0 +1,67 @@
+"""Vector p-norms on arrays (every ord torch's linalg.vector_norm takes), with torch's
+gradients, including at the points where the norm is not differentiable (0 there)."""
+import numpy as np
+
+from fastgrad.autograd.function import Function, register
+
+__all__ = ["VectorNorm"]
+
+_INF = float("inf")
+
+
+def _norm(x, p, axes):
+    """||x||_p over axes, keepdims, accumulated in float64."""
+    a = np.abs(x).astype(np.float64, copy=False)
+    if p == _INF:
+        return a.max(axis=axes, keepdims=True, initial=0.0) if a.size else np.zeros(
+            [1 if i in axes else s for i, s in enumerate(a.shape)])
+    if p == -_INF:
+        return a.min(axis=axes, keepdims=True)
+    if p == 0:
+        return (a != 0).sum(axis=axes, keepdims=True).astype(np.float64)
+    if p == 1:
+        return a.sum(axis=axes, keepdims=True)
+    if p == 2:
+        return np.sqrt(np.square(a).sum(axis=axes, keepdims=True))
+    with np.errstate(divide="ignore", over="ignore"):
+        return np.power(np.power(a, p).sum(axis=axes, keepdims=True), 1.0 / p)
+
+
+@register("vector_norm")
+class VectorNorm(Function):
+    """y = (sum |x|^p)^(1/p) over axes (p = inf: max |x|, -inf: min |x|, 0: count of non-zeros).
+    dx as torch: p=2: x dy / y; p=1: sgn(x) dy; p=+-inf: sgn(x) dy / #ties on the ties;
+    p=0: 0; else sgn(x) |x|^(p-1) dy / y^(p-1); 0 wherever y = 0."""
+
+    @staticmethod
+    def forward(ctx, x, p, axes, keepdim):
+        y = _norm(x, p, axes).astype(x.dtype)
+        ctx.saved = (x, y)
+        ctx.p, ctx.axes = p, axes
+        return y if keepdim else y.reshape([s for i, s in enumerate(y.shape) if i not in axes])
+
+    @staticmethod
+    def backward(ctx, dy):
+        x, y = ctx.saved
+        p, axes = ctx.p, ctx.axes
+        dy = dy.reshape(y.shape)
+        dt = x.dtype
+        zero = np.zeros((), dt)
+        with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+            if p == 0:
+                dx = np.zeros_like(x)
+            elif p == 1:
+                dx = np.sign(x) * dy
+            elif p == 2:
+                dx = x * np.where(y == 0, zero, dy / y)
+            elif p in (_INF, -_INF):
+                mask = (np.abs(x) == y) | np.isnan(x)
+                dx = np.sign(x) * (dy / mask.sum(axis=axes, keepdims=True)) * mask
+            elif p < 1:
+                scaled = np.where(x == 0, zero, np.sign(x) * np.power(np.abs(x), p - 1))
+                dx = scaled * dy * np.power(y, 1 - p)
+            elif p < 2:
+                dx = np.sign(x) * np.power(np.abs(x), p - 1) * np.where(y == 0, zero, dy / np.power(y, p - 1))
+            else:
+                dx = x * np.power(np.abs(x), p - 2) * np.where(y == 0, zero, dy / np.power(y, p - 1))
+        return np.asarray(dx, dt), None, None, None

@@ -65,16 +65,17 @@ def _split_term(term, ndim, i, op_shapes):
 def _parse(equation, shapes):
     """(labels of each operand, output labels, size of each label) for an equation and the
     operands' shapes; RuntimeError (naming einsum and the shapes) for a bad equation."""
+    shown = [list(x) for x in shapes]
     eq = equation.replace(" ", "")
     lhs, arrow, rhs = eq.partition("->")
     terms = lhs.split(",")
     if len(terms) != len(shapes):
         more = "more" if len(shapes) > len(terms) else "fewer"
         raise RuntimeError(f"einsum(): {more} operands were provided than specified in the equation "
-                           f"'{equation}' (operand shapes {list(shapes)})")
+                           f"'{equation}' (operand shapes {shown})")
     labels, n_ell = [], 0
     for i, (term, shape) in enumerate(zip(terms, shapes)):
-        lab, e = _split_term(term, len(shape), i, list(shapes))
+        lab, e = _split_term(term, len(shape), i, shown)
         labels.append(lab)
         n_ell = max(n_ell, e)
     sizes = {}
@@ -83,13 +84,13 @@ def _parse(equation, shapes):
         for lb, s in zip(lab, shape):
             if lb in seen and seen[lb] != s and isinstance(lb, str):
                 raise RuntimeError(f"einsum(): subscript {lb} is repeated for operand {i} but the sizes don't "
-                                   f"match, {seen[lb]} != {s} (operand shapes {list(shapes)})")
+                                   f"match, {seen[lb]} != {s} (operand shapes {shown})")
             seen[lb] = s
             old = sizes.get(lb, 1)
             if old != s and old != 1 and s != 1:
                 name = lb if isinstance(lb, str) else "'...'"
                 raise RuntimeError(f"einsum(): subscript {name} has size {s} for operand {i} which does not "
-                                   f"broadcast with previously seen size {old} (operand shapes {list(shapes)})")
+                                   f"broadcast with previously seen size {old} (operand shapes {shown})")
             sizes[lb] = max(old, s) if s != 0 and old != 0 else 0
     if arrow:
         head, dots, tail = rhs.partition("...")

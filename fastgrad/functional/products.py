@@ -288,6 +288,9 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """sum over ``dim`` of conj(x) * y (operands broadcast), torch.linalg.vecdot."""
     _tensors("linalg.vecdot", x=x, y=y)
     _same_dtype("linalg.vecdot", x, y)
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got "
+                           f"{_dtype_name(x._data.dtype)}")
     shape = broadcast_shape(x._data.shape, y._data.shape, "linalg.vecdot")
     d = wrap_dim(dim, len(shape), "linalg.vecdot")
     return _sum(mul(x, y), d - len(shape))

@@ -2,7 +2,8 @@
 repeated subscripts, size-1 broadcasting, operands as varargs or a list, the sublist format).
 
 Contraction, as torch does it: each operand first takes its diagonals (repeated subscripts) and
-sums out the subscripts no one else needs; then operands are contracted left to right, each pair
+sums out the subscripts no one else needs; then operands are contracted pairwise (with three or
+more, in opt_einsum's greedy order: the pair with the smallest result first), each pair
 permuted and reshaped to (batch..., M, K) @ (batch..., K, N) and multiplied by ``matmul`` — the C
 GEMM / batched GEMM, with transposed and strided operands passed without copies — or, when the
 pair shares no summed subscript, by a broadcast ``mul``.  Gradients come from those ops."""
@@ -176,6 +177,21 @@ def _contract(a, la, b, lb, keep):
     return c, tuple(batch + left + right)
 
 
+def _next_pair(pending, out, sizes):
+    """The pair to contract next, by opt_einsum's greedy rule: among pairs that share a subscript,
+    the one whose result is smallest relative to its operands (ties: the leftmost pair)."""
+    best = None
+    for i in range(len(pending)):
+        for j in range(i + 1, len(pending)):
+            la, lb = set(pending[i][1]), set(pending[j][1])
+            keep = set(out).union(*(lab for k, (_, lab) in enumerate(pending) if k not in (i, j)))
+            result = math.prod(sizes[x] for x in (la | lb) & keep)
+            key = (not (la & lb), result - pending[i][0]._data.size - pending[j][0]._data.size, i, j)
+            if best is None or key < best:
+                best = key
+    return best[2], best[3]
+
+
 def einsum(*args) -> Tensor:
     """Sum of products over the subscripts of ``equation`` (torch.einsum): einsum(equation,
     *operands), einsum(equation, [operands]) or the sublist form einsum(op0, sub0, op1, sub1, ...)."""
@@ -204,12 +220,12 @@ def einsum(*args) -> Tensor:
             t = Diagonals.apply(t, lab)
             lab = tuple(dict.fromkeys(lab))
         pending.append((t, lab))
-    after = [set(out)] * (len(pending) + 1)  # after[j]: labels the output or operands j.. need
-    for j in range(len(pending) - 1, -1, -1):
-        after[j] = after[j + 1] | set(pending[j][1])
+    while len(pending) > 1:
+        i, j = _next_pair(pending, out, sizes) if len(pending) > 2 else (0, 1)
+        keep = set(out).union(*(lab for k, (_, lab) in enumerate(pending) if k not in (i, j)))
+        pending[i] = _contract(*pending[i], *pending[j], keep)
+        del pending[j]
     cur, lab = pending[0]
-    for i, (t, lt) in enumerate(pending[1:]):
-        cur, lab = _contract(cur, lab, t, lt, after[i + 2])
     cur, lab = _sum_labels(cur, lab, [x for x in lab if x not in out])
     return _arrange(cur, lab, list(out))
 

@@ -8,7 +8,7 @@ from fastgrad.functional.elementwise import clamp, div
 from fastgrad.functional.reduce import amax, amin
 from fastgrad.functional.shape import squeeze
 from fastgrad.ops.common import wrap_dims
-from fastgrad.ops.norms import VectorNorm
+from fastgrad.ops.norms import SvdNorm, VectorNorm
 from fastgrad.tensor import Tensor
 
 __all__ = ["vector_norm", "matrix_norm", "linalg_norm", "norm", "normalize"]
@@ -60,7 +60,7 @@ def _matrix_dims(a, dim, op):
 
 def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dtype=None) -> Tensor:
     """Matrix norm over the two dims ``dim``: 'fro', 1/-1 (max/min column sum of |A|), inf/-inf
-    (max/min row sum).  'nuc' and 2/-2 need singular values: NotImplementedError."""
+    (max/min row sum), 'nuc' / 2 / -2 (sum / max / min of the singular values, by an SVD)."""
     op = "linalg.matrix_norm"
     A = _float_input(A, op, dtype)
     a = A._data
@@ -70,8 +70,9 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     if ord == "fro":
         return VectorNorm.apply(A, 2.0, tuple(sorted((d0, d1))), bool(keepdim))
     if ord == "nuc" or (not isinstance(ord, str) and abs(ord) == 2):
-        raise NotImplementedError(f"{op}: ord={ord!r} needs the singular values (an SVD), which fastgrad does "
-                                  "not implement; use 'fro', 1, -1, inf or -inf")
+        if ord != "nuc" and (a.shape[d0] == 0 or a.shape[d1] == 0):
+            raise RuntimeError(f"{op}: the {ord} norm of an empty matrix is not defined (shape {list(a.shape)})")
+        return SvdNorm.apply(A, "nuc" if ord == "nuc" else int(ord), (d0, d1), bool(keepdim))
     if isinstance(ord, str) or ord not in (1, -1, _INF, -_INF):
         raise RuntimeError(f"{op}: Order {ord} not supported.")
     if abs(ord) == _INF:

@@ -1,10 +1,11 @@
-"""Vector p-norms on arrays (every ord torch's linalg.vector_norm takes), with torch's
-gradients, including at the points where the norm is not differentiable (0 there)."""
+"""Norms on arrays: vector p-norms (every ord torch's linalg.vector_norm takes), with torch's
+gradients, including at the points where the norm is not differentiable (0 there); and the
+matrix norms of singular values ('nuc', 2, -2) through numpy's SVD."""
 import numpy as np
 
 from fastgrad.autograd.function import Function, register
 
-__all__ = ["VectorNorm"]
+__all__ = ["VectorNorm", "SvdNorm"]
 
 _INF = float("inf")
 
@@ -65,3 +66,33 @@ class VectorNorm(Function):
             else:
                 dx = x * np.power(np.abs(x), p - 2) * np.where(y == 0, zero, dy / np.power(y, p - 1))
         return np.asarray(dx, dt), None, None, None
+
+
+@register("matrix_norm_svd")
+class SvdNorm(Function):
+    """Matrix norms of the singular values s of the matrices over dims (d0, d1): 'nuc': sum s,
+    2: max s, -2: min s (numpy's SVD, in float64).  dA = U diag(ds) V^T with ds = dy on the
+    singular values the norm uses (all for 'nuc'; the largest / smallest for 2 / -2)."""
+
+    @staticmethod
+    def forward(ctx, x, ord, dims, keepdim):
+        m = np.moveaxis(x.astype(np.float64, copy=False), dims, (-2, -1))
+        u, s, vh = np.linalg.svd(m, full_matrices=False)
+        pick = slice(None) if ord == "nuc" else slice(0, 1) if ord == 2 else slice(-1, None)
+        ctx.saved = (u[..., :, pick], vh[..., pick, :])
+        ctx.shape, ctx.dims, ctx.dtype = m.shape, dims, x.dtype
+        y = s[..., pick].sum(-1).astype(x.dtype)
+        if keepdim:
+            for d in sorted(dims):
+                y = np.expand_dims(y, d)
+        return y
+
+    @staticmethod
+    def backward(ctx, dy):
+        u, vh = ctx.saved
+        d0, d1 = ctx.dims
+        g = dy
+        if g.ndim != len(ctx.shape) - 2:  # keepdim: drop the two kept dims
+            g = np.squeeze(g, axis=(d0, d1))
+        dm = (u * g[..., None, None]) @ vh
+        return np.moveaxis(dm, (-2, -1), (d0, d1)).astype(ctx.dtype), None, None, None

@@ -120,61 +120,75 @@ def _parse(equation, shapes):
     return tuple(labels), out, sizes
 
 
-def _sum_labels(t, lab, drop):
-    """t summed over the dims whose labels are in ``drop``."""
-    dims = tuple(d for d, lb in enumerate(lab) if lb in drop)
+class _Slot:
+    """An operand while planning: where its tensor is kept, its shape and its labels."""
+
+    __slots__ = ("i", "shape", "lab")
+
+    def __init__(self, i, shape, lab):
+        self.i, self.shape, self.lab = i, tuple(shape), tuple(lab)
+
+
+def _sum_labels(steps, o, drop, keepdim=False):
+    """Plan: o summed over the dims whose labels are in ``drop`` (kept as size 1 with keepdim)."""
+    dims = tuple(d for d, lb in enumerate(o.lab) if lb in drop)
     if not dims:
-        return t, lab
-    return _sum(t, dims), tuple(lb for lb in lab if lb not in drop)
+        return
+    steps.append((_sum, o.i, None, (dims, keepdim)))
+    if keepdim:
+        o.shape = tuple(1 if d in dims else s for d, s in enumerate(o.shape))
+    else:
+        o.shape = tuple(s for d, s in enumerate(o.shape) if d not in dims)
+        o.lab = tuple(lb for lb in o.lab if lb not in drop)
 
 
-def _arrange(t, lab, order, shape=None):
-    """t permuted to the label ``order`` (and reshaped to ``shape`` when given)."""
-    perm = tuple(lab.index(lb) for lb in order)
+def _arrange(steps, o, order, shape=None):
+    """Plan: o permuted to the label ``order`` (then reshaped to ``shape`` when given)."""
+    perm = tuple(o.lab.index(lb) for lb in order)
     if perm != tuple(range(len(perm))):
-        t = permute(t, perm)
-    if shape is not None and tuple(t._data.shape) != shape:
-        t = reshape(t, shape)
-    return t
+        steps.append((permute, o.i, None, (perm,)))
+        o.shape, o.lab = tuple(o.shape[d] for d in perm), tuple(order)
+    if shape is not None and o.shape != shape:
+        steps.append((reshape, o.i, None, (shape,)))
+        o.shape = shape
 
 
-def _contract(a, la, b, lb, keep):
-    """The pair (a, b) contracted over the labels they share and ``keep`` does not list."""
-    a, la = _sum_labels(a, la, [x for x in la if x not in lb and x not in keep])
-    b, lb = _sum_labels(b, lb, [x for x in lb if x not in la and x not in keep])
+def _contract(steps, a, b, keep):
+    """Plan: the pair (a, b) contracted over the labels they share and ``keep`` does not list;
+    the result goes to a's slot."""
+    _sum_labels(steps, a, [x for x in a.lab if x not in b.lab and x not in keep])
+    _sum_labels(steps, b, [x for x in b.lab if x not in a.lab and x not in keep])
+    la, lb = a.lab, b.lab
     batch = [x for x in la if x in lb and x in keep]
     summed = [x for x in la if x in lb and x not in keep]
     left = [x for x in la if x not in lb]
     right = [x for x in lb if x not in la]
-    sa, sb = a._data.shape, b._data.shape
+    size_a = dict(zip(la, a.shape))
+    size_b = dict(zip(lb, b.shape))
+    ba, bb = tuple(size_a[x] for x in batch), tuple(size_b[x] for x in batch)
+    sl, sr = tuple(size_a[x] for x in left), tuple(size_b[x] for x in right)
     if not summed:  # outer / elementwise: a broadcast product
-        a = _arrange(a, la, batch + left, tuple(sa[la.index(x)] for x in batch + left) + (1,) * len(right))
-        b = _arrange(b, lb, batch + right, tuple(sb[lb.index(x)] for x in batch) + (1,) * len(left)
-                     + tuple(sb[lb.index(x)] for x in right))
-        return mul(a, b), tuple(batch + left + right)
+        _arrange(steps, a, batch + left, ba + sl + (1,) * len(right))
+        _arrange(steps, b, batch + right, bb + (1,) * len(left) + sr)
+        steps.append((mul, a.i, b.i, ()))
+        a.shape = tuple(max(x, y) for x, y in zip(ba, bb)) + sl + sr
+        a.lab = tuple(batch + left + right)
+        return
     # a summed subscript of size 1 on one side only: the other side is summed over it first
-    one_a = [x for x in summed if sa[la.index(x)] == 1 and sb[lb.index(x)] != 1]
-    one_b = [x for x in summed if sb[lb.index(x)] == 1 and sa[la.index(x)] != 1]
-    if one_a or one_b:
-        if one_b:
-            a = _sum(a, tuple(la.index(x) for x in one_b), True)
-        if one_a:
-            b = _sum(b, tuple(lb.index(x) for x in one_a), True)
-        sa, sb = a._data.shape, b._data.shape
-    ka = [sa[la.index(x)] for x in summed]
-    m = math.prod(sa[la.index(x)] for x in left)
-    n = math.prod(sb[lb.index(x)] for x in right)
-    k = math.prod(ka)
-    ba = tuple(sa[la.index(x)] for x in batch)
-    bb = tuple(sb[lb.index(x)] for x in batch)
-    a = _arrange(a, la, batch + left + summed, ba + (m, k))
-    b = _arrange(b, lb, batch + summed + right, bb + (k, n))
-    c = matmul(a, b)
-    out_shape = tuple(max(x, y) for x, y in zip(ba, bb)) + tuple(sa[la.index(x)] for x in left) + tuple(
-        sb[lb.index(x)] for x in right)
-    if tuple(c._data.shape) != out_shape:
-        c = reshape(c, out_shape)
-    return c, tuple(batch + left + right)
+    one_a = [x for x in summed if size_a[x] == 1 and size_b[x] != 1]
+    one_b = [x for x in summed if size_b[x] == 1 and size_a[x] != 1]
+    _sum_labels(steps, a, one_b, True)
+    _sum_labels(steps, b, one_a, True)
+    k = math.prod(dict(zip(la, a.shape))[x] for x in summed)
+    _arrange(steps, a, batch + left + summed, ba + (math.prod(sl), k))
+    _arrange(steps, b, batch + summed + right, bb + (k, math.prod(sr)))
+    steps.append((matmul, a.i, b.i, ()))
+    a.shape = tuple(max(x, y) for x, y in zip(ba, bb)) + (math.prod(sl), math.prod(sr))
+    a.lab = None
+    out_shape = a.shape[:len(batch)] + sl + sr
+    if a.shape != out_shape:
+        steps.append((reshape, a.i, None, (out_shape,)))
+    a.shape, a.lab = out_shape, tuple(batch + left + right)
 
 
 def _next_pair(pending, out, sizes):
@@ -183,13 +197,37 @@ def _next_pair(pending, out, sizes):
     best = None
     for i in range(len(pending)):
         for j in range(i + 1, len(pending)):
-            la, lb = set(pending[i][1]), set(pending[j][1])
-            keep = set(out).union(*(lab for k, (_, lab) in enumerate(pending) if k not in (i, j)))
+            la, lb = set(pending[i].lab), set(pending[j].lab)
+            keep = set(out).union(*(o.lab for k, o in enumerate(pending) if k not in (i, j)))
             result = math.prod(sizes[x] for x in (la | lb) & keep)
-            key = (not (la & lb), result - pending[i][0]._data.size - pending[j][0]._data.size, i, j)
+            key = (not (la & lb), result - math.prod(pending[i].shape) - math.prod(pending[j].shape), i, j)
             if best is None or key < best:
                 best = key
     return best[2], best[3]
+
+
+@lru_cache(maxsize=256)
+def _plan(equation, shapes):
+    """The steps (fn, slot, other slot or None, settings) that compute the equation on operands
+    of these shapes, and the slot holding the result."""
+    labels, out, sizes = _parse(equation, shapes)
+    steps, pending = [], []
+    for i, (shape, lab) in enumerate(zip(shapes, labels)):
+        o = _Slot(i, shape, lab)
+        if len(set(lab)) != len(lab):
+            steps.append((Diagonals.apply, i, None, (lab,)))
+            o.lab = tuple(dict.fromkeys(lab))
+            o.shape = tuple(dict(zip(lab, shape))[x] for x in o.lab)
+        pending.append(o)
+    while len(pending) > 1:
+        i, j = _next_pair(pending, out, sizes) if len(pending) > 2 else (0, 1)
+        keep = set(out).union(*(o.lab for k, o in enumerate(pending) if k not in (i, j)))
+        _contract(steps, pending[i], pending[j], keep)
+        del pending[j]
+    o = pending[0]
+    _sum_labels(steps, o, [x for x in o.lab if x not in out])
+    _arrange(steps, o, list(out))
+    return tuple(steps), o.i
 
 
 def einsum(*args) -> Tensor:
@@ -209,25 +247,14 @@ def einsum(*args) -> Tensor:
     for i, t in enumerate(ops):
         if not isinstance(t, Tensor):
             raise TypeError(f"einsum(): operand {i} must be a Tensor, not {type(t).__name__}")
-    dts = {t._data.dtype for t in ops}
-    if len(dts) > 1:
+    dt = ops[0]._data.dtype
+    if any(t._data.dtype != dt for t in ops):
         raise RuntimeError(f"einsum(): expected all operands to have the same dtype, but got "
-                           f"{sorted(d.name for d in dts)} (operand shapes {[list(t._data.shape) for t in ops]})")
-    labels, out, sizes = _parse(equation, tuple(tuple(t._data.shape) for t in ops))
-    pending = []
-    for t, lab in zip(ops, labels):
-        if len(set(lab)) != len(lab):
-            t = Diagonals.apply(t, lab)
-            lab = tuple(dict.fromkeys(lab))
-        pending.append((t, lab))
-    while len(pending) > 1:
-        i, j = _next_pair(pending, out, sizes) if len(pending) > 2 else (0, 1)
-        keep = set(out).union(*(lab for k, (_, lab) in enumerate(pending) if k not in (i, j)))
-        pending[i] = _contract(*pending[i], *pending[j], keep)
-        del pending[j]
-    cur, lab = pending[0]
-    cur, lab = _sum_labels(cur, lab, [x for x in lab if x not in out])
-    return _arrange(cur, lab, list(out))
+                           f"{[t._data.dtype.name for t in ops]} (operand shapes {[list(t._data.shape) for t in ops]})")
+    steps, result = _plan(equation, tuple([t._data.shape for t in ops]))
+    for fn, i, j, settings in steps:
+        ops[i] = fn(ops[i], ops[j], *settings) if j is not None else fn(ops[i], *settings)
+    return ops[result]
 
 
 TENSOR_METHODS = {}  # torch has no Tensor.einsum

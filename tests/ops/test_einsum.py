@@ -157,9 +157,9 @@ def test_random_equations_match_numpy_and_torch(spec):
 
 
 def test_three_operands_contract_the_cheapest_pair_first():
-    from fastgrad.functional.einsum import _next_pair
+    from fastgrad.functional.einsum import _next_pair, _Slot
     a, b, c = _t((100, 2), (2, 100), (100, 3))
-    pending = [(a, ("a", "b")), (b, ("b", "c")), (c, ("c", "d"))]
+    pending = [_Slot(0, (100, 2), "ab"), _Slot(1, (2, 100), "bc"), _Slot(2, (100, 3), "cd")]
     assert _next_pair(pending, ("a", "d"), {"a": 100, "b": 2, "c": 100, "d": 3}) == (1, 2)
     np.testing.assert_allclose(fg.einsum("ab,bc,cd->ad", a, b, c).numpy(), a.numpy() @ b.numpy() @ c.numpy(),
                                rtol=1e-10)

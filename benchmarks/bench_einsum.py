@@ -12,7 +12,8 @@ pytest mode (pytest-benchmark rows, one group per workload and pass):
     python -m pytest benchmarks/bench_einsum.py -q
 Script mode (one process, the implementations alternating round by round; medians and the
 ratio of each row to torch.einsum):
-    python benchmarks/bench_einsum.py [--rounds 15]
+    python benchmarks/bench_einsum.py [--rounds 15] [--threads N]
+(--threads: fastgrad, torch and numpy's BLAS alike; default: as each library starts.)
 FASTGRAD_BENCH_QUICK=1: small sizes and few rounds (proves the suite runs).
 """
 import os
@@ -123,6 +124,19 @@ def main(rounds):
                 print(f"{label:28s} {i:16s} {med[i] * 1e3:9.3f} ms   vs torch {ratio}")
 
 
+def _arg(name, default):
+    return int(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
+
+
 if __name__ == "__main__":
-    rounds = int(sys.argv[sys.argv.index("--rounds") + 1]) if "--rounds" in sys.argv else (3 if QUICK else 15)
-    main(rounds)
+    threads = _arg("--threads", 0)
+    if threads:
+        fg.set_num_threads(threads)
+        if torch is not None:
+            torch.set_num_threads(threads)
+        try:
+            import threadpoolctl
+            threadpoolctl.threadpool_limits(threads)
+        except ImportError:
+            pass
+    main(_arg("--rounds", 3 if QUICK else 15))

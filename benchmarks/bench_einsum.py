@@ -101,27 +101,33 @@ if __name__ != "__main__":
 
 
 def main(rounds):
+    """Medians of wall time and of process CPU time (the CPU time is robust to other processes
+    taking the cores; at --threads 1 it is the op's own time), and the wall-time minimum."""
     impls = [i for i in IMPLS if i != "torch.einsum" or torch is not None]
     print(f"threads: fastgrad {fg.get_num_threads()}, torch {torch.get_num_threads() if torch else '-'}; "
-          f"rounds {rounds}; medians in ms; ratio = torch.einsum time / row time (> 1: faster than torch)")
+          f"rounds {rounds}; times in ms; ratio = torch.einsum's time / the row's (> 1: faster than torch)")
+    print(f"{'workload':24s} {'impl':16s} {'wall med':>9s} {'wall min':>9s} {'cpu med':>9s}   ratios (wall med, "
+          f"wall min, cpu med)")
     for name in WORKLOADS:
         _check(name)
         for backward in (False, True):
             fns = {i: make(name, i, backward) for i in impls}
-            times = {i: [] for i in impls}
+            wall, cpu = {i: [] for i in impls}, {i: [] for i in impls}
             for fn in fns.values():
                 fn()
             for _ in range(rounds):  # alternate so that load changes hit every row alike
                 for i, fn in fns.items():
-                    t0 = time.perf_counter()
+                    c0, t0 = time.process_time(), time.perf_counter()
                     fn()
-                    times[i].append(time.perf_counter() - t0)
-            med = {i: float(np.median(v)) for i, v in times.items()}
-            ref = med.get("torch.einsum")
+                    wall[i].append(time.perf_counter() - t0)
+                    cpu[i].append(time.process_time() - c0)
+            stats = {i: (np.median(wall[i]), np.min(wall[i]), np.median(cpu[i])) for i in impls}
+            ref = stats.get("torch.einsum")
             label = f"{name} {'fwd+bwd' if backward else 'fwd'}"
             for i in impls:
-                ratio = f"{ref / med[i]:6.2f}x" if ref else "   -"
-                print(f"{label:28s} {i:16s} {med[i] * 1e3:9.3f} ms   vs torch {ratio}")
+                st = stats[i]
+                ratios = " ".join(f"{r / x:5.2f}x" for r, x in zip(ref, st)) if ref else "-"
+                print(f"{label:24s} {i:16s} {st[0] * 1e3:9.3f} {st[1] * 1e3:9.3f} {st[2] * 1e3:9.3f}   {ratios}")
 
 
 def _arg(name, default):

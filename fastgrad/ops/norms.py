@@ -12,18 +12,17 @@ _INF = float("inf")
 
 def _norm(x, p, axes):
     """||x||_p over axes, keepdims, accumulated in float64."""
+    if p == 2:
+        return np.sqrt(np.square(x, dtype=np.float64).sum(axis=axes, keepdims=True))
     a = np.abs(x).astype(np.float64, copy=False)
     if p == _INF:
-        return a.max(axis=axes, keepdims=True, initial=0.0) if a.size else np.zeros(
-            [1 if i in axes else s for i, s in enumerate(a.shape)])
+        return a.max(axis=axes, keepdims=True, initial=0.0)  # |x| >= 0: 0 is max's identity
     if p == -_INF:
         return a.min(axis=axes, keepdims=True)
     if p == 0:
         return (a != 0).sum(axis=axes, keepdims=True).astype(np.float64)
     if p == 1:
         return a.sum(axis=axes, keepdims=True)
-    if p == 2:
-        return np.sqrt(np.square(a).sum(axis=axes, keepdims=True))
     with np.errstate(divide="ignore", over="ignore"):
         return np.power(np.power(a, p).sum(axis=axes, keepdims=True), 1.0 / p)
 

@@ -23,6 +23,9 @@ from fastgrad.functional import (matmul, mm, bmm, reshape, flatten, squeeze, uns
                              concat, stack, chunk, split, gather, masked_fill)
 from fastgrad.functional import (relu_, selu, selu_, celu, celu_, prelu, rrelu, rrelu_, threshold, threshold_,
                                  hardshrink)
+from fastgrad.functional import (einsum, outer, ger, dot, vdot, inner, mv, addmm, addmv, addbmm, baddbmm, kron,
+                                 cross, tensordot, chain_matmul, cdist)
+from fastgrad import linalg
 
 __version__ = "0.1.0"
 
@@ -35,6 +38,9 @@ __all__ = [
 ]
 __all__ += ["relu_", "selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_", "threshold", "threshold_",
             "hardshrink"]
+
+__all__ += ["einsum", "outer", "ger", "dot", "vdot", "inner", "mv", "addmm", "addmv", "addbmm", "baddbmm", "kron",
+            "cross", "tensordot", "chain_matmul", "cdist", "linalg"]
 
 
 def set_num_threads(n: int) -> None:

@@ -13,6 +13,10 @@ then the array-level Functions of ``fastgrad.ops``.
     shape        reshape/view, squeeze, permute, expand, repeat, cat/stack, split/chunk
     indexing     x[i], x[i] = v, masked_fill, gather
     linalg       matmul, mm, bmm, linear (and the fused linear+relu of nn.Sequential)
+    einsum       einsum (pairwise contractions through matmul's GEMM)
+    products     outer, dot, inner, mv, addmm/addmv/addbmm/baddbmm, kron, cross, tensordot, multi_dot
+    norms        vector/matrix norms, torch.norm, normalize
+    distance     cdist, pairwise_distance, cosine_similarity
     loss         mse, l1, smooth-l1, huber, cross-entropy, nll, binary cross-entropy
     conv         conv1d/2d, conv_transpose1d/2d
     pool         max/avg/adaptive-avg pooling, 1-D and 2-D
@@ -60,6 +64,11 @@ from fastgrad.functional.upsample import (interpolate, upsample, upsample_neares
 from fastgrad.functional.dropout_more import dropout1d, dropout2d, dropout3d, alpha_dropout, feature_alpha_dropout
 from fastgrad.functional.pool_more import adaptive_max_pool1d, adaptive_max_pool2d, max_unpool1d, max_unpool2d
 from fastgrad.functional.attention import scaled_dot_product_attention
+from fastgrad.functional.einsum import einsum
+from fastgrad.functional.products import (outer, ger, dot, vdot, inner, mv, addmm, addmv, addbmm, baddbmm, kron,
+                                          cross, tensordot, chain_matmul)
+from fastgrad.functional.norms import norm, normalize  # noqa: F811  (torch.norm: p='fro', dim tuples, dtype)
+from fastgrad.functional.distance import cdist, pairwise_distance, cosine_similarity
 
 __all__ = [
     "to_dtype", "clone",
@@ -92,3 +101,8 @@ __all__ += ["relu_", "leaky_relu_"]
 __all__ += ["hardtanh", "hardtanh_", "relu6", "silu", "mish", "elu", "elu_", "selu", "selu_", "celu", "celu_",
             "softsign", "logsigmoid", "glu", "prelu", "rrelu", "rrelu_", "softmin", "threshold", "threshold_",
             "tanhshrink", "softshrink", "hardshrink", "gumbel_softmax"]
+__all__ += ["einsum"]
+__all__ += ["outer", "ger", "dot", "vdot", "inner", "mv", "addmm", "addmv", "addbmm", "baddbmm", "kron", "cross",
+            "tensordot", "chain_matmul"]
+__all__ += ["normalize"]
+__all__ += ["cdist", "pairwise_distance", "cosine_similarity"]

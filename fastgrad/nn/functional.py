@@ -1,5 +1,6 @@
 """fastgrad.nn.functional: everything in ``fastgrad.functional`` plus the layer-level
-functions torch keeps in ``torch.nn.functional`` (layer_norm, embedding, one_hot)."""
+functions torch keeps in ``torch.nn.functional`` (layer_norm, embedding, one_hot).
+normalize, cosine_similarity and pairwise_distance come from fastgrad.functional."""
 
 import numpy as np
 
@@ -49,17 +50,19 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
 
 
 def one_hot(tensor, num_classes: int = -1):
-    """int64 tensor of shape (*tensor.shape, num_classes) with ones at the class indices."""
-    idx = _index_array(tensor, "one_hot")
+    """int64 tensor of shape (*tensor.shape, num_classes) with ones at the class indices
+    (num_classes=-1: one more than the largest index)."""
+    idx = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if idx.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes == -1:
-        num_classes = int(idx.max()) + 1 if idx.size else 0
-    if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
+        if idx.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(idx.max()) + 1
+    if idx.size and idx.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes < 0 or (idx.size and idx.max() >= num_classes):
         raise RuntimeError("Class values must be smaller than num_classes.")
     out = np.zeros(idx.shape + (num_classes,), np.int64)
-    np.put_along_axis(out, idx[..., None].astype(np.int64), 1, axis=-1)
+    np.put_along_axis(out, idx[..., None], 1, axis=-1)
     return _make(out)
-
-
-def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12):
-    """y = x / max(||x||_p along dim, eps)."""
-    return _F.div(input, _F.clamp(_F.norm(input, p, dim, True), min=eps))

@@ -444,6 +444,19 @@ void fg_batch_norm_bwd_f64(int64_t N, int64_t C, int64_t HW, const double *x, co
                            const double *var, const double *dy, double *dx, double *dw, double *db, int training,
                            double eps);
 
+/* ---- scatter.c : accumulating scatters (index_add, scatter_add); indices validated by the caller -- */
+/* out[o, idx[j], i] += alpha src[o, j, i]  (out: outer x m x inner, src: outer x n x inner; sequential,
+ * so duplicate indices add in index order whatever the thread count) */
+void fg_index_add_f32(int64_t outer, int64_t n, int64_t inner, int64_t m, const int64_t *restrict idx, const float *restrict src,
+                      float *restrict out, double alpha);
+void fg_index_add_f64(int64_t outer, int64_t n, int64_t inner, int64_t m, const int64_t *restrict idx, const double *restrict src,
+                      double *restrict out, double alpha);
+/* out[o, idx[o, j, i], i] += src[o, j, i]  (idx, src: outer x n x inner; out: outer x m x inner) */
+void fg_scatter_add_f32(int64_t outer, int64_t n, int64_t inner, int64_t m, const int64_t *restrict idx, const float *restrict src,
+                        float *restrict out);
+void fg_scatter_add_f64(int64_t outer, int64_t n, int64_t inner, int64_t m, const int64_t *restrict idx, const double *restrict src,
+                        double *restrict out);
+
 /* @cdef-end */
 
 #ifdef __cplusplus

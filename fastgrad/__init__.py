@@ -21,6 +21,14 @@ from fastgrad.functional import (add, sub, subtract, mul, multiply, div, divide,
                                  bitwise_left_shift, bitwise_right_shift)
 from fastgrad.functional import (matmul, mm, bmm, reshape, flatten, squeeze, unsqueeze, transpose, t, permute, cat,
                              concat, stack, chunk, split, gather, masked_fill)
+from fastgrad.functional import (flip, fliplr, flipud, roll, rot90, narrow, unbind, movedim, moveaxis, swapaxes,
+                                 swapdims, tile, repeat_interleave, broadcast_to, broadcast_tensors, broadcast_shapes,
+                                 atleast_1d, atleast_2d, atleast_3d, column_stack, hstack, vstack, row_stack, dstack,
+                                 unflatten, tensor_split, hsplit, vsplit, dsplit, meshgrid, memory_format,
+                                 preserve_format, contiguous_format, channels_last, tril, triu, tril_indices,
+                                 triu_indices, diag, diagonal, diag_embed, trace, index_select, index_add, index_copy,
+                                 index_fill, index_put, scatter, scatter_add, scatter_reduce, take, take_along_dim,
+                                 masked_select, masked_scatter, nonzero, argwhere, where, clone)
 
 __version__ = "0.1.0"
 
@@ -31,6 +39,15 @@ __all__ = [
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "autograd", "functional", "float32",
     "float64", "int64", "bool", "set_num_threads", "get_num_threads", "backend_info",
 ]
+
+__all__ += ["flip", "fliplr", "flipud", "roll", "rot90", "narrow", "unbind", "movedim", "moveaxis", "swapaxes",
+            "swapdims", "tile", "repeat_interleave", "broadcast_to", "broadcast_tensors", "broadcast_shapes",
+            "atleast_1d", "atleast_2d", "atleast_3d", "column_stack", "hstack", "vstack", "row_stack", "dstack",
+            "unflatten", "tensor_split", "hsplit", "vsplit", "dsplit", "meshgrid", "memory_format", "preserve_format",
+            "contiguous_format", "channels_last", "tril", "triu", "tril_indices", "triu_indices", "diag", "diagonal",
+            "diag_embed", "trace", "index_select", "index_add", "index_copy", "index_fill", "index_put", "scatter",
+            "scatter_add", "scatter_reduce", "take", "take_along_dim", "masked_select", "masked_scatter", "nonzero",
+            "argwhere", "where", "clone"]
 
 
 def set_num_threads(n: int) -> None:

@@ -42,6 +42,19 @@ from fastgrad.functional.pool import (max_pool2d, avg_pool2d, adaptive_avg_pool2
                                      adaptive_avg_pool1d)
 from fastgrad.functional.batchnorm import batch_norm
 from fastgrad.functional.pad import pad
+from fastgrad.functional.shape_more import (flip, fliplr, flipud, roll, rot90, narrow, unbind, movedim, moveaxis,
+                                            swapaxes, swapdims, tile, repeat_interleave, broadcast_to,
+                                            broadcast_tensors, broadcast_shapes, atleast_1d, atleast_2d, atleast_3d,
+                                            column_stack, hstack, vstack, row_stack, dstack, unflatten, tensor_split,
+                                            hsplit, vsplit, dsplit, meshgrid, contiguous, memory_format,
+                                            preserve_format, contiguous_format, channels_last)
+from fastgrad.functional.shape_more import clone  # clone(memory_format=): replaces _promote.clone's export
+from fastgrad.functional.triangular import (tril, triu, tril_, triu_, tril_indices, triu_indices, diag, diagonal,
+                                            diag_embed, trace)
+from fastgrad.functional.gather_scatter import (index_select, index_add, index_copy, index_fill, index_put, scatter,
+                                         scatter_add, scatter_reduce, take, take_along_dim, masked_select,
+                                         masked_scatter, nonzero, argwhere)
+from fastgrad.functional.gather_scatter import where  # adds the one-argument form to elementwise.where
 
 __all__ = [
     "to_dtype", "clone",
@@ -65,3 +78,12 @@ __all__ = [
     "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "batch_norm", "pad",
 ]
+__all__ += ["flip", "fliplr", "flipud", "roll", "rot90", "narrow", "unbind", "movedim", "moveaxis", "swapaxes",
+            "swapdims", "tile", "repeat_interleave", "broadcast_to", "broadcast_tensors", "broadcast_shapes",
+            "atleast_1d", "atleast_2d", "atleast_3d", "column_stack", "hstack", "vstack", "row_stack", "dstack",
+            "unflatten", "tensor_split", "hsplit", "vsplit", "dsplit", "meshgrid", "contiguous", "memory_format",
+            "preserve_format", "contiguous_format", "channels_last"]
+__all__ += ["tril", "triu", "tril_", "triu_", "tril_indices", "triu_indices", "diag", "diagonal", "diag_embed",
+            "trace"]
+__all__ += ["index_select", "index_add", "index_copy", "index_fill", "index_put", "scatter", "scatter_add",
+            "scatter_reduce", "take", "take_along_dim", "masked_select", "masked_scatter", "nonzero", "argwhere"]

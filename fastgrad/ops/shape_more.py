@@ -68,15 +68,14 @@ class Tri(Function):
 
 def diagonal_view(a, offset, d1, d2):
     """The diagonal of ``a`` over dims d1, d2 as a view (last dim), writable when ``a`` is
-    (np.diagonal's own view is read-only: the same strides are laid over ``a`` instead)."""
+    (numpy makes it read-only by default; its base stays ``a``, so the version counter is shared)."""
     v = np.diagonal(a, offset, d1, d2)
-    if not a.flags.writeable:
-        return v
-    if v.size == 0:
-        return np.empty(v.shape, a.dtype)  # nothing to share (numpy's empty diagonal is read-only)
-    key = [slice(None)] * a.ndim
-    key[d1], key[d2] = slice(max(-offset, 0), None), slice(max(offset, 0), None)
-    return np.lib.stride_tricks.as_strided(a[tuple(key)], v.shape, v.strides)
+    if a.flags.writeable:
+        try:
+            v.flags.writeable = True
+        except ValueError:
+            pass
+    return v
 
 
 @register("diagonal")
@@ -92,8 +91,7 @@ class Diagonal(Function):
     @staticmethod
     def backward(ctx, dy):
         dx = np.zeros(ctx.in_shape, dy.dtype)
-        if dy.size:
-            diagonal_view(dx, *ctx.args)[...] = dy
+        diagonal_view(dx, *ctx.args)[...] = dy
         return dx, None, None, None
 
 
@@ -109,8 +107,7 @@ class DiagEmbed(Function):
         for d in sorted((d1, d2)):
             shape.insert(d, n)
         y = np.zeros(shape, x.dtype)
-        if x.size:
-            diagonal_view(y, offset, d1, d2)[...] = x
+        diagonal_view(y, offset, d1, d2)[...] = x
         return y
 
     @staticmethod

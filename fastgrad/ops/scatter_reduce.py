@@ -88,9 +88,7 @@ class ScatterReduce(Function):
                           gather(dy * y, dim, idx) / np.where(zero, np.ones((), srcs.dtype), srcs))
         else:  # amax, amin
             value = gather(y, dim, idx)
-            self_is = (x == y).astype(dy.dtype)
-            if not inc:
-                self_is[full_index(idx, dim)] = 0
+            self_is = (x == y).astype(dy.dtype)  # (counted even when include_self=False, as torch)
             src_is = (srcs == value).astype(dy.dtype)
             share = dy / scatter_add_into(self_is.copy(), dim, idx, src_is)
             gx = self_is * share

@@ -13,7 +13,7 @@ from fastgrad.functional.indexing import _normalize_index, gather, getitem, mask
 from fastgrad.functional.shape import _check_tensor, expand, reshape
 from fastgrad.ops.common import wrap_dim
 from fastgrad.ops.scatter import (IndexAdd, IndexCopy, IndexFill, IndexPutAccumulate, IndexSelect, MaskedScatter,
-                                  Scatter, ScatterAdd, Take)
+                                  Scatter, ScatterAdd, Take, index_add_into, scatter_add_into)
 from fastgrad.ops.indexing import IndexPut
 from fastgrad.ops.scatter_reduce import ScatterReduce
 from fastgrad.tensor import Tensor
@@ -94,12 +94,16 @@ def _slice_source(input, d, idx, src, op):
                            f"specified dimension. Got self.shape = {list(x)} source.shape = {list(s)}")
 
 
+def _index_add_args(input, dim, index, source, op):
+    d, idx, n = _dim_index(input, dim, index, op)
+    source = _source(source, input, op)
+    _slice_source(input, d, idx, source, op)
+    return d, _in_range(idx, n, d, op), source
+
+
 def index_add(input: Tensor, dim: int, index, source: Tensor, *, alpha=1) -> Tensor:
     """y = input with alpha * source[j] added at index[j] along ``dim`` (repeats accumulate)."""
-    d, idx, n = _dim_index(input, dim, index, "index_add")
-    source = _source(source, input, "index_add")
-    _slice_source(input, d, idx, source, "index_add")
-    idx = _in_range(idx, n, d, "index_add")
+    d, idx, source = _index_add_args(input, dim, index, source, "index_add")
     if input._data.ndim == 0:
         return reshape(IndexAdd.apply(_as_1d(input), 0, idx, reshape(source, (-1,)), alpha), ())
     return IndexAdd.apply(input, d, idx, source, alpha)
@@ -318,7 +322,10 @@ def where(condition, input=None, other=None):
 
 # -- in-place forms -----------------------------------------------------------------------
 def index_add_(self, dim, index, source, *, alpha=1):
-    return inplace_result(self, "index_add_", lambda s: index_add(s, dim, index, source, alpha=alpha), (source,))
+    d, idx, src = _index_add_args(self, dim, index, source, "index_add")  # checked before any write
+    into = (lambda a: index_add_into(a, d, idx, src._data, alpha)) if self._data.ndim else None
+    return inplace_result(self, "index_add_", lambda s: index_add(s, dim, index, source, alpha=alpha), (source,),
+                          into)
 
 
 def index_copy_(self, dim, index, source):
@@ -338,7 +345,10 @@ def scatter_(self, dim, index, src=None, value=None, *, reduce=None):
 
 
 def scatter_add_(self, dim, index, src):
-    return inplace_result(self, "scatter_add_", lambda s: scatter_add(s, dim, index, src), (src,))
+    src = _source(src, self, "scatter_add")
+    d, idx = _scatter_checks(self, dim, index, src, "scatter_add")  # checked before any write
+    into = (lambda a: scatter_add_into(a, d, idx, src._data)) if self._data.ndim else None
+    return inplace_result(self, "scatter_add_", lambda s: scatter_add(s, dim, index, src), (src,), into)
 
 
 def scatter_reduce_(self, dim, index, src, reduce, *, include_self=True):

@@ -7,6 +7,7 @@ import numpy as np
 
 from fastgrad.autograd.function import Function, register
 from fastgrad.ops.common import sum_to
+from fastgrad.ops.scatter import scatter_add_into
 
 __all__ = ["GetItem", "IndexPut", "MaskedFill", "Gather", "IntsFirst", "target"]
 
@@ -105,7 +106,8 @@ class MaskedFill(Function):
 
 @register("gather")
 class Gather(Function):
-    """y[..i..] = x[..index[..i..] at dim..]; dx = zeros with dy added at the gathered places."""
+    """y[..i..] = x[..index[..i..] at dim..]; dx = zeros with dy added at the gathered places
+    (the C scatter_add of ops/scatter.py)."""
 
     @staticmethod
     def forward(ctx, x, dim, index):
@@ -117,11 +119,4 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, dy):
-        index, dim = ctx.index, ctx.dim
-        nd = index.ndim
-        full = tuple(index if d == dim else
-                     np.arange(s).reshape((1,) * d + (s,) + (1,) * (nd - d - 1))
-                     for d, s in enumerate(index.shape))
-        dx = np.zeros(ctx.in_shape, dy.dtype)
-        np.add.at(dx, full, dy)
-        return dx, None, None
+        return scatter_add_into(np.zeros(ctx.in_shape, dy.dtype), ctx.dim, ctx.index, dy), None, None

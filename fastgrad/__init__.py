@@ -28,7 +28,7 @@ from fastgrad.functional import (flip, fliplr, flipud, roll, rot90, narrow, unbi
                                  preserve_format, contiguous_format, channels_last, tril, triu, tril_indices,
                                  triu_indices, diag, diagonal, diag_embed, trace, index_select, index_add, index_copy,
                                  index_fill, index_put, scatter, scatter_add, scatter_reduce, take, take_along_dim,
-                                 masked_select, masked_scatter, nonzero, argwhere, where, clone)
+                                 masked_select, masked_scatter, nonzero, argwhere)
 
 __version__ = "0.1.0"
 

@@ -96,7 +96,8 @@ CASES = [
          _n((3, 4), (2, 3)), "src-larger"),
     case("scatter_add", lambda a, s: a.scatter_add(0, _t(_S), s), lambda a, s: _scatter0(a, _S, s, True),
          _n((3, 4), (2, 4)), "repeats", torch=lambda a, s: a.scatter_add(0, _tt(_S), s)),
-    case("scatter_add", lambda a, s: fg.scatter_add(a, 0, _t(_S[:, :2]), s), lambda a, s: _scatter0(a, _S[:, :2], s, True),
+    case("scatter_add", lambda a, s: fg.scatter_add(a, 0, _t(_S[:, :2]), s),
+         lambda a, s: _scatter0(a, _S[:, :2], s, True),
          _n((3, 4), (3, 3)), "index-smaller"),
     case("take", lambda a: a.take(_t(np.array([[0, 5], [-1, 5]]))), lambda a: a.reshape(-1)[[[0, 5], [-1, 5]]],
          _n((2, 3)), "repeats-neg", torch=lambda a: a.take(_tt(np.array([[0, 5], [-1, 5]])))),
@@ -108,7 +109,8 @@ CASES = [
          "take-along-dim-bcast"),
     case("gather", lambda a: fg.take_along_dim(a, _t(np.array([5, 0, 5]))), lambda a: a.reshape(-1)[[5, 0, 5]],
          _n((2, 3)), "take-along-dim-flat", torch=lambda a: _torch().take_along_dim(a, _tt(np.array([5, 0, 5])))),
-    case("getitem", lambda a: a.masked_select(_t(_M[0])), lambda a: np.broadcast_to(a, (3, 4))[np.broadcast_to(_M[0], (3, 4))],
+    case("getitem", lambda a: a.masked_select(_t(_M[0])),
+         lambda a: np.broadcast_to(a, (3, 4))[np.broadcast_to(_M[0], (3, 4))],
          _n((3, 4)), "masked-select-bcast", torch=lambda a: a.masked_select(_tt(_M[0]))),
     case("masked_scatter", lambda a, s: a.masked_scatter(_t(_M), s), lambda a, s: _msc(a, _M, s),
          _n((3, 4), (2, 4)), "2d", torch=lambda a, s: a.masked_scatter(_tt(_M), s)),
@@ -120,7 +122,8 @@ CASES = [
          torch=lambda a, v: _torch().index_put(a, (_tt(_I),), v, accumulate=True)),
     case("index_put", lambda a, v: a.index_put((_t(np.array([0, 2])), _t(np.array([1, 1]))), v),
          lambda a, v: _put(a, (np.array([0, 2]), np.array([1, 1])), v),
-         _n((3, 2), ()), "two-indices", torch=lambda a, v: a.index_put((_tt(np.array([0, 2])), _tt(np.array([1, 1]))), v)),
+         _n((3, 2), ()), "two-indices",
+         torch=lambda a, v: a.index_put((_tt(np.array([0, 2])), _tt(np.array([1, 1]))), v)),
 ]
 
 for _red in ("sum", "prod", "mean", "amax", "amin"):

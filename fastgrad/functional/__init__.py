@@ -48,13 +48,13 @@ from fastgrad.functional.shape_more import (flip, fliplr, flipud, roll, rot90, n
                                             column_stack, hstack, vstack, row_stack, dstack, unflatten, tensor_split,
                                             hsplit, vsplit, dsplit, meshgrid, contiguous, memory_format,
                                             preserve_format, contiguous_format, channels_last)
-from fastgrad.functional.shape_more import clone  # clone(memory_format=): replaces _promote.clone's export
+from fastgrad.functional.shape_more import clone  # noqa: F811  (clone(memory_format=) replaces _promote.clone)
 from fastgrad.functional.triangular import (tril, triu, tril_, triu_, tril_indices, triu_indices, diag, diagonal,
                                             diag_embed, trace)
 from fastgrad.functional.gather_scatter import (index_select, index_add, index_copy, index_fill, index_put, scatter,
                                          scatter_add, scatter_reduce, take, take_along_dim, masked_select,
                                          masked_scatter, nonzero, argwhere)
-from fastgrad.functional.gather_scatter import where  # adds the one-argument form to elementwise.where
+from fastgrad.functional.gather_scatter import where  # noqa: F811  (adds where(cond) to elementwise.where)
 
 __all__ = [
     "to_dtype", "clone",

@@ -76,8 +76,9 @@ def index_select(input: Tensor, dim: int, index) -> Tensor:
     """y = input's slices at ``index`` (1-D) along ``dim``."""
     d, idx, n = _dim_index(input, dim, index, "index_select")
     if idx.size and (idx.min() < 0 or idx.max() >= n):
-        raise IndexError(f"index_select(): index out of range in self (index {int(idx.max() if idx.max() >= n else idx.min())}, "
-                         f"size {n} at dim {d}, input shape {list(input._data.shape)})")
+        bad = int(idx.max() if idx.max() >= n else idx.min())
+        raise IndexError(f"index_select(): index out of range in self (index {bad}, size {n} at dim {d}, "
+                         f"input shape {list(input._data.shape)})")
     if input._data.ndim == 0:
         return reshape(IndexSelect.apply(_as_1d(input), 0, idx), (-1,))
     return IndexSelect.apply(input, d, idx)

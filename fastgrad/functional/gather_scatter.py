@@ -373,4 +373,5 @@ TENSOR_METHODS = {
     "index_add_": index_add_, "index_copy_": index_copy_, "index_fill_": index_fill_, "index_put_": index_put_,
     "scatter_": scatter_, "scatter_add_": scatter_add_, "scatter_reduce_": scatter_reduce_,
     "masked_scatter_": masked_scatter_, "masked_fill_": masked_fill_,
+    "where": lambda self, condition, other: where(condition, self, other),
 }

@@ -7,6 +7,8 @@ scatters of float arrays run the sequential C loops of csrc/scatter.c (np.add.at
 slower, see benchmarks/bench_scatter.py).  Every index was validated in functional/scatter.py
 (range, dtype int64, shapes): the C side trusts them.
 """
+from math import prod
+
 import numpy as np
 
 from fastgrad._ffi import CTYPES, from_buffer, kernels
@@ -36,14 +38,14 @@ def index_add_into(out, dim, idx, src, alpha=1.0):
         return out
     if _c_ok(out):
         src = np.ascontiguousarray(src, dtype=out.dtype)
-        outer = int(np.prod(out.shape[:dim], dtype=np.int64))
-        inner = int(np.prod(out.shape[dim + 1:], dtype=np.int64))
+        outer = prod(out.shape[:dim])
+        inner = prod(out.shape[dim + 1:])
         ct = CTYPES[out.dtype]
         idx = np.ascontiguousarray(idx, dtype=np.int64)
         _INDEX_ADD[out.dtype](outer, idx.size, inner, out.shape[dim], from_buffer(_I64, idx),
                               from_buffer(ct, src), from_buffer(ct, out, True), float(alpha))
     else:
-        np.add.at(out, lead(dim, idx), src if alpha == 1 else src * alpha)
+        np.add.at(out, lead(dim, idx), src if alpha == 1 else np.asarray(src * alpha, out.dtype))
     return out
 
 
@@ -72,8 +74,8 @@ def scatter_add_into(out, dim, idx, src):
     if _c_ok(out) and all(s == o for d, (s, o) in enumerate(zip(idx.shape, out.shape)) if d != dim):
         src = np.ascontiguousarray(src, dtype=out.dtype)
         idx = np.ascontiguousarray(idx, dtype=np.int64)
-        outer = int(np.prod(idx.shape[:dim], dtype=np.int64))
-        inner = int(np.prod(idx.shape[dim + 1:], dtype=np.int64))
+        outer = prod(idx.shape[:dim])
+        inner = prod(idx.shape[dim + 1:])
         ct = CTYPES[out.dtype]
         _SCATTER_ADD[out.dtype](outer, idx.shape[dim], inner, out.shape[dim], from_buffer(_I64, idx),
                                 from_buffer(ct, src), from_buffer(ct, out, True))
@@ -226,7 +228,7 @@ class Take(Function):
 
     @staticmethod
     def backward(ctx, dy):
-        n = int(np.prod(ctx.in_shape, dtype=np.int64))
+        n = prod(ctx.in_shape)
         g = np.bincount(ctx.idx.reshape(-1), weights=dy.reshape(-1), minlength=n)
         return g.astype(dy.dtype, copy=False).reshape(ctx.in_shape), None
 
@@ -253,7 +255,7 @@ class MaskedScatter(Function):
             dx = sum_to(np.where(ctx.mask, np.zeros((), dy.dtype), dy), ctx.in_shape)
         if need[2]:
             sel = dy[ctx.mask]
-            ds = np.zeros(int(np.prod(ctx.src_shape, dtype=np.int64)), dy.dtype)
+            ds = np.zeros(prod(ctx.src_shape), dy.dtype)
             ds[:sel.size] = sel
             ds = ds.reshape(ctx.src_shape)
         return dx, None, ds

@@ -156,6 +156,18 @@ def test_nonzero_argwhere_where_match_torch(a):
         assert ours.dtype == np.int64
     assert len(fg.where(x)) == len(torch.where(tx))
     np.testing.assert_array_equal(fg.where(x > 1, x, 0.0).numpy(), torch.where(tx > 1, tx, 0.0).numpy())
+    np.testing.assert_array_equal(x.where(x > 1, 0.0).numpy(), tx.where(tx > 1, 0.0).numpy())
+
+
+def test_integer_index_add_and_scatter_match_torch():
+    torch = pytest.importorskip("torch")
+    x, idx, src = np.arange(6).reshape(2, 3), np.array([1, 1]), np.ones((2, 3), np.int64)
+    ours = fg.tensor(x).index_add(0, fg.tensor(idx), fg.tensor(src), alpha=3)
+    theirs = torch.tensor(x).index_add(0, torch.tensor(idx), torch.tensor(src), alpha=3)
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
+    ours = fg.tensor(x).scatter_add(1, fg.tensor([[2, 2]]), fg.tensor(src))
+    theirs = torch.tensor(x).scatter_add(1, torch.tensor([[2, 2]]), torch.tensor(src))
+    np.testing.assert_array_equal(ours.numpy(), theirs.numpy())
 
 
 # -- indexing with a range -----------------------------------------------------------------

@@ -44,11 +44,12 @@ from fastgrad.functional.batchnorm import batch_norm
 from fastgrad.functional.pad import pad
 from fastgrad.functional.shape_more import (flip, fliplr, flipud, roll, rot90, narrow, unbind, movedim, moveaxis,
                                             swapaxes, swapdims, tile, repeat_interleave, broadcast_to,
-                                            broadcast_tensors, broadcast_shapes, atleast_1d, atleast_2d, atleast_3d,
-                                            column_stack, hstack, vstack, row_stack, dstack, unflatten, tensor_split,
-                                            hsplit, vsplit, dsplit, meshgrid, contiguous, memory_format,
-                                            preserve_format, contiguous_format, channels_last)
-from fastgrad.functional.shape_more import clone  # noqa: F811  (clone(memory_format=) replaces _promote.clone)
+                                            broadcast_tensors, broadcast_shapes, unflatten, meshgrid)
+from fastgrad.functional.join_split import (atleast_1d, atleast_2d, atleast_3d, column_stack, hstack, vstack,
+                                            row_stack, dstack, tensor_split, hsplit, vsplit, dsplit)
+from fastgrad.functional.storage_layout import (contiguous, memory_format, preserve_format, contiguous_format,
+                                                channels_last)
+from fastgrad.functional.storage_layout import clone  # noqa: F811  (clone(memory_format=) replaces _promote.clone)
 from fastgrad.functional.triangular import (tril, triu, tril_, triu_, tril_indices, triu_indices, diag, diagonal,
                                             diag_embed, trace)
 from fastgrad.functional.gather_scatter import (index_select, index_add, index_copy, index_fill, index_put, scatter,

@@ -1,17 +1,15 @@
 """More shape functions, torch's names and semantics: flip/roll/rot90 (copies), narrow, unbind,
-movedim, swapaxes, unflatten, broadcast_to/tensors (views), tile, repeat_interleave, the
-atleast_*/stack family, tensor_split/hsplit/vsplit/dsplit (views), meshgrid, view(dtype),
-clone/contiguous with ``memory_format``.  Built from the ops of ops/shape.py, ops/indexing.py and
-ops/shape_more.py, so gradients follow."""
+movedim, swapaxes, unflatten, broadcast_to/tensors (views), tile, repeat_interleave, meshgrid.
+Built from the ops of ops/shape.py, ops/indexing.py and ops/shape_more.py, so gradients follow.
+(Joining/splitting: join_split.py; clone/contiguous/view(dtype): storage_layout.py.)"""
 import operator
 import warnings
 
 import numpy as np
 
-from fastgrad import dtypes
 from fastgrad.functional._promote import clone as _clone
-from fastgrad.functional.shape import (_check_tensor, _ints, _resolve_shape, _slices, _tensor_list, cat,
-                                       expand, permute, repeat, reshape, transpose, view as _view_shape)
+from fastgrad.functional.shape import (_check_tensor, _ints, _resolve_shape, _slices, expand, permute, repeat, reshape,
+                                       transpose)
 from fastgrad.ops.common import wrap_dim
 from fastgrad.ops.indexing import GetItem
 from fastgrad.ops.scatter import IndexSelect
@@ -21,9 +19,7 @@ from fastgrad.tensor import Tensor
 
 __all__ = ["flip", "fliplr", "flipud", "roll", "rot90", "narrow", "unbind", "movedim", "moveaxis",
            "swapaxes", "swapdims", "tile", "repeat_interleave", "broadcast_to", "broadcast_tensors",
-           "broadcast_shapes", "atleast_1d", "atleast_2d", "atleast_3d", "column_stack", "hstack", "vstack",
-           "row_stack", "dstack", "unflatten", "tensor_split", "hsplit", "vsplit", "dsplit", "meshgrid",
-           "clone", "contiguous", "memory_format", "preserve_format", "contiguous_format", "channels_last"]
+           "broadcast_shapes", "unflatten", "meshgrid"]
 
 
 def _dims(dims, nd, op):
@@ -228,58 +224,6 @@ def broadcast_tensors(*tensors) -> tuple:
     return tuple(expand(x, shape) for x in tensors)
 
 
-def _atleast(tensors, n, op):
-    args = tensors[0] if len(tensors) == 1 and isinstance(tensors[0], (list, tuple)) else tensors
-    out = []
-    for x in args:
-        _check_tensor(x, op)
-        s = x._data.shape
-        if len(s) < n:
-            s = {0: (1,) * n, 1: (1,) + s + (1,) * (n - 2) if n == 3 else (1,) + s, 2: s + (1,)}[len(s)]
-        out.append(reshape(x, s) if s != x._data.shape else x)
-    return out[0] if len(tensors) == 1 and isinstance(tensors[0], Tensor) else tuple(out)
-
-
-def atleast_1d(*tensors):
-    """Each tensor with at least 1 dim (0-d -> (1,)); one tensor in, one out."""
-    return _atleast(tensors, 1, "atleast_1d")
-
-
-def atleast_2d(*tensors):
-    """Each tensor with at least 2 dims ((n,) -> (1, n))."""
-    return _atleast(tensors, 2, "atleast_2d")
-
-
-def atleast_3d(*tensors):
-    """Each tensor with at least 3 dims ((n,) -> (1, n, 1), (m, n) -> (m, n, 1))."""
-    return _atleast(tensors, 3, "atleast_3d")
-
-
-def hstack(tensors) -> Tensor:
-    """cat along dim 1 (dim 0 for 1-D tensors) after atleast_1d."""
-    ts = _atleast(_tensor_list(tensors, "hstack"), 1, "hstack")
-    return cat(ts, 0 if ts[0]._data.ndim == 1 else 1)
-
-
-def vstack(tensors) -> Tensor:
-    """cat along dim 0 after atleast_2d."""
-    return cat(_atleast(_tensor_list(tensors, "vstack"), 2, "vstack"), 0)
-
-
-row_stack = vstack
-
-
-def dstack(tensors) -> Tensor:
-    """cat along dim 2 after atleast_3d."""
-    return cat(_atleast(_tensor_list(tensors, "dstack"), 3, "dstack"), 2)
-
-
-def column_stack(tensors) -> Tensor:
-    """hstack, with 0-d and 1-d tensors made columns (n, 1) first."""
-    ts = _tensor_list(tensors, "column_stack")
-    return hstack([reshape(x, (x._data.size, 1)) if x._data.ndim <= 1 else x for x in ts])
-
-
 def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
     """Split dim ``dim`` into ``sizes`` (one -1 inferred; a view when possible)."""
     _check_tensor(input, "unflatten")
@@ -290,73 +234,6 @@ def unflatten(input: Tensor, dim: int, sizes) -> Tensor:
         raise RuntimeError("unflatten: sizes must be non-empty")
     sizes = _resolve_shape(sizes, shape[d], "unflatten")
     return reshape(input, shape[:d] + sizes + shape[d + 1:])
-
-
-def _split_at(input, d, bounds):
-    n = input._data.shape[d]
-    edges = [0] + [min(max(b, 0), n) for b in bounds] + [n]
-    return _slices(input, d, [(a, max(a, b)) for a, b in zip(edges[:-1], edges[1:])])
-
-
-def tensor_split(input: Tensor, indices_or_sections, dim: int = 0) -> tuple:
-    """Views: ``sections`` nearly equal pieces (the first n % sections one longer), or the pieces
-    between the given indices."""
-    _check_tensor(input, "tensor_split")
-    if input._data.ndim == 0:
-        raise RuntimeError("tensor_split: expected at least a 1-dimensional tensor")
-    d = wrap_dim(dim, input._data.ndim, "tensor_split")
-    ios = indices_or_sections
-    if isinstance(ios, Tensor):
-        if ios._data.dtype.kind not in "iu" or ios._data.ndim > 1:
-            raise RuntimeError("tensor_split expected tensor_indices_or_sections to be a zero-dimensional "
-                               "or one-dimensional tensor of integers")
-        ios = int(ios._data) if ios._data.ndim == 0 else ios._data.tolist()
-    if isinstance(ios, (int, np.integer)):
-        s = int(ios)
-        if s <= 0:
-            raise RuntimeError(f"tensor_split: number of sections must be larger than 0, got {s}")
-        n = input._data.shape[d]
-        q, r = divmod(n, s)
-        bounds = np.cumsum([q + 1] * r + [q] * (s - r))[:-1].tolist()
-        return _split_at(input, d, bounds)
-    return _split_at(input, d, list(_ints(ios, "tensor_split")))
-
-
-def _dir_split(input, ios, dim, op):
-    if isinstance(ios, (int, np.integer)):
-        n = input._data.shape[dim]
-        if ios == 0 or n % ios:
-            raise RuntimeError(f"torch.{op} attempted to split along dimension {dim}, but the size of the "
-                               f"dimension {n} is not divisible by the split_size {ios}!")
-    return tensor_split(input, ios, dim)
-
-
-def hsplit(input: Tensor, indices_or_sections) -> tuple:
-    """tensor_split along dim 1 (dim 0 for 1-D), sections must divide evenly."""
-    _check_tensor(input, "hsplit")
-    if input._data.ndim < 1:
-        raise RuntimeError(f"torch.hsplit requires a tensor with at least 1 dimension, but got a tensor "
-                           f"with {input._data.ndim} dimensions!")
-    return _dir_split(input, indices_or_sections, 0 if input._data.ndim == 1 else 1, "hsplit")
-
-
-def vsplit(input: Tensor, indices_or_sections) -> tuple:
-    """tensor_split along dim 0 (input at least 2-D), sections must divide evenly."""
-    _check_tensor(input, "vsplit")
-    if input._data.ndim < 2:
-        raise RuntimeError(f"torch.vsplit requires a tensor with at least 2 dimension, but got a tensor "
-                           f"with {input._data.ndim} dimensions!")
-    return _dir_split(input, indices_or_sections, 0, "vsplit")
-
-
-def dsplit(input: Tensor, indices_or_sections) -> tuple:
-    """tensor_split along dim 2 (input at least 3-D), sections must divide evenly."""
-    _check_tensor(input, "dsplit")
-    if input._data.ndim < 3:
-        raise RuntimeError(f"torch.dsplit requires a tensor with at least 3 dimension, but got a tensor "
-                           f"with {input._data.ndim} dimensions!")
-    return _dir_split(input, indices_or_sections, 2, "dsplit")
-
 
 def meshgrid(*tensors, indexing=None) -> tuple:
     """Coordinate grids (views) of 0-d/1-d tensors; indexing 'ij' (torch's default, with its
@@ -389,89 +266,6 @@ def meshgrid(*tensors, indexing=None) -> tuple:
     return tuple(grids)
 
 
-class memory_format:
-    """torch.memory_format: how clone/contiguous lay out the copy."""
-
-    __slots__ = ("name",)
-
-    def __init__(self, name):
-        self.name = name
-
-    def __repr__(self):
-        return "fastgrad." + self.name
-
-
-preserve_format, contiguous_format = memory_format("preserve_format"), memory_format("contiguous_format")
-channels_last = memory_format("channels_last")
-
-
-def _clone_as(input, order):
-    """A copy laid out in the dim ``order`` (outermost first): y.permute(order) is contiguous."""
-    inv = tuple(np.argsort(order))
-    return permute(_clone(permute(input, tuple(order))), inv)
-
-
-def clone(input: Tensor, *, memory_format=preserve_format) -> Tensor:
-    """A copy in the graph; preserve_format keeps a dense input's strides (as torch), else row-major."""
-    _check_tensor(input, "clone")
-    a = input._data
-    if memory_format is channels_last:
-        if a.ndim != 4:
-            raise RuntimeError("required rank 4 tensor to use channels_last format")
-        return _clone_as(input, (0, 2, 3, 1))
-    if memory_format is preserve_format and not a.flags.c_contiguous and a.ndim > 1:
-        if all(st > 0 for st, n in zip(a.strides, a.shape) if n > 1):  # torch keeps the dims' order
-            return _clone_as(input, sorted(range(a.ndim), key=lambda d: (-abs(a.strides[d]), d)))
-    elif memory_format not in (preserve_format, contiguous_format):
-        raise RuntimeError(f"clone: unsupported memory format {memory_format!r}")
-    return _clone(input)
-
-
-def contiguous(input: Tensor, memory_format=contiguous_format) -> Tensor:
-    """input itself when laid out as ``memory_format`` asks, else a copy that is."""
-    _check_tensor(input, "contiguous")
-    a = input._data
-    if memory_format is channels_last:
-        if a.ndim == 4 and a.transpose(0, 2, 3, 1).flags.c_contiguous:
-            return input
-        return clone(input, memory_format=channels_last)
-    if memory_format is preserve_format:
-        raise RuntimeError("contiguous: preserve memory format is unsupported by the contiguous operator")
-    if memory_format is not contiguous_format:
-        raise RuntimeError(f"contiguous: unsupported memory format {memory_format!r}")
-    return input if a.flags.c_contiguous else _clone(input)
-
-
-def _view_method(self, *shape):
-    """Tensor.view(*shape), or view(dtype): the same memory read as another dtype (the last dim
-    scales by the itemsize ratio; no gradient), as torch."""
-    if len(shape) == 1 and not isinstance(shape[0], (int, np.integer, tuple, list, Size, Tensor)):
-        try:
-            dt = dtypes.to_dtype(shape[0])
-        except (TypeError, ValueError):
-            dt = None
-        if dt is not None:
-            return _view_dtype(self, dt)
-    return _view_shape(self, shape_args(shape))
-
-
-
-def _view_dtype(self, dt):
-    a = self._data
-    if dt.itemsize != a.itemsize:
-        if a.ndim == 0:
-            raise RuntimeError("view: self.dim() cannot be 0 if self.element_size() != dtype.itemsize")
-        if a.strides[-1] != a.itemsize and a.shape[-1] != 1:
-            raise RuntimeError("view: self.stride(-1) must be 1 to view with a dtype of a different size")
-        if (a.shape[-1] * a.itemsize) % dt.itemsize:
-            raise RuntimeError(f"view: self.size(-1) must be divisible by {dt.itemsize // a.itemsize} to "
-                               f"view {a.dtype} as {dt}")
-    out = Tensor._make(a.view(dt))
-    if self.requires_grad and dt == a.dtype:
-        return _view_shape(self, a.shape)
-    return out
-
-
 def _unflatten_method(self, dim, sizes):
     return unflatten(self, dim, sizes)
 
@@ -481,7 +275,5 @@ TENSOR_METHODS = {
     "roll": roll, "rot90": rot90, "narrow": narrow, "unbind": unbind, "movedim": movedim,
     "moveaxis": movedim, "swapaxes": swapaxes, "swapdims": swapdims,
     "tile": lambda self, *dims: tile(self, shape_args(dims)), "repeat_interleave": repeat_interleave,
-    "broadcast_to": broadcast_to, "unflatten": _unflatten_method, "tensor_split": tensor_split,
-    "hsplit": hsplit, "vsplit": vsplit, "dsplit": dsplit, "clone": clone, "contiguous": contiguous,
-    "view": _view_method,
+    "broadcast_to": broadcast_to, "unflatten": _unflatten_method,
 }

@@ -42,6 +42,20 @@ def test_scatter_add_kernel_matches_add_at(dtype, dim, rng):
     np.testing.assert_allclose(got, ref, rtol=1e-5, atol=1e-5)
 
 
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("shape, n", [((0, 5), 0), ((3, 0), 4), ((1, 1), 1), ((1, 33), 9), ((5, 1029), 7)])
+def test_index_add_kernel_edge_sizes(dtype, shape, n, rng):
+    out = np.full(shape, 0.25, dtype)
+    idx = rng.integers(0, max(shape[0], 1), n)
+    src = rng.standard_normal((n,) + shape[1:]).astype(dtype)
+    ref = out.astype(np.float64)
+    np.add.at(ref, idx, src.astype(np.float64))
+    np.testing.assert_allclose(index_add_into(out, 0, idx, src), ref, rtol=1e-6, atol=1e-6)
+    grid = np.broadcast_to(idx[:, None], src.shape).copy()
+    np.testing.assert_allclose(scatter_add_into(np.full(shape, 0.25, dtype), 0, grid, src), ref, rtol=1e-6,
+                               atol=1e-6)
+
+
 def test_index_add_noncontiguous_target_uses_add_at():
     x = np.zeros((4, 6))[:, ::2]
     index_add_into(x, 0, np.array([1, 1, 3]), np.ones((3, 3)))

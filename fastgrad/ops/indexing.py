@@ -7,7 +7,7 @@ import numpy as np
 
 from fastgrad.autograd.function import Function, register
 from fastgrad.ops.common import sum_to
-from fastgrad.ops.scatter import scatter_add_into
+from fastgrad.ops.scatter import index_add_into, scatter_add_into
 
 __all__ = ["GetItem", "IndexPut", "MaskedFill", "Gather", "IntsFirst", "target"]
 
@@ -31,8 +31,9 @@ def target(a: np.ndarray, index):
 
 @register("getitem")
 class GetItem(Function):
-    """y = x[index]; dx = zeros with dy written back (basic index) or added with np.add.at
-    (advanced index: repeated entries accumulate)."""
+    """y = x[index]; dx = zeros with dy written back (basic index, one bool mask) or added
+    (advanced index: repeated entries accumulate; x[int array] through the C index_add, the
+    rest with np.add.at)."""
 
     @staticmethod
     def forward(ctx, x, index, advanced):
@@ -48,7 +49,15 @@ class GetItem(Function):
         dx = np.zeros(ctx.in_shape, dy.dtype)
         a, key = target(dx, ctx.index)
         if ctx.advanced:
-            np.add.at(a, key, dy)
+            one = key[0] if a is dx and type(key) is tuple and len(key) == 1 else None
+            if type(one) is np.ndarray and one.dtype == np.int64 and dx.ndim:  # x[idx] (embedding)
+                if one.size and one.min() < 0:  # (forward checked the range)
+                    one = np.where(one < 0, one + dx.shape[0], one)
+                index_add_into(dx, 0, one.reshape(-1), dy.reshape((one.size,) + dx.shape[1:]))
+            elif type(one) is np.ndarray and one.dtype == np.bool_:  # x[mask]: no place repeats
+                dx[one] = dy
+            else:
+                np.add.at(a, key, dy)
         else:
             a[key] = dy
         return dx, None, None

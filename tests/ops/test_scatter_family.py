@@ -248,3 +248,18 @@ def test_bad_input_raises_and_writes_nothing(call, exc, match):
         call(x)
     np.testing.assert_array_equal(x.numpy(), X)
     assert x._version == 0
+
+
+def test_integer_array_index_gradient_runs_index_add_with_negatives_and_repeats():
+    torch = pytest.importorskip("torch")
+    w = np.arange(15.0).reshape(5, 3)
+    idx = np.array([[4, -1, 0], [0, -5, 2]])
+    g = np.arange(18.0).reshape(2, 3, 3)
+    x, tx = _t(w, True), torch.tensor(w, requires_grad=True)
+    x[fg.tensor(idx)].backward(_t(g))
+    tx[torch.tensor(idx)].backward(torch.tensor(g))
+    np.testing.assert_array_equal(x.grad.numpy(), tx.grad.numpy())
+    m = np.array([True, False, True, True, False])
+    x.grad = None
+    x[fg.tensor(m)].backward(_t(np.ones((3, 3))))
+    np.testing.assert_array_equal(x.grad.numpy(), np.repeat(m[:, None], 3, 1).astype(float))

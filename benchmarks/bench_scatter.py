@@ -92,3 +92,26 @@ def test_index_select_fwd_bwd(benchmark, size, framework):
     ref = np.zeros(w.shape)
     np.add.at(ref, idx, src.astype(np.float64))
     np.testing.assert_allclose(t.grad.numpy(), ref, rtol=1e-3, atol=1e-3)
+
+
+@pytest.mark.parametrize("framework", ("torch", "fastgrad"))
+@pytest.mark.parametrize("size", list(SIZES))
+def test_embedding_fwd_bwd(benchmark, size, framework):
+    C.need(framework)
+    w, idx, src = _data(size)
+    benchmark.group = f"F.embedding fwd+bwd (weight[idx]), {size}"
+    C.tag(benchmark, framework, category="scatter")
+    lib = _lib(framework)
+    import importlib
+    nf = importlib.import_module(lib.__name__ + ".nn.functional")
+    t = lib.from_numpy(w.copy()).requires_grad_()
+    i, g = lib.from_numpy(idx), lib.from_numpy(src)
+
+    def fn():
+        t.grad = None
+        nf.embedding(i, t).backward(g)
+
+    C.run_pedantic(benchmark, fn, rounds=50 if idx.size > 1000 else 500, iterations=1)
+    ref = np.zeros(w.shape)
+    np.add.at(ref, idx, src.astype(np.float64))
+    np.testing.assert_allclose(t.grad.numpy(), ref, rtol=1e-3, atol=1e-3)

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import fastgrad as fg
 
@@ -248,3 +249,25 @@ def test_masked_fill_inplace():
 def test_bad_input(call, exc, match):
     with pytest.raises(exc, match=match):
         call(_x(3, 4))
+
+
+# -- properties: any shape (empty and size-1 dims included) against numpy -------------------
+_shapes = st.lists(st.integers(0, 4), min_size=2, max_size=4).map(tuple)
+
+
+@settings(max_examples=25, deadline=None)
+@given(shape=_shapes, k=st.integers(-3, 3), data=st.data())
+def test_shape_ops_property_match_numpy(shape, k, data):
+    a = np.arange(float(np.prod(shape))).reshape(shape)
+    x = _t(a, True)
+    nd = len(shape)
+    d0, d1 = data.draw(st.sampled_from([(i, j) for i in range(nd) for j in range(nd) if i != j]))
+    outs = [(x.flip(d0), np.flip(a, d0)), (x.roll(k, d1), np.roll(a, k, d1)), (x.tril(k), np.tril(a, k)),
+            (x.triu(k), np.triu(a, k)), (x.diagonal(k, d0, d1), np.diagonal(a, k, d0, d1)),
+            (fg.rot90(x, k, (d0, d1)), np.rot90(a, k, (d0, d1))), (x.movedim(d0, d1), np.moveaxis(a, d0, d1))]
+    outs += list(zip(x.tensor_split(abs(k) + 1, d0), np.array_split(a, abs(k) + 1, d0)))
+    for out, ref in outs:
+        assert tuple(out.shape) == ref.shape
+        np.testing.assert_array_equal(out.detach().numpy(), ref)
+    sum(o.sum() for o, _ in outs).backward()
+    assert x.grad.shape == x.shape

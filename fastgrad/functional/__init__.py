@@ -43,6 +43,9 @@ from fastgrad.functional.pool import (max_pool2d, avg_pool2d, adaptive_avg_pool2
 from fastgrad.functional.batchnorm import batch_norm
 from fastgrad.functional.pad import pad
 
+from fastgrad.functional.convert import to, is_floating_point
+from fastgrad.functional.sampling import normal, bernoulli, poisson, multinomial
+from fastgrad.functional.histogram import histc, histogram, bincount
 __all__ = [
     "to_dtype", "clone",
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "neg", "negative",
@@ -65,3 +68,7 @@ __all__ = [
     "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "batch_norm", "pad",
 ]
+
+__all__ += ["to", "is_floating_point"]
+__all__ += ["normal", "bernoulli", "poisson", "multinomial"]
+__all__ += ["histc", "histogram", "bincount"]

@@ -68,7 +68,7 @@ from fastgrad import nn, optim, utils  # noqa: E402  (they build on everything a
 from fastgrad.serialization import save, load  # noqa: E402
 from fastgrad.functional.sampling import normal, bernoulli, poisson, multinomial  # noqa: E402
 from fastgrad.functional.convert import is_floating_point  # noqa: E402
-from fastgrad.functional.histogram import histc, histogram, bincount  # noqa: E402
+from fastgrad.functional.counting import histc, histogram, bincount  # noqa: E402
 
 __all__ += ["nn", "optim", "utils", "save", "load"]
 __all__ += ["randint_like", "bernoulli", "poisson", "multinomial", "is_tensor", "numel", "is_floating_point",

@@ -12,7 +12,7 @@ def format_tensor(t) -> str:
     a = t._data
     extras = []
     if a.dtype.kind == "f":
-        finite = a[np.isfinite(a)]
+        finite = a[np.isfinite(a)].astype(np.float64)  # (float16: no overflow in the tests below)
         integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
         big = finite.size and (np.abs(finite).max() >= 1e8 or (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))
         if integral and not big:

@@ -76,7 +76,10 @@ def _infer(data, dtype=None, op="tensor"):
 def _unwrap(seq):
     """A nested sequence with its tensors replaced by their single values (torch accepts one-element
     tensors inside lists; a larger one raises ValueError, as torch)."""
-    if not any(isinstance(d, (Tensor, list, tuple)) for d in seq):
+    for d in seq:
+        if isinstance(d, (Tensor, list, tuple)):
+            break
+    else:
         return seq
     out = []
     for d in seq:

@@ -10,7 +10,7 @@ import numpy as np
 
 from fastgrad import dtypes
 
-__all__ = ["dtype", "wrap", "PUBLIC", "get_default_dtype", "set_default_dtype", "float32", "float64",
+__all__ = ["dtype", "wrap", "BY_NUMPY", "PUBLIC", "get_default_dtype", "set_default_dtype", "float32", "float64",
            "float16", "int64", "int32", "int16", "int8", "uint8", "bool", "uint16", "uint32", "uint64",
            "complex64", "complex128"]
 
@@ -41,8 +41,10 @@ class dtype:
     __str__ = __repr__
 
     def __eq__(self, other):
+        if other is self:
+            return True
         if other.__class__ is dtype:
-            return self is other
+            return False
         if other is None or isinstance(other, str):  # torch: a dtype never equals a string
             return False
         try:
@@ -63,7 +65,7 @@ class dtype:
         return getattr(self.dtype, name)
 
     def __reduce__(self):
-        return (wrap, (self.dtype,))
+        return (_from_name, (self.dtype.str,))
 
     def to_real(self):
         return wrap(np.empty(0, self.dtype).real.dtype)
@@ -78,8 +80,15 @@ class _Cache(dict):
         return obj
 
 
-_BY_NP = _Cache()
-wrap = _BY_NP.__getitem__  # numpy dtype -> its dtype object (made once)
+BY_NUMPY = _Cache()
+wrap = BY_NUMPY.__getitem__  # numpy dtype -> its dtype object (made once)
+
+
+
+def _from_name(name):
+    """The dtype object of a numpy dtype string (unpickling)."""
+    return wrap(np.dtype(name))
+
 
 PUBLIC = {name: wrap(np.dtype(name)) for name in _NAMES}
 float32, float64, float16, int64, int32, int16, int8, uint8, bool = (  # noqa: A001

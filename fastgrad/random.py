@@ -3,6 +3,7 @@ objects for explicit streams (DataLoader shuffling).  Streams differ from torch'
 import numpy as np
 
 from fastgrad import dtypes
+from fastgrad.device import CPU, check_device
 
 __all__ = ["manual_seed", "seed", "initial_seed", "Generator", "default_generator", "get_rng",
            "bernoulli_mask", "sample_like"]
@@ -12,6 +13,7 @@ class Generator:
     """torch.Generator-like: an independent, seedable stream of random numbers."""
 
     def __init__(self, device="cpu"):
+        check_device(device, "Generator")
         self._seed = int(np.random.SeedSequence().entropy % (2 ** 63))
         self.rng = np.random.default_rng(self._seed)
 
@@ -26,6 +28,10 @@ class Generator:
 
     def initial_seed(self) -> int:
         return self._seed
+
+    @property
+    def device(self):
+        return CPU
 
     def get_state(self):
         return self.rng.bit_generator.state

@@ -7,7 +7,7 @@ import numpy as np
 from fastgrad import dtypes
 from fastgrad._printing import format_tensor
 from fastgrad.device import CPU as _CPU
-from fastgrad.dtype_objects import wrap as _wrap_dtype
+from fastgrad.dtype_objects import BY_NUMPY as _DTYPE_OF
 from fastgrad.ops.common import wrap_dim
 from fastgrad.size import Size, shape_args as _shape_args
 
@@ -49,7 +49,7 @@ class Tensor:
 
     @property
     def dtype(self):
-        return _wrap_dtype(self._data.dtype)  # one object per numpy dtype (dtype_objects.py)
+        return _DTYPE_OF[self._data.dtype]  # one object per numpy dtype (dtype_objects.py)
 
     @property
     def ndim(self) -> int:

@@ -22,7 +22,7 @@ class finfo:
         self.bits = int(fi.bits)
         self.eps, self.max, self.min = float(fi.eps), float(fi.max), float(fi.min)
         self.tiny = self.smallest_normal = float(fi.smallest_normal)
-        self.resolution = float(fi.resolution)
+        self.resolution = 10.0 ** -int(fi.precision)  # as torch: a Python float power of ten
         self.dtype = wrap(d).__repr__().split(".")[1]  # torch: the dtype's name, a str
 
     def __repr__(self):

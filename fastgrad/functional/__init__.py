@@ -45,7 +45,7 @@ from fastgrad.functional.pad import pad
 
 from fastgrad.functional.convert import to, is_floating_point
 from fastgrad.functional.sampling import normal, bernoulli, poisson, multinomial
-from fastgrad.functional.histogram import histc, histogram, bincount
+from fastgrad.functional.counting import histc, histogram, bincount
 __all__ = [
     "to_dtype", "clone",
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "neg", "negative",

@@ -16,11 +16,15 @@ def format_tensor(t) -> str:
         integral = finite.size == 0 or bool(np.all(finite == np.round(finite)))
         big = finite.size and (np.abs(finite).max() >= 1e8 or (np.abs(finite[finite != 0]).min(initial=1) < 1e-4))
         if integral and not big:
-            fmt = {"float_kind": lambda v: ("%.0f." % v) if np.isfinite(v) else str(v)}
+            one = lambda v: ("%.0f." % v) if np.isfinite(v) else str(v)  # noqa: E731
         elif big:
-            fmt = {"float_kind": lambda v: "%.4e" % v}
+            one = lambda v: "%.4e" % v if np.isfinite(v) else str(v)  # noqa: E731
         else:
-            fmt = {"float_kind": lambda v: "%.4f" % v if np.isfinite(v) else str(v)}
+            one = lambda v: "%.4f" % v if np.isfinite(v) else str(v)  # noqa: E731
+        # every element right-aligned to the widest non-zero finite one, as torch (an extreme)
+        nz = finite[finite != 0]
+        width = max(len(one(nz.max())), len(one(nz.min()))) if nz.size else 0
+        fmt = {"float_kind": lambda v: one(v).rjust(width)}
         if a.dtype != dtypes.get_default_dtype():
             extras.append("dtype=" + dtypes.dtype_name(a.dtype))
     else:

@@ -17,17 +17,17 @@ _TORCH_NAME = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char"
                "bool": "Bool", "float16": "Half"}
 
 
-def float_only(dt, kernel):
+def float_only(dt, kernel, op):
     """torch's NotImplementedError for a sampler that has no kernel for an integer/bool dtype."""
     if dt.kind != "f":
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_TORCH_NAME.get(dt.name, dt.name)}\'')
+        raise NotImplementedError(f'{op}: "{kernel}" not implemented for \'{_TORCH_NAME.get(dt.name, dt.name)}\'')
 
 
 def _sample(op, size, kw, generator, dtype, device, requires_grad, draw, kernel):
     check_device(device, op)
     shape = _size(_kw_size(size, kw, op), op)
     dt = _dtype(dtype)
-    float_only(dt, kernel)
+    float_only(dt, kernel, op)
     rng = get_rng(generator)
     return _finish(_guarded(op, shape, lambda: draw(rng, shape).astype(dt, copy=False)), requires_grad)
 
@@ -69,7 +69,7 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
     high = _int(high, "randint", "high")
     check_device(device, "randint")
     if low >= high:
-        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
+        raise RuntimeError(f"randint: random_ expects 'from' to be less than 'to', but got from={low} >= to={high}")
     shape = _size((size,), "randint")
     dt = dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)
     arr = _guarded("randint", shape, lambda: get_rng(generator).integers(low, high, shape, dtype=np.int64))
@@ -81,7 +81,7 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False, **
     check_device(device, "randperm")
     n = _int(n, "randperm", "n")
     if n < 0:
-        raise RuntimeError(f"Trying to create tensor with negative dimension {n}: [{n}]")
+        raise RuntimeError(f"randperm: Trying to create tensor with negative dimension {n}: [{n}]")
     arr = get_rng(generator).permutation(n)
     return _finish(arr.astype(dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)), requires_grad)
 

@@ -15,10 +15,10 @@ _NAME = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uin
          "float32": "Float", "float64": "Double", "float16": "Half"}
 
 
-def _float_input(input, kernel):
+def _float_input(input, kernel, op):
     d = input._data.dtype
     if d.kind != "f":
-        raise NotImplementedError(f'"{kernel}" not implemented for \'{_NAME.get(d.name, d.name)}\'')
+        raise NotImplementedError(f'{op}: "{kernel}" not implemented for \'{_NAME.get(d.name, d.name)}\'')
     return input._data
 
 
@@ -42,7 +42,7 @@ def _counts(x, w, lo, hi, bins, dt):
 
 def histc(input, bins=100, min=0, max=0, *, out=None) -> Tensor:  # noqa: A002  (torch's names)
     """Counts of input's elements in ``bins`` equal bins over [min, max] (default: the data's range)."""
-    x = _float_input(input, "histogram_cpu").ravel()
+    x = _float_input(input, "histogram_cpu", "histc").ravel()
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
     if min > max:
@@ -57,7 +57,7 @@ def histogram(input, bins=100, *, range=None, weight=None, density=False, out=No
     """(hist, bin_edges): ``bins`` equal bins over ``range`` (default the data's) or the given
     increasing edges (a 1-D tensor); optional per-element ``weight``; ``density`` normalises to
     a probability density."""
-    x = _float_input(input, "histogramdd").ravel()
+    x = _float_input(input, "histogramdd", "histogram").ravel()
     dt = x.dtype
     w = None if weight is None else weight._data.ravel().astype(np.float64)
     if w is not None and w.shape != x.shape:
@@ -91,16 +91,16 @@ def bincount(input, weights=None, minlength=0) -> Tensor:
     instead when given): length max(input) + 1, at least ``minlength``."""
     x = input._data
     if x.dtype.kind not in "iub":
-        raise NotImplementedError(f'"bincount_cpu" not implemented for \'{_NAME.get(x.dtype.name, x.dtype.name)}\'')
+        raise NotImplementedError(f'bincount: "bincount_cpu" not implemented for \'{_NAME.get(x.dtype.name, x.dtype.name)}\'')
     if x.ndim != 1 or (x.size and x.min() < 0):
-        raise RuntimeError("bincount only supports 1-d non-negative integral inputs.")
+        raise RuntimeError("bincount: bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:
-        raise RuntimeError("minlength should be >= 0")
+        raise RuntimeError("bincount: minlength should be >= 0")
     if weights is None:
         return _make(np.bincount(x.astype(np.int64), minlength=minlength).astype(np.int64))
     wd = weights._data
     if wd.shape != x.shape:
-        raise RuntimeError("weights should be 1-d and have the same length as input")
+        raise RuntimeError("bincount: weights should be 1-d and have the same length as input")
     out = np.bincount(x.astype(np.int64), weights=wd.astype(np.float64), minlength=minlength)
     return _make(out.astype(wd.dtype if wd.dtype.kind == "f" else np.float64))
 

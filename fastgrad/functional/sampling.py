@@ -38,7 +38,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         if std < 0:
             raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
         dt = _dtype(dtype)
-        float_only(dt, "normal_kernel_cpu")
+        float_only(dt, "normal_kernel_cpu", "normal")
         shape = _size((size,), "normal")
         eps = get_rng(generator).standard_normal(shape)
         return _finish((eps * std + mean).astype(dt), requires_grad)
@@ -46,9 +46,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         raise TypeError("normal(): size is only accepted with a float mean and a float std")
     for x in (mean, std):
         if isinstance(x, Tensor):
-            float_only(x._data.dtype, "normal_kernel_cpu")
+            float_only(x._data.dtype, "normal_kernel_cpu", "normal")
     if ts and (std._data < 0).any():
-        raise RuntimeError("normal expects all elements of std >= 0.0")
+        raise RuntimeError("normal: normal expects all elements of std >= 0.0")
     dt = _float_tensor_dtype(mean, std)
     shapes = [x._data.shape for x in (mean, std) if isinstance(x, Tensor)]
     try:
@@ -76,7 +76,7 @@ def _prob_check(p_arr):
 
 def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
     """0/1 samples with probability ``input`` (or the float ``p``), in input's dtype."""
-    float_only(input._data.dtype, "bernoulli_tensor_cpu_p_")
+    float_only(input._data.dtype, "bernoulli_tensor_cpu_p_", "bernoulli")
     probs = input._data if p is None else np.asarray(p, np.float64)
     _prob_check(probs)
     u = get_rng(generator).random(input._data.shape)
@@ -85,9 +85,9 @@ def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
 
 def poisson(input, generator=None) -> Tensor:
     """Poisson samples with rates ``input`` (non-negative), in input's dtype."""
-    float_only(input._data.dtype, "poisson_cpu")
+    float_only(input._data.dtype, "poisson_cpu", "poisson")
     if (input._data < 0).any():
-        raise RuntimeError("invalid Poisson rate, expected rate to be non-negative")
+        raise RuntimeError("poisson: invalid Poisson rate, expected rate to be non-negative")
     return _zero_grad_like(input, get_rng(generator).poisson(input._data).astype(input._data.dtype))
 
 
@@ -100,20 +100,20 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
                            f"{_legacy_name(p.dtype)}")
     if p.ndim not in (1, 2):
-        raise RuntimeError("prob_dist must be 1 or 2 dim")
+        raise RuntimeError("multinomial: " + "prob_dist must be 1 or 2 dim")
     if not isinstance(num_samples, numbers.Integral) or isinstance(num_samples, bool):
         raise TypeError(f"multinomial(): num_samples must be an int, got {type(num_samples).__name__}")
     if num_samples <= 0:
-        raise RuntimeError("cannot sample n_sample <= 0 samples")
+        raise RuntimeError("multinomial: " + "cannot sample n_sample <= 0 samples")
     n = p.shape[-1]
     if not replacement and num_samples > n:
-        raise RuntimeError("cannot sample n_sample > prob_dist.size(-1) samples without replacement")
+        raise RuntimeError("multinomial: " + "cannot sample n_sample > prob_dist.size(-1) samples without replacement")
     rows = p.reshape(-1, n).astype(np.float64)
     if not np.isfinite(rows).all() or (rows < 0).any():
-        raise RuntimeError("probability tensor contains either `inf`, `nan` or element < 0")
+        raise RuntimeError("multinomial: " + "probability tensor contains either `inf`, `nan` or element < 0")
     sums = rows.sum(axis=1)
     if (sums <= 0).any():
-        raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        raise RuntimeError("multinomial: " + "invalid multinomial distribution (sum of probabilities <= 0)")
     rng = get_rng(generator)
     if replacement:
         cdf = np.cumsum(rows, axis=1) / sums[:, None]
@@ -139,35 +139,35 @@ def _fill(self, arr):
 
 def uniform_(self, a=0.0, b=1.0, *, generator=None, **kw):
     a, b = kw.get("from", a), kw.get("to", b)
-    float_only(self._data.dtype, "check_uniform_bounds")
+    float_only(self._data.dtype, "check_uniform_bounds", "uniform_")
     if a > b:
         raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found from={a} > to={b}")
     return _fill(self, get_rng(generator).random(self._data.shape) * (b - a) + a)
 
 
 def normal_(self, mean=0.0, std=1.0, *, generator=None):
-    float_only(self._data.dtype, "normal_kernel_cpu")
+    float_only(self._data.dtype, "normal_kernel_cpu", "normal_")
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     return _fill(self, get_rng(generator).standard_normal(self._data.shape) * std + mean)
 
 
 def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
-    float_only(self._data.dtype, "log_normal_cpu")
+    float_only(self._data.dtype, "log_normal_cpu", "log_normal_")
     if std <= 0:
         raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
     return _fill(self, get_rng(generator).lognormal(mean, std, self._data.shape))
 
 
 def exponential_(self, lambd=1.0, *, generator=None):
-    float_only(self._data.dtype, "exponential_cpu")
+    float_only(self._data.dtype, "exponential_cpu", "exponential_")
     if not lambd > 0:
         raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
     return _fill(self, get_rng(generator).exponential(1.0 / lambd, self._data.shape))
 
 
 def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
-    float_only(self._data.dtype, "cauchy_cpu")
+    float_only(self._data.dtype, "cauchy_cpu", "cauchy_")
     return _fill(self, get_rng(generator).standard_cauchy(self._data.shape) * sigma + median)
 
 

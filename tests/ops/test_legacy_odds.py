@@ -219,3 +219,13 @@ def test_histc_histogram_bincount_match_torch():
 def test_histogram_errors(call, exc, msg):
     with pytest.raises(exc, match=msg):
         call()
+
+
+@pytest.mark.parametrize("values", [[0.4036, 0.4949, -0.5288], [[1.5, -2.25], [3.0, 4.0]], [1e-5, -1.0],
+                                    [float("nan"), 1.0], [float("-inf"), 1.5, -100.0], [-0.0, 1.0],
+                                    [[-1.0, 0.0], [0.0, 10.0]], [[-1e-6, 3e10], [1.0, 2.0]], -1.0])
+def test_float_repr_pads_like_torch(values):
+    torch = pytest.importorskip("torch")
+    assert repr(fg.tensor(values)) == repr(torch.tensor(values))
+    assert repr(fg.tensor(values, dtype=fg.float64)) == repr(torch.tensor(values, dtype=torch.float64)).replace(
+        "torch.", "fastgrad.")

@@ -5,7 +5,7 @@ from fastgrad.dtype_objects import dtype, get_default_dtype, set_default_dtype
 from fastgrad.dtype_objects import (float32, float64, float16, int64, int32, int16, int8, uint8, bool,  # noqa: A004
                                     uint16, uint32, uint64, float, double, half, long, int, short,
                                     cfloat, cdouble, complex64, complex128)
-from fastgrad.device import device
+from fastgrad.device import device, get_default_device, set_default_device
 from fastgrad import cuda, accelerator, backends
 from fastgrad.tensor import Tensor, Size
 from fastgrad.autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
@@ -76,5 +76,6 @@ __all__ += ["randint_like", "bernoulli", "poisson", "multinomial", "is_tensor", 
 __all__ += ["dtype", "float16", "int32", "int16", "int8", "uint8", "uint16", "uint32", "uint64", "float",
             "double", "half", "long", "int", "short", "complex64", "complex128", "cfloat", "cdouble",
             "get_default_dtype", "set_default_dtype", "device", "cuda", "accelerator", "backends",
+            "get_default_device", "set_default_device",
             "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
             "CharTensor", "ByteTensor", "BoolTensor", "finfo", "iinfo", "seed", "initial_seed"]

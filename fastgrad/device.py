@@ -3,7 +3,7 @@ knows can be built and compared (scripts write ``device("cuda" if cuda.is_availa
 "cpu")``), but only "cpu" can hold a tensor; asking for another raises a RuntimeError."""
 import re
 
-__all__ = ["device", "check_device", "CPU"]
+__all__ = ["device", "check_device", "CPU", "get_default_device", "set_default_device"]
 
 _TYPES = ("cpu", "cuda", "ipu", "xpu", "mkldnn", "opengl", "opencl", "ideep", "hip", "ve", "fpga",
           "maia", "xla", "lazy", "vulkan", "mps", "meta", "hpu", "mtia", "privateuseone")
@@ -96,3 +96,13 @@ def check_device(d, op="to"):
         return CPU
     raise RuntimeError(f"{op}: device '{dv}' is not available: fastgrad is CPU-only (use device='cpu'; "
                        f"fastgrad.cuda.is_available() is False)")
+
+
+def get_default_device() -> device:
+    """Where factories put tensors: always the CPU."""
+    return CPU
+
+
+def set_default_device(d) -> None:
+    """Accepts only the CPU (None, "cpu", device("cpu")); another device raises (CPU-only)."""
+    check_device(d, "set_default_device")

@@ -93,8 +93,8 @@ def cpu(self, memory_format=None) -> Tensor:
 
 
 def cuda(self, device=None, non_blocking=False, memory_format=None) -> Tensor:
-    check_device("cuda" if device is None or isinstance(device, int) else device, "cuda")
-    raise RuntimeError("cuda: fastgrad is CPU-only")  # a cpu device given to cuda(): torch refuses too
+    """Always raises: fastgrad is CPU-only."""
+    check_device("cuda", "cuda")
 
 
 def _new_dtype(self, dtype):

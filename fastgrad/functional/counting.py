@@ -91,7 +91,8 @@ def bincount(input, weights=None, minlength=0) -> Tensor:
     instead when given): length max(input) + 1, at least ``minlength``."""
     x = input._data
     if x.dtype.kind not in "iub":
-        raise NotImplementedError(f'bincount: "bincount_cpu" not implemented for \'{_NAME.get(x.dtype.name, x.dtype.name)}\'')
+        name = _NAME.get(x.dtype.name, x.dtype.name)
+        raise NotImplementedError(f'bincount: "bincount_cpu" not implemented for \'{name}\'')
     if x.ndim != 1 or (x.size and x.min() < 0):
         raise RuntimeError("bincount: bincount only supports 1-d non-negative integral inputs.")
     if minlength < 0:

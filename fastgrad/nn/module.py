@@ -298,8 +298,7 @@ class Module:
         return self
 
     def to(self, *args, **kwargs) -> "Module":
-        """Cast floating-point parameters and buffers to a float dtype (torch's to(device, dtype) /
-        to(dtype) / to(tensor) forms); a device other than the CPU raises (fastgrad is CPU-only)."""
+        """Cast float parameters/buffers (torch's to() forms); a non-CPU device raises (CPU-only)."""
         _, dtype, _, _ = parse_to(args, kwargs, "Module.to")
         if dtype is None:
             return self
@@ -320,9 +319,8 @@ class Module:
     def cpu(self) -> "Module":
         return self
 
-    def cuda(self, device=None) -> "Module":
-        check_device("cuda" if device is None or isinstance(device, int) else device, "Module.cuda")
-        return self
+    def cuda(self, device=None) -> "Module":  # always raises: fastgrad is CPU-only
+        check_device("cuda", "Module.cuda")
 
     def type(self, dst_type) -> "Module":
         return self._cast(dtypes.to_dtype(dst_type))

@@ -210,3 +210,13 @@ def test_finfo_iinfo_match_torch():
         fg.iinfo(fg.float32)
     with pytest.raises(TypeError, match="bool is not supported"):
         fg.iinfo(fg.bool)
+
+
+def test_default_device_is_the_cpu():
+    assert fg.get_default_device() == fg.device("cpu")
+    fg.set_default_device("cpu")
+    fg.set_default_device(None)
+    with pytest.raises(RuntimeError, match="CPU-only"):
+        fg.set_default_device("cuda")
+    with fg.device("cpu"):
+        assert fg.zeros(1).device == fg.device("cpu")

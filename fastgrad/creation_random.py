@@ -24,10 +24,12 @@ def float_only(dt, kernel, op):
 
 
 def _sample(op, size, kw, generator, dtype, device, requires_grad, draw, kernel):
-    check_device(device, op)
-    shape = _size(_kw_size(size, kw, op), op)
+    if device is not None:
+        check_device(device, op)
+    shape = _size(_kw_size(size, kw, op) if kw else size, op)
     dt = _dtype(dtype)
-    float_only(dt, kernel, op)
+    if dt.kind != "f":
+        float_only(dt, kernel, op)
     rng = get_rng(generator)
     return _finish(_guarded(op, shape, lambda: draw(rng, shape).astype(dt, copy=False)), requires_grad)
 

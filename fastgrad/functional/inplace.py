@@ -13,7 +13,7 @@ import numpy as np
 from fastgrad.autograd.grad_mode import GRAD
 from fastgrad.autograd.version import bump
 from fastgrad.functional._promote import result_dtype, to_dtype
-from fastgrad.functional.elementwise import add, clamp, div, mul, sub
+from fastgrad.functional.elementwise import add, clamp, div, mul, sub, where
 from fastgrad.functional.indexing import setitem as _setitem
 from fastgrad.random import sample_like
 from fastgrad.tensor import Tensor
@@ -94,10 +94,14 @@ def inplace(self, other, op):
     if self.requires_grad and GRAD.enabled:
         if self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        if op == "copy":
-            raise RuntimeError(f"in-place {op} on a tensor that requires grad is not supported "
-                               "outside no_grad(); use an out-of-place op")
-        out = {"add": add, "sub": sub, "mul": mul, "div": div}[op](self, other)
+        if op == "copy":  # copy_/fill_/zero_: the new values, self's old ones get a zero gradient
+            v = other if isinstance(other, Tensor) else Tensor._make(np.asarray(other, self._data.dtype))
+            out = where(Tensor._make(np.ones(self._data.shape, np.bool_)), v, self)
+            _check_shape(self._data.shape, out._data.shape, op)
+            if out._data.dtype != self._data.dtype:
+                out = to_dtype(out, self._data.dtype, False)
+        else:
+            out = {"add": add, "sub": sub, "mul": mul, "div": div}[op](self, other)
         self._data, self.grad_fn = out._data, out.grad_fn  # self now is the result (h.add_(1) alone
         return self                                         # used to leave h unchanged)
     a = self._data
@@ -139,9 +143,7 @@ def _inplace_recorded(self, other, op):
         out = add(Tensor._make(np.zeros(a.shape, a.dtype)), other)
     else:
         out = {"add": add, "sub": sub, "mul": mul, "div": div}[op](old, other)
-    if out._data.shape != a.shape:
-        raise RuntimeError(f"{op}_: output with shape {list(a.shape)} doesn't match the broadcast "
-                           f"shape {list(out._data.shape)}")
+    _check_shape(a.shape, out._data.shape, op)
     if out._data.dtype != a.dtype:
         out = to_dtype(out, a.dtype, False)
     f = a.flags
@@ -151,6 +153,12 @@ def _inplace_recorded(self, other, op):
     bump(a, None)
     self.grad_fn, self.requires_grad = out.grad_fn, True
     return self
+
+
+def _check_shape(shape, out_shape, op):
+    if out_shape != shape:
+        raise RuntimeError(f"{op}_: output with shape {list(shape)} doesn't match the broadcast "
+                           f"shape {list(out_shape)}")
 
 
 def random_like(t, kind, a, b):

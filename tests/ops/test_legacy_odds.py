@@ -229,3 +229,25 @@ def test_float_repr_pads_like_torch(values):
     assert repr(fg.tensor(values)) == repr(torch.tensor(values))
     assert repr(fg.tensor(values, dtype=fg.float64)) == repr(torch.tensor(values, dtype=torch.float64)).replace(
         "torch.", "fastgrad.")
+
+
+@pytest.mark.parametrize("write", [lambda lib, h, b: h.copy_(b * 3), lambda lib, h, b: h.fill_(5.0),
+                                   lambda lib, h, b: h.zero_(), lambda lib, h, b: h.copy_(b.double())],
+                         ids=["copy_", "fill_", "zero_", "copy_cast"])
+def test_copy_fill_zero_on_a_non_leaf_that_requires_grad_as_torch(write):
+    torch = pytest.importorskip("torch")
+    out = []
+    for lib in (fg, torch):
+        x = lib.ones(2, 3, requires_grad=True)
+        b = lib.tensor([1.0, 2.0, 3.0], requires_grad=True)
+        h = x * 2
+        write(lib, h, b)
+        assert h.requires_grad and not h.is_leaf and h.dtype == lib.float32
+        (h * h * x).sum().backward()
+        out.append((h.detach().numpy().copy(), x.grad.numpy().copy(),
+                    None if b.grad is None else b.grad.numpy().copy()))
+    for ours, theirs in zip(*out):
+        if theirs is None:
+            assert ours is None
+        else:
+            np.testing.assert_allclose(ours, theirs, rtol=1e-6)

@@ -52,7 +52,10 @@ def _infer(data, dtype=None, op="tensor"):
         _check_array(arr, op)
         return arr
     if isinstance(data, (list, tuple)):
-        data = _unwrap(data)
+        found = []
+        data = _unwrap(data, found)
+        if dtype is None and None in found:  # tensors inside the list: promote their dtypes (torch)
+            dtype = _promote_found(found)
     try:
         arr = np.array(data)
     except ValueError as exc:
@@ -73,24 +76,45 @@ def _infer(data, dtype=None, op="tensor"):
     return arr
 
 
-def _unwrap(seq):
+def _unwrap(seq, found):
     """A nested sequence with its tensors replaced by their single values (torch accepts one-element
-    tensors inside lists; a larger one raises ValueError, as torch)."""
+    tensors inside lists; a larger one raises ValueError, as torch); ``found`` collects the
+    dtypes of those tensors and of the other leaves (for torch's promotion over them)."""
     for d in seq:
         if isinstance(d, (Tensor, list, tuple)):
             break
     else:
+        found.append(seq)  # leaves: their dtype is worked out only if a tensor is found
         return seq
     out = []
     for d in seq:
         if isinstance(d, Tensor):
             if d._data.size != 1:
                 raise ValueError("only one element tensors can be converted to Python scalars")
+            found.append(d._data.dtype)
+            found.append(None)  # marks that a tensor was seen
             d = d._data.reshape(()).copy()
         elif isinstance(d, (list, tuple)):
-            d = _unwrap(d)
+            d = _unwrap(d, found)
+        else:
+            found.append((d,))
         out.append(d)
     return out
+
+
+def _leaves_dtype(leaves):
+    """torch's dtype of Python/numpy scalars in a list: float -> the default dtype, int -> int64."""
+    d = np.asarray(leaves).dtype
+    return dtypes.get_default_dtype() if d.kind == "f" and not any(
+        isinstance(v, np.floating) for v in leaves) else np.dtype(np.int64) if d.kind in "iu" else d
+
+
+def _promote_found(found):
+    """torch's promotion over the leaves' dtypes: any float -> the widest float, else numpy's rule."""
+    ds = [d if isinstance(d, np.dtype) else _leaves_dtype(d) for d in found
+          if d is not None and (isinstance(d, np.dtype) or len(d))]
+    floats = [d for d in ds if d.kind == "f"]
+    return np.result_type(*floats) if floats else np.result_type(*ds)
 
 
 def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:

@@ -223,12 +223,15 @@ def test_histogram_errors(call, exc, msg):
 
 @pytest.mark.parametrize("values", [[0.4036, 0.4949, -0.5288], [[1.5, -2.25], [3.0, 4.0]], [1e-5, -1.0],
                                     [float("nan"), 1.0], [float("-inf"), 1.5, -100.0], [-0.0, 1.0],
-                                    [[-1.0, 0.0], [0.0, 10.0]], [[-1e-6, 3e10], [1.0, 2.0]], -1.0])
+                                    [[-1.0, 0.0], [0.0, 10.0]], [[-1e-6, 3e10], [1.0, 2.0]], -1.0,
+                                    [1.0, 2000.0], [0.1, 200.0], [1e-4, 1.0], [1.0, 1.1e8], [True], [True, False],
+                                    [[True, True], [False, True]], list(range(3000)), [False] * 2000])
 def test_float_repr_pads_like_torch(values):
     torch = pytest.importorskip("torch")
     assert repr(fg.tensor(values)) == repr(torch.tensor(values))
-    assert repr(fg.tensor(values, dtype=fg.float64)) == repr(torch.tensor(values, dtype=torch.float64)).replace(
-        "torch.", "fastgrad.")
+    if not isinstance(values, list) or not isinstance(np.ravel(values)[0], (bool, np.bool_)):
+        assert repr(fg.tensor(values, dtype=fg.float64)) == repr(
+            torch.tensor(values, dtype=torch.float64)).replace("torch.", "fastgrad.")
 
 
 @pytest.mark.parametrize("write", [lambda lib, h, b: h.copy_(b * 3), lambda lib, h, b: h.fill_(5.0),
@@ -251,3 +254,15 @@ def test_copy_fill_zero_on_a_non_leaf_that_requires_grad_as_torch(write):
             assert ours is None
         else:
             np.testing.assert_allclose(ours, theirs, rtol=1e-6)
+
+
+def test_tensor_from_lists_of_tensors_promotes_as_torch():
+    torch = pytest.importorskip("torch")
+    builds = [lambda lib: [lib.tensor(1.0, dtype=lib.float64), 2.0], lambda lib: [lib.tensor(1, dtype=lib.int32), 2],
+              lambda lib: [lib.tensor(1, dtype=lib.int32)], lambda lib: [lib.tensor([1.0], dtype=lib.float64)],
+              lambda lib: [lib.tensor(True)], lambda lib: [lib.tensor(1.0, dtype=lib.float16)],
+              lambda lib: [[lib.tensor(1), 2.5]], lambda lib: [[lib.tensor(1), True]],
+              lambda lib: [[lib.tensor(2.0), lib.tensor(3.0)], [4.0, lib.tensor(5.0)]]]
+    for build in builds:
+        ours, theirs = fg.tensor(build(fg)), torch.tensor(build(torch))
+        assert repr(ours) == repr(theirs).replace("torch.", "fastgrad.")

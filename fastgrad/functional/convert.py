@@ -9,7 +9,7 @@ from fastgrad.functional._promote import to_dtype
 from fastgrad.size import shape_args
 from fastgrad.tensor import Tensor
 
-__all__ = ["parse_to", "to", "type_", "TYPE_NAMES", "legacy_type_name"]
+__all__ = ["parse_to", "to", "type_", "resolve_type", "TYPE_NAMES", "legacy_type_name"]
 
 # legacy tensor type names (FloatTensor ...) <-> numpy dtypes
 TYPE_NAMES = {"Float": np.dtype(np.float32), "Double": np.dtype(np.float64), "Half": np.dtype(np.float16),
@@ -66,22 +66,28 @@ def to(self, *args, **kwargs) -> Tensor:
     return to_dtype(self, self._data.dtype if dt is None else dt, copy)
 
 
+def resolve_type(dtype, op="type"):
+    """A numpy dtype from a dtype, a legacy class (LongTensor) or a name ('torch.LongTensor',
+    'fastgrad.FloatTensor'); a CUDA type name raises the CPU-only error."""
+    if isinstance(dtype, str):
+        parts = dtype.split(".")
+        if len(parts) == 3 and parts[1] == "cuda":
+            check_device("cuda", op)
+        name = parts[-1][:-len("Tensor")] if parts[-1].endswith("Tensor") else None
+        if len(parts) != 2 or parts[0] not in ("torch", "fastgrad") or name not in TYPE_NAMES:
+            raise ValueError(f"invalid type: '{dtype}'")
+        return TYPE_NAMES[name]
+    if isinstance(dtype, type) and hasattr(dtype, "_legacy_dtype"):
+        return dtype._legacy_dtype
+    return dtypes.to_dtype(dtype)
+
+
 def type_(self, dtype=None, non_blocking=False, **kwargs):
     """No argument: the legacy type name ('fastgrad.FloatTensor'); else a cast to ``dtype``, which
     may be a name such as 'torch.LongTensor' or 'fastgrad.FloatTensor'."""
     if dtype is None:
         return legacy_type_name(self._data.dtype)
-    if isinstance(dtype, str):
-        parts = dtype.split(".")
-        if len(parts) == 3 and parts[1] == "cuda":
-            check_device("cuda", "type")
-        name = parts[-1][:-len("Tensor")] if parts[-1].endswith("Tensor") else None
-        if len(parts) != 2 or parts[0] not in ("torch", "fastgrad") or name not in TYPE_NAMES:
-            raise ValueError(f"invalid type: '{dtype}'")
-        dtype = TYPE_NAMES[name]
-    elif isinstance(dtype, type) and hasattr(dtype, "_legacy_dtype"):
-        dtype = dtype._legacy_dtype
-    return to_dtype(self, dtypes.to_dtype(dtype), False)
+    return to_dtype(self, resolve_type(dtype), False)
 
 
 def _cast(d):

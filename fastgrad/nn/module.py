@@ -5,7 +5,7 @@ from collections import OrderedDict
 from fastgrad import dtypes
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.device import check_device
-from fastgrad.functional.convert import parse_to
+from fastgrad.functional.convert import parse_to, resolve_type
 from fastgrad.tensor import Tensor
 from fastgrad.nn.parameter import Buffer, Parameter
 from fastgrad.nn.state_dict import load_from_state_dict, load_state_dict
@@ -323,7 +323,7 @@ class Module:
         check_device("cuda", "Module.cuda")
 
     def type(self, dst_type) -> "Module":
-        return self._cast(dtypes.to_dtype(dst_type))
+        return self._cast(resolve_type(dst_type, "Module.type"))
 
     # -- state_dict -----------------------------------------------------------------
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):

@@ -220,3 +220,12 @@ def test_default_device_is_the_cpu():
         fg.set_default_device("cuda")
     with fg.device("cpu"):
         assert fg.zeros(1).device == fg.device("cpu")
+
+
+def test_module_type_accepts_names_classes_and_dtypes():
+    m = fg.nn.Linear(2, 2)
+    assert m.type("torch.DoubleTensor").weight.dtype == fg.float64
+    assert m.type(fg.FloatTensor).weight.dtype == fg.float32
+    assert m.type(fg.float16).bias.dtype == fg.float16
+    with pytest.raises(RuntimeError, match="CPU-only"):
+        m.type("torch.cuda.FloatTensor")

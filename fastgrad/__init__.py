@@ -14,7 +14,7 @@ from fastgrad import autograd
 from fastgrad.creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, arange, linspace,
                                eye, zeros_like, ones_like, full_like, empty_like, is_tensor, numel)
 from fastgrad.creation_random import rand, randn, randint, randperm, rand_like, randn_like, randint_like
-from fastgrad.random import manual_seed, seed, initial_seed, Generator
+from fastgrad.random import manual_seed, seed, initial_seed, Generator, get_rng_state, set_rng_state
 from fastgrad.legacy import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor,
                              CharTensor, ByteTensor, BoolTensor)
 from fastgrad.typeinfo import finfo, iinfo
@@ -78,4 +78,5 @@ __all__ += ["dtype", "float16", "int32", "int16", "int8", "uint8", "uint16", "ui
             "get_default_dtype", "set_default_dtype", "device", "cuda", "accelerator", "backends",
             "get_default_device", "set_default_device",
             "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
-            "CharTensor", "ByteTensor", "BoolTensor", "finfo", "iinfo", "seed", "initial_seed"]
+            "CharTensor", "ByteTensor", "BoolTensor", "finfo", "iinfo", "seed", "initial_seed",
+            "get_rng_state", "set_rng_state"]

@@ -141,6 +141,12 @@ def new_tensor(self, data, dtype=None, device=None, requires_grad=False, **kw):
     return tensor(data, dtype=_new_dtype(self, dtype), device=device, requires_grad=requires_grad)
 
 
+def new(self, *args, **kwargs) -> Tensor:
+    """Legacy ``x.new(2, 3)`` (uninitialised) / ``x.new([1, 2])`` (data), in x's dtype."""
+    from fastgrad.legacy import legacy_array  # (legacy imports tensor.py, which imports this module)
+    return Tensor._make(legacy_array(args, kwargs, self._data.dtype, "new"))
+
+
 def is_floating_point(input) -> bool:
     return input._data.dtype.kind == "f"
 
@@ -155,5 +161,5 @@ TENSOR_METHODS = {
     "long": _cast(dtypes.int64), "int": _cast(dtypes.int32), "short": _cast(dtypes.int16),
     "char": _cast(dtypes.int8), "byte": _cast(dtypes.uint8), "bool": _cast(dtypes.bool),
     "new_zeros": new_zeros, "new_ones": new_ones, "new_empty": new_empty, "new_full": new_full,
-    "new_tensor": new_tensor,
+    "new_tensor": new_tensor, "new": new,
 }

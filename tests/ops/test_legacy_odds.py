@@ -266,3 +266,9 @@ def test_tensor_from_lists_of_tensors_promotes_as_torch():
     for build in builds:
         ours, theirs = fg.tensor(build(fg)), torch.tensor(build(torch))
         assert repr(ours) == repr(theirs).replace("torch.", "fastgrad.")
+
+
+def test_legacy_new():
+    x = fg.zeros(2, dtype=fg.int32)
+    assert x.new(2, 3).shape == (2, 3) and x.new(2, 3).dtype == fg.int32
+    assert x.new([1, 2]).tolist() == [1, 2] and x.new([1, 2]).dtype == fg.int32

@@ -119,7 +119,8 @@ def _promote_found(found):
 
 def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A new tensor holding a copy of ``data`` (scalars, nested lists, arrays, tensors)."""
-    check_device(device, "tensor")
+    if device is not None:
+        check_device(device, "tensor")
     dtype = dtypes.to_dtype(dtype)
     arr = _infer(data, dtype)
     if dtype is not None:
@@ -129,7 +130,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares memory with a numpy array / tensor when it can."""
-    check_device(device, "as_tensor")
+    if device is not None:
+        check_device(device, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtypes.to_dtype(dtype)):
         return data
     if isinstance(data, np.ndarray):
@@ -218,22 +220,26 @@ def _guarded(op, shape, make):
 
 
 def zeros(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
-    check_device(device, "zeros")
-    return _finish(_alloc(np.zeros, _kw_size(size, kw, "zeros"), dtype, "zeros"), requires_grad)
+    if device is not None:
+        check_device(device, "zeros")
+    return _finish(_alloc(np.zeros, (_kw_size(size, kw, "zeros") if kw else size), dtype, "zeros"), requires_grad)
 
 
 def ones(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
-    check_device(device, "ones")
-    return _finish(_alloc(np.ones, _kw_size(size, kw, "ones"), dtype, "ones"), requires_grad)
+    if device is not None:
+        check_device(device, "ones")
+    return _finish(_alloc(np.ones, (_kw_size(size, kw, "ones") if kw else size), dtype, "ones"), requires_grad)
 
 
 def empty(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
-    check_device(device, "empty")
-    return _finish(_alloc(np.empty, _kw_size(size, kw, "empty"), dtype, "empty"), requires_grad)
+    if device is not None:
+        check_device(device, "empty")
+    return _finish(_alloc(np.empty, (_kw_size(size, kw, "empty") if kw else size), dtype, "empty"), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-    check_device(device, "full")
+    if device is not None:
+        check_device(device, "full")
     if dtype is None:
         dtype = (dtypes.bool if isinstance(fill_value, bool) else dtypes.int64
                  if isinstance(fill_value, numbers.Integral) else None)
@@ -242,7 +248,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
-    check_device(device, "arange")
+    if device is not None:
+        check_device(device, "arange")
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -255,7 +262,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
-    check_device(device, "linspace")
+    if device is not None:
+        check_device(device, "linspace")
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
     dt = _dtype(dtype)
@@ -265,7 +273,8 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) ->
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    check_device(device, "eye")
+    if device is not None:
+        check_device(device, "eye")
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"eye: n and m must be non-negative, got {n}, {m}")
     return _finish(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
@@ -276,20 +285,24 @@ def _like(x, dtype):
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
-    check_device(device, "zeros_like")
+    if device is not None:
+        check_device(device, "zeros_like")
     return _finish(np.zeros(input._data.shape, _like(input, dtype)), requires_grad)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
-    check_device(device, "ones_like")
+    if device is not None:
+        check_device(device, "ones_like")
     return _finish(np.ones(input._data.shape, _like(input, dtype)), requires_grad)
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
-    check_device(device, "empty_like")
+    if device is not None:
+        check_device(device, "empty_like")
     return _finish(np.empty(input._data.shape, _like(input, dtype)), requires_grad)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
-    check_device(device, "full_like")
+    if device is not None:
+        check_device(device, "full_like")
     return _finish(np.full(input._data.shape, fill_value, _like(input, dtype)), requires_grad)

@@ -23,27 +23,28 @@ def float_only(dt, kernel, op):
         raise NotImplementedError(f'{op}: "{kernel}" not implemented for \'{_TORCH_NAME.get(dt.name, dt.name)}\'')
 
 
-def _sample(op, size, kw, generator, dtype, device, requires_grad, draw, kernel):
+def _shape_dtype(op, size, kw, dtype, device, kernel):
     if device is not None:
         check_device(device, op)
     shape = _size(_kw_size(size, kw, op) if kw else size, op)
     dt = _dtype(dtype)
     if dt.kind != "f":
         float_only(dt, kernel, op)
-    rng = get_rng(generator)
-    return _finish(_guarded(op, shape, lambda: draw(rng, shape).astype(dt, copy=False)), requires_grad)
+    return shape, dt
 
 
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
     """Uniform samples on [0, 1)."""
-    return _sample("rand", size, kw, generator, dtype, device, requires_grad,
-                   lambda rng, shape: rng.random(shape), "check_uniform_bounds")
+    shape, dt = _shape_dtype("rand", size, kw, dtype, device, "check_uniform_bounds")
+    return _finish(_guarded("rand", shape, lambda: get_rng(generator).random(shape).astype(dt, copy=False)),
+                   requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
     """Standard normal samples."""
-    return _sample("randn", size, kw, generator, dtype, device, requires_grad,
-                   lambda rng, shape: rng.standard_normal(shape), "normal_kernel_cpu")
+    shape, dt = _shape_dtype("randn", size, kw, dtype, device, "normal_kernel_cpu")
+    return _finish(_guarded("randn", shape, lambda: get_rng(generator).standard_normal(shape).astype(
+        dt, copy=False)), requires_grad)
 
 
 def _int(v, op, what):

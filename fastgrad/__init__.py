@@ -1,15 +1,23 @@
 """fastgrad: PyTorch-style reverse-mode autodiff for the CPU, with C kernels through CFFI."""
 from fastgrad._ffi import lib as _lib, ISA_NAMES as _ISA_NAMES, gemm_info as _gemm_info
 from fastgrad import dtypes
-from fastgrad.dtypes import (float32, float64, float16, int64, int32, int16, int8, uint8, bool,  # noqa: A004
-                             float, double, half, long, int, short, get_default_dtype, set_default_dtype)
+from fastgrad.dtype_objects import dtype, get_default_dtype, set_default_dtype
+from fastgrad.dtype_objects import (float32, float64, float16, int64, int32, int16, int8, uint8, bool,  # noqa: A004
+                                    uint16, uint32, uint64, float, double, half, long, int, short,
+                                    cfloat, cdouble, complex64, complex128)
+from fastgrad.device import device, get_default_device, set_default_device
+from fastgrad import cuda, accelerator, backends
 from fastgrad.tensor import Tensor, Size
 from fastgrad.autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, is_grad_enabled
+from fastgrad.autograd.grad_mode import inference_mode, is_inference_mode_enabled
 from fastgrad import autograd
 from fastgrad.creation import (tensor, as_tensor, from_numpy, zeros, ones, full, empty, arange, linspace,
-                               eye, rand, randn, randint, randperm, zeros_like, ones_like, full_like,
-                               empty_like, rand_like, randn_like, normal)
-from fastgrad.random import manual_seed, seed, initial_seed, Generator
+                               eye, zeros_like, ones_like, full_like, empty_like, is_tensor, numel)
+from fastgrad.creation_random import rand, randn, randint, randperm, rand_like, randn_like, randint_like
+from fastgrad.random import manual_seed, seed, initial_seed, Generator, get_rng_state, set_rng_state
+from fastgrad.legacy import (FloatTensor, DoubleTensor, HalfTensor, LongTensor, IntTensor, ShortTensor,
+                             CharTensor, ByteTensor, BoolTensor)
+from fastgrad.typeinfo import finfo, iinfo
 from fastgrad import functional
 from fastgrad.functional import (add, sub, subtract, mul, multiply, div, divide, true_divide, pow, neg,
                                  negative, exp, log, log1p, sqrt, rsqrt, reciprocal, square, abs, absolute,
@@ -85,6 +93,9 @@ def backend_info() -> dict:
 
 from fastgrad import nn, optim, utils  # noqa: E402  (they build on everything above)
 from fastgrad.serialization import save, load  # noqa: E402
+from fastgrad.functional.sampling import normal, bernoulli, poisson, multinomial  # noqa: E402
+from fastgrad.functional.convert import is_floating_point  # noqa: E402
+from fastgrad.functional.counting import histc, histogram, bincount  # noqa: E402
 
 __all__ += ["nn", "optim", "utils", "save", "load"]
 from fastgrad import amp  # noqa: E402
@@ -92,3 +103,12 @@ from fastgrad.amp import autocast  # noqa: E402
 from fastgrad.compiler import compile  # noqa: E402,A004
 
 __all__ += ["amp", "autocast", "compile"]
+__all__ += ["randint_like", "bernoulli", "poisson", "multinomial", "is_tensor", "numel", "is_floating_point",
+            "inference_mode", "is_inference_mode_enabled", "histc", "histogram", "bincount"]
+__all__ += ["dtype", "float16", "int32", "int16", "int8", "uint8", "uint16", "uint32", "uint64", "float",
+            "double", "half", "long", "int", "short", "complex64", "complex128", "cfloat", "cdouble",
+            "get_default_dtype", "set_default_dtype", "device", "cuda", "accelerator", "backends",
+            "get_default_device", "set_default_device",
+            "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
+            "CharTensor", "ByteTensor", "BoolTensor", "finfo", "iinfo", "seed", "initial_seed",
+            "get_rng_state", "set_rng_state"]

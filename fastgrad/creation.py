@@ -4,13 +4,12 @@ import numbers
 import numpy as np
 
 from fastgrad import dtypes
-from fastgrad.random import get_rng
+from fastgrad.device import check_device
 from fastgrad.size import shape_args as _shape_args
 from fastgrad.tensor import Tensor
 
 __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty", "arange", "linspace",
-           "eye", "rand", "randn", "randint", "randperm", "zeros_like", "ones_like", "full_like",
-           "empty_like", "rand_like", "randn_like", "normal"]
+           "eye", "zeros_like", "ones_like", "full_like", "empty_like", "is_tensor", "numel"]
 
 _make = Tensor._make
 
@@ -53,8 +52,10 @@ def _infer(data, dtype=None, op="tensor"):
         _check_array(arr, op)
         return arr
     if isinstance(data, (list, tuple)):
-        data = [d._data if isinstance(d, Tensor) else d for d in data] if any(
-            isinstance(d, Tensor) for d in data) else data
+        found = []
+        data = _unwrap(data, found)
+        if dtype is None and None in found:  # tensors inside the list: promote their dtypes (torch)
+            dtype = _promote_found(found)
     try:
         arr = np.array(data)
     except ValueError as exc:
@@ -75,8 +76,51 @@ def _infer(data, dtype=None, op="tensor"):
     return arr
 
 
+def _unwrap(seq, found):
+    """A nested sequence with its tensors replaced by their single values (torch accepts one-element
+    tensors inside lists; a larger one raises ValueError, as torch); ``found`` collects the
+    dtypes of those tensors and of the other leaves (for torch's promotion over them)."""
+    for d in seq:
+        if isinstance(d, (Tensor, list, tuple)):
+            break
+    else:
+        found.append(seq)  # leaves: their dtype is worked out only if a tensor is found
+        return seq
+    out = []
+    for d in seq:
+        if isinstance(d, Tensor):
+            if d._data.size != 1:
+                raise ValueError("only one element tensors can be converted to Python scalars")
+            found.append(d._data.dtype)
+            found.append(None)  # marks that a tensor was seen
+            d = d._data.reshape(()).copy()
+        elif isinstance(d, (list, tuple)):
+            d = _unwrap(d, found)
+        else:
+            found.append((d,))
+        out.append(d)
+    return out
+
+
+def _leaves_dtype(leaves):
+    """torch's dtype of Python/numpy scalars in a list: float -> the default dtype, int -> int64."""
+    d = np.asarray(leaves).dtype
+    return dtypes.get_default_dtype() if d.kind == "f" and not any(
+        isinstance(v, np.floating) for v in leaves) else np.dtype(np.int64) if d.kind in "iu" else d
+
+
+def _promote_found(found):
+    """torch's promotion over the leaves' dtypes: any float -> the widest float, else numpy's rule."""
+    ds = [d if isinstance(d, np.dtype) else _leaves_dtype(d) for d in found
+          if d is not None and (isinstance(d, np.dtype) or len(d))]
+    floats = [d for d in ds if d.kind == "f"]
+    return np.result_type(*floats) if floats else np.result_type(*ds)
+
+
 def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     """A new tensor holding a copy of ``data`` (scalars, nested lists, arrays, tensors)."""
+    if device is not None:
+        check_device(device, "tensor")
     dtype = dtypes.to_dtype(dtype)
     arr = _infer(data, dtype)
     if dtype is not None:
@@ -86,6 +130,8 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
 
 def as_tensor(data, dtype=None, device=None) -> Tensor:
     """Like ``tensor`` but shares memory with a numpy array / tensor when it can."""
+    if device is not None:
+        check_device(device, "as_tensor")
     if isinstance(data, Tensor) and (dtype is None or data.dtype == dtypes.to_dtype(dtype)):
         return data
     if isinstance(data, np.ndarray):
@@ -131,6 +177,31 @@ def _size(size, op):
     return tuple(int(s) for s in shape)
 
 
+_IGNORED = ("layout", "pin_memory", "memory_format")  # torch keywords with one meaning on the CPU
+
+
+def _kw_size(size, kw, op):
+    """The size of zeros(*size) or zeros(size=...); torch's ignorable keywords accepted."""
+    for k in kw:
+        if k != "size" and k not in _IGNORED:
+            raise TypeError(f"{op}() got an unexpected keyword argument '{k}'")
+    if "size" in kw:
+        if size:
+            raise TypeError(f"{op}() got multiple values for argument 'size'")
+        return (kw["size"],)
+    return size
+
+
+def is_tensor(obj) -> bool:
+    """True for a fastgrad Tensor (or Parameter)."""
+    return isinstance(obj, Tensor)
+
+
+def numel(input) -> int:
+    """The number of elements of ``input``."""
+    return input._data.size
+
+
 def _dtype(dtype):
     return dtypes.get_default_dtype() if dtype is None else dtypes.to_dtype(dtype)
 
@@ -148,19 +219,27 @@ def _guarded(op, shape, make):
         raise MemoryError(f"{op}: cannot allocate a tensor of shape {shape}: {exc}") from None
 
 
-def zeros(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(_alloc(np.zeros, size, dtype, "zeros"), requires_grad)
+def zeros(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    if device is not None:
+        check_device(device, "zeros")
+    return _finish(_alloc(np.zeros, (_kw_size(size, kw, "zeros") if kw else size), dtype, "zeros"), requires_grad)
 
 
-def ones(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(_alloc(np.ones, size, dtype, "ones"), requires_grad)
+def ones(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    if device is not None:
+        check_device(device, "ones")
+    return _finish(_alloc(np.ones, (_kw_size(size, kw, "ones") if kw else size), dtype, "ones"), requires_grad)
 
 
-def empty(*size, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return _finish(_alloc(np.empty, size, dtype, "empty"), requires_grad)
+def empty(*size, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
+    if device is not None:
+        check_device(device, "empty")
+    return _finish(_alloc(np.empty, (_kw_size(size, kw, "empty") if kw else size), dtype, "empty"), requires_grad)
 
 
 def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if device is not None:
+        check_device(device, "full")
     if dtype is None:
         dtype = (dtypes.bool if isinstance(fill_value, bool) else dtypes.int64
                  if isinstance(fill_value, numbers.Integral) else None)
@@ -169,6 +248,8 @@ def full(size, fill_value, dtype=None, device=None, requires_grad=False) -> Tens
 
 
 def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if device is not None:
+        check_device(device, "arange")
     if end is None:
         start, end = 0, start
     if step == 0:
@@ -181,6 +262,8 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
 
 
 def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if device is not None:
+        check_device(device, "linspace")
     if steps < 0:
         raise RuntimeError("linspace: number of steps must be non-negative")
     dt = _dtype(dtype)
@@ -190,46 +273,11 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) ->
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if device is not None:
+        check_device(device, "eye")
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"eye: n and m must be non-negative, got {n}, {m}")
     return _finish(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
-
-
-def rand(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    shape = _size(size, "rand")
-    return _finish(_guarded("rand", shape, lambda: get_rng(generator).random(shape).astype(_dtype(dtype))),
-                   requires_grad)
-
-
-def randn(*size, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    shape = _size(size, "randn")
-    return _finish(_guarded("randn", shape, lambda: get_rng(generator).standard_normal(shape).astype(_dtype(dtype))),
-                   requires_grad)
-
-
-def normal(mean, std, size, generator=None, dtype=None, requires_grad=False) -> Tensor:
-    shape = _size(size, "normal")
-    return _finish((get_rng(generator).standard_normal(shape) * std + mean).astype(_dtype(dtype)),
-                   requires_grad)
-
-
-def randint(low, high=None, size=None, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    if size is None:  # randint(high, size)
-        low, high, size = 0, low, high
-    if high is None or size is None:
-        raise TypeError("randint: expected (high, size) or (low, high, size)")
-    if high <= low:
-        raise RuntimeError(f"randint: expected low < high, got low={low}, high={high}")
-    shape = _size(size, "randint")
-    arr = get_rng(generator).integers(low, high, shape, dtype=np.int64)
-    return _finish(arr.astype(dtypes.to_dtype(dtype) if dtype is not None else np.int64), requires_grad)
-
-
-def randperm(n, generator=None, dtype=None, device=None, requires_grad=False) -> Tensor:
-    if n < 0:
-        raise RuntimeError(f"randperm: n must be non-negative, got {n}")
-    arr = get_rng(generator).permutation(n).astype(np.int64)
-    return _finish(arr.astype(dtypes.to_dtype(dtype)) if dtype is not None else arr, requires_grad)
 
 
 def _like(x, dtype):
@@ -237,24 +285,24 @@ def _like(x, dtype):
 
 
 def zeros_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if device is not None:
+        check_device(device, "zeros_like")
     return _finish(np.zeros(input._data.shape, _like(input, dtype)), requires_grad)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if device is not None:
+        check_device(device, "ones_like")
     return _finish(np.ones(input._data.shape, _like(input, dtype)), requires_grad)
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if device is not None:
+        check_device(device, "empty_like")
     return _finish(np.empty(input._data.shape, _like(input, dtype)), requires_grad)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
+    if device is not None:
+        check_device(device, "full_like")
     return _finish(np.full(input._data.shape, fill_value, _like(input, dtype)), requires_grad)
-
-
-def rand_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return rand(*input._data.shape, dtype=_like(input, dtype), requires_grad=requires_grad)
-
-
-def randn_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
-    return randn(*input._data.shape, dtype=_like(input, dtype), requires_grad=requires_grad)

@@ -31,7 +31,8 @@ def get_default_dtype():
 def set_default_dtype(d) -> None:
     d = to_dtype(d)
     if d not in FLOAT_DTYPES:
-        raise TypeError(f"set_default_dtype: only float32 and float64 are supported, got {d}")
+        raise TypeError("set_default_dtype: only floating-point types are supported as the default type "
+                        f"(float32 and float64 here), got {dtype_name(d)}")
     _default[0] = d
 
 

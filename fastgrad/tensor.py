@@ -7,6 +7,8 @@ import numpy as np
 
 from fastgrad import dtypes
 from fastgrad._printing import format_tensor
+from fastgrad.device import CPU as _CPU
+from fastgrad.dtype_objects import BY_NUMPY as _DTYPE_OF
 from fastgrad.ops.common import wrap_dim
 from fastgrad.size import Size, shape_args as _shape_args
 
@@ -23,10 +25,8 @@ class Tensor:
     __slots__ = ("_data", "requires_grad", "_grad", "grad_fn", "_grad_buffer", "__weakref__")
     __array_priority__ = 1000  # numpy defers to our reflected operators
 
-    def __init__(self, data=(), requires_grad=False):
-        arr = np.array(data, dtype=dtypes.get_default_dtype() if not isinstance(data, np.ndarray)
-                       or data.dtype.kind != "f" else data.dtype)
-        self._data = arr
+    def __init__(self, *args, requires_grad=False, **kwargs):
+        self._data = _legacy_array(args, kwargs, dtypes.get_default_dtype(), "Tensor")
         self._grad = None
         self.grad_fn = None
         self.requires_grad = False
@@ -50,15 +50,18 @@ class Tensor:
 
     @property
     def dtype(self):
-        return self._data.dtype
+        return _DTYPE_OF[self._data.dtype]  # one object per numpy dtype (dtype_objects.py)
 
     @property
     def ndim(self) -> int:
         return self._data.ndim
 
     @property
-    def device(self) -> str:
-        return "cpu"
+    def device(self):
+        return _CPU
+
+    is_cuda = False
+    is_cpu = True
 
     @property
     def is_leaf(self) -> bool:
@@ -119,6 +122,9 @@ class Tensor:
 
     def is_floating_point(self) -> bool:
         return self._data.dtype.kind == "f"
+
+    def get_device(self) -> int:
+        return -1  # torch's answer for a CPU tensor
 
     # -- autograd -------------------------------------------------------------------
     def requires_grad_(self, requires_grad=True) -> "Tensor":
@@ -227,43 +233,10 @@ class Tensor:
     def __repr__(self) -> str:
         return format_tensor(self)
 
-    def __format__(self, spec):
-        if self._data.ndim == 0 and spec:
+    def __format__(self, spec):  # torch: a 0-d Tensor formats as its Python number
+        if self._data.ndim == 0 and type(self) is Tensor:
             return format(self._data.item(), spec)
-        return repr(self)
-
-    def to(self, dtype=None, *args, copy=False, **kwargs) -> "Tensor":
-        if isinstance(dtype, str) and dtype in ("cpu",):
-            dtype = args[0] if args else kwargs.get("dtype")
-        if dtype is None:
-            return self
-        return F.to_dtype(self, dtypes.to_dtype(dtype), copy)
-
-    def type(self, dtype=None):
-        if dtype is None:
-            return "fastgrad." + {"f": "Float", "i": "Long", "b": "Bool"}.get(self._data.dtype.kind, "") + "Tensor"
-        return self.to(dtype)
-
-    def type_as(self, other) -> "Tensor":
-        return self.to(other.dtype)
-
-    def float(self) -> "Tensor":
-        return F.to_dtype(self, dtypes.float32, False)
-
-    def double(self) -> "Tensor":
-        return F.to_dtype(self, dtypes.float64, False)
-
-    def long(self) -> "Tensor":
-        return F.to_dtype(self, dtypes.int64, False)
-
-    def int(self) -> "Tensor":
-        return F.to_dtype(self, dtypes.int32, False)
-
-    def bool(self) -> "Tensor":
-        return F.to_dtype(self, dtypes.bool, False)
-
-    def cpu(self) -> "Tensor":
-        return self
+        return object.__format__(self, spec)
 
     def clone(self) -> "Tensor":
         return F.clone(self)
@@ -310,8 +283,6 @@ class Tensor:
     def zero_(self): return F.inplace(self, 0, "copy")
     def clamp_(self, min=None, max=None): return _clamp_(self, min, max)
     clip_ = clamp_
-    def uniform_(self, a=0.0, b=1.0): return F.inplace(self, F.random_like(self, "uniform", a, b), "copy")
-    def normal_(self, mean=0.0, std=1.0): return F.inplace(self, F.random_like(self, "normal", mean, std), "copy")
 
     def __setitem__(self, index, value): _setitem(self, index, value)
     def __getitem__(self, index): return F.getitem(self, index)
@@ -380,6 +351,7 @@ from fastgrad.autograd import backward_implicit as _backward_implicit  # noqa: E
 from fastgrad.autograd.version import version as _version_of  # noqa: E402
 from fastgrad.autograd.assign import check_data as _check_data, check_grad as _check_grad  # noqa: E402
 from fastgrad.functional.inplace import clamp_ as _clamp_, setitem as _setitem  # noqa: E402
+from fastgrad.legacy import legacy_array as _legacy_array  # noqa: E402
 
 # the hot operators and one-argument methods are the functional ops themselves (t * u calls
 # F.mul(t, u) directly): one Python frame less per op

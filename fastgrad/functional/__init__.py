@@ -84,6 +84,9 @@ from fastgrad.functional.gather_scatter import (index_select, index_add, index_c
                                          masked_scatter, nonzero, argwhere)
 from fastgrad.functional.gather_scatter import where  # noqa: F811  (adds where(cond) to elementwise.where)
 
+from fastgrad.functional.convert import to, is_floating_point
+from fastgrad.functional.sampling import normal, bernoulli, poisson, multinomial
+from fastgrad.functional.counting import histc, histogram, bincount
 __all__ = [
     "to_dtype", "clone",
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "neg", "negative",
@@ -129,3 +132,7 @@ __all__ += ["tril", "triu", "tril_", "triu_", "tril_indices", "triu_indices", "d
             "trace"]
 __all__ += ["index_select", "index_add", "index_copy", "index_fill", "index_put", "scatter", "scatter_add",
             "scatter_reduce", "take", "take_along_dim", "masked_select", "masked_scatter", "nonzero", "argwhere"]
+
+__all__ += ["to", "is_floating_point"]
+__all__ += ["normal", "bernoulli", "poisson", "multinomial"]
+__all__ += ["histc", "histogram", "bincount"]

@@ -1,6 +1,7 @@
 """In-place updates (``x += y``, ``add_``, ``copy_``, ``fill_``, ``zero_``, ``uniform_`` …) with
 torch's rules: allowed under no_grad or on tensors that do not require grad; a leaf that
-requires grad raises; a non-leaf that requires grad is updated out of place and rebound.
+requires grad raises; a non-leaf that requires grad is updated out of place and rebound; a
+tensor that does not require grad, updated with one that does, becomes a non-leaf (as torch).
 
 A write goes into the tensor's own memory (shared with numpy after ``from_numpy``, strided or
 not) and bumps its version counter (autograd/version.py), or is refused: a result type that
@@ -11,8 +12,8 @@ import numpy as np
 
 from fastgrad.autograd.grad_mode import GRAD
 from fastgrad.autograd.version import bump
-from fastgrad.functional._promote import result_dtype
-from fastgrad.functional.elementwise import add, clamp, div, mul, sub
+from fastgrad.functional._promote import result_dtype, to_dtype
+from fastgrad.functional.elementwise import add, clamp, div, mul, sub, where
 from fastgrad.functional.indexing import setitem as _setitem
 from fastgrad.random import sample_like
 from fastgrad.tensor import Tensor
@@ -93,16 +94,20 @@ def inplace(self, other, op):
     if self.requires_grad and GRAD.enabled:
         if self.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        if op == "copy":
-            raise RuntimeError(f"in-place {op} on a tensor that requires grad is not supported "
-                               "outside no_grad(); use an out-of-place op")
-        out = {"add": add, "sub": sub, "mul": mul, "div": div}[op](self, other)
+        if op == "copy":  # copy_/fill_/zero_: the new values, self's old ones get a zero gradient
+            v = other if isinstance(other, Tensor) else Tensor._make(np.asarray(other, self._data.dtype))
+            out = where(Tensor._make(np.ones(self._data.shape, np.bool_)), v, self)
+            _check_shape(self._data.shape, out._data.shape, op)
+            if out._data.dtype != self._data.dtype:
+                out = to_dtype(out, self._data.dtype, False)
+        else:
+            out = {"add": add, "sub": sub, "mul": mul, "div": div}[op](self, other)
         self._data, self.grad_fn = out._data, out.grad_fn  # self now is the result (h.add_(1) alone
         return self                                         # used to leave h unchanged)
     a = self._data
     v = other._data if isinstance(other, Tensor) else other
     if isinstance(other, Tensor) and other.requires_grad and GRAD.enabled:
-        raise RuntimeError(f"in-place {op} with an operand that requires grad is not supported")
+        return _inplace_recorded(self, other, op)
     shape = np.shape(v)
     if shape != a.shape:
         try:
@@ -123,6 +128,37 @@ def inplace(self, other, op):
         _INPLACE[op](a, v, out=a, casting="unsafe")
     bump(a, self.grad_fn)
     return self
+
+
+def _inplace_recorded(self, other, op):
+    """self (op)= other where only ``other`` requires grad (torch: self becomes a non-leaf with a
+    grad_fn).  The result is computed out of place from a copy of self's values (what backward
+    needs), written into self's own memory (views and numpy see it) and self takes its node."""
+    a = self._data
+    if a.dtype.kind != "f":
+        raise RuntimeError(f"{op}_: a {a.dtype} tensor cannot hold a result that requires grad "
+                           "(only floating-point tensors can require gradients)")
+    old = Tensor._make(a.copy())
+    if op == "copy":
+        out = add(Tensor._make(np.zeros(a.shape, a.dtype)), other)
+    else:
+        out = {"add": add, "sub": sub, "mul": mul, "div": div}[op](old, other)
+    _check_shape(a.shape, out._data.shape, op)
+    if out._data.dtype != a.dtype:
+        out = to_dtype(out, a.dtype, False)
+    f = a.flags
+    if not (f.c_contiguous and f.writeable):
+        check_writable(self, op + "_")
+    a[...] = out._data
+    bump(a, None)
+    self.grad_fn, self.requires_grad = out.grad_fn, True
+    return self
+
+
+def _check_shape(shape, out_shape, op):
+    if out_shape != shape:
+        raise RuntimeError(f"{op}_: output with shape {list(shape)} doesn't match the broadcast "
+                           f"shape {list(out_shape)}")
 
 
 def random_like(t, kind, a, b):

@@ -4,6 +4,8 @@ from collections import OrderedDict
 
 from fastgrad import dtypes
 from fastgrad.autograd.grad_mode import no_grad
+from fastgrad.device import check_device
+from fastgrad.functional.convert import parse_to, resolve_type
 from fastgrad.tensor import Tensor
 from fastgrad.nn.parameter import Buffer, Parameter
 from fastgrad.nn.state_dict import load_from_state_dict, load_state_dict
@@ -296,12 +298,14 @@ class Module:
         return self
 
     def to(self, *args, **kwargs) -> "Module":
-        """Only dtype conversion is meaningful on a CPU-only library; devices are ignored."""
-        dtype = kwargs.get("dtype")
-        for a in args:
-            if not isinstance(a, str):
-                dtype = a
-        return self if dtype is None else self._cast(dtypes.to_dtype(dtype))
+        """Cast float parameters/buffers (torch's to() forms); a non-CPU device raises (CPU-only)."""
+        _, dtype, _, _ = parse_to(args, kwargs, "Module.to")
+        if dtype is None:
+            return self
+        if dtype.kind not in "fc":
+            raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired "
+                            f"dtype={dtypes.dtype_name(dtype)}")
+        return self._cast(dtype)
 
     def float(self) -> "Module":
         return self._cast(dtypes.float32)
@@ -309,11 +313,17 @@ class Module:
     def double(self) -> "Module":
         return self._cast(dtypes.float64)
 
+    def half(self) -> "Module":
+        return self._cast(dtypes.float16)
+
     def cpu(self) -> "Module":
         return self
 
+    def cuda(self, device=None) -> "Module":  # always raises: fastgrad is CPU-only
+        check_device("cuda", "Module.cuda")
+
     def type(self, dst_type) -> "Module":
-        return self._cast(dtypes.to_dtype(dst_type))
+        return self._cast(resolve_type(dst_type, "Module.type"))
 
     # -- state_dict -----------------------------------------------------------------
     def state_dict(self, *args, destination=None, prefix: str = "", keep_vars: bool = False):

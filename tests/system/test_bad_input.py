@@ -309,7 +309,7 @@ row("from_numpy-list", lambda: fg.from_numpy([1, 2]), TypeError, r"from_numpy.*l
 row("from_numpy-object-array", lambda: fg.from_numpy(np.array([object()])), TypeError, r"from_numpy.*object")
 row("len-of-0d", lambda: len(fg.tensor(1.0)), TypeError, r"0-d")
 row("set_default_dtype-int", lambda: fg.set_default_dtype(fg.int64), TypeError, r"set_default_dtype.*int64")
-row("to-unknown-dtype", lambda: a23().to("no-such-dtype"), TypeError, r"dtype.*no-such-dtype")
+row("to-unknown-dtype", lambda: a23().to("no-such-dtype"), RuntimeError, r"Invalid device string.*no-such-dtype")
 
 # -- nn (skipped until fastgrad.nn lands) -------------------------------------------------------
 _LIN = ("nn.Linear",)

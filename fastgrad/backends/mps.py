@@ -1,0 +1,10 @@
+"""torch.backends.mps: Apple's Metal backend is never available in fastgrad."""
+__all__ = ["is_available", "is_built"]
+
+
+def is_available() -> bool:
+    return False
+
+
+def is_built() -> bool:
+    return False

@@ -1,0 +1,109 @@
+"""Counting: ``histc`` (equal bins over [min, max]), ``histogram`` (bins as a count or as edges,
+weights, density) and ``bincount``, with torch's dtypes, defaults and errors.  No gradients
+(torch has none either)."""
+from collections import namedtuple
+
+import numpy as np
+
+from fastgrad.tensor import Tensor
+
+__all__ = ["histc", "histogram", "bincount", "HistogramResult"]
+
+HistogramResult = namedtuple("histogram", ["hist", "bin_edges"])  # torch.return_types.histogram
+_make = Tensor._make
+_NAME = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
+         "float32": "Float", "float64": "Double", "float16": "Half"}
+
+
+def _float_input(input, kernel, op):
+    d = input._data.dtype
+    if d.kind != "f":
+        raise NotImplementedError(f'{op}: "{kernel}" not implemented for \'{_NAME.get(d.name, d.name)}\'')
+    return input._data
+
+
+def _range(x, lo, hi):
+    """torch's default range: the data's min and max when both bounds are 0; widened by 1 on
+    each side when it is empty."""
+    if lo == hi == 0 and x.size:
+        lo, hi = float(x.min()), float(x.max())
+    if lo == hi:
+        lo, hi = lo - 1, hi + 1
+    return lo, hi
+
+
+def _counts(x, w, lo, hi, bins, dt):
+    """Equal-width bin counts of x over [lo, hi] (values outside ignored, hi in the last bin)."""
+    keep = (x >= lo) & (x <= hi)
+    pos = ((x[keep].astype(dt) - dt.type(lo)) * dt.type(bins) / (dt.type(hi) - dt.type(lo))).astype(np.int64)
+    idx = np.minimum(pos, bins - 1)
+    return np.bincount(idx, weights=None if w is None else w[keep], minlength=bins).astype(dt)
+
+
+def histc(input, bins=100, min=0, max=0, *, out=None) -> Tensor:  # noqa: A002  (torch's names)
+    """Counts of input's elements in ``bins`` equal bins over [min, max] (default: the data's range)."""
+    x = _float_input(input, "histogram_cpu", "histc").ravel()
+    if bins <= 0:
+        raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+    if min > max:
+        raise RuntimeError("torch.histc: max must be larger than min")
+    if not (np.isfinite(min) and np.isfinite(max)):
+        raise RuntimeError(f"torch.histc: range of [{min}, {max}] is not finite")
+    lo, hi = _range(x, min, max)
+    return _make(_counts(x, None, lo, hi, int(bins), x.dtype))
+
+
+def histogram(input, bins=100, *, range=None, weight=None, density=False, out=None):  # noqa: A002
+    """(hist, bin_edges): ``bins`` equal bins over ``range`` (default the data's) or the given
+    increasing edges (a 1-D tensor); optional per-element ``weight``; ``density`` normalises to
+    a probability density."""
+    x = _float_input(input, "histogramdd", "histogram").ravel()
+    dt = x.dtype
+    w = None if weight is None else weight._data.ravel().astype(np.float64)
+    if w is not None and w.shape != x.shape:
+        raise RuntimeError("torch.histogram(): if weight tensor is provided it should have the same shape "
+                           "as the input tensor")
+    if isinstance(bins, Tensor):
+        edges = bins._data.astype(dt)
+        if edges.ndim != 1 or edges.size < 1:
+            raise RuntimeError("torch.histogram(): bins tensor should have one dimension")
+        if (np.diff(edges) < 0).any():
+            raise RuntimeError("torch.histogram(): bin edges must be monotonically increasing")
+        hist, _ = np.histogram(x, edges.astype(np.float64), weights=w)
+    else:
+        if bins <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
+        lo, hi = (0, 0) if range is None else range
+        if lo > hi:
+            raise RuntimeError(f"torch.histogram(): min should not exceed max, but got min {lo} max {hi}")
+        lo, hi = _range(x, lo, hi)
+        edges = np.linspace(lo, hi, int(bins) + 1).astype(dt)
+        hist = _counts(x, w, lo, hi, int(bins), np.dtype(np.float64))
+    hist = hist.astype(np.float64)
+    if density:
+        total = hist.sum()
+        hist = hist / (total * np.diff(edges.astype(np.float64))) if total else hist
+    return HistogramResult(_make(hist.astype(dt)), _make(np.ascontiguousarray(edges)))
+
+
+def bincount(input, weights=None, minlength=0) -> Tensor:
+    """How often each non-negative integer occurs in the 1-D ``input`` (summing ``weights``
+    instead when given): length max(input) + 1, at least ``minlength``."""
+    x = input._data
+    if x.dtype.kind not in "iub":
+        name = _NAME.get(x.dtype.name, x.dtype.name)
+        raise NotImplementedError(f'bincount: "bincount_cpu" not implemented for \'{name}\'')
+    if x.ndim != 1 or (x.size and x.min() < 0):
+        raise RuntimeError("bincount: bincount only supports 1-d non-negative integral inputs.")
+    if minlength < 0:
+        raise RuntimeError("bincount: minlength should be >= 0")
+    if weights is None:
+        return _make(np.bincount(x.astype(np.int64), minlength=minlength).astype(np.int64))
+    wd = weights._data
+    if wd.shape != x.shape:
+        raise RuntimeError("bincount: weights should be 1-d and have the same length as input")
+    out = np.bincount(x.astype(np.int64), weights=wd.astype(np.float64), minlength=minlength)
+    return _make(out.astype(wd.dtype if wd.dtype.kind == "f" else np.float64))
+
+
+TENSOR_METHODS = {"histc": histc, "histogram": histogram, "bincount": bincount}

@@ -21,6 +21,12 @@ from fastgrad.functional import (add, sub, subtract, mul, multiply, div, divide,
                                  bitwise_left_shift, bitwise_right_shift)
 from fastgrad.functional import (matmul, mm, bmm, reshape, flatten, squeeze, unsqueeze, transpose, t, permute, cat,
                              concat, stack, chunk, split, gather, masked_fill)
+from fastgrad.functional import (sin, cos, tan, asin, acos, atan, arcsin, arccos, arctan, sinh, cosh, asinh,  # noqa: A004
+                                 acosh, atanh, arcsinh, arccosh, arctanh, exp2, expm1, log2, log10, erf, erfc,
+                                 erfinv, lgamma, digamma, sinc, deg2rad, rad2deg, floor, ceil, round, trunc, fix,
+                                 frac, logit, sgn, nan_to_num, clamp_min, clamp_max, atan2, arctan2, logaddexp,
+                                 logaddexp2, hypot, fmod, copysign, heaviside, lerp, addcmul, addcdiv,
+                                 float_power, isclose, isposinf, isneginf, isreal)
 
 __version__ = "0.1.0"
 
@@ -31,6 +37,12 @@ __all__ = [
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "autograd", "functional", "float32",
     "float64", "int64", "bool", "set_num_threads", "get_num_threads", "backend_info",
 ]
+__all__ += ["sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "asinh",
+            "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "exp2", "expm1", "log2", "log10", "erf", "erfc",
+            "erfinv", "lgamma", "digamma", "sinc", "deg2rad", "rad2deg", "floor", "ceil", "round", "trunc", "fix",
+            "frac", "logit", "sgn", "nan_to_num", "clamp_min", "clamp_max", "atan2", "arctan2", "logaddexp",
+            "logaddexp2", "hypot", "fmod", "copysign", "heaviside", "lerp", "addcmul", "addcdiv", "float_power",
+            "isclose", "isposinf", "isneginf", "isreal"]
 
 
 def set_num_threads(n: int) -> None:

@@ -17,6 +17,7 @@ then the array-level Functions of ``fastgrad.ops``.
     batchnorm    batch_norm (train and eval)
     pad          F.pad: constant, reflect, replicate, circular
     inplace      x += y, add_, copy_, … (torch's in-place rules)
+    pointwise    sin … rad2deg, floor/ceil/round/trunc, logit, nan_to_num (+ pointwise_binary: atan2 … addcdiv, isclose)
 """
 from fastgrad.functional._promote import to_dtype, clone
 from fastgrad.functional.elementwise import (add, sub, subtract, mul, multiply, div, divide, true_divide, pow,
@@ -42,6 +43,15 @@ from fastgrad.functional.pool import (max_pool2d, avg_pool2d, adaptive_avg_pool2
                                      adaptive_avg_pool1d)
 from fastgrad.functional.batchnorm import batch_norm
 from fastgrad.functional.pad import pad
+from fastgrad.functional.pointwise import (sin, cos,  # noqa: A004
+                                           tan, asin, acos, atan, arcsin, arccos, arctan, sinh, cosh,
+                                           asinh, acosh, atanh, arcsinh, arccosh, arctanh, exp2, expm1, log2,
+                                           log10, erf, erfc, erfinv, lgamma, digamma, sinc, deg2rad, rad2deg,
+                                           floor, ceil, round, trunc, fix, frac, logit, sgn, nan_to_num,
+                                           clamp_min, clamp_max)
+from fastgrad.functional.pointwise_binary import (atan2, arctan2, logaddexp, logaddexp2, hypot, fmod, copysign,
+                                                  heaviside, lerp, addcmul, addcdiv, float_power, isclose,
+                                                  isposinf, isneginf, isreal)
 
 __all__ = [
     "to_dtype", "clone",
@@ -65,3 +75,9 @@ __all__ = [
     "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "batch_norm", "pad",
 ]
+__all__ += ["sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "asinh",
+            "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "exp2", "expm1", "log2", "log10", "erf", "erfc",
+            "erfinv", "lgamma", "digamma", "sinc", "deg2rad", "rad2deg", "floor", "ceil", "round", "trunc", "fix",
+            "frac", "logit", "sgn", "nan_to_num", "clamp_min", "clamp_max"]
+__all__ += ["atan2", "arctan2", "logaddexp", "logaddexp2", "hypot", "fmod", "copysign", "heaviside", "lerp",
+            "addcmul", "addcdiv", "float_power", "isclose", "isposinf", "isneginf", "isreal"]

@@ -15,7 +15,7 @@ from fastgrad.tensor import Tensor
 __all__ = ["sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "asinh",
            "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "exp2", "expm1", "log2", "log10", "erf", "erfc",
            "erfinv", "lgamma", "digamma", "sinc", "deg2rad", "rad2deg", "floor", "ceil", "round", "trunc", "fix",
-           "frac", "logit", "sgn", "nan_to_num", "clamp_min", "clamp_max", "inplace_unary"]
+           "frac", "logit", "sgn", "nan_to_num", "clamp_min", "clamp_max", "inplace_unary", "inplace_method"]
 
 _make = Tensor._make
 
@@ -201,7 +201,8 @@ def inplace_unary(fn, self, *args, **kwargs):
     return inplace(self, out, "copy")
 
 
-def _inplace(fn):
+def inplace_method(fn):
+    """The in-place method of fn (``sin`` -> ``Tensor.sin_``)."""
     def method(self, *args, **kwargs):
         return inplace_unary(fn, self, *args, **kwargs)
     method.__name__ = fn.__name__ + "_"
@@ -218,7 +219,7 @@ _UNARY = {"sin": sin, "cos": cos, "tan": tan, "asin": asin, "acos": acos, "atan"
           "sign": sign, "nan_to_num": nan_to_num}
 
 TENSOR_METHODS = dict(_UNARY)
-TENSOR_METHODS.update({name + "_": _inplace(fn) for name, fn in _UNARY.items()})
+TENSOR_METHODS.update({name + "_": inplace_method(fn) for name, fn in _UNARY.items()})
 TENSOR_METHODS.update({"clamp_min": clamp_min, "clamp_max": clamp_max,
                        "clamp_min_": lambda self, min: clamp_(self, min, None),
                        "clamp_max_": lambda self, max: clamp_(self, None, max)})

@@ -10,7 +10,7 @@ from fastgrad.functional._promote import (KERNEL_DTYPES, Number, as_tensor, chec
 from fastgrad.functional.compare import allclose, equal, isfinite, isinf, isnan
 from fastgrad.functional.elementwise import div, floor_divide, pow, true_divide
 from fastgrad.functional.inplace import _NAME
-from fastgrad.functional.pointwise import inplace_unary
+from fastgrad.functional.pointwise import inplace_method
 from fastgrad.ops import pointwise_binary as B
 from fastgrad.ops.common import broadcast_shape
 from fastgrad.tensor import Tensor
@@ -133,7 +133,8 @@ def lerp(input, end, weight):
             raise TypeError(f"lerp(): argument '{name}' must be Tensor, not {type(x).__name__}")
     d = input._data.dtype
     if end._data.dtype != d:
-        raise RuntimeError(f"expected dtype {_tname(d).lower()} for `end` but got dtype {_tname(end._data.dtype).lower()}")
+        raise RuntimeError(f"expected dtype {_tname(d).lower()} for `end` but got dtype "
+                           f"{_tname(end._data.dtype).lower()}")
     if d.kind != "f":
         raise NotImplementedError(f'"lerp_kernel_scalar" not implemented for \'{_tname(d)}\'')
     check_kernel_dtype(d, "lerp")
@@ -250,4 +251,4 @@ TENSOR_METHODS = {
 }
 for _name in ("atan2", "arctan2", "hypot", "fmod", "remainder", "copysign", "heaviside", "lerp", "addcmul",
               "addcdiv", "float_power", "div", "divide", "true_divide", "floor_divide"):
-    TENSOR_METHODS[_name + "_"] = (lambda fn: lambda self, *a, **k: inplace_unary(fn, self, *a, **k))(TENSOR_METHODS[_name])
+    TENSOR_METHODS[_name + "_"] = inplace_method(TENSOR_METHODS[_name])

@@ -1,6 +1,6 @@
 /* pointwise_avx2.c — AVX2+FMA float32 kernels of the pointwise family (pointwise.c selects them
  * through the tables at the bottom, at the AVX2 and AVX-512 levels).  Cephes-style polynomials
- * (sinf/cosf/tanf, logf, expf, atanf: about 1-2 ulp) after Cody-Waite range reduction; erf/erfc
+ * (sinf/cosf/tanf, logf, expf, atanf, sinhf, asinf: about 1-3 ulp) after Cody-Waite range reduction; erf/erfc
  * as math_avx2.c's (Taylor series below 1, Numerical Recipes' erfc fit above: < 1.2e-7 relative).
  * Lanes a polynomial does not cover (|x| > 8192 for the trigonometric ones, zeros and infinities
  * for atan2) are recomputed with libm, so every element gets the reference value there. */
@@ -317,6 +317,66 @@ AVX2_INLINE __m256 atan2_edge(__m256 y, __m256 x)
     return _mm256_xor_ps(ok, _mm256_castsi256_ps(_mm256_set1_epi32(-1)));
 }
 
+/* sinh and cosh from h = e^(|x|/2) (|x|/2 exact): e^|x| = h h overflows only where sinh does;
+ * sinh for |x| < 1 by Cephes sinhf's odd fit (no cancellation) */
+AVX2_INLINE __m256 sinh_ps(__m256 x)
+{
+    const __m256 sign = SET1(-0.0f), half = SET1(0.5f);
+    __m256 a = _mm256_andnot_ps(sign, x);
+    __m256 h = exp_ps(_mm256_mul_ps(half, a));
+    __m256 big = _mm256_sub_ps(_mm256_mul_ps(h, _mm256_mul_ps(h, half)), _mm256_div_ps(half, _mm256_mul_ps(h, h)));
+    __m256 z = _mm256_mul_ps(x, x);
+    __m256 p = _mm256_fmadd_ps(SET1(2.03721912945e-4f), z, SET1(8.33028376239e-3f));
+    p = _mm256_fmadd_ps(p, z, SET1(1.66667160211e-1f));
+    __m256 small = _mm256_fmadd_ps(_mm256_mul_ps(p, z), x, x);
+    big = _mm256_or_ps(big, _mm256_and_ps(x, sign));
+    return _mm256_blendv_ps(big, small, _mm256_cmp_ps(a, SET1(1.0f), _CMP_LE_OQ));
+}
+
+AVX2_INLINE __m256 cosh_ps(__m256 x)
+{
+    const __m256 half = SET1(0.5f);
+    __m256 h = exp_ps(_mm256_mul_ps(half, _mm256_andnot_ps(SET1(-0.0f), x)));
+    return _mm256_add_ps(_mm256_mul_ps(h, _mm256_mul_ps(h, half)), _mm256_div_ps(half, _mm256_mul_ps(h, h)));
+}
+
+/* asin(a) for |a| <= 1/2 (Cephes asinf's odd fit) */
+AVX2_INLINE __m256 asin_core(__m256 a)
+{
+    __m256 z = _mm256_mul_ps(a, a);
+    __m256 p = _mm256_fmadd_ps(SET1(4.2163199048e-2f), z, SET1(2.4181311049e-2f));
+    p = _mm256_fmadd_ps(p, z, SET1(4.5470025998e-2f));
+    p = _mm256_fmadd_ps(p, z, SET1(7.4953002686e-2f));
+    p = _mm256_fmadd_ps(p, z, SET1(1.6666752422e-1f));
+    return _mm256_fmadd_ps(_mm256_mul_ps(p, z), a, a);
+}
+
+/* asin x = sign(x) (|x| <= 1/2 ? asin_core |x| : pi/2 - 2 asin_core(sqrt((1 - |x|)/2))); NaN beyond 1 */
+AVX2_INLINE __m256 asin_ps(__m256 x)
+{
+    const __m256 sign = SET1(-0.0f), half = SET1(0.5f);
+    __m256 a = _mm256_andnot_ps(sign, x);
+    __m256 far = _mm256_cmp_ps(a, half, _CMP_GT_OQ);
+    __m256 s = _mm256_sqrt_ps(_mm256_mul_ps(half, _mm256_sub_ps(SET1(1.0f), a)));
+    __m256 r = asin_core(_mm256_blendv_ps(a, s, far));
+    r = _mm256_blendv_ps(r, _mm256_fnmadd_ps(SET1(2.0f), r, SET1(1.57079632679489661923f)), far);
+    return _mm256_or_ps(r, _mm256_and_ps(x, sign));
+}
+
+/* acos x = 2 asin_core(sqrt((1 - x)/2)) above 1/2, pi - that of -x below -1/2, pi/2 - asin_core x between */
+AVX2_INLINE __m256 acos_ps(__m256 x)
+{
+    const __m256 half = SET1(0.5f), one = SET1(1.0f);
+    __m256 hi = _mm256_cmp_ps(x, half, _CMP_GT_OQ), lo = _mm256_cmp_ps(x, SET1(-0.5f), _CMP_LT_OQ);
+    __m256 s = _mm256_sqrt_ps(_mm256_mul_ps(half, _mm256_sub_ps(one, _mm256_andnot_ps(SET1(-0.0f), x))));
+    __m256 far = _mm256_or_ps(hi, lo);
+    __m256 r = asin_core(_mm256_blendv_ps(x, s, far));
+    __m256 mid = _mm256_sub_ps(SET1(1.57079632679489661923f), r);
+    __m256 twice = _mm256_add_ps(r, r);
+    r = _mm256_blendv_ps(mid, twice, hi);
+    return _mm256_blendv_ps(r, _mm256_sub_ps(SET1(3.14159265358979323846f), twice), lo);
+}
+
 AVX2_INLINE __m256 floor_ps(__m256 x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
 AVX2_INLINE __m256 ceil_ps(__m256 x) { return _mm256_round_ps(x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
 AVX2_INLINE __m256 round_ps(__m256 x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
@@ -381,6 +441,10 @@ AVX2 static void log2_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y,
 AVX2 static void log10_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, log10_ps, NULL, NULL); }
 AVX2 static void erf_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, erf_ps, NULL, NULL); }
 AVX2 static void erfc_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, erfc_ps, NULL, NULL); }
+AVX2 static void sinh_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, sinh_ps, NULL, NULL); }
+AVX2 static void cosh_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, cosh_ps, NULL, NULL); }
+AVX2 static void asin_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, asin_ps, NULL, NULL); }
+AVX2 static void acos_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, acos_ps, NULL, NULL); }
 AVX2 static void floor_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, floor_ps, NULL, NULL); }
 AVX2 static void ceil_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, ceil_ps, NULL, NULL); }
 AVX2 static void round_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, round_ps, NULL, NULL); }
@@ -398,6 +462,14 @@ AVX2 static void cos_bwd(int64_t n, const float *x, const float *dy, float *dx)
 AVX2 static void tan_bwd(int64_t n, const float *x, const float *dy, float *dx)
 {
     grad_ps(n, x, dy, dx, tan_grad, trig_far, tan_gradf);
+}
+AVX2 static void sinh_bwd(int64_t n, const float *x, const float *dy, float *dx)
+{
+    grad_ps(n, x, dy, dx, cosh_ps, NULL, NULL);
+}
+AVX2 static void cosh_bwd(int64_t n, const float *x, const float *dy, float *dx)
+{
+    grad_ps(n, x, dy, dx, sinh_ps, NULL, NULL);
 }
 AVX2 static void exp2_bwd(int64_t n, const float *x, const float *dy, float *dx)
 {
@@ -439,11 +511,13 @@ const fg_pw_fwd_fn_f32 fg_pw_fwd_avx2_f32[FG_PW_COUNT] = {
     [FG_PW_SIN] = sin_fwd, [FG_PW_COS] = cos_fwd, [FG_PW_TAN] = tan_fwd, [FG_PW_ATAN] = atan_fwd,
     [FG_PW_EXP2] = exp2_fwd, [FG_PW_EXPM1] = expm1_fwd, [FG_PW_LOG2] = log2_fwd, [FG_PW_LOG10] = log10_fwd,
     [FG_PW_ERF] = erf_fwd, [FG_PW_ERFC] = erfc_fwd, [FG_PW_FLOOR] = floor_fwd, [FG_PW_CEIL] = ceil_fwd,
-    [FG_PW_ROUND] = round_fwd, [FG_PW_TRUNC] = trunc_fwd, [FG_PW_FRAC] = frac_fwd,
+    [FG_PW_ROUND] = round_fwd, [FG_PW_TRUNC] = trunc_fwd, [FG_PW_FRAC] = frac_fwd, [FG_PW_SINH] = sinh_fwd,
+    [FG_PW_COSH] = cosh_fwd, [FG_PW_ASIN] = asin_fwd, [FG_PW_ACOS] = acos_fwd,
 };
 const fg_pw_bwd_fn_f32 fg_pw_bwd_avx2_f32[FG_PW_COUNT] = {
     [FG_PW_SIN] = sin_bwd, [FG_PW_COS] = cos_bwd, [FG_PW_TAN] = tan_bwd, [FG_PW_EXP2] = exp2_bwd,
-    [FG_PW_EXPM1] = expm1_bwd, [FG_PW_ERF] = erf_bwd, [FG_PW_ERFC] = erfc_bwd,
+    [FG_PW_EXPM1] = expm1_bwd, [FG_PW_ERF] = erf_bwd, [FG_PW_ERFC] = erfc_bwd, [FG_PW_SINH] = sinh_bwd,
+    [FG_PW_COSH] = cosh_bwd,
 };
 const fg_pw2_fwd_fn_f32 fg_pw2_fwd_avx2_f32[FG_PW2_COUNT] = {[FG_PW2_ATAN2] = atan2_fwd};
 #endif /* FG_X86 */

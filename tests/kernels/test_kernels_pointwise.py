@@ -127,7 +127,8 @@ EDGE = [0.0, -0.0, np.inf, -np.inf, np.nan, 1e-40, -1e-40, 1.0, -1.0, 0.5, -0.5,
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 @pytest.mark.parametrize("dtype", DTYPES)
 @pytest.mark.parametrize("op", ["SIN", "COS", "TAN", "ATAN", "EXP2", "EXPM1", "LOG2", "LOG10", "ERF", "ERFC",
-                                "FLOOR", "CEIL", "ROUND", "TRUNC", "FRAC", "SINH", "ASINH"])
+                                "FLOOR", "CEIL", "ROUND", "TRUNC", "FRAC", "SINH", "COSH", "ASIN", "ACOS",
+                                "ASINH"])
 def test_pw_fwd_edges_as_libm(op, dtype, isa):
     """+-0 keep their sign, inf and NaN give libm's values, far arguments are reduced exactly."""
     x = np.array(EDGE * 2, dtype)       # 30 lanes: the SIMD body and its tail

@@ -125,7 +125,8 @@ static int64_t pw_cost(int op)
 static fg_pw_fwd_fn_f32 pw_fwd_simd_f32(int op, double p)
 {
 #if FG_X86
-    if (fg_active_isa >= FG_ISA_AVX2 && op >= 0 && op < FG_PW_COUNT && !(op == FG_PW_ROUND && p != 0))
+    if (fg_active_isa >= FG_ISA_AVX2 && op >= 0 && op < FG_PW_COUNT && !(op == FG_PW_ROUND && p != 0)
+        && !(op == FG_PW_LOGIT && p >= 0))
         return fg_pw_fwd_avx2_f32[op];
 #endif
     (void)op, (void)p;

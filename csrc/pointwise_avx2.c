@@ -377,6 +377,191 @@ AVX2_INLINE __m256 acos_ps(__m256 x)
     return _mm256_blendv_ps(r, _mm256_sub_ps(SET1(3.14159265358979323846f), twice), lo);
 }
 
+/* log(x), all x (edges as libm) */
+AVX2_INLINE __m256 log_ps(__m256 x)
+{
+    __m256 e, l = log_core(x, &e);
+    __m256 r = _mm256_fmadd_ps(e, SET1(-2.12194440e-4f), l);
+    return log_edges(x, _mm256_fmadd_ps(e, SET1(0.693359375f), r));
+}
+
+/* log(1 + u): log w, w = 1 + u, corrected by (u - (w - 1)) / w for the rounding of w */
+AVX2_INLINE __m256 log1p_ps(__m256 u)
+{
+    const __m256 one = SET1(1.0f);
+    __m256 w = _mm256_add_ps(one, u);
+    __m256 c = _mm256_div_ps(_mm256_sub_ps(u, _mm256_sub_ps(w, one)), w);
+    __m256 r = _mm256_add_ps(log_ps(w), c);
+    __m256 tiny = _mm256_cmp_ps(_mm256_andnot_ps(SET1(-0.0f), u), SET1(5.9604645e-8f), _CMP_LT_OQ);
+    r = _mm256_blendv_ps(r, u, tiny);                           /* w == 1: log1p(u) = u (keeps -0) */
+    return _mm256_blendv_ps(r, u, _mm256_cmp_ps(u, SET1(INFINITY), _CMP_EQ_OQ));
+}
+
+/* atanh x = sign(x) log1p(2|x| / (1 - |x|)) / 2 */
+AVX2_INLINE __m256 atanh_ps(__m256 x)
+{
+    const __m256 sign = SET1(-0.0f);
+    __m256 a = _mm256_andnot_ps(sign, x);
+    __m256 r = _mm256_mul_ps(SET1(0.5f), log1p_ps(_mm256_div_ps(_mm256_add_ps(a, a), _mm256_sub_ps(SET1(1.0f), a))));
+    return _mm256_or_ps(r, _mm256_and_ps(x, sign));
+}
+
+/* asinh x = sign(x) log1p(a + a^2 / (1 + sqrt(1 + a^2))), a = |x|; log(a) + ln 2 above 2^12 */
+AVX2_INLINE __m256 asinh_ps(__m256 x)
+{
+    const __m256 sign = SET1(-0.0f), one = SET1(1.0f);
+    __m256 a = _mm256_andnot_ps(sign, x);
+    __m256 a2 = _mm256_mul_ps(a, a);
+    __m256 r = log1p_ps(_mm256_add_ps(a, _mm256_div_ps(a2, _mm256_add_ps(one, _mm256_sqrt_ps(_mm256_add_ps(one, a2))))));
+    __m256 big = _mm256_add_ps(log_ps(a), SET1(0.693147180559945309f));
+    r = _mm256_blendv_ps(r, big, _mm256_cmp_ps(a, SET1(4096.0f), _CMP_GT_OQ));
+    return _mm256_or_ps(r, _mm256_and_ps(x, sign));
+}
+
+/* acosh x = log1p(t + sqrt(2t + t^2)), t = x - 1 (exact near 1); log(x) + ln 2 above 2^12; NaN below 1 */
+AVX2_INLINE __m256 acosh_ps(__m256 x)
+{
+    __m256 t = _mm256_sub_ps(x, SET1(1.0f));
+    __m256 r = log1p_ps(_mm256_add_ps(t, _mm256_sqrt_ps(_mm256_fmadd_ps(t, t, _mm256_add_ps(t, t)))));
+    __m256 big = _mm256_add_ps(log_ps(x), SET1(0.693147180559945309f));
+    return _mm256_blendv_ps(r, big, _mm256_cmp_ps(x, SET1(4096.0f), _CMP_GT_OQ));
+}
+
+/* logit without eps: log(x / (1 - x)) */
+AVX2_INLINE __m256 logit_ps(__m256 x)
+{
+    return log_ps(_mm256_div_ps(x, _mm256_sub_ps(SET1(1.0f), x)));
+}
+
+/* erfinv y: Giles' single-precision approximation (2010), w = -log((1 - y)(1 + y)); +-inf at +-1 */
+AVX2_INLINE __m256 erfinv_ps(__m256 y)
+{
+    const __m256 one = SET1(1.0f);
+    __m256 w = _mm256_xor_ps(log_ps(_mm256_mul_ps(_mm256_sub_ps(one, y), _mm256_add_ps(one, y))), SET1(-0.0f));
+    __m256 wl = _mm256_sub_ps(w, SET1(2.5f));
+    __m256 p = SET1(2.81022636e-08f);
+    p = _mm256_fmadd_ps(p, wl, SET1(3.43273939e-07f));
+    p = _mm256_fmadd_ps(p, wl, SET1(-3.5233877e-06f));
+    p = _mm256_fmadd_ps(p, wl, SET1(-4.39150654e-06f));
+    p = _mm256_fmadd_ps(p, wl, SET1(0.00021858087f));
+    p = _mm256_fmadd_ps(p, wl, SET1(-0.00125372503f));
+    p = _mm256_fmadd_ps(p, wl, SET1(-0.00417768164f));
+    p = _mm256_fmadd_ps(p, wl, SET1(0.246640727f));
+    p = _mm256_fmadd_ps(p, wl, SET1(1.50140941f));
+    __m256 wh = _mm256_sub_ps(_mm256_sqrt_ps(w), SET1(3.0f));
+    __m256 q = SET1(-0.000200214257f);
+    q = _mm256_fmadd_ps(q, wh, SET1(0.000100950558f));
+    q = _mm256_fmadd_ps(q, wh, SET1(0.00134934322f));
+    q = _mm256_fmadd_ps(q, wh, SET1(-0.00367342844f));
+    q = _mm256_fmadd_ps(q, wh, SET1(0.00573950773f));
+    q = _mm256_fmadd_ps(q, wh, SET1(-0.0076224613f));
+    q = _mm256_fmadd_ps(q, wh, SET1(0.00943887047f));
+    q = _mm256_fmadd_ps(q, wh, SET1(1.00167406f));
+    q = _mm256_fmadd_ps(q, wh, SET1(2.83297682f));
+    __m256 r = _mm256_mul_ps(_mm256_blendv_ps(q, p, _mm256_cmp_ps(w, SET1(5.0f), _CMP_LT_OQ)), y);
+    __m256 a = _mm256_andnot_ps(SET1(-0.0f), y);
+    __m256 inf = _mm256_or_ps(SET1(INFINITY), _mm256_and_ps(y, SET1(-0.0f)));
+    r = _mm256_blendv_ps(r, inf, _mm256_cmp_ps(a, one, _CMP_EQ_OQ));
+    return _mm256_blendv_ps(r, SET1(NAN), _mm256_cmp_ps(a, one, _CMP_GT_OQ));
+}
+
+AVX2_INLINE __m256 erfinv_grad(__m256 y)    /* sqrt(pi)/2 e^(erfinv(y)^2) */
+{
+    __m256 x = erfinv_ps(y);
+    return _mm256_mul_ps(SET1(0.88622692545275801365f), exp_ps(_mm256_mul_ps(x, x)));
+}
+
+/* fmod in double lanes: q = trunc(a / b), r = a - q b exact (q < 2^29, b of 24 bits), one step back
+ * when a / b rounded up to the next integer; r takes the sign of a.  Lanes with |a / b| >= 2^29, b = 0
+ * or a non-finite operand are left to libm (fmod_edge). */
+AVX2_INLINE __m256d fmod_pd(__m256d a, __m256d b)
+{
+    const __m256d sign = _mm256_set1_pd(-0.0);
+    __m256d q = _mm256_round_pd(_mm256_div_pd(a, b), _MM_FROUND_TO_ZERO | _MM_FROUND_NO_EXC);
+    __m256d r = _mm256_fnmadd_pd(q, b, a);
+    __m256d sa = _mm256_and_pd(a, sign);
+    const __m256d zero = _mm256_setzero_pd();
+    __m256d wrong = _mm256_and_pd(_mm256_cmp_pd(r, zero, _CMP_NEQ_OQ),
+                                  _mm256_xor_pd(_mm256_cmp_pd(r, zero, _CMP_LT_OQ), _mm256_cmp_pd(a, zero, _CMP_LT_OQ)));
+    __m256d back = _mm256_or_pd(_mm256_andnot_pd(sign, b), sa);                    /* |b| with a's sign */
+    r = _mm256_blendv_pd(r, _mm256_add_pd(r, back), wrong);
+    return _mm256_or_pd(r, sa);
+}
+
+AVX2_INLINE __m256 fmod_edge(__m256 a, __m256 b)
+{
+    const __m256 sign = SET1(-0.0f);
+    __m256 aa = _mm256_andnot_ps(sign, a), ab = _mm256_andnot_ps(sign, b);
+    __m256 ok = _mm256_and_ps(_mm256_cmp_ps(ab, _mm256_setzero_ps(), _CMP_GT_OQ),
+                              _mm256_cmp_ps(ab, SET1(INFINITY), _CMP_LT_OQ));
+    ok = _mm256_and_ps(ok, _mm256_cmp_ps(aa, _mm256_mul_ps(ab, SET1(536870912.0f)), _CMP_LT_OQ));
+    return _mm256_xor_ps(ok, _mm256_castsi256_ps(_mm256_set1_epi32(-1)));
+}
+
+/* fmod (rem = 0) or torch's remainder (rem = 1: r + b when r != 0 and its sign differs from b's) */
+AVX2_INLINE __m256 fmod_ps(__m256 a, __m256 b, int rem)
+{
+    __m256d lo_a = _mm256_cvtps_pd(_mm256_castps256_ps128(a)), hi_a = _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1));
+    __m256d lo_b = _mm256_cvtps_pd(_mm256_castps256_ps128(b)), hi_b = _mm256_cvtps_pd(_mm256_extractf128_ps(b, 1));
+    __m256 r = _mm256_set_m128(_mm256_cvtpd_ps(fmod_pd(hi_a, hi_b)), _mm256_cvtpd_ps(fmod_pd(lo_a, lo_b)));
+    if (rem) {
+        const __m256 zero = _mm256_setzero_ps();
+        __m256 fix = _mm256_and_ps(_mm256_cmp_ps(r, zero, _CMP_NEQ_OQ),
+                                   _mm256_xor_ps(_mm256_cmp_ps(r, zero, _CMP_LT_OQ), _mm256_cmp_ps(b, zero, _CMP_LT_OQ)));
+        r = _mm256_blendv_ps(r, _mm256_add_ps(r, b), fix);
+    }
+    return r;
+}
+
+AVX2_INLINE __m256 fmod0_ps(__m256 a, __m256 b) { return fmod_ps(a, b, 0); }
+AVX2_INLINE __m256 remainder_ps(__m256 a, __m256 b) { return fmod_ps(a, b, 1); }
+
+/* torch's remainder in scalar form (the edge lanes) */
+static float remainderf_torch(float a, float b)
+{
+    float r = fmodf(a, b);
+    return r != 0 && ((r < 0) != (b < 0)) ? r + b : r;
+}
+
+/* hypot in double lanes: sqrt(a^2 + b^2) cannot overflow or lose bits there; rounded once to float */
+AVX2_INLINE __m256 hypot_ps(__m256 a, __m256 b)
+{
+    __m256d la = _mm256_cvtps_pd(_mm256_castps256_ps128(a)), ha = _mm256_cvtps_pd(_mm256_extractf128_ps(a, 1));
+    __m256d lb = _mm256_cvtps_pd(_mm256_castps256_ps128(b)), hb = _mm256_cvtps_pd(_mm256_extractf128_ps(b, 1));
+    __m256d l = _mm256_sqrt_pd(_mm256_fmadd_pd(la, la, _mm256_mul_pd(lb, lb)));
+    __m256d h = _mm256_sqrt_pd(_mm256_fmadd_pd(ha, ha, _mm256_mul_pd(hb, hb)));
+    return _mm256_set_m128(_mm256_cvtpd_ps(h), _mm256_cvtpd_ps(l));
+}
+
+/* lanes hypot_ps does not cover: an infinity (hypot(inf, NaN) = inf) */
+AVX2_INLINE __m256 hypot_edge(__m256 a, __m256 b)
+{
+    const __m256 inf = SET1(INFINITY), sign = SET1(-0.0f);
+    return _mm256_or_ps(_mm256_cmp_ps(_mm256_andnot_ps(sign, a), inf, _CMP_EQ_OQ),
+                        _mm256_cmp_ps(_mm256_andnot_ps(sign, b), inf, _CMP_EQ_OQ));
+}
+
+/* logaddexp: max + log1p(e^-|a - b|); equal infinities give themselves (lanes left to the scalar form) */
+AVX2_INLINE __m256 logaddexp_ps(__m256 a, __m256 b)
+{
+    __m256 m = _mm256_max_ps(a, b);
+    __m256 d = _mm256_andnot_ps(SET1(-0.0f), _mm256_sub_ps(a, b));
+    return _mm256_add_ps(m, log1p_ps(exp_ps(_mm256_xor_ps(d, SET1(-0.0f)))));
+}
+
+AVX2_INLINE __m256 logaddexp_edge(__m256 a, __m256 b)
+{
+    return _mm256_or_ps(_mm256_or_ps(_mm256_cmp_ps(_mm256_andnot_ps(SET1(-0.0f), a), SET1(INFINITY), _CMP_EQ_OQ),
+                                     _mm256_cmp_ps(_mm256_andnot_ps(SET1(-0.0f), b), SET1(INFINITY), _CMP_EQ_OQ)),
+                        _mm256_cmp_ps(a, b, _CMP_UNORD_Q));
+}
+
+static float logaddexpf_torch(float a, float b)
+{
+    float m = a > b ? a : b;
+    return isinf(a) && a == b ? a : m + log1pf(expf(-fabsf(a - b)));
+}
+
 AVX2_INLINE __m256 floor_ps(__m256 x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
 AVX2_INLINE __m256 ceil_ps(__m256 x) { return _mm256_round_ps(x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
 AVX2_INLINE __m256 round_ps(__m256 x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
@@ -445,6 +630,11 @@ AVX2 static void sinh_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y,
 AVX2 static void cosh_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, cosh_ps, NULL, NULL); }
 AVX2 static void asin_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, asin_ps, NULL, NULL); }
 AVX2 static void acos_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, acos_ps, NULL, NULL); }
+AVX2 static void atanh_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, atanh_ps, NULL, NULL); }
+AVX2 static void asinh_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, asinh_ps, NULL, NULL); }
+AVX2 static void acosh_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, acosh_ps, NULL, NULL); }
+AVX2 static void logit_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, logit_ps, NULL, NULL); }
+AVX2 static void erfinv_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, erfinv_ps, NULL, NULL); }
 AVX2 static void floor_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, floor_ps, NULL, NULL); }
 AVX2 static void ceil_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, ceil_ps, NULL, NULL); }
 AVX2 static void round_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, round_ps, NULL, NULL); }
@@ -471,6 +661,10 @@ AVX2 static void cosh_bwd(int64_t n, const float *x, const float *dy, float *dx)
 {
     grad_ps(n, x, dy, dx, sinh_ps, NULL, NULL);
 }
+AVX2 static void erfinv_bwd(int64_t n, const float *x, const float *dy, float *dx)
+{
+    grad_ps(n, x, dy, dx, erfinv_grad, NULL, NULL);
+}
 AVX2 static void exp2_bwd(int64_t n, const float *x, const float *dy, float *dx)
 {
     grad_ps(n, x, dy, dx, exp2_grad, NULL, NULL);
@@ -488,23 +682,45 @@ AVX2 static void erfc_bwd(int64_t n, const float *x, const float *dy, float *dx)
     grad_ps(n, x, dy, dx, erfc_grad, NULL, NULL);
 }
 
-/* atan2: the polynomial in finite non-zero lanes, libm's atan2f in the others */
-AVX2 static void atan2_fwd(int64_t n, const float *a, const float *b, float *y)
+/* the binary driver: y = f(a, b), lanes flagged by `edge` recomputed by the scalar `ref` */
+AVX2_INLINE void map2_ps(int64_t n, const float *a, const float *b, float *y, __m256 (*f)(__m256, __m256),
+                         __m256 (*edge)(__m256, __m256), float (*ref)(float, float))
 {
     for (int64_t i = 0; i < n; i += 8) {
         __m256i m = tail_mask(n - i);
         int full = i + 8 <= n;
         __m256 u = full ? _mm256_loadu_ps(a + i) : _mm256_maskload_ps(a + i, m);
         __m256 v = full ? _mm256_loadu_ps(b + i) : _mm256_maskload_ps(b + i, m);
-        __m256 r = atan2_ps(u, v);
+        __m256 r = f(u, v);
         if (full)
             _mm256_storeu_ps(y + i, r);
         else
             _mm256_maskstore_ps(y + i, m, r);
-        int bits = _mm256_movemask_ps(_mm256_and_ps(atan2_edge(u, v), _mm256_castsi256_ps(m)));
+        int bits = _mm256_movemask_ps(_mm256_and_ps(edge(u, v), _mm256_castsi256_ps(m)));
         for (; bits; bits &= bits - 1)
-            y[i + __builtin_ctz(bits)] = atan2f(a[i + __builtin_ctz(bits)], b[i + __builtin_ctz(bits)]);
+            y[i + __builtin_ctz(bits)] = ref(a[i + __builtin_ctz(bits)], b[i + __builtin_ctz(bits)]);
     }
+}
+
+AVX2 static void atan2_fwd(int64_t n, const float *a, const float *b, float *y)
+{
+    map2_ps(n, a, b, y, atan2_ps, atan2_edge, atan2f);
+}
+AVX2 static void fmod_fwd(int64_t n, const float *a, const float *b, float *y)
+{
+    map2_ps(n, a, b, y, fmod0_ps, fmod_edge, fmodf);
+}
+AVX2 static void remainder_fwd(int64_t n, const float *a, const float *b, float *y)
+{
+    map2_ps(n, a, b, y, remainder_ps, fmod_edge, remainderf_torch);
+}
+AVX2 static void hypot_fwd(int64_t n, const float *a, const float *b, float *y)
+{
+    map2_ps(n, a, b, y, hypot_ps, hypot_edge, hypotf);
+}
+AVX2 static void logaddexp_fwd(int64_t n, const float *a, const float *b, float *y)
+{
+    map2_ps(n, a, b, y, logaddexp_ps, logaddexp_edge, logaddexpf_torch);
 }
 
 const fg_pw_fwd_fn_f32 fg_pw_fwd_avx2_f32[FG_PW_COUNT] = {
@@ -512,12 +728,16 @@ const fg_pw_fwd_fn_f32 fg_pw_fwd_avx2_f32[FG_PW_COUNT] = {
     [FG_PW_EXP2] = exp2_fwd, [FG_PW_EXPM1] = expm1_fwd, [FG_PW_LOG2] = log2_fwd, [FG_PW_LOG10] = log10_fwd,
     [FG_PW_ERF] = erf_fwd, [FG_PW_ERFC] = erfc_fwd, [FG_PW_FLOOR] = floor_fwd, [FG_PW_CEIL] = ceil_fwd,
     [FG_PW_ROUND] = round_fwd, [FG_PW_TRUNC] = trunc_fwd, [FG_PW_FRAC] = frac_fwd, [FG_PW_SINH] = sinh_fwd,
-    [FG_PW_COSH] = cosh_fwd, [FG_PW_ASIN] = asin_fwd, [FG_PW_ACOS] = acos_fwd,
+    [FG_PW_COSH] = cosh_fwd, [FG_PW_ASIN] = asin_fwd, [FG_PW_ACOS] = acos_fwd, [FG_PW_ATANH] = atanh_fwd,
+    [FG_PW_ASINH] = asinh_fwd, [FG_PW_ACOSH] = acosh_fwd, [FG_PW_LOGIT] = logit_fwd, [FG_PW_ERFINV] = erfinv_fwd,
 };
 const fg_pw_bwd_fn_f32 fg_pw_bwd_avx2_f32[FG_PW_COUNT] = {
     [FG_PW_SIN] = sin_bwd, [FG_PW_COS] = cos_bwd, [FG_PW_TAN] = tan_bwd, [FG_PW_EXP2] = exp2_bwd,
     [FG_PW_EXPM1] = expm1_bwd, [FG_PW_ERF] = erf_bwd, [FG_PW_ERFC] = erfc_bwd, [FG_PW_SINH] = sinh_bwd,
-    [FG_PW_COSH] = cosh_bwd,
+    [FG_PW_COSH] = cosh_bwd, [FG_PW_ERFINV] = erfinv_bwd,
 };
-const fg_pw2_fwd_fn_f32 fg_pw2_fwd_avx2_f32[FG_PW2_COUNT] = {[FG_PW2_ATAN2] = atan2_fwd};
+const fg_pw2_fwd_fn_f32 fg_pw2_fwd_avx2_f32[FG_PW2_COUNT] = {
+    [FG_PW2_ATAN2] = atan2_fwd, [FG_PW2_FMOD] = fmod_fwd, [FG_PW2_REMAINDER] = remainder_fwd,
+    [FG_PW2_HYPOT] = hypot_fwd, [FG_PW2_LOGADDEXP] = logaddexp_fwd,
+};
 #endif /* FG_X86 */

@@ -153,7 +153,18 @@ static fg_pw2_fwd_fn_f32 pw2_fwd_simd_f32(int op)
     return NULL;
 }
 
+static fg_pw2_bwd_fn_f32 pw2_bwd_simd_f32(int op)
+{
+#if FG_X86
+    if (fg_active_isa >= FG_ISA_AVX2 && op >= 0 && op < FG_PW2_COUNT)
+        return fg_pw2_bwd_avx2_f32[op];
+#endif
+    (void)op;
+    return NULL;
+}
+
 /* float64 has no SIMD variants */
+static fg_pw2_bwd_fn_f64 pw2_bwd_simd_f64(int op) { (void)op; return NULL; }
 static fg_pw_fwd_fn_f64 pw_fwd_simd_f64(int op, double p) { (void)op, (void)p; return NULL; }
 static fg_pw_bwd_fn_f64 pw_bwd_simd_f64(int op, double p) { (void)op, (void)p; return NULL; }
 static fg_pw2_fwd_fn_f64 pw2_fwd_simd_f64(int op) { (void)op; return NULL; }

@@ -12,6 +12,10 @@ typedef void (*fg_pw_fwd_fn_f32)(int64_t n, const float *x, float *y);
 typedef void (*fg_pw_bwd_fn_f32)(int64_t n, const float *x, const float *dy, float *dx);
 /* y = f(a, b) */
 typedef void (*fg_pw2_fwd_fn_f32)(int64_t n, const float *a, const float *b, float *y);
+/* (da, db) = dy (d f/da, d f/db); da or db may be NULL */
+typedef void (*fg_pw2_bwd_fn_f32)(int64_t n, const float *a, const float *b, const float *dy, float *da, float *db);
+typedef void (*fg_pw2_bwd_fn_f64)(int64_t n, const double *a, const double *b, const double *dy, double *da,
+                                  double *db);
 typedef void (*fg_pw_fwd_fn_f64)(int64_t n, const double *x, double *y);
 typedef void (*fg_pw_bwd_fn_f64)(int64_t n, const double *x, const double *dy, double *dx);
 typedef void (*fg_pw2_fwd_fn_f64)(int64_t n, const double *a, const double *b, double *y);
@@ -20,6 +24,7 @@ typedef void (*fg_pw2_fwd_fn_f64)(int64_t n, const double *a, const double *b, d
 extern const fg_pw_fwd_fn_f32 fg_pw_fwd_avx2_f32[FG_PW_COUNT];
 extern const fg_pw_bwd_fn_f32 fg_pw_bwd_avx2_f32[FG_PW_COUNT];
 extern const fg_pw2_fwd_fn_f32 fg_pw2_fwd_avx2_f32[FG_PW2_COUNT];
+extern const fg_pw2_bwd_fn_f32 fg_pw2_bwd_avx2_f32[FG_PW2_COUNT];
 #endif
 
 #endif

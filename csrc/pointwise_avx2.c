@@ -562,6 +562,25 @@ static float logaddexpf_torch(float a, float b)
     return isinf(a) && a == b ? a : m + log1pf(expf(-fabsf(a - b)));
 }
 
+/* sinc x = sin(pi x) / (pi x), 1 at 0; its derivative (pi x cos(pi x) - sin(pi x)) / (pi x^2), 0 at 0 */
+AVX2_INLINE __m256 sinc_ps(__m256 x)
+{
+    __m256 px = _mm256_mul_ps(SET1(3.14159265358979323846f), x);
+    __m256 r = _mm256_div_ps(sin_ps(px), px);
+    return _mm256_blendv_ps(r, SET1(1.0f), _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_EQ_OQ));
+}
+
+AVX2_INLINE __m256 sinc_grad(__m256 x)
+{
+    const __m256 pi = SET1(3.14159265358979323846f);
+    __m256 px = _mm256_mul_ps(pi, x), sq = _mm256_mul_ps(_mm256_mul_ps(x, x), pi);
+    __m256 r = _mm256_div_ps(_mm256_fmsub_ps(px, cos_ps(px), sin_ps(px)), sq);
+    return _mm256_andnot_ps(_mm256_cmp_ps(sq, _mm256_setzero_ps(), _CMP_EQ_OQ), r);
+}
+
+/* pi x beyond the trigonometric reduction */
+AVX2_INLINE __m256 sinc_far(__m256 x) { return trig_far(_mm256_mul_ps(SET1(3.14159265358979323846f), x)); }
+
 AVX2_INLINE __m256 floor_ps(__m256 x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
 AVX2_INLINE __m256 ceil_ps(__m256 x) { return _mm256_round_ps(x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
 AVX2_INLINE __m256 round_ps(__m256 x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
@@ -723,6 +742,140 @@ AVX2 static void logaddexp_fwd(int64_t n, const float *a, const float *b, float 
     map2_ps(n, a, b, y, logaddexp_ps, logaddexp_edge, logaddexpf_torch);
 }
 
+/* logaddexp2: max + log1p(2^-|a - b|) / ln 2 */
+AVX2_INLINE __m256 logaddexp2_ps(__m256 a, __m256 b)
+{
+    __m256 m = _mm256_max_ps(a, b);
+    __m256 d = _mm256_andnot_ps(SET1(-0.0f), _mm256_sub_ps(a, b));
+    __m256 l = log1p_ps(exp2_ps(_mm256_xor_ps(d, SET1(-0.0f))));
+    return _mm256_add_ps(m, _mm256_div_ps(l, SET1(0.69314718055994530942f)));
+}
+
+static float logaddexp2f_torch(float a, float b)
+{
+    float m = a > b ? a : b;
+    return isinf(a) && a == b ? a : m + log1pf(exp2f(-fabsf(a - b))) / 0.69314718055994530942f;
+}
+
+AVX2 static void logaddexp2_fwd(int64_t n, const float *a, const float *b, float *y)
+{
+    map2_ps(n, a, b, y, logaddexp2_ps, logaddexp_edge, logaddexp2f_torch);
+}
+
+/* the binary backward driver: (da, db) = dy (fa, fb)(a, b), f computing both factors; NULL outputs skipped */
+AVX2_INLINE void grad2_ps(int64_t n, const float *a, const float *b, const float *dy, float *da, float *db,
+                          void (*f)(__m256, __m256, __m256 *, __m256 *))
+{
+    for (int64_t i = 0; i < n; i += 8) {
+        __m256i m = tail_mask(n - i);
+        int full = i + 8 <= n;
+        __m256 u = full ? _mm256_loadu_ps(a + i) : _mm256_maskload_ps(a + i, m);
+        __m256 v = full ? _mm256_loadu_ps(b + i) : _mm256_maskload_ps(b + i, m);
+        __m256 g = full ? _mm256_loadu_ps(dy + i) : _mm256_maskload_ps(dy + i, m);
+        __m256 fa, fb;
+        f(u, v, &fa, &fb);
+        fa = _mm256_mul_ps(g, fa);
+        fb = _mm256_mul_ps(g, fb);
+        if (da) {
+            if (full)
+                _mm256_storeu_ps(da + i, fa);
+            else
+                _mm256_maskstore_ps(da + i, m, fa);
+        }
+        if (db) {
+            if (full)
+                _mm256_storeu_ps(db + i, fb);
+            else
+                _mm256_maskstore_ps(db + i, m, fb);
+        }
+    }
+}
+
+/* the factors, in the reference loop's order of operations */
+AVX2_INLINE void atan2_grad(__m256 a, __m256 b, __m256 *fa, __m256 *fb)
+{
+    __m256 r = _mm256_div_ps(SET1(1.0f), _mm256_add_ps(_mm256_mul_ps(a, a), _mm256_mul_ps(b, b)));
+    *fa = _mm256_mul_ps(b, r);
+    *fb = _mm256_mul_ps(_mm256_xor_ps(a, SET1(-0.0f)), r);
+}
+
+AVX2_INLINE void logaddexp_grad(__m256 a, __m256 b, __m256 *fa, __m256 *fb)
+{
+    const __m256 one = SET1(1.0f);
+    *fa = _mm256_div_ps(one, _mm256_add_ps(one, exp_ps(_mm256_sub_ps(b, a))));
+    *fb = _mm256_div_ps(one, _mm256_add_ps(one, exp_ps(_mm256_sub_ps(a, b))));
+}
+
+AVX2_INLINE void logaddexp2_grad(__m256 a, __m256 b, __m256 *fa, __m256 *fb)
+{
+    const __m256 one = SET1(1.0f);
+    *fa = _mm256_div_ps(one, _mm256_add_ps(one, exp2_ps(_mm256_sub_ps(b, a))));
+    *fb = _mm256_div_ps(one, _mm256_add_ps(one, exp2_ps(_mm256_sub_ps(a, b))));
+}
+
+AVX2_INLINE void hypot_grad(__m256 a, __m256 b, __m256 *fa, __m256 *fb)
+{
+    __m256 h = hypot_ps(a, b);
+    *fa = _mm256_div_ps(a, h);
+    *fb = _mm256_div_ps(b, h);
+}
+
+AVX2_INLINE void fmod_grad(__m256 a, __m256 b, __m256 *fa, __m256 *fb)
+{
+    *fa = SET1(1.0f);
+    *fb = _mm256_xor_ps(trunc_ps(_mm256_div_ps(a, b)), SET1(-0.0f));
+}
+
+AVX2_INLINE void remainder_grad(__m256 a, __m256 b, __m256 *fa, __m256 *fb)
+{
+    *fa = SET1(1.0f);
+    *fb = _mm256_xor_ps(floor_ps(_mm256_div_ps(a, b)), SET1(-0.0f));
+}
+
+AVX2 static void atan2_bwd(int64_t n, const float *a, const float *b, const float *dy, float *da, float *db)
+{
+    grad2_ps(n, a, b, dy, da, db, atan2_grad);
+}
+AVX2 static void logaddexp_bwd(int64_t n, const float *a, const float *b, const float *dy, float *da, float *db)
+{
+    grad2_ps(n, a, b, dy, da, db, logaddexp_grad);
+}
+AVX2 static void logaddexp2_bwd(int64_t n, const float *a, const float *b, const float *dy, float *da, float *db)
+{
+    grad2_ps(n, a, b, dy, da, db, logaddexp2_grad);
+}
+AVX2 static void hypot_bwd(int64_t n, const float *a, const float *b, const float *dy, float *da, float *db)
+{
+    grad2_ps(n, a, b, dy, da, db, hypot_grad);
+}
+AVX2 static void fmod_bwd(int64_t n, const float *a, const float *b, const float *dy, float *da, float *db)
+{
+    grad2_ps(n, a, b, dy, da, db, fmod_grad);
+}
+AVX2 static void remainder_bwd(int64_t n, const float *a, const float *b, const float *dy, float *da, float *db)
+{
+    grad2_ps(n, a, b, dy, da, db, remainder_grad);
+}
+
+/* the scalar sinc and its derivative for the far lanes (the reference loop's formulas) */
+static float sincf_ref(float x)
+{
+    float px = 3.14159265358979323846f * x;
+    return x == 0 ? 1.0f : sinf(px) / px;
+}
+
+static float sinc_gradf(float x)
+{
+    float px = 3.14159265358979323846f * x, sq = x * x * 3.14159265358979323846f;
+    return sq == 0 ? 0.0f : (px * cosf(px) - sinf(px)) / sq;
+}
+
+AVX2 static void sinc_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, sinc_ps, sinc_far, sincf_ref); }
+AVX2 static void sinc_bwd(int64_t n, const float *x, const float *dy, float *dx)
+{
+    grad_ps(n, x, dy, dx, sinc_grad, sinc_far, sinc_gradf);
+}
+
 const fg_pw_fwd_fn_f32 fg_pw_fwd_avx2_f32[FG_PW_COUNT] = {
     [FG_PW_SIN] = sin_fwd, [FG_PW_COS] = cos_fwd, [FG_PW_TAN] = tan_fwd, [FG_PW_ATAN] = atan_fwd,
     [FG_PW_EXP2] = exp2_fwd, [FG_PW_EXPM1] = expm1_fwd, [FG_PW_LOG2] = log2_fwd, [FG_PW_LOG10] = log10_fwd,
@@ -730,14 +883,19 @@ const fg_pw_fwd_fn_f32 fg_pw_fwd_avx2_f32[FG_PW_COUNT] = {
     [FG_PW_ROUND] = round_fwd, [FG_PW_TRUNC] = trunc_fwd, [FG_PW_FRAC] = frac_fwd, [FG_PW_SINH] = sinh_fwd,
     [FG_PW_COSH] = cosh_fwd, [FG_PW_ASIN] = asin_fwd, [FG_PW_ACOS] = acos_fwd, [FG_PW_ATANH] = atanh_fwd,
     [FG_PW_ASINH] = asinh_fwd, [FG_PW_ACOSH] = acosh_fwd, [FG_PW_LOGIT] = logit_fwd, [FG_PW_ERFINV] = erfinv_fwd,
+    [FG_PW_SINC] = sinc_fwd,
 };
 const fg_pw_bwd_fn_f32 fg_pw_bwd_avx2_f32[FG_PW_COUNT] = {
     [FG_PW_SIN] = sin_bwd, [FG_PW_COS] = cos_bwd, [FG_PW_TAN] = tan_bwd, [FG_PW_EXP2] = exp2_bwd,
     [FG_PW_EXPM1] = expm1_bwd, [FG_PW_ERF] = erf_bwd, [FG_PW_ERFC] = erfc_bwd, [FG_PW_SINH] = sinh_bwd,
-    [FG_PW_COSH] = cosh_bwd, [FG_PW_ERFINV] = erfinv_bwd,
+    [FG_PW_COSH] = cosh_bwd, [FG_PW_ERFINV] = erfinv_bwd, [FG_PW_SINC] = sinc_bwd,
 };
 const fg_pw2_fwd_fn_f32 fg_pw2_fwd_avx2_f32[FG_PW2_COUNT] = {
     [FG_PW2_ATAN2] = atan2_fwd, [FG_PW2_FMOD] = fmod_fwd, [FG_PW2_REMAINDER] = remainder_fwd,
-    [FG_PW2_HYPOT] = hypot_fwd, [FG_PW2_LOGADDEXP] = logaddexp_fwd,
+    [FG_PW2_HYPOT] = hypot_fwd, [FG_PW2_LOGADDEXP] = logaddexp_fwd, [FG_PW2_LOGADDEXP2] = logaddexp2_fwd,
+};
+const fg_pw2_bwd_fn_f32 fg_pw2_bwd_avx2_f32[FG_PW2_COUNT] = {
+    [FG_PW2_ATAN2] = atan2_bwd, [FG_PW2_FMOD] = fmod_bwd, [FG_PW2_REMAINDER] = remainder_bwd,
+    [FG_PW2_HYPOT] = hypot_bwd, [FG_PW2_LOGADDEXP] = logaddexp_bwd, [FG_PW2_LOGADDEXP2] = logaddexp2_bwd,
 };
 #endif /* FG_X86 */

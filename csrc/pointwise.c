@@ -50,7 +50,7 @@ static double pw_erfinv(double y)
 
 /* digamma(x): torch's calc_digamma — 0 gives -inf (+inf at -0), negative integers NaN, reflection
  * for x < 0, recurrence up to x >= 10, then the asymptotic series */
-static double pw_digamma(double x)
+double fg_pw_digamma(double x)
 {
     if (x == 0)
         return copysign(INFINITY, -x);
@@ -58,7 +58,7 @@ static double pw_digamma(double x)
         if (x == trunc(x))
             return NAN;
         double q, r = modf(x, &q);   /* pi / tan(pi x) with the argument reduced exactly */
-        return pw_digamma(1 - x) - PI_D / tan(PI_D * r);
+        return fg_pw_digamma(1 - x) - PI_D / tan(PI_D * r);
     }
     double result = 0;
     while (x < 10) {
@@ -99,7 +99,14 @@ static double pw_trigamma(double x)
     return sign * result;
 }
 
-static double pw_lgamma(double x)
+/* log |Gamma(x)| per dtype (lgammaf_r for float32, as torch's std::lgamma(float)) */
+static float pw_lgamma_f32(float x)
+{
+    int s;
+    return lgammaf_r(x, &s);
+}
+
+static double pw_lgamma_f64(double x)
 {
     int s;
     return lgamma_r(x, &s);

@@ -7,6 +7,9 @@
 #include <stdint.h>
 #include "dispatch.h"
 
+/* digamma(x) in double (pointwise.c: torch's calc_digamma), for the SIMD kernels' edge lanes */
+double fg_pw_digamma(double x);
+
 /* y = f(x) over n elements; dx = dy f'(x) */
 typedef void (*fg_pw_fwd_fn_f32)(int64_t n, const float *x, float *y);
 typedef void (*fg_pw_bwd_fn_f32)(int64_t n, const float *x, const float *dy, float *dx);

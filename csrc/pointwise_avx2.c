@@ -581,6 +581,34 @@ AVX2_INLINE __m256 sinc_grad(__m256 x)
 /* pi x beyond the trigonometric reduction */
 AVX2_INLINE __m256 sinc_far(__m256 x) { return trig_far(_mm256_mul_ps(SET1(3.14159265358979323846f), x)); }
 
+/* digamma x for 0 < x < inf: six recurrence steps (psi(x) = psi(x + 1) - 1/x), then the asymptotic
+ * series at x + 6 >= 6; other lanes go to the scalar fg_pw_digamma (digamma_edge) */
+AVX2_INLINE __m256 digamma_ps(__m256 x)
+{
+    const __m256 one = SET1(1.0f);
+    __m256 r = _mm256_setzero_ps();
+    for (int k = 0; k < 6; ++k) {
+        r = _mm256_sub_ps(r, _mm256_div_ps(one, x));
+        x = _mm256_add_ps(x, one);
+    }
+    __m256 z = _mm256_div_ps(one, _mm256_mul_ps(x, x));
+    __m256 p = _mm256_fnmadd_ps(z, SET1(1.0f / 132), SET1(1.0f / 240));
+    p = _mm256_fnmadd_ps(z, p, SET1(1.0f / 252));
+    p = _mm256_fnmadd_ps(z, p, SET1(1.0f / 120));
+    p = _mm256_fnmadd_ps(z, p, SET1(1.0f / 12));
+    __m256 y = _mm256_sub_ps(log_ps(x), _mm256_div_ps(SET1(0.5f), x));
+    return _mm256_add_ps(r, _mm256_fnmadd_ps(z, p, y));
+}
+
+AVX2_INLINE __m256 digamma_edge(__m256 x)
+{
+    __m256 ok = _mm256_and_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_GT_OQ),
+                              _mm256_cmp_ps(x, SET1(INFINITY), _CMP_LT_OQ));
+    return _mm256_xor_ps(ok, _mm256_castsi256_ps(_mm256_set1_epi32(-1)));
+}
+
+static float digammaf_ref(float x) { return (float)fg_pw_digamma(x); }
+
 AVX2_INLINE __m256 floor_ps(__m256 x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
 AVX2_INLINE __m256 ceil_ps(__m256 x) { return _mm256_round_ps(x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
 AVX2_INLINE __m256 round_ps(__m256 x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
@@ -654,6 +682,10 @@ AVX2 static void asinh_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y
 AVX2 static void acosh_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, acosh_ps, NULL, NULL); }
 AVX2 static void logit_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, logit_ps, NULL, NULL); }
 AVX2 static void erfinv_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, erfinv_ps, NULL, NULL); }
+AVX2 static void digamma_fwd(int64_t n, const float *x, float *y)
+{
+    map_ps(n, x, y, digamma_ps, digamma_edge, digammaf_ref);
+}
 AVX2 static void floor_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, floor_ps, NULL, NULL); }
 AVX2 static void ceil_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, ceil_ps, NULL, NULL); }
 AVX2 static void round_fwd(int64_t n, const float *x, float *y) { map_ps(n, x, y, round_ps, NULL, NULL); }
@@ -683,6 +715,10 @@ AVX2 static void cosh_bwd(int64_t n, const float *x, const float *dy, float *dx)
 AVX2 static void erfinv_bwd(int64_t n, const float *x, const float *dy, float *dx)
 {
     grad_ps(n, x, dy, dx, erfinv_grad, NULL, NULL);
+}
+AVX2 static void lgamma_bwd(int64_t n, const float *x, const float *dy, float *dx)
+{
+    grad_ps(n, x, dy, dx, digamma_ps, digamma_edge, digammaf_ref);
 }
 AVX2 static void exp2_bwd(int64_t n, const float *x, const float *dy, float *dx)
 {
@@ -883,12 +919,13 @@ const fg_pw_fwd_fn_f32 fg_pw_fwd_avx2_f32[FG_PW_COUNT] = {
     [FG_PW_ROUND] = round_fwd, [FG_PW_TRUNC] = trunc_fwd, [FG_PW_FRAC] = frac_fwd, [FG_PW_SINH] = sinh_fwd,
     [FG_PW_COSH] = cosh_fwd, [FG_PW_ASIN] = asin_fwd, [FG_PW_ACOS] = acos_fwd, [FG_PW_ATANH] = atanh_fwd,
     [FG_PW_ASINH] = asinh_fwd, [FG_PW_ACOSH] = acosh_fwd, [FG_PW_LOGIT] = logit_fwd, [FG_PW_ERFINV] = erfinv_fwd,
-    [FG_PW_SINC] = sinc_fwd,
+    [FG_PW_SINC] = sinc_fwd, [FG_PW_DIGAMMA] = digamma_fwd,
 };
 const fg_pw_bwd_fn_f32 fg_pw_bwd_avx2_f32[FG_PW_COUNT] = {
     [FG_PW_SIN] = sin_bwd, [FG_PW_COS] = cos_bwd, [FG_PW_TAN] = tan_bwd, [FG_PW_EXP2] = exp2_bwd,
     [FG_PW_EXPM1] = expm1_bwd, [FG_PW_ERF] = erf_bwd, [FG_PW_ERFC] = erfc_bwd, [FG_PW_SINH] = sinh_bwd,
     [FG_PW_COSH] = cosh_bwd, [FG_PW_ERFINV] = erfinv_bwd, [FG_PW_SINC] = sinc_bwd,
+    [FG_PW_LGAMMA] = lgamma_bwd,
 };
 const fg_pw2_fwd_fn_f32 fg_pw2_fwd_avx2_f32[FG_PW2_COUNT] = {
     [FG_PW2_ATAN2] = atan2_fwd, [FG_PW2_FMOD] = fmod_fwd, [FG_PW2_REMAINDER] = remainder_fwd,

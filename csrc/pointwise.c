@@ -128,7 +128,7 @@ static int64_t pw_cost(int op)
 #include "template.h"
 
 /* the SIMD variants (pointwise.h): float32 at the AVX2 level and above, when the op has one and
- * its setting is the default (round with decimals and logit run the reference loops) */
+ * its setting is the default (round with decimals and logit with eps run the reference loops) */
 static fg_pw_fwd_fn_f32 pw_fwd_simd_f32(int op, double p)
 {
 #if FG_X86
@@ -143,7 +143,7 @@ static fg_pw_fwd_fn_f32 pw_fwd_simd_f32(int op, double p)
 static fg_pw_bwd_fn_f32 pw_bwd_simd_f32(int op, double p)
 {
 #if FG_X86
-    if (fg_active_isa >= FG_ISA_AVX2 && op >= 0 && op < FG_PW_COUNT && op != FG_PW_LOGIT)
+    if (fg_active_isa >= FG_ISA_AVX2 && op >= 0 && op < FG_PW_COUNT && !(op == FG_PW_LOGIT && p >= 0))
         return fg_pw_bwd_avx2_f32[op];
 #endif
     (void)op, (void)p;

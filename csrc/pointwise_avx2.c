@@ -609,6 +609,14 @@ AVX2_INLINE __m256 digamma_edge(__m256 x)
 
 static float digammaf_ref(float x) { return (float)fg_pw_digamma(x); }
 
+/* logit' without eps: 1 / (x (1 - x)) (inf at 0 and 1), NaN outside [0, 1] */
+AVX2_INLINE __m256 logit_grad(__m256 x)
+{
+    __m256 r = _mm256_div_ps(SET1(1.0f), _mm256_mul_ps(x, _mm256_sub_ps(SET1(1.0f), x)));
+    __m256 out = _mm256_or_ps(_mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ), _mm256_cmp_ps(x, SET1(1.0f), _CMP_GT_OQ));
+    return _mm256_blendv_ps(r, SET1(NAN), out);
+}
+
 AVX2_INLINE __m256 floor_ps(__m256 x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEG_INF | _MM_FROUND_NO_EXC); }
 AVX2_INLINE __m256 ceil_ps(__m256 x) { return _mm256_round_ps(x, _MM_FROUND_TO_POS_INF | _MM_FROUND_NO_EXC); }
 AVX2_INLINE __m256 round_ps(__m256 x) { return _mm256_round_ps(x, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
@@ -719,6 +727,10 @@ AVX2 static void erfinv_bwd(int64_t n, const float *x, const float *dy, float *d
 AVX2 static void lgamma_bwd(int64_t n, const float *x, const float *dy, float *dx)
 {
     grad_ps(n, x, dy, dx, digamma_ps, digamma_edge, digammaf_ref);
+}
+AVX2 static void logit_bwd(int64_t n, const float *x, const float *dy, float *dx)
+{
+    grad_ps(n, x, dy, dx, logit_grad, NULL, NULL);
 }
 AVX2 static void exp2_bwd(int64_t n, const float *x, const float *dy, float *dx)
 {
@@ -925,7 +937,7 @@ const fg_pw_bwd_fn_f32 fg_pw_bwd_avx2_f32[FG_PW_COUNT] = {
     [FG_PW_SIN] = sin_bwd, [FG_PW_COS] = cos_bwd, [FG_PW_TAN] = tan_bwd, [FG_PW_EXP2] = exp2_bwd,
     [FG_PW_EXPM1] = expm1_bwd, [FG_PW_ERF] = erf_bwd, [FG_PW_ERFC] = erfc_bwd, [FG_PW_SINH] = sinh_bwd,
     [FG_PW_COSH] = cosh_bwd, [FG_PW_ERFINV] = erfinv_bwd, [FG_PW_SINC] = sinc_bwd,
-    [FG_PW_LGAMMA] = lgamma_bwd,
+    [FG_PW_LGAMMA] = lgamma_bwd, [FG_PW_LOGIT] = logit_bwd,
 };
 const fg_pw2_fwd_fn_f32 fg_pw2_fwd_avx2_f32[FG_PW2_COUNT] = {
     [FG_PW2_ATAN2] = atan2_fwd, [FG_PW2_FMOD] = fmod_fwd, [FG_PW2_REMAINDER] = remainder_fwd,

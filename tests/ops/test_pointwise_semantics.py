@@ -70,6 +70,8 @@ def test_pointwise_bad_input_names_the_op():
         fg.addcdiv(fg.tensor([1]), fg.tensor([2]), fg.tensor([3]))
     with pytest.raises(RuntimeError, match="Long did not match Float"):
         fg.isclose(fg.tensor([1]), fg.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="Long did not match Float"):
+        fg.allclose(fg.tensor([1]), fg.tensor([1.0]))
     with pytest.raises(RuntimeError, match="rounding_mode"):
         fg.div(fg.ones(2), 2, rounding_mode="foo")
     with pytest.raises(RuntimeError, match="different dtypes"):

@@ -76,10 +76,9 @@ multiply = mul
 def div(input, other, *, rounding_mode=None):
     """y = input / other (true division; integer tensors give float32, as torch)."""
     if rounding_mode is not None:
-        if rounding_mode == "floor":
-            return floor_divide(input, other)
-        if rounding_mode == "trunc":
-            return _integer_division(input, other, _trunc_divide, "div", "div_trunc")
+        if rounding_mode in ("trunc", "floor"):
+            from fastgrad.functional.pointwise_binary import div_rounding
+            return div_rounding(input, other, rounding_mode)
         raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                            f"'{rounding_mode}'")
     if isinstance(input, Tensor) and input._data.dtype.kind != "f" and not (

@@ -8,15 +8,15 @@ from fastgrad import dtypes
 from fastgrad.functional._promote import (KERNEL_DTYPES, Number, as_tensor, check_kernel_dtype, operand,
                                           result_dtype)
 from fastgrad.functional.compare import allclose, equal, isfinite, isinf, isnan
-from fastgrad.functional.elementwise import div, floor_divide, pow, true_divide
+from fastgrad.functional.elementwise import _trunc_divide, div, floor_divide, pow, true_divide
 from fastgrad.functional.inplace import _NAME
 from fastgrad.functional.pointwise import inplace_method
 from fastgrad.ops import pointwise_binary as B
 from fastgrad.ops.common import broadcast_shape
 from fastgrad.tensor import Tensor
 
-__all__ = ["atan2", "arctan2", "logaddexp", "logaddexp2", "hypot", "fmod", "remainder", "copysign", "heaviside",
-           "lerp", "addcmul", "addcdiv", "float_power", "isclose", "isposinf", "isneginf", "isreal"]
+__all__ = ["div_rounding", "atan2", "arctan2", "logaddexp", "logaddexp2", "hypot", "fmod", "remainder", "copysign",
+           "heaviside", "lerp", "addcmul", "addcdiv", "float_power", "isclose", "isposinf", "isneginf", "isreal"]
 
 _make = Tensor._make
 
@@ -110,6 +110,20 @@ def remainder(input, other):
     if result_dtype(input, other).kind != "f":
         return _integer_mod(input, other, np.remainder, "remainder")
     return _binary(B.Remainder, input, other, "remainder", "error")
+
+
+def div_rounding(input, other, rounding_mode):
+    """torch's div(input, other, rounding_mode='trunc' / 'floor'): integers stay integers (division by
+    zero raises); floats are recorded with a zero gradient, as torch."""
+    if not isinstance(input, Tensor) and not isinstance(other, Tensor):
+        input = as_tensor(input, "div")
+    dt = result_dtype(input, other)
+    if dt.kind != "f":
+        fn = np.floor_divide if rounding_mode == "floor" else _trunc_divide
+        return _integer_mod(input, other, fn, "div_" + rounding_mode)
+    check_kernel_dtype(dt, "div")
+    broadcast_shape(np.shape(_values(input)), np.shape(_values(other)), "div")
+    return B.DivRounding.apply(operand(input, dt, "div"), operand(other, dt, "div"), rounding_mode == "floor")
 
 
 def heaviside(input, values):

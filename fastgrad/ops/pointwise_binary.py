@@ -9,7 +9,7 @@ from fastgrad.autograd.function import Function, register
 from fastgrad.ops.common import contiguous, sum_to
 
 __all__ = ["binary_values", "Binary", "Atan2", "Logaddexp", "Logaddexp2", "Hypot", "Fmod", "Remainder",
-           "Copysign", "Lerp", "Addcmul", "Addcdiv"]
+           "Copysign", "DivRounding", "Lerp", "Addcmul", "Addcdiv"]
 
 _FWD2, _BWD2 = kernels("pw2_fwd"), kernels("pw2_bwd")
 _LERP, _ADDC = kernels("lerp_fwd"), kernels("addc_fwd")
@@ -99,6 +99,25 @@ class Remainder(Binary):
 class Copysign(Binary):
     """y = |a| sign(b).  da = dy y / a (0 at a = 0), db = 0."""
     OP = lib.FG_PW2_COPYSIGN
+
+
+@register("div_rounding")
+class DivRounding(Function):
+    """y = trunc(a / b) or floor(a / b) (torch's div with rounding_mode 'trunc' / 'floor', floats;
+    floor as numpy's floor_divide: fmod-based, exact).  da = db = 0, as torch.  (numpy)"""
+
+    @staticmethod
+    def forward(ctx, a, b, floor):
+        ctx.shapes = (np.shape(a), np.shape(b))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = np.floor_divide(a, b) if floor else np.trunc(np.true_divide(a, b))
+        return np.asarray(y, np.result_type(a, b))
+
+    @staticmethod
+    def backward(ctx, dy):
+        (sa, sb), e = ctx.shapes, ctx.inputs
+        return (np.zeros(sa, dy.dtype) if e[0] is not None else None,
+                np.zeros(sb, dy.dtype) if e[1] is not None else None, None)
 
 
 @register("lerp")

@@ -131,6 +131,11 @@ def test_pointwise_div_rounding_modes():
     assert x.div(2, rounding_mode="trunc").tolist() == [2.0, -2.0]
     assert x.div(2, rounding_mode="floor").tolist() == [2.0, -3.0]
     assert x.div(2).tolist() == [2.75, -2.75]
+    w = fg.tensor([5.5, -5.5], requires_grad=True)
+    y = fg.div(w, 2.0, rounding_mode="floor")
+    assert y.grad_fn is not None
+    y.sum().backward()
+    assert w.grad.tolist() == [0.0, 0.0]                    # torch: a zero gradient, not an error
 
 
 def test_pointwise_remainder_and_fmod_have_gradients():

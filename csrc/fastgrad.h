@@ -529,6 +529,79 @@ void fg_scatter_add_f32(int64_t outer, int64_t n, int64_t inner, int64_t m, cons
                         float *restrict out);
 void fg_scatter_add_f64(int64_t outer, int64_t n, int64_t inner, int64_t m, const int64_t *restrict idx, const double *restrict src,
                         double *restrict out);
+/* ---- pointwise.c : pointwise maths (torch names), one table-driven family ------------------- */
+/* unary ops (fg_pw_fwd / fg_pw_bwd `op`); p: ROUND decimals, LOGIT eps (< 0: none), else unused */
+#define FG_PW_SIN 0
+#define FG_PW_COS 1
+#define FG_PW_TAN 2
+#define FG_PW_ASIN 3
+#define FG_PW_ACOS 4
+#define FG_PW_ATAN 5
+#define FG_PW_SINH 6
+#define FG_PW_COSH 7
+#define FG_PW_ASINH 8
+#define FG_PW_ACOSH 9
+#define FG_PW_ATANH 10
+#define FG_PW_EXP2 11
+#define FG_PW_EXPM1 12
+#define FG_PW_LOG2 13
+#define FG_PW_LOG10 14
+#define FG_PW_ERF 15
+#define FG_PW_ERFC 16
+#define FG_PW_ERFINV 17
+#define FG_PW_LGAMMA 18
+#define FG_PW_DIGAMMA 19
+#define FG_PW_TRIGAMMA 20
+#define FG_PW_SINC 21
+#define FG_PW_FLOOR 22
+#define FG_PW_CEIL 23
+#define FG_PW_ROUND 24
+#define FG_PW_TRUNC 25
+#define FG_PW_FRAC 26
+#define FG_PW_LOGIT 27
+#define FG_PW_DEG2RAD 28
+#define FG_PW_RAD2DEG 29
+#define FG_PW_COUNT 30
+/* y[i] = op(x[i])   (torch's values: round half to even, round(x, d) = nearbyint(x 10^d) / 10^d
+ * (d < 0: nearbyint(x / 10^-d) 10^-d); sinc(0) = 1; logit clamps x to [eps, 1 - eps] when eps >= 0;
+ * digamma(0) = -inf (+inf at -0), NaN at negative integers; float32 SIMD (AVX2) for the hot ones) */
+void fg_pw_fwd_f32(int op, int64_t n, const float *restrict x, float *restrict y, double p);
+void fg_pw_fwd_f64(int op, int64_t n, const double *restrict x, double *restrict y, double p);
+/* dx[i] = dy[i] op'(x[i])   (torch's formulas: acos'(+-1) = -inf, sinc'(0) = 0, floor/ceil/round/trunc' = 0,
+ * frac' = 1, logit' = 0 outside [eps, 1 - eps] (NaN outside [0, 1] without eps); TRIGAMMA has none) */
+void fg_pw_bwd_f32(int op, int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx,
+                   double p);
+void fg_pw_bwd_f64(int op, int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx,
+                   double p);
+/* binary ops on same-length arrays (the caller broadcasts) */
+#define FG_PW2_ATAN2 0
+#define FG_PW2_LOGADDEXP 1
+#define FG_PW2_LOGADDEXP2 2
+#define FG_PW2_HYPOT 3
+#define FG_PW2_FMOD 4
+#define FG_PW2_REMAINDER 5
+#define FG_PW2_COPYSIGN 6
+#define FG_PW2_HEAVISIDE 7
+#define FG_PW2_COUNT 8
+/* y[i] = op(a[i], b[i])   (remainder takes the sign of b, as Python; heaviside(0, b) = b) */
+void fg_pw2_fwd_f32(int op, int64_t n, const float *restrict a, const float *restrict b, float *restrict y);
+void fg_pw2_fwd_f64(int op, int64_t n, const double *restrict a, const double *restrict b, double *restrict y);
+/* da = dy d op/da, db = dy d op/db (torch's formulas: atan2 (b, -a)/(a^2 + b^2); logaddexp 1/(1 + e^(b - a));
+ * hypot a/y; fmod/remainder (1, -trunc/floor(a/b)); copysign y/a (0 at a = 0), 0); NULL = not needed */
+void fg_pw2_bwd_f32(int op, int64_t n, const float *restrict a, const float *restrict b, const float *restrict dy,
+                    float *restrict da, float *restrict db);
+void fg_pw2_bwd_f64(int op, int64_t n, const double *restrict a, const double *restrict b,
+                    const double *restrict dy, double *restrict da, double *restrict db);
+/* y = a + w (b - a) for w < 0.5, b - (b - a)(1 - w) otherwise (torch's lerp); w has n elements, or one when ws == 0 */
+void fg_lerp_fwd_f32(int64_t n, const float *restrict a, const float *restrict b, const float *restrict w,
+                     int64_t ws, float *restrict y);
+void fg_lerp_fwd_f64(int64_t n, const double *restrict a, const double *restrict b, const double *restrict w,
+                     int64_t ws, double *restrict y);
+/* y = a + value b c (addcmul, div = 0) or a + value b / c (addcdiv, div = 1) */
+void fg_addc_fwd_f32(int64_t n, const float *restrict a, const float *restrict b, const float *restrict c,
+                     float *restrict y, double value, int div);
+void fg_addc_fwd_f64(int64_t n, const double *restrict a, const double *restrict b, const double *restrict c,
+                     double *restrict y, double value, int div);
 
 /* @cdef-end */
 

@@ -42,6 +42,12 @@ from fastgrad.functional import (flip, fliplr, flipud, roll, rot90, narrow, unbi
                                  triu_indices, diag, diagonal, diag_embed, trace, index_select, index_add, index_copy,
                                  index_fill, index_put, scatter, scatter_add, scatter_reduce, take, take_along_dim,
                                  masked_select, masked_scatter, nonzero, argwhere)
+from fastgrad.functional import (sin, cos, tan, asin, acos, atan, arcsin, arccos, arctan, sinh, cosh, asinh,  # noqa: A004
+                                 acosh, atanh, arcsinh, arccosh, arctanh, exp2, expm1, log2, log10, erf, erfc,
+                                 erfinv, lgamma, digamma, sinc, deg2rad, rad2deg, floor, ceil, round, trunc, fix,
+                                 frac, logit, sgn, nan_to_num, clamp_min, clamp_max, atan2, arctan2, logaddexp,
+                                 logaddexp2, hypot, fmod, copysign, heaviside, lerp, addcmul, addcdiv,
+                                 float_power, isclose, isposinf, isneginf, isreal)
 
 __version__ = "0.1.0"
 
@@ -66,6 +72,12 @@ __all__ += ["flip", "fliplr", "flipud", "roll", "rot90", "narrow", "unbind", "mo
             "diag_embed", "trace", "index_select", "index_add", "index_copy", "index_fill", "index_put", "scatter",
             "scatter_add", "scatter_reduce", "take", "take_along_dim", "masked_select", "masked_scatter", "nonzero",
             "argwhere", "where", "clone"]
+__all__ += ["sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "asinh",
+            "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "exp2", "expm1", "log2", "log10", "erf", "erfc",
+            "erfinv", "lgamma", "digamma", "sinc", "deg2rad", "rad2deg", "floor", "ceil", "round", "trunc", "fix",
+            "frac", "logit", "sgn", "nan_to_num", "clamp_min", "clamp_max", "atan2", "arctan2", "logaddexp",
+            "logaddexp2", "hypot", "fmod", "copysign", "heaviside", "lerp", "addcmul", "addcdiv", "float_power",
+            "isclose", "isposinf", "isneginf", "isreal"]
 
 
 def set_num_threads(n: int) -> None:

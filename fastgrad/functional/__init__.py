@@ -28,6 +28,7 @@ then the array-level Functions of ``fastgrad.ops``.
     dropout_more dropout1d/2d/3d (whole channels), alpha_dropout, feature_alpha_dropout
     pool_more    adaptive_max_pool1d/2d, max_unpool1d/2d
     attention    scaled_dot_product_attention (the fused kernel of csrc/attention.c)
+    pointwise    sin … rad2deg, floor/ceil/round/trunc, logit, nan_to_num (+ pointwise_binary: atan2 … addcdiv, isclose)
 """
 from fastgrad.functional._promote import to_dtype, clone
 from fastgrad.functional.elementwise import (add, sub, subtract, mul, multiply, div, divide, true_divide, pow,
@@ -83,6 +84,15 @@ from fastgrad.functional.gather_scatter import (index_select, index_add, index_c
                                          scatter_add, scatter_reduce, take, take_along_dim, masked_select,
                                          masked_scatter, nonzero, argwhere)
 from fastgrad.functional.gather_scatter import where  # noqa: F811  (adds where(cond) to elementwise.where)
+from fastgrad.functional.pointwise import (sin, cos,  # noqa: A004
+                                           tan, asin, acos, atan, arcsin, arccos, arctan, sinh, cosh,
+                                           asinh, acosh, atanh, arcsinh, arccosh, arctanh, exp2, expm1, log2,
+                                           log10, erf, erfc, erfinv, lgamma, digamma, sinc, deg2rad, rad2deg,
+                                           floor, ceil, round, trunc, fix, frac, logit, sgn, nan_to_num,
+                                           clamp_min, clamp_max)
+from fastgrad.functional.pointwise_binary import (atan2, arctan2, logaddexp, logaddexp2, hypot, fmod, copysign,
+                                                  heaviside, lerp, addcmul, addcdiv, float_power, isclose,
+                                                  isposinf, isneginf, isreal)
 
 from fastgrad.functional.convert import to, is_floating_point
 from fastgrad.functional.sampling import normal, bernoulli, poisson, multinomial
@@ -136,3 +146,9 @@ __all__ += ["index_select", "index_add", "index_copy", "index_fill", "index_put"
 __all__ += ["to", "is_floating_point"]
 __all__ += ["normal", "bernoulli", "poisson", "multinomial"]
 __all__ += ["histc", "histogram", "bincount"]
+__all__ += ["sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "arctan", "sinh", "cosh", "asinh",
+            "acosh", "atanh", "arcsinh", "arccosh", "arctanh", "exp2", "expm1", "log2", "log10", "erf", "erfc",
+            "erfinv", "lgamma", "digamma", "sinc", "deg2rad", "rad2deg", "floor", "ceil", "round", "trunc", "fix",
+            "frac", "logit", "sgn", "nan_to_num", "clamp_min", "clamp_max"]
+__all__ += ["atan2", "arctan2", "logaddexp", "logaddexp2", "hypot", "fmod", "copysign", "heaviside", "lerp",
+            "addcmul", "addcdiv", "float_power", "isclose", "isposinf", "isneginf", "isreal"]

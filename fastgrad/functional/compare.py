@@ -61,4 +61,9 @@ def equal(input, other) -> bool:
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
+    """isclose(...).all(); the two tensors must have one dtype, as torch's."""
+    if input._data.dtype != other._data.dtype:
+        from fastgrad.functional.inplace import _NAME
+        a, b = input._data.dtype.name, other._data.dtype.name
+        raise RuntimeError(f"{_NAME.get(a, a)} did not match {_NAME.get(b, b)}")
     return bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))

@@ -76,8 +76,11 @@ multiply = mul
 def div(input, other, *, rounding_mode=None):
     """y = input / other (true division; integer tensors give float32, as torch)."""
     if rounding_mode is not None:
-        return floor_divide(input, other) if rounding_mode == "floor" else \
-            _make(np.trunc(np.asarray(input) / np.asarray(other)))
+        if rounding_mode in ("trunc", "floor"):
+            from fastgrad.functional.pointwise_binary import div_rounding
+            return div_rounding(input, other, rounding_mode)
+        raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
+                           f"'{rounding_mode}'")
     if isinstance(input, Tensor) and input._data.dtype.kind != "f" and not (
             isinstance(other, Tensor) and other._data.dtype.kind == "f") and not isinstance(other, float):
         input = to_dtype(input, dtypes.get_default_dtype(), False)
@@ -229,6 +232,14 @@ def _integer_division(input, other, fn, op, kernel):
         return _make(np.asarray(fn(a, b)))
 
 
+def _trunc_divide(a, b):
+    """a / b rounded towards zero: trunc(a / b) for floats (torch), exact for integers."""
+    if a.dtype.kind == "f":
+        return np.trunc(a / b)
+    q = np.floor_divide(a, b)
+    return q + ((np.remainder(a, b) != 0) & ((a < 0) != (b < 0)))
+
+
 def floor_divide(input, other):
     """y = floor(input / other), torch's result type; no gradient."""
     return _integer_division(input, other, np.floor_divide, "floor_divide", "div_floor")
@@ -236,8 +247,9 @@ def floor_divide(input, other):
 
 def remainder(input, other):
     """y = input - floor(input / other) * other (the sign of other, as Python), torch's result type;
-    no gradient."""
-    return _integer_division(input, other, np.remainder, "remainder", "remainder")
+    differentiable for floats (functional.pointwise_binary.remainder)."""
+    from fastgrad.functional.pointwise_binary import remainder as pointwise_remainder
+    return pointwise_remainder(input, other)
 
 
 def dropout(input, p=0.5, training=True, inplace=False):

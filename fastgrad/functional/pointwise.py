@@ -195,7 +195,11 @@ def inplace_unary(fn, self, *args, **kwargs):
         out = fn(self, *args, **kwargs)
         self._data, self.grad_fn = out._data, out.grad_fn
         return self
-    out = fn(self.detach(), *args, **kwargs)
+    grad_operand = GRAD.enabled and any(isinstance(a, Tensor) and a.requires_grad
+                                        for a in (*args, *kwargs.values()))
+    # an operand that requires grad makes the result a graph node that may have saved self's values:
+    # compute it from a copy, since the result is then written into self's memory
+    out = fn(Tensor._make(self._data.copy()) if grad_operand else self.detach(), *args, **kwargs)
     if out._data.dtype != self._data.dtype:
         check_cast(self, out, "copy")
     return inplace(self, out, "copy")

@@ -21,6 +21,11 @@ from fastgrad.functional import (add, sub, subtract, mul, multiply, div, divide,
                                  bitwise_left_shift, bitwise_right_shift)
 from fastgrad.functional import (matmul, mm, bmm, reshape, flatten, squeeze, unsqueeze, transpose, t, permute, cat,
                              concat, stack, chunk, split, gather, masked_fill)
+from fastgrad.functional import (prod, logsumexp, nansum, nanmean, std_mean, var_mean, count_nonzero, aminmax,
+                                 cumsum, cumprod, logcumsumexp, cummax, cummin, sort, argsort, msort, topk, unique,
+                                 unique_consecutive, searchsorted, bucketize, kthvalue, median, nanmedian, mode,
+                                 quantile, nanquantile)
+from fastgrad import return_types
 
 __version__ = "0.1.0"
 
@@ -31,6 +36,11 @@ __all__ = [
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "autograd", "functional", "float32",
     "float64", "int64", "bool", "set_num_threads", "get_num_threads", "backend_info",
 ]
+
+__all__ += ["prod", "logsumexp", "nansum", "nanmean", "std_mean", "var_mean", "count_nonzero", "aminmax",
+            "cumsum", "cumprod", "logcumsumexp", "cummax", "cummin", "sort", "argsort", "msort", "topk", "unique",
+            "unique_consecutive", "searchsorted", "bucketize", "kthvalue", "median", "nanmedian", "mode",
+            "quantile", "nanquantile", "return_types"]
 
 
 def set_num_threads(n: int) -> None:

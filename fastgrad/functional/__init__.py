@@ -7,7 +7,11 @@ then the array-level Functions of ``fastgrad.ops``.
     compare      comparisons and logic (no gradient)
     bitwise      & | ^ ~ << >> on integer and bool tensors (no gradient)
     activation   relu, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, gelu, softplus
-    reduce       sum, mean, max/min, var/std, norm, all/any, softmax, log_softmax
+    reduce       sum, mean, max/min, var/std, norm, all/any, softmax, log_softmax, prod, logsumexp,
+                 nansum/nanmean, std_mean/var_mean, count_nonzero, aminmax (axis=/keepdims= too)
+    scan         cumsum, cumprod, logcumsumexp, cummax, cummin
+    sorting      sort, argsort, msort, topk, unique, unique_consecutive, searchsorted, bucketize
+    selection    kthvalue, median, nanmedian, mode, quantile, nanquantile
     shape        reshape/view, squeeze, permute, expand, repeat, cat/stack, split/chunk
     indexing     x[i], x[i] = v, masked_fill, gather
     linalg       matmul, mm, bmm, linear (and the fused linear+relu of nn.Sequential)
@@ -30,6 +34,12 @@ from fastgrad.functional.bitwise import (bitwise_and, bitwise_or, bitwise_xor, b
 from fastgrad.functional.activation import relu, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, gelu, softplus
 from fastgrad.functional.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, var, std, norm, all,
                                         any, softmax, log_softmax)
+from fastgrad.functional.reduce import (prod, logsumexp, nansum, nanmean, std_mean, var_mean, count_nonzero,
+                                        aminmax)
+from fastgrad.functional.scan import cumsum, cumprod, logcumsumexp, cummax, cummin
+from fastgrad.functional.sorting import (sort, argsort, msort, topk, unique, unique_consecutive, searchsorted,
+                                      bucketize)
+from fastgrad.functional.selection import kthvalue, median, nanmedian, mode, quantile, nanquantile
 from fastgrad.functional.shape import (reshape, view, flatten, squeeze, unsqueeze, transpose, t, permute,
                                        expand, repeat, cat, concat, stack, chunk, split)
 from fastgrad.functional.indexing import getitem, setitem, masked_fill, gather
@@ -65,3 +75,7 @@ __all__ = [
     "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "batch_norm", "pad",
 ]
+__all__ += ["prod", "logsumexp", "nansum", "nanmean", "std_mean", "var_mean", "count_nonzero", "aminmax"]
+__all__ += ["cumsum", "cumprod", "logcumsumexp", "cummax", "cummin"]
+__all__ += ["sort", "argsort", "msort", "topk", "unique", "unique_consecutive", "searchsorted", "bucketize"]
+__all__ += ["kthvalue", "median", "nanmedian", "mode", "quantile", "nanquantile"]

@@ -32,7 +32,7 @@ def select(x, idx, d, keepdim=True):
 
 
 @numpy_names
-def sort(input, dim=-1, descending=False, stable=False):
+def sort(input, dim=-1, descending=False, *, stable=False):
     """(values, indices) of input sorted along dim; NaN is the largest value; descending or
     stable sorts keep equal values in their order."""
     x = check_tensor(input, "sort")
@@ -46,7 +46,7 @@ def sort(input, dim=-1, descending=False, stable=False):
 @numpy_names
 def argsort(input, dim=-1, descending=False, stable=False):
     """Indices that sort input along dim (as sort's)."""
-    return sort(input, dim, descending, stable).indices
+    return sort(input, dim, descending, stable=stable).indices
 
 
 def msort(input):

@@ -3,7 +3,7 @@ as torch.return_types; gradients scattered to the chosen element), quantile and 
 (torch's five interpolations; gradients through the two neighbouring order statistics)."""
 import numpy as np
 
-from fastgrad import dtypes, return_types
+from fastgrad import return_types
 from fastgrad.functional._dimnames import numpy_names
 from fastgrad.functional._promote import KERNEL_DTYPES
 from fastgrad.functional.shape import permute, reshape

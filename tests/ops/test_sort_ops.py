@@ -44,7 +44,8 @@ TIES = np.array([[3.0, 1.0, 3.0, NAN, 1.0, 2.0, NAN, -0.5], [2.0, 2.0, 2.0, 1.0,
 def test_stable_sort_with_ties_and_nan_matches_torch(descending, dim):
     torch = _torch()
     x, tx = _pair(TIES)
-    _same(tuple(fg.sort(x, dim, descending, stable=True)), tuple(torch.sort(tx, stable=True, dim=dim, descending=descending)))
+    _same(tuple(fg.sort(x, dim, descending, stable=True)),
+          tuple(torch.sort(tx, stable=True, dim=dim, descending=descending)))
     _same(x.argsort(dim, descending=descending, stable=True), tx.argsort(stable=True, dim=dim, descending=descending))
     xi, ti = fg.tensor([[3, 1, 3, 2, 1]]), torch.tensor([[3, 1, 3, 2, 1]])
     _same(tuple(xi.sort(dim, descending=descending, stable=True)),

@@ -265,6 +265,12 @@ void fg_logcumsumexp_fwd_f64(int64_t outer, int64_t len, int64_t inner, const do
 void fg_logcumsumexp_bwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict x, const float *restrict y, const float *restrict dy, float *restrict dx);
 void fg_logcumsumexp_bwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict x, const double *restrict y, const double *restrict dy, double *restrict dx);
 
+/* ---- sort.c : the k best along the middle axis of (outer, len, inner) ---- */
+/* vals/idx (outer, k, inner) = the k largest (largest = 1; NaN above all) or smallest (NaN below all) of each
+ * column, best first, equal values by lower index; work: k int64 of scratch; 0 <= k <= len */
+void fg_topk_f32(int64_t outer, int64_t len, int64_t inner, int64_t k, int largest, const float *restrict x, float *restrict vals, int64_t *restrict idx, int64_t *restrict work);
+void fg_topk_f64(int64_t outer, int64_t len, int64_t inner, int64_t k, int largest, const double *restrict x, double *restrict vals, int64_t *restrict idx, int64_t *restrict work);
+
 /* ---- loss.c : losses, forward and backward ------------------------------ */
 /* returns sum_i (x[i] - t[i])^2   (double accumulation) */
 double fg_mse_fwd_f32(int64_t n, const float *restrict x, const float *restrict t);

@@ -231,7 +231,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     keep = bool(keepdim) and dim is not None
     if x._data.dtype.kind != "f":
         return _make(np.asarray(np.prod(x._data, axis=axes, keepdims=keep, dtype=np.int64)))
-    return Prod.apply(float_input(x, "prod"), axes, keep)
+    return Prod.apply1(float_input(x, "prod"), axes, keep)
 
 
 @numpy_names
@@ -242,7 +242,7 @@ def logsumexp(input, dim=(), keepdim=False):
     if x._data.dtype.kind != "f":
         x = to_dtype(x, np.dtype(np.float32), False)
     axes = axes_of(x, None if dim == () or dim == [] else dim, "logsumexp")
-    return Logsumexp.apply(float_input(x, "logsumexp"), axes, bool(keepdim))
+    return Logsumexp.apply1(float_input(x, "logsumexp"), axes, bool(keepdim))
 
 
 @numpy_names

@@ -30,7 +30,7 @@ def _scan(input, dim, dtype, fn, op):
         a = x._data.astype(np.int64)
         return _make(np.asarray((np.cumsum if fn is Cumsum else np.cumprod)(a, axis=d) if a.ndim else a))
     float_input(x, op)
-    return fn.apply(x, d)
+    return fn.apply1(x, d)
 
 
 @numpy_names
@@ -51,7 +51,7 @@ def logcumsumexp(input, dim):
     x = _tensor(input, "logcumsumexp")
     if x._data.dtype.kind != "f":
         raise RuntimeError(f"logcumsumexp(): expected a floating-point input, got {dtypes.dtype_name(x._data.dtype)}")
-    return Logcumsumexp.apply(float_input(x, "logcumsumexp"), wrap_dim(dim, x._data.ndim, "logcumsumexp"))
+    return Logcumsumexp.apply1(float_input(x, "logcumsumexp"), wrap_dim(dim, x._data.ndim, "logcumsumexp"))
 
 
 def _cum(input, dim, is_max, op, result):
@@ -60,7 +60,7 @@ def _cum(input, dim, is_max, op, result):
     vals, idx = cum_maxmin(x._data, d, is_max)
     if x._data.dtype.kind != "f":
         return result(_make(vals), _make(idx))
-    return result(TakeAlong.apply(x, idx, d), _make(idx))
+    return result(TakeAlong.apply1(x, idx, d), _make(idx))
 
 
 @numpy_names

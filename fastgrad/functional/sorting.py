@@ -26,7 +26,7 @@ def check_tensor(input, op, what="input"):
 def select(x, idx, d, keepdim=True):
     """x at the int64 indices idx along d: differentiable for float x (gradients scattered back)."""
     if x._data.dtype in KERNEL_DTYPES:
-        return TakeAlong.apply(x, idx, d, keepdim)
+        return TakeAlong.apply1(x, idx, d, keepdim)
     y = np.take_along_axis(x._data, idx, d) if x._data.ndim else x._data.copy()
     return _make(np.ascontiguousarray(y if keepdim or not x._data.ndim else np.squeeze(y, d)))
 

@@ -7,7 +7,7 @@ import pytest
 from fastgrad._ffi import rptr, wptr
 
 SIZES = [(1, 0, 1), (1, 1, 1), (3, 7, 1), (2, 33, 1), (1, 1029, 1), (2, 5, 3), (1, 9, 257), (3, 4, 300),
-         (1, 4096, 1), (2, 10007, 1)]  # the last two: long rows, scanned in pieces
+         (9, 13, 1), (16, 5, 1), (1, 4096, 1), (2, 10007, 1)]  # 8 rows side by side; long rows in pieces
 DT = {np.float32: dict(rtol=2e-6, atol=1e-6), np.float64: dict(rtol=1e-13, atol=1e-14)}
 
 

@@ -16,13 +16,14 @@ __all__ = ["sort_indices", "topk_indices", "kth_indices", "TakeAlong", "EvenlyDi
 
 def sort_indices(a, d, descending, stable):
     """int64 indices that sort array ``a`` along d (NaN last ascending, first descending); with
-    ``stable`` or ``descending`` equal values keep their order (stable=False: numpy's fast sort)."""
+    ``stable`` equal values keep their order (stable=False: numpy's fast sort, ties in any order)."""
     if not descending:
         return np.argsort(a, axis=d, kind="stable" if stable else None).astype(np.int64, copy=False)
-    # descending and stable: a stable ascending sort of the reversed array, read backwards
+    # descending: an ascending sort of the reversed array, read backwards (stable: equal values
+    # keep their order, as torch's stable descending sort)
     n = a.shape[d]
     rev = np.flip(a, d)
-    idx = np.flip(np.argsort(rev, axis=d, kind="stable"), d)
+    idx = np.flip(np.argsort(rev, axis=d, kind="stable" if stable else None), d)
     return (n - 1 - idx).astype(np.int64)
 
 

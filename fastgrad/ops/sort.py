@@ -35,12 +35,13 @@ def topk_indices(a, k, d, largest):
         shape[d] = 0
         return np.zeros(shape, np.int64)
     if a.dtype in _TOPK and 4 * k <= n:
-        rows = contiguous(np.moveaxis(a, d, -1))  # columns copied to rows first: 2x faster than strided
+        last = d == a.ndim - 1
+        rows = contiguous(a if last else np.moveaxis(a, d, -1))  # columns to rows first: 2x faster
         vals, idx = np.empty(rows.shape[:-1] + (k,), a.dtype), np.empty(rows.shape[:-1] + (k,), np.int64)
         if vals.size:
             _TOPK[a.dtype](vals.size // k, n, 1, k, 1 if largest else 0, rptr(rows), wptr(vals), wptr(idx),
                            wptr(np.empty(k, np.int64)))
-        return np.moveaxis(idx, -1, d)
+        return idx if last else np.moveaxis(idx, -1, d)
     if 2 * k >= n or n < 64:  # a full sort is as cheap
         idx = sort_indices(a, d, largest, True)
         return np.take(idx, np.arange(k), axis=d)

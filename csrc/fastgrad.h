@@ -272,6 +272,45 @@ void fg_log_softmax_bwd_f64(int64_t outer, int64_t len, int64_t inner, const dou
 double fg_norm_multi_f32(int64_t count, const int64_t *sizes, const float **x, double p);
 double fg_norm_multi_f64(int64_t count, const int64_t *sizes, const double **x, double p);
 
+/* ---- reduce.c (more) : prod and logsumexp over the middle axis of an (outer, len, inner) array ---- */
+/* y[o, i] = prod_k x[o, k, i]   (double accumulation) */
+void fg_prod_fwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict x, float *restrict y);
+void fg_prod_fwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict x, double *restrict y);
+/* dx[o, k, i] = dy[o, i] prod_{j != k} x[o, j, i]   (prefix times suffix products, no division: exact with zeros) */
+void fg_prod_bwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict x, const float *restrict dy, float *restrict dx);
+void fg_prod_bwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict x, const double *restrict dy, double *restrict dx);
+/* y[o, i] = m + log sum_k exp(x[o, k, i] - m), m = max_k x (0 when +-inf, as torch); double accumulation */
+void fg_logsumexp_fwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict x, float *restrict y);
+void fg_logsumexp_fwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict x, double *restrict y);
+/* dx[o, k, i] = dy[o, i] exp(x[o, k, i] - y[o, i]) */
+void fg_logsumexp_bwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict x, const float *restrict y, const float *restrict dy, float *restrict dx);
+void fg_logsumexp_bwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict x, const double *restrict y, const double *restrict dy, double *restrict dx);
+/* ---- scan.c : cumulative sum, product, log-sum-exp along the middle axis of (outer, len, inner), double accumulation ---- */
+/* y[k] = sum_{j <= k} x[j] */
+void fg_cumsum_fwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict x, float *restrict y);
+void fg_cumsum_fwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict x, double *restrict y);
+/* dx[k] = sum_{j >= k} dy[j] */
+void fg_cumsum_bwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict dy, float *restrict dx);
+void fg_cumsum_bwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict dy, double *restrict dx);
+/* y[k] = prod_{j <= k} x[j] */
+void fg_cumprod_fwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict x, float *restrict y);
+void fg_cumprod_fwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict x, double *restrict y);
+/* dx[k] = sum_{j >= k} dy[j] prod_{i <= j, i != k} x[i]   (exact with zeros: division only before the first zero) */
+void fg_cumprod_bwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict x, const float *restrict y, const float *restrict dy, float *restrict dx);
+void fg_cumprod_bwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict x, const double *restrict y, const double *restrict dy, double *restrict dx);
+/* y[k] = log sum_{j <= k} exp(x[j])   (running logaddexp) */
+void fg_logcumsumexp_fwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict x, float *restrict y);
+void fg_logcumsumexp_fwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict x, double *restrict y);
+/* dx[k] = sum_{j >= k} dy[j] exp(x[k] - y[j])   (a reversed recurrence whose exponents are all <= 0) */
+void fg_logcumsumexp_bwd_f32(int64_t outer, int64_t len, int64_t inner, const float *restrict x, const float *restrict y, const float *restrict dy, float *restrict dx);
+void fg_logcumsumexp_bwd_f64(int64_t outer, int64_t len, int64_t inner, const double *restrict x, const double *restrict y, const double *restrict dy, double *restrict dx);
+
+/* ---- sort.c : the k best along the middle axis of (outer, len, inner) ---- */
+/* vals/idx (outer, k, inner) = the k largest (largest = 1; NaN above all) or smallest (NaN below all) of each
+ * column, best first, equal values by lower index; work: k int64 of scratch; 0 <= k <= len */
+void fg_topk_f32(int64_t outer, int64_t len, int64_t inner, int64_t k, int largest, const float *restrict x, float *restrict vals, int64_t *restrict idx, int64_t *restrict work);
+void fg_topk_f64(int64_t outer, int64_t len, int64_t inner, int64_t k, int largest, const double *restrict x, double *restrict vals, int64_t *restrict idx, int64_t *restrict work);
+
 /* ---- loss.c : losses, forward and backward ------------------------------ */
 /* returns sum_i (x[i] - t[i])^2   (double accumulation) */
 double fg_mse_fwd_f32(int64_t n, const float *restrict x, const float *restrict t);

@@ -48,6 +48,11 @@ from fastgrad.functional import (sin, cos, tan, asin, acos, atan, arcsin, arccos
                                  frac, logit, sgn, nan_to_num, clamp_min, clamp_max, atan2, arctan2, logaddexp,
                                  logaddexp2, hypot, fmod, copysign, heaviside, lerp, addcmul, addcdiv,
                                  float_power, isclose, isposinf, isneginf, isreal)
+from fastgrad.functional import (prod, logsumexp, nansum, nanmean, std_mean, var_mean, count_nonzero, aminmax,
+                                 cumsum, cumprod, logcumsumexp, cummax, cummin, sort, argsort, msort, topk, unique,
+                                 unique_consecutive, searchsorted, bucketize, kthvalue, median, nanmedian, mode,
+                                 quantile, nanquantile)
+from fastgrad import return_types
 
 __version__ = "0.1.0"
 
@@ -78,6 +83,11 @@ __all__ += ["sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "ar
             "frac", "logit", "sgn", "nan_to_num", "clamp_min", "clamp_max", "atan2", "arctan2", "logaddexp",
             "logaddexp2", "hypot", "fmod", "copysign", "heaviside", "lerp", "addcmul", "addcdiv", "float_power",
             "isclose", "isposinf", "isneginf", "isreal"]
+
+__all__ += ["prod", "logsumexp", "nansum", "nanmean", "std_mean", "var_mean", "count_nonzero", "aminmax",
+            "cumsum", "cumprod", "logcumsumexp", "cummax", "cummin", "sort", "argsort", "msort", "topk", "unique",
+            "unique_consecutive", "searchsorted", "bucketize", "kthvalue", "median", "nanmedian", "mode",
+            "quantile", "nanquantile", "return_types"]
 
 
 def set_num_threads(n: int) -> None:

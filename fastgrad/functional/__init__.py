@@ -10,6 +10,11 @@ then the array-level Functions of ``fastgrad.ops``.
     activation_more  hardtanh, relu6, silu, mish, elu, selu, celu, softsign, logsigmoid, glu, prelu,
                  rrelu, softmin, threshold, tanhshrink, softshrink, hardshrink, gumbel_softmax
     reduce       sum, mean, max/min, var/std, norm, all/any, softmax, log_softmax
+    reduce       sum, mean, max/min, var/std, norm, all/any, softmax, log_softmax, prod, logsumexp,
+                 nansum/nanmean, std_mean/var_mean, count_nonzero, aminmax (axis=/keepdims= too)
+    scan         cumsum, cumprod, logcumsumexp, cummax, cummin
+    sorting      sort, argsort, msort, topk, unique, unique_consecutive, searchsorted, bucketize
+    selection    kthvalue, median, nanmedian, mode, quantile, nanquantile
     shape        reshape/view, squeeze, permute, expand, repeat, cat/stack, split/chunk
     indexing     x[i], x[i] = v, masked_fill, gather
     linalg       matmul, mm, bmm, linear (and the fused linear+relu of nn.Sequential)
@@ -47,6 +52,12 @@ from fastgrad.functional.activation_more import (hardtanh, hardtanh_, relu6, sil
                                                  hardshrink, gumbel_softmax)
 from fastgrad.functional.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, var, std, norm, all,
                                         any, softmax, log_softmax)
+from fastgrad.functional.reduce import (prod, logsumexp, nansum, nanmean, std_mean, var_mean, count_nonzero,
+                                        aminmax)
+from fastgrad.functional.scan import cumsum, cumprod, logcumsumexp, cummax, cummin
+from fastgrad.functional.sorting import (sort, argsort, msort, topk, unique, unique_consecutive, searchsorted,
+                                      bucketize)
+from fastgrad.functional.selection import kthvalue, median, nanmedian, mode, quantile, nanquantile
 from fastgrad.functional.shape import (reshape, view, flatten, squeeze, unsqueeze, transpose, t, permute,
                                        expand, repeat, cat, concat, stack, chunk, split)
 from fastgrad.functional.indexing import getitem, setitem, masked_fill, gather
@@ -152,3 +163,7 @@ __all__ += ["sin", "cos", "tan", "asin", "acos", "atan", "arcsin", "arccos", "ar
             "frac", "logit", "sgn", "nan_to_num", "clamp_min", "clamp_max"]
 __all__ += ["atan2", "arctan2", "logaddexp", "logaddexp2", "hypot", "fmod", "copysign", "heaviside", "lerp",
             "addcmul", "addcdiv", "float_power", "isclose", "isposinf", "isneginf", "isreal"]
+__all__ += ["prod", "logsumexp", "nansum", "nanmean", "std_mean", "var_mean", "count_nonzero", "aminmax"]
+__all__ += ["cumsum", "cumprod", "logcumsumexp", "cummax", "cummin"]
+__all__ += ["sort", "argsort", "msort", "topk", "unique", "unique_consecutive", "searchsorted", "bucketize"]
+__all__ += ["kthvalue", "median", "nanmedian", "mode", "quantile", "nanquantile"]

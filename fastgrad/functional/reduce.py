@@ -1,23 +1,26 @@
 """Reductions at the Tensor level: sum, mean, max/min (with dim: values and indices), amax/amin,
-argmax/argmin, var/std, norm, all/any, and softmax/log_softmax (reduce-family kernels)."""
-from collections import namedtuple
-
+argmax/argmin, var/std, norm, all/any, softmax/log_softmax, prod, logsumexp, nansum/nanmean,
+std_mean/var_mean, count_nonzero, aminmax (reduce-family kernels).  Every op whose torch signature
+has dim/keepdim also takes torch's numpy names axis=/keepdims=."""
 import numpy as np
 
-from fastgrad import dtypes
+from fastgrad import dtypes, return_types
+from fastgrad.functional._dimnames import numpy_names
 from fastgrad.functional._promote import float_input, to_dtype
 from fastgrad.functional.compare import ne
 from fastgrad.functional.elementwise import abs, maximum, minimum, pow
 from fastgrad.ops.common import wrap_dim, wrap_dims
-from fastgrad.ops.reduce import (AmaxAmin, LogSoftmax, Mean, Norm2, SelectAlongDim, Softmax, Sum, Var,
-                                 max_min_along)
+from fastgrad.functional.indexing import masked_fill
+from fastgrad.ops.reduce import (AmaxAmin, Logsumexp, LogSoftmax, Mean, Norm2, Prod, SelectAlongDim, Softmax,
+                                 Sum, Var, max_min_along)
 from fastgrad.tensor import Tensor
 
 __all__ = ["sum", "mean", "max", "min", "amax", "amin", "argmax", "argmin", "var", "std", "norm", "all",
-           "any", "softmax", "log_softmax", "MaxMinResult"]
+           "any", "softmax", "log_softmax", "MaxMinResult", "prod", "logsumexp", "nansum", "nanmean", "std_mean",
+           "var_mean", "count_nonzero", "aminmax"]
 
 _make = Tensor._make
-MaxMinResult = namedtuple("MaxMinResult", ["values", "indices"])  # torch.return_types.max
+MaxMinResult = return_types.max
 
 
 def axes_of(x, dim, op):
@@ -50,18 +53,21 @@ def _softmax_dim(x, dim, op):
     return dim
 
 
+@numpy_names
 def softmax(input, dim=None, dtype=None):
     """y = exp(x) / sum(exp(x)) along dim (numerically stable)."""
     x = float_input(input, "softmax") if dtype is None else to_dtype(input, dtypes.to_dtype(dtype), False)
     return Softmax.apply(x, _softmax_dim(x, dim, "softmax"))
 
 
+@numpy_names
 def log_softmax(input, dim=None, dtype=None):
     """y = x - log(sum(exp(x))) along dim (numerically stable)."""
     x = float_input(input, "log_softmax") if dtype is None else to_dtype(input, dtypes.to_dtype(dtype), False)
     return LogSoftmax.apply(x, _softmax_dim(x, dim, "log_softmax"))
 
 
+@numpy_names
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum over dim (all dims when None); double accumulation."""
     x = input if dtype is None else to_dtype(input, dtypes.to_dtype(dtype), False)
@@ -72,6 +78,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
     return Sum.apply(x, axes_of(x, dim, "sum"), bool(keepdim))
 
 
+@numpy_names
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean over dim (all dims when None)."""
     x = input if dtype is None else to_dtype(input, dtypes.to_dtype(dtype), False)
@@ -92,17 +99,19 @@ def _maxmin(input, dim, keepdim, is_max, op):
     d = wrap_dim(dim, input._data.ndim, op)
     if input._data.ndim and input._data.shape[d] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size.")
+    result = return_types.max if is_max else return_types.min
     if input._data.dtype.kind != "f":
         fn = np.argmax if is_max else np.argmin
         idx = fn(input._data, axis=d, keepdims=True) if input._data.ndim else np.asarray(0)
         vals = np.take_along_axis(input._data, idx, d) if input._data.ndim else input._data
         if not keepdim and input._data.ndim:
             idx, vals = idx.squeeze(d), vals.squeeze(d)
-        return MaxMinResult(_make(np.asarray(vals)), _make(np.asarray(idx, np.int64)))
+        return result(_make(np.asarray(vals)), _make(np.asarray(idx, np.int64)))
     vals, idx = max_min_along(input._data, d, bool(keepdim), is_max)
-    return MaxMinResult(SelectAlongDim.apply(input, vals, idx, d, bool(keepdim)), _make(idx))
+    return result(SelectAlongDim.apply(input, vals, idx, d, bool(keepdim)), _make(idx))
 
 
+@numpy_names
 def max(input, dim=None, keepdim=False):
     """Largest element, or (values, indices) along dim."""
     if isinstance(dim, Tensor):
@@ -110,6 +119,7 @@ def max(input, dim=None, keepdim=False):
     return _maxmin(input, dim, keepdim, True, "max")
 
 
+@numpy_names
 def min(input, dim=None, keepdim=False):
     """Smallest element, or (values, indices) along dim."""
     if isinstance(dim, Tensor):
@@ -117,12 +127,14 @@ def min(input, dim=None, keepdim=False):
     return _maxmin(input, dim, keepdim, False, "min")
 
 
+@numpy_names
 def amax(input, dim=(), keepdim=False):
     """Max over dims (all when ()); the gradient is shared evenly among ties, as torch.  An empty
     input gives an empty result unless a reduced dim has size 0 (IndexError, as torch)."""
     return AmaxAmin.apply(input, _nonempty_dims(input, dim, "amax"), bool(keepdim), True)
 
 
+@numpy_names
 def amin(input, dim=(), keepdim=False):
     """Min over dims (all when ()); the gradient is shared evenly among ties, as torch."""
     return AmaxAmin.apply(input, _nonempty_dims(input, dim, "amin"), bool(keepdim), False)
@@ -142,11 +154,13 @@ def _argmaxmin(input, dim, keepdim, fn, op):
     return _make(np.asarray(fn(a, axis=d if a.ndim else None, keepdims=keepdim), np.int64))
 
 
+@numpy_names
 def argmax(input, dim=None, keepdim=False):
     """Index of the largest element (flattened), or along dim."""
     return _argmaxmin(input, dim, keepdim, np.argmax, "argmax")
 
 
+@numpy_names
 def argmin(input, dim=None, keepdim=False):
     """Index of the smallest element (flattened), or along dim."""
     return _argmaxmin(input, dim, keepdim, np.argmin, "argmin")
@@ -158,6 +172,7 @@ def _correction(unbiased, correction):
     return 1.0 if unbiased is None or unbiased else 0.0
 
 
+@numpy_names
 def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """sum((x - mean)^2) / (N - correction) over dim (correction 1 by default, as torch)."""
     if isinstance(dim, bool):  # var(x, False) is var(x, unbiased=False)
@@ -166,6 +181,7 @@ def var(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
                        _correction(unbiased, correction), bool(keepdim), False)
 
 
+@numpy_names
 def std(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
     """sqrt(var(...)); the gradient is 0 where std is 0, as torch."""
     if isinstance(dim, bool):
@@ -187,11 +203,125 @@ def norm(input, p=2, dim=None, keepdim=False):
     return pow(sum(pow(abs(input), float(p)), dim, keepdim), 1.0 / p)
 
 
+@numpy_names
 def all(input, dim=None, keepdim=False):
     axes = None if dim is None else axes_of(input, dim, "all")
     return _make(np.asarray(np.all(input._data, axis=axes, keepdims=keepdim)))
 
 
+@numpy_names
 def any(input, dim=None, keepdim=False):
     axes = None if dim is None else axes_of(input, dim, "any")
     return _make(np.asarray(np.any(input._data, axis=axes, keepdims=keepdim)))
+
+
+def _reduce_input(input, dtype, op):
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}(): argument 'input' must be Tensor, not {type(input).__name__}")
+    return input if dtype is None else to_dtype(input, dtypes.to_dtype(dtype), False)
+
+
+@numpy_names
+def prod(input, dim=None, keepdim=False, *, dtype=None):
+    """Product over dim (all elements when None); integers and bool give int64.  The gradient is
+    exact with zeros (prefix times suffix products), as torch."""
+    x = _reduce_input(input, dtype, "prod")
+    axes = tuple(range(x._data.ndim)) if dim is None else (wrap_dim(dim, x._data.ndim, "prod"),)
+    axes = axes if x._data.ndim else ()
+    keep = bool(keepdim) and dim is not None
+    if x._data.dtype.kind != "f":
+        return _make(np.asarray(np.prod(x._data, axis=axes, keepdims=keep, dtype=np.int64)))
+    return Prod.apply1(float_input(x, "prod"), axes, keep)
+
+
+@numpy_names
+def logsumexp(input, dim=(), keepdim=False):
+    """log sum exp(x) over dim (all dims when ()), computed as m + log sum exp(x - m); integers are
+    promoted to the default float dtype, as torch."""
+    x = _reduce_input(input, None, "logsumexp")
+    if x._data.dtype.kind != "f":
+        x = to_dtype(x, np.dtype(np.float32), False)
+    axes = axes_of(x, None if dim == () or dim == [] else dim, "logsumexp")
+    return Logsumexp.apply1(float_input(x, "logsumexp"), axes, bool(keepdim))
+
+
+@numpy_names
+def nansum(input, dim=None, keepdim=False, *, dtype=None):
+    """Sum over dim treating NaN as zero (no gradient reaches a NaN)."""
+    x = _reduce_input(input, dtype, "nansum")
+    if x._data.dtype.kind == "f":
+        x = masked_fill(x, _make(np.isnan(x._data)), 0.0)
+    return sum(x, dim, keepdim)
+
+
+@numpy_names
+def nanmean(input, dim=None, keepdim=False, *, dtype=None):
+    """Mean over dim of the elements that are not NaN (NaN when there are none)."""
+    x = _reduce_input(input, dtype, "nanmean")
+    if x._data.dtype.kind != "f":
+        raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
+                           f"{dtypes.dtype_name(x._data.dtype)}")
+    count = np.sum(~np.isnan(x._data), axis=None if dim is None else axes_of(x, dim, "nanmean"),
+                   keepdims=bool(keepdim))
+    return nansum(x, dim, keepdim) / _make(np.asarray(count, x._data.dtype))
+
+
+def _var_mean(input, dim, unbiased, keepdim, correction, root, op):
+    if isinstance(dim, bool):  # var_mean(x, False) is var_mean(x, unbiased=False)
+        dim, unbiased = None, dim
+    x = float_input(input, op)
+    axes = axes_of(x, dim, op)
+    return (Var.apply(x, axes, _correction(unbiased, correction), bool(keepdim), root),
+            Mean.apply(x, axes, bool(keepdim)))
+
+
+@numpy_names
+def var_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(var, mean) over dim, as a tuple (correction 1 by default, as torch)."""
+    return _var_mean(input, dim, unbiased, keepdim, correction, False, "var_mean")
+
+
+@numpy_names
+def std_mean(input, dim=None, unbiased=None, keepdim=False, *, correction=None):
+    """(std, mean) over dim, as a tuple (correction 1 by default, as torch)."""
+    return _var_mean(input, dim, unbiased, keepdim, correction, True, "std_mean")
+
+
+@numpy_names
+def count_nonzero(input, dim=None):
+    """Number of non-zero elements over dim (all when None), as int64."""
+    x = _reduce_input(input, None, "count_nonzero")
+    axes = None if dim is None else axes_of(x, dim, "count_nonzero")
+    return _make(np.asarray(np.count_nonzero(x._data, axis=axes), np.int64))
+
+
+@numpy_names
+def aminmax(input, *, dim=None, keepdim=False):
+    """(min, max) over dim (all dims when None), as torch.return_types.aminmax; the gradients are
+    amin's and amax's (shared evenly among ties)."""
+    x = _reduce_input(input, None, "aminmax")
+    if dim is None:
+        if x._data.size == 0:
+            raise RuntimeError("aminmax(): cannot compute aminmax over an empty dimension as the operation "
+                               "has no identity.")
+        axes = tuple(range(x._data.ndim))
+    else:
+        d = wrap_dim(dim, x._data.ndim, "aminmax")
+        if x._data.ndim and x._data.shape[d] == 0:
+            raise IndexError(f"aminmax(): Expected reduction dim {dim} to have non-zero size.")
+        axes = (d,) if x._data.ndim else ()
+    keep = bool(keepdim) and dim is not None or (bool(keepdim) and x._data.ndim == 0)
+    if x._data.dtype.kind != "f":
+        a = x._data
+        return return_types.aminmax(_make(np.asarray(a.min(axis=axes, keepdims=keep))),
+                                    _make(np.asarray(a.max(axis=axes, keepdims=keep))))
+    return return_types.aminmax(AmaxAmin.apply(x, axes, keep, False), AmaxAmin.apply(x, axes, keep, True))
+
+
+# methods of Tensor with torch's numpy names (axis=, keepdims=); they replace tensor.py's own
+TENSOR_METHODS = {
+    "sum": sum, "mean": mean, "max": max, "min": min, "amax": amax, "amin": amin, "argmax": argmax,
+    "argmin": argmin, "var": var, "std": std, "all": all, "any": any, "softmax": softmax,
+    "log_softmax": log_softmax, "prod": prod, "logsumexp": logsumexp, "nansum": nansum, "nanmean": nanmean,
+    "count_nonzero": count_nonzero, "aminmax": aminmax,
+}

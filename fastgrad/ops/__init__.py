@@ -8,6 +8,7 @@ Tensor-level checks, promotion and the public functions live in ``fastgrad.funct
     activation    relu … softplus                             reduce       sums, max/min, var, softmax
     shape         views, expand, repeat, cat, stack           indexing     x[i], index_put, gather
     linalg        GEMM, matmul, linear (+relu)                loss         the losses
+    scan          cumsum, cumprod, logcumsumexp, cummax/min   sort         sort/topk indices, selections
 
 Which arithmetic runs where:
 * C kernels (csrc/): elementwise arithmetic and broadcasting, unary maths, activations,

@@ -1,4 +1,5 @@
-"""Reductions (csrc/reduce.c): sum, mean, max/min along dims, var, softmax, log_softmax.
+"""Reductions (csrc/reduce.c): sum, mean, max/min along dims, var, softmax, log_softmax, prod,
+logsumexp.
 
 C kernels see an (outer, len, inner) view of a contiguous array and reduce the middle axis;
 dims that are not adjacent fall back to numpy with float64 accumulation."""
@@ -11,7 +12,7 @@ from fastgrad.autograd.function import Function, register
 from fastgrad.ops.common import contiguous, three, wrap_dim
 
 __all__ = ["Sum", "Mean", "AmaxAmin", "SelectAlongDim", "Var", "Norm2", "Softmax", "LogSoftmax",
-           "max_min_along"]
+           "max_min_along", "Prod", "Logsumexp"]
 
 _SUM, _SUM_AXIS, _MAXMIN_AXIS = kernels("sum"), kernels("sum_axis"), kernels("maxmin_axis")
 
@@ -248,3 +249,72 @@ class LogSoftmax(_SoftmaxBase):
     """y = x - max - log sum exp(x - max) along dim.  dx = dy - exp(y) sum(dy)."""
 
     fwd, bwd = kernels("log_softmax_fwd"), kernels("log_softmax_bwd")
+
+
+def _middle(x, axes):
+    """x (contiguous) and (outer, len, inner) with the reduced ``axes`` as the middle run: x itself
+    when they are adjacent, else a copy with them moved to the end."""
+    run = _run(x.shape, axes) if axes else (x.size, 1, 1)
+    if run is not None:
+        return contiguous(x), run
+    rest = [a for a in range(x.ndim) if a not in axes]
+    moved = np.ascontiguousarray(x.transpose(rest + list(axes)))
+    n = prod(x.shape[a] for a in axes)
+    return moved, (moved.size // n if n else prod(x.shape[a] for a in rest), n, 1)
+
+
+def _unmiddle(g, x_shape, axes):
+    """The inverse of _middle for a gradient laid out as _middle's array."""
+    if not axes or _run(x_shape, axes) is not None:
+        return g.reshape(x_shape)
+    rest = [a for a in range(len(x_shape)) if a not in axes]
+    order = rest + list(axes)
+    g = g.reshape([x_shape[a] for a in order])
+    return np.ascontiguousarray(g.transpose(np.argsort(order)))
+
+
+class _AxisReduce(Function):
+    """A reduction over ``axes`` run by an (outer, len, inner) C kernel pair (FWD, BWD)."""
+
+    FWD = BWD = None
+
+    @classmethod
+    def forward(cls, ctx, x, axes, keepdim):
+        xm, (o, n, i) = _middle(x, axes)
+        y = np.empty(_out_shape(x.shape, axes, keepdim), x.dtype)
+        if y.size:
+            cls.FWD[x.dtype](o, n, i, rptr(xm), wptr(y))
+        ctx.save_for_backward(xm, y)
+        ctx.shape, ctx.axes, ctx.run = x.shape, axes, (o, n, i)
+        return y
+
+    @classmethod
+    def backward(cls, ctx, dy):
+        xm, y = ctx.saved
+        dx = np.empty(xm.shape, xm.dtype)
+        if dx.size:
+            cls._bwd(ctx.run, xm, y, contiguous(dy), dx)
+        return _unmiddle(dx, ctx.shape, ctx.axes), None, None
+
+
+@register("prod")
+class Prod(_AxisReduce):
+    """y = prod over axes.  dx = dy prod of the others (prefix times suffix products: exact with
+    zeros, as torch)."""
+
+    FWD, BWD = kernels("prod_fwd"), kernels("prod_bwd")
+
+    @classmethod
+    def _bwd(cls, run, xm, y, dy, dx):
+        cls.BWD[xm.dtype](*run, rptr(xm), rptr(dy), wptr(dx))
+
+
+@register("logsumexp")
+class Logsumexp(_AxisReduce):
+    """y = m + log sum exp(x - m) over axes (m the max, 0 when infinite).  dx = dy exp(x - y)."""
+
+    FWD, BWD = kernels("logsumexp_fwd"), kernels("logsumexp_bwd")
+
+    @classmethod
+    def _bwd(cls, run, xm, y, dy, dx):
+        cls.BWD[xm.dtype](*run, rptr(xm), rptr(contiguous(y)), rptr(dy), wptr(dx))

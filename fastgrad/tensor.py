@@ -238,11 +238,6 @@ class Tensor:
             return format(self._data.item(), spec)
         return object.__format__(self, spec)
 
-    def clone(self) -> "Tensor":
-        return F.clone(self)
-
-    def contiguous(self) -> "Tensor":
-        return self if self._data.flags.c_contiguous else F.clone(self)
 
     # -- arithmetic operators -------------------------------------------------------
     # (+ - * / ** @ and unary -: the functional ops themselves, bound at the bottom of this file)
@@ -277,7 +272,6 @@ class Tensor:
     def add_(self, other, alpha=1): return F.inplace(self, other if alpha == 1 else other * alpha, "add")
     def sub_(self, other, alpha=1): return F.inplace(self, other if alpha == 1 else other * alpha, "sub")
     def mul_(self, other): return F.inplace(self, other, "mul")
-    def div_(self, other): return F.inplace(self, other, "div")
     def copy_(self, src): return F.inplace(self, src, "copy")
     def fill_(self, value): return F.inplace(self, value, "copy")
     def zero_(self): return F.inplace(self, 0, "copy")
@@ -291,12 +285,10 @@ class Tensor:
     def add(self, other, alpha=1): return F.add(self, other if alpha == 1 else other * alpha)
     def sub(self, other, alpha=1): return F.sub(self, other if alpha == 1 else other * alpha)
     def mul(self, other): return F.mul(self, other)
-    def div(self, other): return F.div(self, other)
     def pow(self, exponent): return F.pow(self, exponent)
     def neg(self): return F.neg(self)
     def log1p(self): return F.log1p(self)
     def rsqrt(self): return F.rsqrt(self)
-    def sign(self): return F.sign(self)
     def square(self): return F.square(self)
     def reciprocal(self): return F.reciprocal(self)
     def clamp(self, min=None, max=None): return F.clamp(self, min, max)
@@ -305,29 +297,11 @@ class Tensor:
     def minimum(self, other): return F.minimum(self, other)
     def matmul(self, other): return F.matmul(self, other)
     mm = matmul
-    def softmax(self, dim): return F.softmax(self, dim)
-    def log_softmax(self, dim): return F.log_softmax(self, dim)
 
     # -- reductions -----------------------------------------------------------------
-    def sum(self, dim=None, keepdim=False, dtype=None): return F.sum(self, dim, keepdim, dtype=dtype)
-    def mean(self, dim=None, keepdim=False, dtype=None): return F.mean(self, dim, keepdim, dtype=dtype)
-    def max(self, dim=None, keepdim=False): return F.max(self, dim, keepdim)
-    def min(self, dim=None, keepdim=False): return F.min(self, dim, keepdim)
-    def amax(self, dim=(), keepdim=False): return F.amax(self, dim, keepdim)
-    def amin(self, dim=(), keepdim=False): return F.amin(self, dim, keepdim)
-    def argmax(self, dim=None, keepdim=False): return F.argmax(self, dim, keepdim)
-    def argmin(self, dim=None, keepdim=False): return F.argmin(self, dim, keepdim)
-    def var(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return F.var(self, dim, unbiased, keepdim, correction=correction)
-    def std(self, dim=None, unbiased=None, keepdim=False, *, correction=None):
-        return F.std(self, dim, unbiased, keepdim, correction=correction)
-    def norm(self, p=2, dim=None, keepdim=False): return F.norm(self, p, dim, keepdim)
-    def all(self, dim=None, keepdim=False): return F.all(self, dim, keepdim)
-    def any(self, dim=None, keepdim=False): return F.any(self, dim, keepdim)
 
     # -- shape ----------------------------------------------------------------------
     def reshape(self, *shape): return F.reshape(self, _shape_args(shape))
-    def view(self, *shape): return F.view(self, _shape_args(shape))
     def view_as(self, other): return F.view(self, other.shape)
     def reshape_as(self, other): return F.reshape(self, other.shape)
     def flatten(self, start_dim=0, end_dim=-1): return F.flatten(self, start_dim, end_dim)

@@ -26,16 +26,28 @@ def is_grad_enabled() -> bool:
     return GRAD.enabled
 
 
+def _decorate(switch, func):
+    """func run under the switch: a plain function, so a decorated method still binds ``self``."""
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        with switch():
+            return func(*args, **kwargs)
+    return wrapper
+
+
 class _GradSwitch:
-    """Context manager and decorator that sets the recording flag to ``self._mode``."""
+    """Context manager and decorator (``@no_grad()`` or bare ``@no_grad``) that sets the recording
+    flag to ``self._mode``."""
 
     _mode = True
 
+    def __new__(cls, func=None):
+        if func is not None:  # bare @no_grad: the decorated function itself
+            return _decorate(cls, func)
+        return super().__new__(cls)
+
     def __init__(self, func=None):
         self._prev = []
-        self._func = func
-        if func is not None:
-            functools.update_wrapper(self, func)
 
     def __enter__(self):
         self._prev.append(GRAD.enabled)
@@ -46,11 +58,9 @@ class _GradSwitch:
         GRAD.enabled = self._prev.pop()
         return False
 
-    def __call__(self, *args, **kwargs):
-        if self._func is None:  # used as @no_grad() : wrap the function given now
-            return type(self)(args[0])
-        with type(self)():
-            return self._func(*args, **kwargs)
+    def __call__(self, func):
+        """@no_grad(): wrap the function given now."""
+        return _decorate(type(self), func)
 
 
 class no_grad(_GradSwitch):

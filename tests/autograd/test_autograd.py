@@ -317,3 +317,27 @@ def test_mixed_dtype_promotes_and_gradients_keep_their_dtype():
     assert y.dtype == fg.float64
     y.sum().backward()
     assert a.grad.dtype == fg.float32 and b.grad.dtype == fg.float64
+
+
+def test_no_grad_and_enable_grad_decorate_methods_with_or_without_parentheses():
+    """A decorated method keeps its ``self`` (the decorator returns a function, as torch's)."""
+    class Model:
+        @fg.no_grad()
+        def generate(self, x, n):
+            return x * n, fg.is_grad_enabled()
+
+        @fg.no_grad
+        def bare(self, x):
+            return x + 1, fg.is_grad_enabled()
+
+        @fg.enable_grad()
+        def grads(self):
+            return fg.is_grad_enabled()
+
+    m = Model()
+    x = fg.ones(2, requires_grad=True)
+    y, enabled = m.generate(x, 3)
+    assert not enabled and not y.requires_grad and fg.is_grad_enabled()
+    assert m.bare(x)[1] is False and Model.generate.__name__ == "generate"
+    with fg.no_grad():
+        assert m.grads() and not fg.is_grad_enabled()

@@ -134,3 +134,20 @@ __all__ += ["dtype", "float16", "int32", "int16", "int8", "uint8", "uint16", "ui
             "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor", "ShortTensor",
             "CharTensor", "ByteTensor", "BoolTensor", "finfo", "iinfo", "seed", "initial_seed",
             "get_rng_state", "set_rng_state"]
+from fastgrad.functional import torch_forms as _torch_forms  # noqa: E402
+from fastgrad.functional.torch_forms import (greater, greater_equal, less, less_equal, not_equal,  # noqa: E402
+                                             concatenate, ravel, positive, rsub, fill, scalar_tensor, is_nonzero,
+                                             is_signed, is_same_size, detach)
+from fastgrad.nn.functional import (conv1d, conv2d, conv_transpose1d, conv_transpose2d, max_pool1d,  # noqa: E402
+                                    max_pool2d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, batch_norm,
+                                    dropout, embedding, pixel_shuffle, pixel_unshuffle, cosine_similarity,
+                                    pairwise_distance, binary_cross_entropy_with_logits)
+from fastgrad.creation import as_tensor as asarray  # noqa: E402
+
+globals().update(_torch_forms.FUNCTIONS)  # torch.sin_(t), torch.zero_(t), … (in-place function forms)
+__all__ += ["greater", "greater_equal", "less", "less_equal", "not_equal", "concatenate", "ravel", "positive",
+            "rsub", "fill", "scalar_tensor", "is_nonzero", "is_signed", "is_same_size", "detach", "conv1d", "conv2d",
+            "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d", "adaptive_avg_pool1d",
+            "adaptive_max_pool1d", "batch_norm", "dropout", "embedding", "pixel_shuffle", "pixel_unshuffle",
+            "cosine_similarity", "pairwise_distance", "binary_cross_entropy_with_logits", "asarray"]
+__all__ += sorted(_torch_forms.FUNCTIONS)

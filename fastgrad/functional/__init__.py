@@ -167,3 +167,4 @@ __all__ += ["prod", "logsumexp", "nansum", "nanmean", "std_mean", "var_mean", "c
 __all__ += ["cumsum", "cumprod", "logcumsumexp", "cummax", "cummin"]
 __all__ += ["sort", "argsort", "msort", "topk", "unique", "unique_consecutive", "searchsorted", "bucketize"]
 __all__ += ["kthvalue", "median", "nanmedian", "mode", "quantile", "nanquantile"]
+from fastgrad.functional import torch_forms  # noqa: E402,F401  (binds the in-place methods of the basic unary ops)

@@ -173,15 +173,14 @@ class Reducer:
             self.comm.Allreduce(MPI.IN_PLACE, globally, MPI.SUM)
         for b in self.buckets:
             b.work = None
-            np.divide(b.flat, self.world, out=b.flat)
             for p, i, slot in zip(b.params, b.index, b.slots):
                 if self.find_unused and not globally[i]:
                     continue  # unused on every rank: .grad is left as it was (torch)
                 g = p._grad
                 if g is None:
-                    p._grad = Tensor._make(slot.copy(), None)
+                    p._grad = Tensor._make(slot / self.world, None)
                 else:
-                    np.copyto(g._data, slot)
+                    np.divide(slot, self.world, out=g._data)  # the average, in one pass
         self.armed = self.started = False
 
     def remove_hooks(self) -> None:

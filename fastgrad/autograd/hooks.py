@@ -33,10 +33,10 @@ class RemovableHandle:
                 del POST_HOOKS[self._key]
 
 
-def _drop(ref, key):
-    entry = POST_HOOKS.get(key)
+def _drop(ref, key, hooks=POST_HOOKS):
+    entry = hooks.get(key)
     if entry is not None and entry[0] is ref:
-        del POST_HOOKS[key]
+        del hooks[key]
 
 
 def register_post_accumulate_grad_hook(tensor, hook) -> RemovableHandle:
@@ -48,7 +48,7 @@ def register_post_accumulate_grad_hook(tensor, hook) -> RemovableHandle:
     key = id(tensor)
     entry = POST_HOOKS.get(key)
     if entry is None or entry[0]() is not tensor:
-        entry = POST_HOOKS[key] = (weakref.ref(tensor, lambda r, key=key: _drop(r, key)), {})
+        entry = POST_HOOKS[key] = (weakref.ref(tensor, lambda r, key=key, drop=_drop: drop(r, key)), {})
     hid = next(_ids)
     entry[1][hid] = hook
     return RemovableHandle(key, hid)

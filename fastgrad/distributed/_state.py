@@ -134,7 +134,9 @@ def init_process_group(backend=None, init_method=None, timeout=None, world_size:
     backend: "mpi" (or None).  ``world_size``/``rank``, when given, must agree with MPI's.  Each
     rank's thread pool is sized to its share of the node's cores (``set_num_threads`` overrides).
     While the group exists, an uncaught exception on any rank prints its traceback and aborts
-    the whole job (non-zero exit) instead of leaving the other ranks waiting."""
+    the whole job (non-zero exit) instead of leaving the other ranks waiting (``sys.exit(n)`` is
+    not an uncaught exception to Python's excepthook: run under ``python -m mpi4py`` for that).
+    ``timeout`` is kept but not enforced: MPI collectives have no timeout."""
     if backend is not None and str(backend).lower() != "mpi":
         raise ValueError(f"fastgrad.distributed supports the 'mpi' backend only, got backend={backend!r}")
     if STATE.comm is not None:

@@ -24,7 +24,8 @@ class Work:
             finish()
 
     def wait(self, timeout=None) -> bool:
-        """Block until the operation finished (its output tensors hold the result)."""
+        """Block until the operation finished (its output tensors hold the result); ``timeout`` is
+        accepted for torch's signature and not enforced (MPI requests have none)."""
         if not self._done:
             from fastgrad.distributed._state import mpi
             mpi().Request.Waitall(self._reqs)

@@ -1,5 +1,6 @@
-/* activation.c — relu, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, gelu, softplus: forward
- * and backward side by side.  Bodies in activation.inc, once per dtype. */
+/* activation.c — relu, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, gelu: forward and
+ * backward side by side.  Bodies in activation.inc, once per dtype.  (softplus and the other
+ * exp-based activations are in activation_more.c.) */
 #include <math.h>
 #include <tgmath.h>
 #include "internal.h"

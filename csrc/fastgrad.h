@@ -195,6 +195,46 @@ void fg_gelu_fwd_f64(int64_t n, const double *restrict x, double *restrict y, in
 /* dx = dy * d/dx gelu(x)   (exact: Phi(x) + x phi(x)) */
 void fg_gelu_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx, int approximate);
 void fg_gelu_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx, int approximate);
+
+/* ---- activation_more.c : silu, mish, elu (selu, celu), logsigmoid, softsign, hardtanh (relu6), softplus ----
+ * forward and backward side by side; threaded over the pool for large n; the exp-based ones are
+ * vectorised per ISA level (float32 exp within 2 ulp at AVX2, libm's otherwise) */
+/* y = x / (1 + exp(-x)) */
+void fg_silu_fwd_f32(int64_t n, const float *restrict x, float *restrict y);
+void fg_silu_fwd_f64(int64_t n, const double *restrict x, double *restrict y);
+/* dx = dy s (1 + x (1 - s)), s = sigmoid(x) */
+void fg_silu_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx);
+void fg_silu_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx);
+/* y = x tanh(softplus(x))   (y = x for x > 20) */
+void fg_mish_fwd_f32(int64_t n, const float *restrict x, float *restrict y);
+void fg_mish_fwd_f64(int64_t n, const double *restrict x, double *restrict y);
+/* dx = dy (t + x sigmoid(x) (1 - t^2)), t = tanh(softplus(x))   (dx = dy for x > 20) */
+void fg_mish_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx);
+void fg_mish_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx);
+/* y = x > 0 ? scale x : alpha scale expm1(input_scale x)   (torch's elu; selu, celu are settings) */
+void fg_elu_fwd_f32(int64_t n, const float *restrict x, float *restrict y, double alpha, double scale, double input_scale);
+void fg_elu_fwd_f64(int64_t n, const double *restrict x, double *restrict y, double alpha, double scale, double input_scale);
+/* dx = x > 0 ? dy scale : dy input_scale alpha scale exp(input_scale x)   (the left value at 0, as torch) */
+void fg_elu_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx, double alpha, double scale, double input_scale);
+void fg_elu_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx, double alpha, double scale, double input_scale);
+/* y = log(sigmoid(x)) = min(x, 0) - log1p(exp(-|x|)) */
+void fg_logsigmoid_fwd_f32(int64_t n, const float *restrict x, float *restrict y);
+void fg_logsigmoid_fwd_f64(int64_t n, const double *restrict x, double *restrict y);
+/* dx = dy (1 - sigmoid(x)) = dy (x < 0 ? 1 - z/(1 + z) : z/(1 + z)), z = exp(-|x|) */
+void fg_logsigmoid_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx);
+void fg_logsigmoid_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx);
+/* y = x / (|x| + 1) */
+void fg_softsign_fwd_f32(int64_t n, const float *restrict x, float *restrict y);
+void fg_softsign_fwd_f64(int64_t n, const double *restrict x, double *restrict y);
+/* dx = dy / (|x| + 1)^2 */
+void fg_softsign_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx);
+void fg_softsign_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx);
+/* y = min(max(x, min_val), max_val)   (NaN stays NaN) */
+void fg_hardtanh_fwd_f32(int64_t n, const float *restrict x, float *restrict y, double min_val, double max_val);
+void fg_hardtanh_fwd_f64(int64_t n, const double *restrict x, double *restrict y, double min_val, double max_val);
+/* dx = min_val < x < max_val ? dy : 0   (0 at both ends, as torch) */
+void fg_hardtanh_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx, double min_val, double max_val);
+void fg_hardtanh_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx, double min_val, double max_val);
 /* y = beta*x > threshold ? x : log1p(exp(beta*x)) / beta   (computed without overflow) */
 void fg_softplus_fwd_f32(int64_t n, const float *restrict x, float *restrict y, double beta, double threshold);
 void fg_softplus_fwd_f64(int64_t n, const double *restrict x, double *restrict y, double beta, double threshold);
@@ -443,6 +483,40 @@ void fg_batch_norm_bwd_f32(int64_t N, int64_t C, int64_t HW, const float *x, con
 void fg_batch_norm_bwd_f64(int64_t N, int64_t C, int64_t HW, const double *x, const double *w, const double *mean,
                            const double *var, const double *dy, double *dx, double *dw, double *db, int training,
                            double eps);
+
+/* ---- attention.c : fused scaled dot-product attention ---------------------------------------------- */
+/* g: the geometry, FG_ATTN_GEOM int64 entries  BH L S E EV causal mask_div mask_mod; the mask of head bh is
+ * mask[(bh / mask_div) % mask_mod] (L x S, added to the scores), none when mask_mod == 0 */
+#define FG_ATTN_GEOM 8
+/* o = softmax(scale q k^T + mask, with k_j hidden from row i when causal and j > i) v, dropout p on the
+ * probabilities (a hash of seed and the position: backward draws the same), lse = the rows' log-sum-exp
+ * (-inf for a row that sees no key; its output is 0).  q (BH, L, E), k (BH, S, E), v (BH, S, EV), o (BH, L, EV),
+ * lse (BH, L).  Returns 0 or FG_ERR_NOMEM */
+int fg_attention_fwd_f32(const int64_t *g, double scale, double p, uint64_t seed, const float *q, const float *k,
+                         const float *v, const float *mask, float *o, float *lse);
+int fg_attention_fwd_f64(const int64_t *g, double scale, double p, uint64_t seed, const double *q, const double *k,
+                         const double *v, const double *mask, double *o, double *lse);
+/* dq, dk, dv for dout, from the forward's lse (the same g, scale, p, seed and mask); returns 0 or FG_ERR_NOMEM */
+int fg_attention_bwd_f32(const int64_t *g, double scale, double p, uint64_t seed, const float *q, const float *k,
+                         const float *v, const float *mask, const float *lse, const float *dout, float *dq,
+                         float *dk, float *dv);
+int fg_attention_bwd_f64(const int64_t *g, double scale, double p, uint64_t seed, const double *q, const double *k,
+                         const double *v, const double *mask, const double *lse, const double *dout, double *dq,
+                         double *dk, double *dv);
+
+/* ---- layernorm.c : layer normalisation over the last N elements of R rows ------------------------- */
+/* mean[r], rstd[r] = the row's mean and 1/sqrt(biased variance + eps) (double sums); y = (x - mean) rstd w + b
+ * (w, b may be NULL) */
+void fg_layer_norm_fwd_f32(int64_t R, int64_t N, const float *x, const float *w, const float *b, double eps, float *y,
+                           float *mean, float *rstd);
+void fg_layer_norm_fwd_f64(int64_t R, int64_t N, const double *x, const double *w, const double *b, double eps,
+                           double *y, double *mean, double *rstd);
+/* dx = rstd (g - mean(g) - xhat mean(g xhat)), g = dy w, xhat = (x - mean) rstd; dw = sum over rows of dy xhat,
+ * db = sum of dy (column sums in double, the same at any thread count); NULL outputs are skipped */
+void fg_layer_norm_bwd_f32(int64_t R, int64_t N, const float *x, const float *w, const float *mean, const float *rstd,
+                           const float *dy, float *dx, float *dw, float *db);
+void fg_layer_norm_bwd_f64(int64_t R, int64_t N, const double *x, const double *w, const double *mean,
+                           const double *rstd, const double *dy, double *dx, double *dw, double *db);
 
 /* @cdef-end */
 

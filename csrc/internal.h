@@ -9,8 +9,9 @@
 
 /* This thread's scratch buffer `slot` with room for `bytes`, kept for the next call (scratch.c),
  * or NULL when out of memory.  The slots: GEMM's packed A and B panels, fg_linear_relu_bwd's masked
- * gradient, convolution's im2col columns and its dW partial sums. */
-enum { FG_SCRATCH_A, FG_SCRATCH_B, FG_SCRATCH_Z, FG_SCRATCH_COL, FG_SCRATCH_PART, FG_SCRATCH_SLOTS };
+ * gradient, convolution's im2col columns and its dW partial sums, attention's score blocks. */
+enum { FG_SCRATCH_A, FG_SCRATCH_B, FG_SCRATCH_Z, FG_SCRATCH_COL, FG_SCRATCH_PART, FG_SCRATCH_ATTN,
+       FG_SCRATCH_SLOTS };
 void *fg_scratch(int slot, size_t bytes);
 
 /* Run fn(ctx, begin, end) over [0, n) split into contiguous chunks, on the worker threads

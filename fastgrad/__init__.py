@@ -21,6 +21,11 @@ from fastgrad.functional import (add, sub, subtract, mul, multiply, div, divide,
                                  bitwise_left_shift, bitwise_right_shift)
 from fastgrad.functional import (matmul, mm, bmm, reshape, flatten, squeeze, unsqueeze, transpose, t, permute, cat,
                              concat, stack, chunk, split, gather, masked_fill)
+from fastgrad.functional import (relu_, selu, selu_, celu, celu_, prelu, rrelu, rrelu_, threshold, threshold_,
+                                 hardshrink)
+from fastgrad.functional import (einsum, outer, ger, dot, vdot, inner, mv, addmm, addmv, addbmm, baddbmm, kron,
+                                 cross, tensordot, chain_matmul, cdist)
+from fastgrad import linalg
 
 __version__ = "0.1.0"
 
@@ -31,6 +36,11 @@ __all__ = [
     "enable_grad", "set_grad_enabled", "is_grad_enabled", "autograd", "functional", "float32",
     "float64", "int64", "bool", "set_num_threads", "get_num_threads", "backend_info",
 ]
+__all__ += ["relu_", "selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_", "threshold", "threshold_",
+            "hardshrink"]
+
+__all__ += ["einsum", "outer", "ger", "dot", "vdot", "inner", "mv", "addmm", "addmv", "addbmm", "baddbmm", "kron",
+            "cross", "tensordot", "chain_matmul", "cdist", "linalg"]
 
 
 def set_num_threads(n: int) -> None:
@@ -60,3 +70,8 @@ from fastgrad import nn, optim, utils  # noqa: E402  (they build on everything a
 from fastgrad.serialization import save, load  # noqa: E402
 
 __all__ += ["nn", "optim", "utils", "save", "load"]
+from fastgrad import amp  # noqa: E402
+from fastgrad.amp import autocast  # noqa: E402
+from fastgrad.compiler import compile  # noqa: E402,A004
+
+__all__ += ["amp", "autocast", "compile"]

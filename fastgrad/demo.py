@@ -1,5 +1,6 @@
 """python -m fastgrad.demo — train an MLP (or, with --model cnn, a small CNN) on the 8x8 handwritten
-digits shipped with fastgrad.
+digits shipped with fastgrad; with --model gpt, a character-level GPT on a Shakespeare excerpt
+(fastgrad/demo_gpt.py, which takes its own options: python -m fastgrad.demo --model gpt --help).
 
 An ordinary PyTorch-style training loop (DataLoader, nn.Module, CrossEntropyLoss, Adam or SGD
 with momentum) on the UCI "Optical Recognition of Handwritten Digits" test set (1,797 images,
@@ -88,8 +89,9 @@ def _accuracy(model, X, y) -> float:
 def _parser():
     p = argparse.ArgumentParser(prog="python -m fastgrad.demo", description=__doc__.split("\n\n")[0],
                                 formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("--model", choices=("mlp", "cnn"), default="mlp",
-                   help="mlp, or cnn: two conv-BatchNorm-ReLU-maxpool blocks (1x8x8 images) and a linear layer")
+    p.add_argument("--model", choices=("mlp", "cnn", "gpt"), default="mlp",
+                   help="mlp, or cnn: two conv-BatchNorm-ReLU-maxpool blocks (1x8x8 images) and a linear layer, or "
+                        "gpt: a character-level GPT (see --model gpt --help)")
     p.add_argument("--epochs", type=int, default=None, help="passes over the training set (default: 30 mlp, 20 cnn)")
     p.add_argument("--batch-size", type=int, default=64, help="samples per step")
     p.add_argument("--lr", type=float, default=None,
@@ -106,6 +108,12 @@ def _parser():
 
 def main(argv=None) -> dict:
     """Run the demo; returns the final metrics (test_acc, train_acc, loss, seconds, ...)."""
+    argv = sys.argv[1:] if argv is None else list(argv)
+    gpt = [i for i, a in enumerate(argv) if a == "--model=gpt" or (a == "--model" and argv[i + 1:i + 2] == ["gpt"])]
+    if gpt:  # the GPT demo has its own options
+        from fastgrad import demo_gpt
+        i = gpt[0]
+        return demo_gpt.main(argv[:i] + argv[i + (1 if argv[i] == "--model=gpt" else 2):])
     args = _parser().parse_args(argv)
     if args.epochs is None:
         args.epochs = 20 if args.model == "cnn" else 30

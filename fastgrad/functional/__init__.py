@@ -7,16 +7,27 @@ then the array-level Functions of ``fastgrad.ops``.
     compare      comparisons and logic (no gradient)
     bitwise      & | ^ ~ << >> on integer and bool tensors (no gradient)
     activation   relu, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, gelu, softplus
+    activation_more  hardtanh, relu6, silu, mish, elu, selu, celu, softsign, logsigmoid, glu, prelu,
+                 rrelu, softmin, threshold, tanhshrink, softshrink, hardshrink, gumbel_softmax
     reduce       sum, mean, max/min, var/std, norm, all/any, softmax, log_softmax
     shape        reshape/view, squeeze, permute, expand, repeat, cat/stack, split/chunk
     indexing     x[i], x[i] = v, masked_fill, gather
     linalg       matmul, mm, bmm, linear (and the fused linear+relu of nn.Sequential)
+    einsum       einsum (pairwise contractions through matmul's GEMM)
+    products     outer, dot, inner, mv, addmm/addmv/addbmm/baddbmm, kron, cross, tensordot, multi_dot
+    norms        vector/matrix norms, torch.norm, normalize
+    distance     cdist, pairwise_distance, cosine_similarity
     loss         mse, l1, smooth-l1, huber, cross-entropy, nll, binary cross-entropy
     conv         conv1d/2d, conv_transpose1d/2d
     pool         max/avg/adaptive-avg pooling, 1-D and 2-D
     batchnorm    batch_norm (train and eval)
     pad          F.pad: constant, reflect, replicate, circular
     inplace      x += y, add_, copy_, … (torch's in-place rules)
+    normalization  group_norm, instance_norm (on the batch-norm kernel)
+    upsample     interpolate (nearest, linear, bilinear, trilinear, area), pixel_shuffle/unshuffle
+    dropout_more dropout1d/2d/3d (whole channels), alpha_dropout, feature_alpha_dropout
+    pool_more    adaptive_max_pool1d/2d, max_unpool1d/2d
+    attention    scaled_dot_product_attention (the fused kernel of csrc/attention.c)
 """
 from fastgrad.functional._promote import to_dtype, clone
 from fastgrad.functional.elementwise import (add, sub, subtract, mul, multiply, div, divide, true_divide, pow,
@@ -28,6 +39,11 @@ from fastgrad.functional.compare import (eq, ne, lt, le, gt, ge, logical_and, lo
 from fastgrad.functional.bitwise import (bitwise_and, bitwise_or, bitwise_xor, bitwise_not, bitwise_left_shift,
                                          bitwise_right_shift)
 from fastgrad.functional.activation import relu, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, gelu, softplus
+from fastgrad.functional.activation import relu_, leaky_relu_
+from fastgrad.functional.activation_more import (hardtanh, hardtanh_, relu6, silu, mish, elu, elu_, selu, selu_,
+                                                 celu, celu_, softsign, logsigmoid, glu, prelu, rrelu, rrelu_,
+                                                 softmin, threshold, threshold_, tanhshrink, softshrink,
+                                                 hardshrink, gumbel_softmax)
 from fastgrad.functional.reduce import (sum, mean, max, min, amax, amin, argmax, argmin, var, std, norm, all,
                                         any, softmax, log_softmax)
 from fastgrad.functional.shape import (reshape, view, flatten, squeeze, unsqueeze, transpose, t, permute,
@@ -42,6 +58,17 @@ from fastgrad.functional.pool import (max_pool2d, avg_pool2d, adaptive_avg_pool2
                                      adaptive_avg_pool1d)
 from fastgrad.functional.batchnorm import batch_norm
 from fastgrad.functional.pad import pad
+from fastgrad.functional.normalization import layer_norm, group_norm, instance_norm
+from fastgrad.functional.upsample import (interpolate, upsample, upsample_nearest, upsample_bilinear, pixel_shuffle,
+                                          pixel_unshuffle)
+from fastgrad.functional.dropout_more import dropout1d, dropout2d, dropout3d, alpha_dropout, feature_alpha_dropout
+from fastgrad.functional.pool_more import adaptive_max_pool1d, adaptive_max_pool2d, max_unpool1d, max_unpool2d
+from fastgrad.functional.attention import scaled_dot_product_attention
+from fastgrad.functional.einsum import einsum
+from fastgrad.functional.products import (outer, ger, dot, vdot, inner, mv, addmm, addmv, addbmm, baddbmm, kron,
+                                          cross, tensordot, chain_matmul)
+from fastgrad.functional.norms import norm, normalize  # noqa: F811  (torch.norm: p='fro', dim tuples, dtype)
+from fastgrad.functional.distance import cdist, pairwise_distance, cosine_similarity
 
 __all__ = [
     "to_dtype", "clone",
@@ -65,3 +92,17 @@ __all__ = [
     "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "batch_norm", "pad",
 ]
+__all__ += ["layer_norm", "group_norm", "instance_norm"]
+__all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle"]
+__all__ += ["dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
+__all__ += ["adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d", "max_unpool2d"]
+__all__ += ["scaled_dot_product_attention"]
+__all__ += ["relu_", "leaky_relu_"]
+__all__ += ["hardtanh", "hardtanh_", "relu6", "silu", "mish", "elu", "elu_", "selu", "selu_", "celu", "celu_",
+            "softsign", "logsigmoid", "glu", "prelu", "rrelu", "rrelu_", "softmin", "threshold", "threshold_",
+            "tanhshrink", "softshrink", "hardshrink", "gumbel_softmax"]
+__all__ += ["einsum"]
+__all__ += ["outer", "ger", "dot", "vdot", "inner", "mv", "addmm", "addmv", "addbmm", "baddbmm", "kron", "cross",
+            "tensordot", "chain_matmul"]
+__all__ += ["normalize"]
+__all__ += ["cdist", "pairwise_distance", "cosine_similarity"]

@@ -4,6 +4,8 @@ from fastgrad.nn.module import Module
 from fastgrad.nn.linear import Linear, Identity
 from fastgrad.nn.activation import (ReLU, LeakyReLU, Hardswish, Hardsigmoid, Sigmoid, Tanh, GELU, Softplus, Softmax,
                                    LogSoftmax, SiLU)
+from fastgrad.nn.activation_more import (Hardtanh, ReLU6, Mish, ELU, SELU, CELU, Softsign, LogSigmoid, GLU, PReLU,
+                                        RReLU, Softmin, Threshold, Tanhshrink, Softshrink, Hardshrink, Softmax2d)
 from fastgrad.nn.container import Sequential, ModuleList, ModuleDict
 from fastgrad.nn.flatten import Flatten, Unflatten
 from fastgrad.nn.dropout import Dropout
@@ -14,6 +16,15 @@ from fastgrad.nn.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEnt
 from fastgrad.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from fastgrad.nn.pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d
 from fastgrad.nn.batchnorm import BatchNorm1d, BatchNorm2d
+from fastgrad.nn.normalization import GroupNorm
+from fastgrad.nn.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
+from fastgrad.nn.dropout import Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout
+from fastgrad.nn.upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle
+from fastgrad.nn.pooling import AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d, MaxUnpool2d
+from fastgrad.nn.parameter_containers import ParameterList, ParameterDict
+from fastgrad.nn.attention import MultiheadAttention
+from fastgrad.nn.transformer import (TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer,
+                                     TransformerDecoder, Transformer)
 from fastgrad.nn import functional, init, utils
 from fastgrad.nn import parallel
 
@@ -25,4 +36,13 @@ __all__ = ["Parameter", "Buffer", "Module", "Linear", "Identity", "ReLU", "Leaky
            "Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d",
            "MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
            "BatchNorm1d", "BatchNorm2d"]
+__all__ += ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
+__all__ += ["Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
+__all__ += ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle"]
+__all__ += ["AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d"]
+__all__ += ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder", "TransformerDecoderLayer",
+            "TransformerDecoder", "Transformer"]
+__all__ += ["ParameterList", "ParameterDict"]
+__all__ += ["Hardtanh", "ReLU6", "Mish", "ELU", "SELU", "CELU", "Softsign", "LogSigmoid", "GLU", "PReLU", "RReLU",
+            "Softmin", "Threshold", "Tanhshrink", "Softshrink", "Hardshrink", "Softmax2d"]
 __all__ += ["parallel"]

@@ -1,36 +1,16 @@
 """fastgrad.nn.functional: everything in ``fastgrad.functional`` plus the layer-level
-functions torch keeps in ``torch.nn.functional`` (layer_norm, embedding, one_hot)."""
+functions torch keeps in ``torch.nn.functional`` (layer_norm, embedding, one_hot).
+normalize, cosine_similarity and pairwise_distance come from fastgrad.functional."""
 
 import numpy as np
 
 from fastgrad.functional import *  # noqa: F401,F403  (the functional API, torch's names)
+from fastgrad.functional.normalization import layer_norm  # noqa: F401
 from fastgrad import functional as _F
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.tensor import Tensor
 
 _make = Tensor._make
-
-
-def layer_norm(input, normalized_shape, weight=None, bias=None, eps: float = 1e-5):
-    """y = (x - mean) / sqrt(var + eps) * weight + bias over the last len(normalized_shape) dims
-    (biased variance, as torch)."""
-    if isinstance(normalized_shape, int):
-        normalized_shape = (normalized_shape,)
-    normalized_shape = tuple(normalized_shape)
-    n = len(normalized_shape)
-    if n == 0 or tuple(input.shape[input.dim() - n:]) != normalized_shape or input.dim() < n:
-        raise RuntimeError(f"Given normalized_shape={list(normalized_shape)}, expected input with shape "
-                           f"[*, {', '.join(map(str, normalized_shape))}], but got input of size{input.shape}")
-    dims = tuple(range(-n, 0))
-    mu = _F.mean(input, dims, True)
-    xc = _F.sub(input, mu)
-    var = _F.mean(_F.mul(xc, xc), dims, True)
-    y = _F.mul(xc, _F.rsqrt(_F.add(var, eps)))
-    if weight is not None:
-        y = _F.mul(y, weight)
-    if bias is not None:
-        y = _F.add(y, bias)
-    return y
 
 
 def _index_array(input, op):
@@ -70,32 +50,19 @@ def embedding(input, weight, padding_idx=None, max_norm=None, norm_type: float =
 
 
 def one_hot(tensor, num_classes: int = -1):
-    """int64 tensor of shape (*tensor.shape, num_classes) with ones at the class indices."""
-    idx = _index_array(tensor, "one_hot")
+    """int64 tensor of shape (*tensor.shape, num_classes) with ones at the class indices
+    (num_classes=-1: one more than the largest index)."""
+    idx = tensor._data if isinstance(tensor, Tensor) else np.asarray(tensor)
+    if idx.dtype != np.int64:
+        raise RuntimeError("one_hot is only applicable to index tensor of type LongTensor.")
     if num_classes == -1:
-        num_classes = int(idx.max()) + 1 if idx.size else 0
-    if idx.size and (idx.min() < 0 or idx.max() >= num_classes):
+        if idx.size == 0:
+            raise RuntimeError("Can not infer total number of classes from empty tensor.")
+        num_classes = int(idx.max()) + 1
+    if idx.size and idx.min() < 0:
+        raise RuntimeError("Class values must be non-negative.")
+    if num_classes < 0 or (idx.size and idx.max() >= num_classes):
         raise RuntimeError("Class values must be smaller than num_classes.")
     out = np.zeros(idx.shape + (num_classes,), np.int64)
-    np.put_along_axis(out, idx[..., None].astype(np.int64), 1, axis=-1)
+    np.put_along_axis(out, idx[..., None], 1, axis=-1)
     return _make(out)
-
-
-def normalize(input, p: float = 2.0, dim: int = 1, eps: float = 1e-12):
-    """y = x / max(||x||_p along dim, eps)."""
-    return _F.div(input, _F.clamp(_F.norm(input, p, dim, True), min=eps))
-
-
-def softmin(input, dim=None, dtype=None):
-    return _F.softmax(_F.neg(input), dim, dtype)
-
-
-def relu6(input, inplace: bool = False):
-    return _F.clamp(input, 0.0, 6.0)
-
-
-def silu(input, inplace: bool = False):
-    """y = x * sigmoid(x)."""
-    return _F.mul(input, _F.sigmoid(input))
-
-

@@ -36,11 +36,10 @@ class Parameter(Tensor):
         return (Parameter, (Tensor._make(self._data), self.requires_grad))
 
     def __deepcopy__(self, memo):
+        """A new Parameter over a copy of the data, without the gradient (as torch's)."""
         if id(self) in memo:
             return memo[id(self)]
         out = Parameter(Tensor._make(self._data.copy()), self.requires_grad)
-        if self.grad is not None:
-            out.grad = Tensor._make(self.grad._data.copy())
         memo[id(self)] = out
         return out
 

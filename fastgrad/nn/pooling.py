@@ -1,8 +1,11 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d (torch's arguments and repr)."""
+"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, MaxUnpool1d/2d
+(torch's arguments and repr)."""
 from fastgrad import functional as F
+from fastgrad.functional import pool_more as PM
 from fastgrad.nn.module import Module
 
-__all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d"]
+__all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
+           "AdaptiveMaxPool2d", "AdaptiveMaxPool1d", "MaxUnpool2d", "MaxUnpool1d"]
 
 
 class MaxPool2d(Module):
@@ -86,3 +89,52 @@ class AdaptiveAvgPool1d(AdaptiveAvgPool2d):
 
     def forward(self, input):
         return F.adaptive_avg_pool1d(input, self.output_size)
+
+
+class AdaptiveMaxPool2d(Module):
+    """Max over windows that tile (H, W) into output_size."""
+
+    def __init__(self, output_size, return_indices: bool = False):
+        super().__init__()
+        self.output_size, self.return_indices = output_size, return_indices
+
+    def forward(self, input):
+        return PM.adaptive_max_pool2d(input, self.output_size, self.return_indices)
+
+    def extra_repr(self) -> str:
+        return f"output_size={self.output_size}"
+
+
+class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
+    """Max over windows that tile L into output_size."""
+
+    def forward(self, input):
+        return PM.adaptive_max_pool1d(input, self.output_size, self.return_indices)
+
+
+class MaxUnpool2d(Module):
+    """The inverse placement of MaxPool2d: values at their indices, zeros elsewhere."""
+
+    _n = 2
+
+    def __init__(self, kernel_size, stride=None, padding=0):
+        super().__init__()
+        n = self._n
+        self.kernel_size, self.stride, self.padding = (  # torch stores tuples (_pair/_single)
+            (v,) * n if isinstance(v, int) else tuple(v)
+            for v in (kernel_size, stride if stride is not None else kernel_size, padding))
+
+    def forward(self, input, indices, output_size=None):
+        return PM.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(MaxUnpool2d):
+    """The inverse placement of MaxPool1d."""
+
+    _n = 1
+
+    def forward(self, input, indices, output_size=None):
+        return PM.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)

@@ -112,7 +112,7 @@ class FromInput(Function):
     def backward(cls, ctx, dy):
         settings = ctx.settings
         dx = _grad(cls.KERNELS[1], ctx.saved[0], dy, *settings)
-        return (dx, None, None)[:1 + len(settings)] if settings else dx
+        return (dx,) + (None,) * len(settings) if settings else dx
 
 
 @register("leaky_relu")

@@ -161,6 +161,8 @@ def test_module_deepcopy_and_double():
     clone.fc1.weight._data[...] = 0
     assert not np.all(net.fc1.weight.numpy(force=True) == 0)
     assert isinstance(clone.fc1.weight, nn.Parameter)
+    net(fg.randn(2, 4)).sum().backward()
+    assert net.fc1.weight.grad is not None and copy.deepcopy(net).fc1.weight.grad is None  # torch drops it too
     net.double()
     assert net.fc1.weight.dtype == fg.float64 and net.running.dtype == fg.float64
     assert net(fg.randn(2, 4, dtype=fg.float64)).dtype == fg.float64

@@ -86,3 +86,31 @@ def test_integer_to_a_negative_integer_power_raises_runtime_error_as_torch():
     with pytest.raises(RuntimeError, match="Integers to negative integer powers are not allowed"):
         fg.tensor(np.array([5], np.int32)) ** -2
     assert (fg.tensor(np.array([5], np.int32)) ** 2.0).dtype == np.float32
+
+
+_POW_EDGES = [-np.inf, np.inf, 0.0, -2.0, 2.0, 0.7, np.nan, -1.0]
+
+
+@pytest.mark.parametrize("p", [0.5, -0.5, 1.5, 2.5, -1.5, 3.0, -1.0, -2.0, 0.3])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_pow_scalar_at_infinities_matches_torch_special_exponents(p, dtype):
+    """torch computes x ** p as sqrt, 1/sqrt, 1/x, 1/(x*x), x*x*x for those p and dx as
+    p * x ** (p - 1) the same way: at x = -inf, p = 2.5 the gradient is +inf (not NaN), p = -0.5 the
+    value is NaN (1/sqrt(-inf)) where C's pow gives 0."""
+    x = fg.tensor(_POW_EDGES, dtype=getattr(fg, dtype), requires_grad=True)
+    y = x ** p
+    y.sum().backward()
+    xs = np.array(_POW_EDGES, dtype=np.float64)
+
+    def as_torch(v, e):
+        with np.errstate(all="ignore"):
+            special = {0.5: np.sqrt(v), -0.5: 1 / np.sqrt(v), -1.0: 1 / v, -2.0: 1 / (v * v),
+                       2.0: v * v, 3.0: v * v * v}
+            return special[e] if e in special else np.power(v, e)
+    np.testing.assert_allclose(y.detach().numpy(), as_torch(xs, p), rtol=1e-6)
+    np.testing.assert_allclose(x.grad.numpy(), p * as_torch(xs, p - 1), rtol=1e-6)
+    torch = pytest.importorskip("torch")
+    xt = torch.tensor(_POW_EDGES, dtype=getattr(torch, dtype), requires_grad=True)
+    (xt ** p).sum().backward()
+    np.testing.assert_array_equal(y.detach().numpy(), (xt ** p).detach().numpy())
+    np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())

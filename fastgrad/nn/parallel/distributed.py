@@ -101,6 +101,8 @@ class DistributedDataParallel(Module):
         out = self.module(*inputs, **kwargs)
         if sync:
             self.reducer.prepare([t for t in _tensors(out) if t.requires_grad])
+        else:
+            self.reducer.skip()
         return out
 
     @contextlib.contextmanager

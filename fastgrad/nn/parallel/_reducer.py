@@ -80,7 +80,6 @@ class Reducer:
         self.used = np.zeros(len(params), np.int32)
         self.armed = False  # a forward with grad sync ran: its backward reduces
         self.started = False  # a hook of that backward fired
-        self.finished = False  # that backward's reduction is done (a later hook is an error)
         self.next = 0  # the next bucket to start
         self.hooks = [p.register_post_accumulate_grad_hook(self._hook) for p in params]
 
@@ -109,11 +108,7 @@ class Reducer:
             b.work = None
         self.next = 0
         self.armed = True
-        self.started = self.finished = False
-
-    def skip(self) -> None:
-        """After a forward that does not synchronise (no_sync, no_grad): hooks stay quiet."""
-        self.finished = False
+        self.started = False
 
     def _index(self, p) -> int:
         return next(i for i, q in enumerate(self.params) if q is p)  # (== on Tensors is elementwise)
@@ -123,14 +118,7 @@ class Reducer:
 
     # -- backward side ----------------------------------------------------------------------
     def _hook(self, p) -> None:
-        if not self.armed:
-            if self.finished:
-                raise RuntimeError(
-                    "Expected to mark a variable ready only once. A parameter received a gradient after "
-                    "DistributedDataParallel had averaged this iteration's gradients: a second backward through "
-                    "the graph of one forward (retain_graph=True), or a parameter used outside the wrapped "
-                    f"module's forward (parameter index {self._index(p)}). Run forward again before each "
-                    "backward, or use no_sync() for local accumulation.")
+        if not self.armed:  # no synchronising forward since the last reduction: ignored, as torch
             return
         if not self.started:
             self.started = True
@@ -145,9 +133,9 @@ class Reducer:
             self._ready(p)
         elif n < 0:
             raise RuntimeError(
-                "DistributedDataParallel: a parameter received a gradient from outside the wrapped module's "
-                f"forward (parameter index {self._index(p)}), after its bucket was reduced; compute "
-                "every use of the parameters inside forward()")
+                "Expected to mark a variable ready only once: a parameter received a gradient from outside the "
+                f"wrapped module's forward (parameter index {self._index(p)}) after its bucket was reduced; "
+                "compute every use of the parameters inside forward()")
         else:
             self._progress()
 
@@ -197,7 +185,6 @@ class Reducer:
                 else:
                     np.divide(slot, self.world, out=g._data)  # the average, in one pass
         self.armed = self.started = False
-        self.finished = True
 
     def remove_hooks(self) -> None:
         for h in self.hooks:

@@ -35,6 +35,11 @@ class DistributedDataParallel(Module):
     ``find_unused_parameters=False`` a parameter that got no gradient makes the next forward raise
     (torch's error); with True such parameters count as zero, and ones unused on every rank keep
     their ``.grad``.  ``state_dict()`` keys start with ``module.`` as torch's.
+    Every use of a parameter must happen inside ``forward`` (the graph walked after it says how
+    many gradient contributions to wait for): a use outside it raises instead of averaging a
+    partial gradient.  As in torch, gradients from a backward that follows no synchronising
+    forward (a second backward through one forward's graph) are accumulated locally.  A rank
+    whose output uses no parameter at all is not supported (it never ends the reduction).
     ``device_ids``, ``output_device``, ``dim``, ``static_graph`` and ``gradient_as_bucket_view``
     are accepted for torch compatibility (CPU only; gradients are copied to and from buckets)."""
 
@@ -101,8 +106,6 @@ class DistributedDataParallel(Module):
         out = self.module(*inputs, **kwargs)
         if sync:
             self.reducer.prepare([t for t in _tensors(out) if t.requires_grad])
-        else:
-            self.reducer.skip()
         return out
 
     @contextlib.contextmanager

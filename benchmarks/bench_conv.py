@@ -106,3 +106,94 @@ def test_conv2d_3x3_fwd_bwd(benchmark, framework):
 
     C.run_pedantic(benchmark, step, rounds=30, iterations=1)
     assert np.isfinite(float(w.grad.sum()))
+
+
+RESNET_BATCH, RESNET_HW = (4, 16) if QUICK else (32, 32)
+
+
+def resnet(lib):
+    """3 stages x 2 basic blocks (16/32/64 channels, BatchNorm), global average pool, 10 classes."""
+    nn = lib.nn
+
+    class Block(nn.Module):
+        def __init__(self, cin, cout, stride):
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(cout)
+            self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(cout)
+            self.short = (nn.Sequential(nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout))
+                          if stride != 1 or cin != cout else nn.Identity())
+
+        def forward(self, x):
+            y = self.bn1(self.conv1(x)).relu()
+            return (self.bn2(self.conv2(y)) + self.short(x)).relu()
+
+    layers = [nn.Conv2d(3, 16, 3, 1, 1, bias=False), nn.BatchNorm2d(16), nn.ReLU()]
+    cin = 16
+    for cout, stride in ((16, 1), (32, 2), (64, 2)):
+        layers += [Block(cin, cout, stride), Block(cout, cout, 1)]
+        cin = cout
+    layers += [nn.AdaptiveAvgPool2d(1), nn.Flatten(), nn.Linear(64, 10)]
+    return nn.Sequential(*layers)
+
+
+class ResNetStep:
+    """One Adam step of the ResNet stack on a fixed batch, from weights drawn with numpy (the same
+    for both frameworks: the state_dict keys and shapes are torch's)."""
+
+    def __init__(self, framework):
+        lib = C.torch if framework == "torch" else C.fastgrad
+        self.model = resnet(lib)
+        rng = C.rng(17)
+        state = {}
+        for k, v in self.model.state_dict().items():
+            shape = tuple(v.shape)
+            if k.endswith("num_batches_tracked"):
+                state[k] = lib.tensor(0)
+            elif "running_var" in k or (k.endswith("weight") and len(shape) == 1):
+                state[k] = lib.tensor(np.ones(shape, np.float32))
+            elif "running_mean" in k or k.endswith("bias"):
+                state[k] = lib.tensor(np.zeros(shape, np.float32))
+            else:
+                bound = 1 / np.sqrt(np.prod(shape[1:]))
+                state[k] = lib.tensor(rng.uniform(-bound, bound, shape).astype(np.float32))
+        self.model.load_state_dict(state)
+        self.x = lib.tensor(rng.standard_normal((RESNET_BATCH, 3, RESNET_HW, RESNET_HW), dtype=np.float32))
+        self.t = lib.tensor(rng.integers(0, 10, RESNET_BATCH).astype(np.int64))
+        self.loss_fn = lib.nn.CrossEntropyLoss()
+        self.opt = lib.optim.Adam(self.model.parameters(), lr=1e-3)
+
+    def step(self):
+        self.opt.zero_grad()
+        loss = self.loss_fn(self.model(self.x), self.t)
+        loss.backward()
+        self.opt.step()
+        return loss
+
+    def loss(self):
+        self.model.eval()
+        lib = C.torch if type(self.x).__module__.startswith("torch") else C.fastgrad
+        with lib.no_grad():
+            value = float(self.loss_fn(self.model(self.x), self.t).item())
+        self.model.train()
+        return value
+
+
+@pytest.mark.parametrize("framework", ["torch", "fastgrad"])
+def test_resnet_train_step(benchmark, framework):
+    C.need(framework)
+    name = "C3 resnet 3x2 blocks 16/32/64 %dx%d b%d adam" % (RESNET_HW, RESNET_HW, RESNET_BATCH)
+    benchmark.group = name
+    C.tag(benchmark, framework, category="cnn", workload=name)
+    model = ResNetStep(framework)
+    initial = model.loss()
+    steps = C.run_pedantic(benchmark, model.step, rounds=20, iterations=1)
+    final = model.loss()
+    benchmark.extra_info.update(steps=steps, initial_loss=initial, final_loss=final)
+    assert np.isfinite(final)
+    if framework == "fastgrad" and C.torch is not None:
+        ref = ResNetStep("torch")
+        for _ in range(steps):
+            ref.step()
+        C.assert_close_loss(f"{name} [fastgrad]", final, ref.loss(), initial, rtol=2e-2)

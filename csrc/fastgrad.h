@@ -517,6 +517,18 @@ void fg_layer_norm_bwd_f32(int64_t R, int64_t N, const float *x, const float *w,
                            const float *dy, float *dx, float *dw, float *db);
 void fg_layer_norm_bwd_f64(int64_t R, int64_t N, const double *x, const double *w, const double *mean,
                            const double *rstd, const double *dy, double *dx, double *dw, double *db);
+/* ---- scatter.c : accumulating scatters (index_add, scatter_add); indices validated by the caller -- */
+/* out[o, idx[j], i] += alpha src[o, j, i]  (out: outer x m x inner, src: outer x n x inner; sequential,
+ * so duplicate indices add in index order whatever the thread count) */
+void fg_index_add_f32(int64_t outer, int64_t n, int64_t inner, int64_t m, const int64_t *restrict idx, const float *restrict src,
+                      float *restrict out, double alpha);
+void fg_index_add_f64(int64_t outer, int64_t n, int64_t inner, int64_t m, const int64_t *restrict idx, const double *restrict src,
+                      double *restrict out, double alpha);
+/* out[o, idx[o, j, i], i] += src[o, j, i]  (idx, src: outer x n x inner; out: outer x m x inner) */
+void fg_scatter_add_f32(int64_t outer, int64_t n, int64_t inner, int64_t m, const int64_t *restrict idx, const float *restrict src,
+                        float *restrict out);
+void fg_scatter_add_f64(int64_t outer, int64_t n, int64_t inner, int64_t m, const int64_t *restrict idx, const double *restrict src,
+                        double *restrict out);
 
 /* @cdef-end */
 

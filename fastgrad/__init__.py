@@ -26,6 +26,14 @@ from fastgrad.functional import (relu_, selu, selu_, celu, celu_, prelu, rrelu, 
 from fastgrad.functional import (einsum, outer, ger, dot, vdot, inner, mv, addmm, addmv, addbmm, baddbmm, kron,
                                  cross, tensordot, chain_matmul, cdist)
 from fastgrad import linalg
+from fastgrad.functional import (flip, fliplr, flipud, roll, rot90, narrow, unbind, movedim, moveaxis, swapaxes,
+                                 swapdims, tile, repeat_interleave, broadcast_to, broadcast_tensors, broadcast_shapes,
+                                 atleast_1d, atleast_2d, atleast_3d, column_stack, hstack, vstack, row_stack, dstack,
+                                 unflatten, tensor_split, hsplit, vsplit, dsplit, meshgrid, memory_format,
+                                 preserve_format, contiguous_format, channels_last, tril, triu, tril_indices,
+                                 triu_indices, diag, diagonal, diag_embed, trace, index_select, index_add, index_copy,
+                                 index_fill, index_put, scatter, scatter_add, scatter_reduce, take, take_along_dim,
+                                 masked_select, masked_scatter, nonzero, argwhere)
 
 __version__ = "0.1.0"
 
@@ -41,6 +49,15 @@ __all__ += ["relu_", "selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_
 
 __all__ += ["einsum", "outer", "ger", "dot", "vdot", "inner", "mv", "addmm", "addmv", "addbmm", "baddbmm", "kron",
             "cross", "tensordot", "chain_matmul", "cdist", "linalg"]
+
+__all__ += ["flip", "fliplr", "flipud", "roll", "rot90", "narrow", "unbind", "movedim", "moveaxis", "swapaxes",
+            "swapdims", "tile", "repeat_interleave", "broadcast_to", "broadcast_tensors", "broadcast_shapes",
+            "atleast_1d", "atleast_2d", "atleast_3d", "column_stack", "hstack", "vstack", "row_stack", "dstack",
+            "unflatten", "tensor_split", "hsplit", "vsplit", "dsplit", "meshgrid", "memory_format", "preserve_format",
+            "contiguous_format", "channels_last", "tril", "triu", "tril_indices", "triu_indices", "diag", "diagonal",
+            "diag_embed", "trace", "index_select", "index_add", "index_copy", "index_fill", "index_put", "scatter",
+            "scatter_add", "scatter_reduce", "take", "take_along_dim", "masked_select", "masked_scatter", "nonzero",
+            "argwhere", "where", "clone"]
 
 
 def set_num_threads(n: int) -> None:

@@ -1,5 +1,6 @@
 """Tensor: a numpy array plus the autograd fields.  Methods are one-line delegates to
 ``fastgrad.functional`` (imported at the bottom to break the import cycle)."""
+import sys as _sys
 from operator import attrgetter as _attrgetter
 
 import numpy as np
@@ -395,7 +396,8 @@ Tensor.__lshift__, Tensor.__rshift__ = F.bitwise_left_shift, F.bitwise_right_shi
 Tensor.__rlshift__ = lambda self, other: F.bitwise_left_shift(other, self)
 Tensor.__rrshift__ = lambda self, other: F.bitwise_right_shift(other, self)
 # op families with many methods list them in a TENSOR_METHODS dict (method name -> function taking
-# the tensor first) in their own functional module; they are bound here, so tensor.py stays small
-for _family in list(vars(F).values()):
-    for _name, _fn in getattr(_family, "TENSOR_METHODS", {}).items():
+# the tensor first) in their own functional module; they are bound here, so tensor.py stays small.
+# Found through sys.modules: a module named like one of its functions is hidden in vars(F).
+for _name_mod in sorted(m for m in _sys.modules if m.startswith("fastgrad.functional.")):
+    for _name, _fn in getattr(_sys.modules[_name_mod], "TENSOR_METHODS", {}).items():
         setattr(Tensor, _name, _fn)

@@ -69,6 +69,20 @@ from fastgrad.functional.products import (outer, ger, dot, vdot, inner, mv, addm
                                           cross, tensordot, chain_matmul)
 from fastgrad.functional.norms import norm, normalize  # noqa: F811  (torch.norm: p='fro', dim tuples, dtype)
 from fastgrad.functional.distance import cdist, pairwise_distance, cosine_similarity
+from fastgrad.functional.shape_more import (flip, fliplr, flipud, roll, rot90, narrow, unbind, movedim, moveaxis,
+                                            swapaxes, swapdims, tile, repeat_interleave, broadcast_to,
+                                            broadcast_tensors, broadcast_shapes, unflatten, meshgrid)
+from fastgrad.functional.join_split import (atleast_1d, atleast_2d, atleast_3d, column_stack, hstack, vstack,
+                                            row_stack, dstack, tensor_split, hsplit, vsplit, dsplit)
+from fastgrad.functional.storage_layout import (contiguous, memory_format, preserve_format, contiguous_format,
+                                                channels_last)
+from fastgrad.functional.storage_layout import clone  # noqa: F811  (clone(memory_format=) replaces _promote.clone)
+from fastgrad.functional.triangular import (tril, triu, tril_, triu_, tril_indices, triu_indices, diag, diagonal,
+                                            diag_embed, trace)
+from fastgrad.functional.gather_scatter import (index_select, index_add, index_copy, index_fill, index_put, scatter,
+                                         scatter_add, scatter_reduce, take, take_along_dim, masked_select,
+                                         masked_scatter, nonzero, argwhere)
+from fastgrad.functional.gather_scatter import where  # noqa: F811  (adds where(cond) to elementwise.where)
 
 __all__ = [
     "to_dtype", "clone",
@@ -106,3 +120,12 @@ __all__ += ["outer", "ger", "dot", "vdot", "inner", "mv", "addmm", "addmv", "add
             "tensordot", "chain_matmul"]
 __all__ += ["normalize"]
 __all__ += ["cdist", "pairwise_distance", "cosine_similarity"]
+__all__ += ["flip", "fliplr", "flipud", "roll", "rot90", "narrow", "unbind", "movedim", "moveaxis", "swapaxes",
+            "swapdims", "tile", "repeat_interleave", "broadcast_to", "broadcast_tensors", "broadcast_shapes",
+            "atleast_1d", "atleast_2d", "atleast_3d", "column_stack", "hstack", "vstack", "row_stack", "dstack",
+            "unflatten", "tensor_split", "hsplit", "vsplit", "dsplit", "meshgrid", "contiguous", "memory_format",
+            "preserve_format", "contiguous_format", "channels_last"]
+__all__ += ["tril", "triu", "tril_", "triu_", "tril_indices", "triu_indices", "diag", "diagonal", "diag_embed",
+            "trace"]
+__all__ += ["index_select", "index_add", "index_copy", "index_fill", "index_put", "scatter", "scatter_add",
+            "scatter_reduce", "take", "take_along_dim", "masked_select", "masked_scatter", "nonzero", "argwhere"]

@@ -7,6 +7,7 @@ import numpy as np
 
 from fastgrad.autograd.function import Function, register
 from fastgrad.ops.common import sum_to
+from fastgrad.ops.scatter import index_add_into, scatter_add_into
 
 __all__ = ["GetItem", "IndexPut", "MaskedFill", "Gather", "IntsFirst", "target"]
 
@@ -30,8 +31,9 @@ def target(a: np.ndarray, index):
 
 @register("getitem")
 class GetItem(Function):
-    """y = x[index]; dx = zeros with dy written back (basic index) or added with np.add.at
-    (advanced index: repeated entries accumulate)."""
+    """y = x[index]; dx = zeros with dy written back (basic index, one bool mask) or added
+    (advanced index: repeated entries accumulate; x[int array] through the C index_add, the
+    rest with np.add.at)."""
 
     @staticmethod
     def forward(ctx, x, index, advanced):
@@ -47,7 +49,15 @@ class GetItem(Function):
         dx = np.zeros(ctx.in_shape, dy.dtype)
         a, key = target(dx, ctx.index)
         if ctx.advanced:
-            np.add.at(a, key, dy)
+            one = key[0] if a is dx and type(key) is tuple and len(key) == 1 else None
+            if type(one) is np.ndarray and one.dtype == np.int64 and dx.ndim:  # x[idx] (embedding)
+                if one.size and one.min() < 0:  # (forward checked the range)
+                    one = np.where(one < 0, one + dx.shape[0], one)
+                index_add_into(dx, 0, one.reshape(-1), dy.reshape((one.size,) + dx.shape[1:]))
+            elif type(one) is np.ndarray and one.dtype == np.bool_:  # x[mask]: no place repeats
+                dx[one] = dy
+            else:
+                np.add.at(a, key, dy)
         else:
             a[key] = dy
         return dx, None, None
@@ -105,7 +115,8 @@ class MaskedFill(Function):
 
 @register("gather")
 class Gather(Function):
-    """y[..i..] = x[..index[..i..] at dim..]; dx = zeros with dy added at the gathered places."""
+    """y[..i..] = x[..index[..i..] at dim..]; dx = zeros with dy added at the gathered places
+    (the C scatter_add of ops/scatter.py)."""
 
     @staticmethod
     def forward(ctx, x, dim, index):
@@ -117,11 +128,4 @@ class Gather(Function):
 
     @staticmethod
     def backward(ctx, dy):
-        index, dim = ctx.index, ctx.dim
-        nd = index.ndim
-        full = tuple(index if d == dim else
-                     np.arange(s).reshape((1,) * d + (s,) + (1,) * (nd - d - 1))
-                     for d, s in enumerate(index.shape))
-        dx = np.zeros(ctx.in_shape, dy.dtype)
-        np.add.at(dx, full, dy)
-        return dx, None, None
+        return scatter_add_into(np.zeros(ctx.in_shape, dy.dtype), ctx.dim, ctx.index, dy), None, None

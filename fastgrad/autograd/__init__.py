@@ -6,9 +6,14 @@ from fastgrad.autograd.grad_mode import no_grad, enable_grad, set_grad_enabled, 
 from fastgrad.autograd.function import Function
 from fastgrad.autograd.engine import run_backward, backward_from, accumulate_grad
 from fastgrad.autograd.gradcheck import gradcheck
+from fastgrad.autograd.hooks import register_post_accumulate_grad_hook
 
 __all__ = ["backward", "grad", "Function", "gradcheck", "no_grad", "enable_grad",
            "set_grad_enabled", "is_grad_enabled"]
+__all__ += ["register_post_accumulate_grad_hook"]
+
+# torch's Tensor.register_post_accumulate_grad_hook (bound here: tensor.py stays as it is)
+Tensor.register_post_accumulate_grad_hook = register_post_accumulate_grad_hook
 
 
 def _read_only_one(dtype):

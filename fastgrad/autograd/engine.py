@@ -22,6 +22,7 @@ import numpy as np
 from fastgrad.tensor import Tensor
 from fastgrad.autograd.function import Function, FREED_MESSAGE
 from fastgrad.autograd.version import LAST as _LAST_BUMP, check_saved as _check_saved
+from fastgrad.autograd.hooks import POST_HOOKS as _POST, run_post_hooks as _run_post
 
 __all__ = ["run_backward", "backward_from", "accumulate_grad"]
 
@@ -84,9 +85,12 @@ def _accumulate_leaf(t, g):
 
 
 def accumulate_grad(t, g):
-    """t.grad += g under the gradient lock (a first gradient is a copy of g)."""
+    """t.grad += g under the gradient lock (a first gradient is a copy of g), then t's
+    post-accumulate-grad hooks."""
     with _GRAD_LOCK:
         _accumulate_leaf(t, g)
+    if _POST and id(t) in _POST:
+        _run_post((t,))
 
 
 def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None):
@@ -126,6 +130,7 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
             node.saved = None  # free saved arrays; a second pass through this node raises
         nxt = nxt_dy = None  # the first input node made pending, with its gradient in nxt_dy
         locked = False  # _GRAD_LOCK taken at this node's first leaf, released after its last
+        hooked = None  # leaves written here that have post-accumulate-grad hooks (run after the lock)
         i = -1
         try:
             for e in node.inputs:  # (indexing: measurably cheaper than zip on these short tuples)
@@ -167,11 +172,17 @@ def backward_from(node, dy, retain_graph, pending=None, heap=None, capture=None)
                                 n += 1
                         if n == 1:
                             e._grad = _make(g, None)  # a fresh array nobody else holds
+                            if _POST and id(e) in _POST:
+                                hooked = [e] if hooked is None else hooked + [e]
                             continue
                     _accumulate_leaf(e, g)
+                    if _POST and id(e) in _POST:
+                        hooked = [e] if hooked is None else hooked + [e]
         finally:
             if locked:
                 _unlock()
+        if hooked is not None:
+            _run_post(hooked)
         if nxt is not None:
             if not heap or nxt.seq > -heap[0][0]:
                 node, dy = nxt, nxt_dy  # the newest pending node: next, without the heap

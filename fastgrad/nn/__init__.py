@@ -26,6 +26,7 @@ from fastgrad.nn.attention import MultiheadAttention
 from fastgrad.nn.transformer import (TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer,
                                      TransformerDecoder, Transformer)
 from fastgrad.nn import functional, init, utils
+from fastgrad.nn import parallel
 
 __all__ = ["Parameter", "Buffer", "Module", "Linear", "Identity", "ReLU", "LeakyReLU", "Hardswish", "Hardsigmoid",
            "Sigmoid", "Tanh", "GELU", "Softplus", "Softmax", "LogSoftmax", "SiLU", "Sequential", "ModuleList",
@@ -44,3 +45,4 @@ __all__ += ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder
 __all__ += ["ParameterList", "ParameterDict"]
 __all__ += ["Hardtanh", "ReLU6", "Mish", "ELU", "SELU", "CELU", "Softsign", "LogSigmoid", "GLU", "PReLU", "RReLU",
             "Softmin", "Threshold", "Tanhshrink", "Softshrink", "Hardshrink", "Softmax2d"]
+__all__ += ["parallel"]

@@ -300,3 +300,8 @@ def _fast_ok(ds) -> bool:
 def _identity(x):
     return x
 
+
+
+from fastgrad.utils.distributed_sampler import DistributedSampler  # noqa: E402  (subclasses Sampler above)
+
+__all__ += ["DistributedSampler"]

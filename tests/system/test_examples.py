@@ -34,5 +34,6 @@ def test_example_checkpoint_resume_is_exact(tmp_path):
 
 def test_every_example_has_a_test():
     names = sorted(f[:-3] for f in os.listdir(EXAMPLES) if f.endswith(".py"))
-    tested = {"regression_sgd_momentum", "classifier_custom_module", "gradient_accumulation", "checkpoint_resume"}
+    tested = {"regression_sgd_momentum", "classifier_custom_module", "gradient_accumulation", "checkpoint_resume",
+              "ddp_train"}  # ddp_train: under mpiexec in tests/distributed/test_distributed_example.py
     assert set(names) <= tested, set(names) - tested

@@ -81,3 +81,32 @@ def test_autocast_is_an_accepting_no_op_and_compile_returns_the_model():
         fg.autocast("gpu")
     assert fg.compile(m) is m and fg.compile(mode="max-autotune")(f) is f
     assert fg.amp.is_autocast_available("cpu")
+
+
+@pytest.mark.parametrize("name,shape", [(f"{kind}Pad{d}d", (2, 3, 4, 5, 6)[:d + 2])
+                                        for kind in ("Constant", "Zero", "Reflection", "Replication", "Circular")
+                                        for d in (1, 2, 3)])
+def test_padding_modules_match_f_pad_and_torch(name, shape, rng):
+    x = rng.standard_normal(shape)
+    kwargs = {"value": 2.5} if name.startswith("Constant") else {}
+    mode = {"Constant": "constant", "Zero": "constant", "Reflection": "reflect", "Replication": "replicate",
+            "Circular": "circular"}[name.split("Pad")[0]]
+    d = int(name[-2])
+    m = getattr(nn, name)((1, 2) * d, **kwargs)
+    y = m(fg.tensor(x))
+    np.testing.assert_array_equal(y.numpy(), fg.nn.functional.pad(fg.tensor(x), (1, 2) * d, mode,
+                                                                   2.5 if kwargs else None).numpy())
+    torch = pytest.importorskip("torch")
+    t = getattr(torch.nn, name)((1, 2) * d, **kwargs)
+    assert repr(m) == repr(t)
+    np.testing.assert_array_equal(y.numpy(), t(torch.tensor(x)).numpy())
+
+
+def test_distance_modules(rng):
+    a, b = fg.tensor(rng.standard_normal((4, 5))), fg.tensor(rng.standard_normal((4, 5)))
+    np.testing.assert_allclose(nn.CosineSimilarity(dim=1)(a, b).numpy(),
+                               fg.nn.functional.cosine_similarity(a, b, 1).numpy())
+    np.testing.assert_allclose(nn.PairwiseDistance(p=1.0)(a, b).numpy(),
+                               fg.nn.functional.pairwise_distance(a, b, 1.0).numpy())
+    with pytest.raises(ValueError, match="padding must be an int or a tuple of 4 ints"):
+        nn.ZeroPad2d((1, 2, 3))

@@ -88,7 +88,7 @@ for dtype, steps, rtol in ((fastgrad.float64, 10, 1e-10), (fastgrad.float32, 20,
                 ref_opt.step()
             same_on_all_ranks(model)
             close(model, ref, rtol)
-            ok(f"train {dtype} {kind} {'shared' if kw else 'plain'}")
+            ok(f"train {str(dtype).replace('fastgrad.', '')} {kind} {'shared' if kw else 'plain'}")
 
 # -- no_sync: two local accumulations, then a synchronised one -----------------------------------
 model, ref = make(fastgrad.float64, seed=RANK), make(fastgrad.float64)

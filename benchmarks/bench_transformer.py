@@ -48,18 +48,19 @@ def _demo_module(framework):
 class GPTStep:
     """One AdamW step of the demo GPT on the next batch of a fixed numpy stream."""
 
-    def __init__(self, framework, size):
+    def __init__(self, framework, size, torch_weights=True):
         layers, heads, width, context, self.batch = size
         self.module = _demo_module(framework)
         data, _, chars = G.load_text()
         self.data = data
         self.cfg = G.Config(layers, heads, width, context, len(chars))
-        T = _demo_module("torch")
-        C.torch.manual_seed(0)
-        weights = T.GPT(self.cfg).state_dict()
         self.model = self.module.GPT(self.cfg)
         lib = C.torch if framework == "torch" else C.fastgrad
-        self.model.load_state_dict({k: lib.tensor(v.detach().numpy()) for k, v in weights.items()})
+        if torch_weights:  # the same initial weights in both frameworks (memory.py's rows skip this)
+            T = _demo_module("torch")
+            C.torch.manual_seed(0)
+            weights = T.GPT(self.cfg).state_dict()
+            self.model.load_state_dict({k: lib.tensor(v.detach().numpy()) for k, v in weights.items()})
         self.opt = self.model.configure_optimizer(1e-3)
         self.rng = np.random.default_rng(0)
         self.lib = lib
@@ -74,10 +75,9 @@ class GPTStep:
         return loss
 
     def loss(self):
-        x, y = G.get_batch(self.data, self.cfg.block_size, self.batch, np.random.default_rng(99))
-        xs, ys = (self.lib.tensor(a.numpy()) for a in (x, y))
+        x, y = self.module.get_batch(self.data, self.cfg.block_size, self.batch, np.random.default_rng(99))
         with self.lib.no_grad():
-            return float(self.model(xs, ys)[1].item())
+            return float(self.model(x, y)[1].item())
 
 
 @pytest.mark.parametrize("row", ["T1", "T2"])

@@ -19,7 +19,8 @@ import sys
 import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-WORKLOAD_NAMES = {"W3": "W3 mlp 784-128-128-10 b32 mse sgd", "W5": "W5 mlp 2048x4 b512 mse sgd"}
+WORKLOAD_NAMES = {"W3": "W3 mlp 784-128-128-10 b32 mse sgd", "W5": "W5 mlp 2048x4 b512 mse sgd",
+                  "C3": "C3 resnet 3x2 blocks 16/32/64 32x32 b32 adam", "T2": "T2 gpt 6L 8H 256w ctx256 b8 adamw"}
 FRAMEWORKS = ("numpy", "torch", "fastgrad")
 
 
@@ -37,10 +38,20 @@ def child(workload: str, framework: str, steps: int) -> dict:
     import _common as C
     if framework == "torch" and C.torch is None:
         return {"error": "torch not installed"}
-    name = WORKLOAD_NAMES[workload]
-    spec, data = W.make_problem(name)
-    rss_import = rss_mb()
-    model = W.build(framework, spec, data)
+    if workload in ("C3", "T2"):  # the CNN and transformer rows (bench_conv.py, bench_transformer.py)
+        if framework == "numpy":
+            return {"error": "no numpy version of this model"}
+        rss_import = rss_mb()
+        if workload == "C3":
+            import bench_conv
+            model = bench_conv.ResNetStep(framework)
+        else:
+            import bench_transformer
+            model = bench_transformer.GPTStep(framework, bench_transformer.GPT_SIZES["T2"], torch_weights=False)
+    else:
+        spec, data = W.make_problem(WORKLOAD_NAMES[workload])
+        rss_import = rss_mb()
+        model = W.build(framework, spec, data)
     rss10 = None
     t0 = time.perf_counter()
     for i in range(1, steps + 1):

@@ -11,7 +11,6 @@ the same batches; the T1/T2 rows check that fastgrad's loss after the timed step
 torch run of as many steps.
 Run: python -m pytest benchmarks/bench_transformer.py -q (FASTGRAD_BENCH_THREADS=1 for one thread).
 """
-import importlib.util
 import os
 import sys
 
@@ -33,16 +32,7 @@ SDPA = (1, 2, 32, 16) if QUICK else (8, 8, 256, 64)  # B, H, T, D
 
 def _demo_module(framework):
     """fastgrad/demo_gpt.py imported with the framework as its backend."""
-    if framework == "fastgrad":
-        return G
-    os.environ["FASTGRAD_DEMO_BACKEND"] = "torch"
-    try:
-        spec = importlib.util.spec_from_file_location("demo_gpt_under_torch", G.__file__)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        del os.environ["FASTGRAD_DEMO_BACKEND"]
-    return module
+    return G if framework == "fastgrad" else G.under_torch()
 
 
 class GPTStep:

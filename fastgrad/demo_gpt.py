@@ -136,6 +136,23 @@ class GPT(nn.Module):
         return idx
 
 
+def under_torch():
+    """This file imported a second time with torch as its backend (for side-by-side runs and tests)."""
+    import importlib.util
+    previous = os.environ.get("FASTGRAD_DEMO_BACKEND")
+    os.environ["FASTGRAD_DEMO_BACKEND"] = "torch"
+    try:
+        spec = importlib.util.spec_from_file_location("demo_gpt_under_torch", __file__)
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+    finally:
+        if previous is None:
+            del os.environ["FASTGRAD_DEMO_BACKEND"]
+        else:
+            os.environ["FASTGRAD_DEMO_BACKEND"] = previous
+    return module
+
+
 def load_text(path=DATA):
     """(train ids, val ids, itos): the text's characters as ids, split 90% / 10%."""
     with gzip.open(path, "rt", encoding="utf-8") as f:

@@ -9,6 +9,20 @@ from fastgrad.nn.parameter import Parameter
 __all__ = ["LayerNorm", "GroupNorm"]
 
 
+def _affine_parameters(module, shape, affine, bias, dtype):
+    """weight (ones) and bias (zeros) of ``shape``, or None-registered ones, as torch's norm layers."""
+    dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
+    module.register_parameter("weight", Parameter(ones(shape, dtype=dt)) if affine else None)
+    module.register_parameter("bias", Parameter(zeros(shape, dtype=dt)) if affine and bias else None)
+
+
+def _reset_affine(module):
+    if module.weight is not None:
+        module.weight._data.fill(1)
+    if module.bias is not None:
+        module.bias._data.fill(0)
+
+
 class LayerNorm(Module):
     """y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias over the trailing ``normalized_shape``."""
 
@@ -20,22 +34,10 @@ class LayerNorm(Module):
         self.normalized_shape = tuple(normalized_shape)
         self.eps = eps
         self.elementwise_affine = elementwise_affine
-        dtype = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
-        if elementwise_affine:
-            self.weight = Parameter(ones(self.normalized_shape, dtype=dtype))
-            if bias:
-                self.bias = Parameter(zeros(self.normalized_shape, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, self.normalized_shape, elementwise_affine, bias, dtype)
 
     def reset_parameters(self) -> None:
-        if self.elementwise_affine:
-            self.weight._data.fill(1)
-            if self.bias is not None:
-                self.bias._data.fill(0)
+        _reset_affine(self)
 
     def forward(self, input):
         return NF.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
@@ -54,22 +56,10 @@ class GroupNorm(Module):
         if num_channels % num_groups:
             raise ValueError("num_channels must be divisible by num_groups")
         self.num_groups, self.num_channels, self.eps, self.affine = num_groups, num_channels, eps, affine
-        dtype = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
-        if affine:
-            self.weight = Parameter(ones(num_channels, dtype=dtype))
-            if bias:
-                self.bias = Parameter(zeros(num_channels, dtype=dtype))
-            else:
-                self.register_parameter("bias", None)
-        else:
-            self.register_parameter("weight", None)
-            self.register_parameter("bias", None)
+        _affine_parameters(self, (num_channels,), affine, bias, dtype)
 
     def reset_parameters(self) -> None:
-        if self.affine:
-            self.weight._data.fill(1)
-            if self.bias is not None:
-                self.bias._data.fill(0)
+        _reset_affine(self)
 
     def forward(self, input):
         return group_norm(input, self.num_groups, self.weight, self.bias, self.eps)

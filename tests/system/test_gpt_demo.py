@@ -1,9 +1,6 @@
 """The character GPT of fastgrad/demo_gpt.py: the same file under torch (FASTGRAD_DEMO_BACKEND=torch)
 and under fastgrad, from identical initial weights and batches, gives the same loss curve; weight
 tying, parameter groups and the command-line demo work."""
-import importlib.util
-import os
-
 import numpy as np
 import pytest
 
@@ -12,16 +9,8 @@ import fastgrad.demo_gpt as G
 
 
 def _torch_version_of_the_demo():
-    """demo_gpt.py imported a second time with torch as its backend."""
     pytest.importorskip("torch")
-    os.environ["FASTGRAD_DEMO_BACKEND"] = "torch"
-    try:
-        spec = importlib.util.spec_from_file_location("demo_gpt_under_torch", G.__file__)
-        module = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(module)
-    finally:
-        del os.environ["FASTGRAD_DEMO_BACKEND"]
-    return module
+    return G.under_torch()
 
 
 def test_gpt_loss_curve_matches_torch_from_the_same_weights():

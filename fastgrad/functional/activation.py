@@ -3,6 +3,7 @@ softplus (and relu_, leaky_relu_).  The common case (a tensor of a kernel float 
 first and goes straight to ``apply1``.  ``inplace=True`` follows torch through ``in_place``."""
 import numpy as np
 
+from fastgrad import dtypes
 from fastgrad.autograd.grad_mode import GRAD
 from fastgrad.autograd.version import bump
 from fastgrad.functional._promote import KERNEL_DTYPES, float_input
@@ -68,18 +69,25 @@ def hardsigmoid(input, inplace=False):
     return Hardsigmoid.apply1(float_input(input, "hardsigmoid"))
 
 
+def _int_to_float(input):
+    """An integer or bool tensor as the default float dtype (torch.sigmoid/tanh of integers give floats)."""
+    if isinstance(input, Tensor) and input._data.dtype.kind in "biu":
+        return Tensor._make(input._data.astype(dtypes.get_default_dtype()))
+    return input
+
+
 def sigmoid(input):
     """y = 1 / (1 + exp(-input))."""
     if isinstance(input, Tensor) and input._data.dtype in KERNEL_DTYPES:
         return _sigmoid(input)
-    return _sigmoid(float_input(input, "sigmoid"))
+    return _sigmoid(float_input(_int_to_float(input), "sigmoid"))
 
 
 def tanh(input):
     """y = tanh(input)."""
     if isinstance(input, Tensor) and input._data.dtype in KERNEL_DTYPES:
         return _tanh(input)
-    return _tanh(float_input(input, "tanh"))
+    return _tanh(float_input(_int_to_float(input), "tanh"))
 
 
 def gelu(input, approximate="none"):

@@ -145,7 +145,11 @@ def rsqrt(input): return reciprocal(sqrt(input))
 def reciprocal(input): return div(1.0, input)
 
 
-def square(input): return mul(input, input)
+def square(input):
+    """input * input (bool squares to int64, as torch)."""
+    if isinstance(input, Tensor) and input._data.dtype == np.bool_:
+        return Tensor._make(input._data.astype(np.int64))
+    return mul(input, input)
 
 
 def abs(input):

@@ -114,3 +114,16 @@ def test_pow_scalar_at_infinities_matches_torch_special_exponents(p, dtype):
     (xt ** p).sum().backward()
     np.testing.assert_array_equal(y.detach().numpy(), (xt ** p).detach().numpy())
     np.testing.assert_array_equal(x.grad.numpy(), xt.grad.numpy())
+
+
+def test_sigmoid_tanh_of_integers_give_floats_and_square_of_bool_gives_int64_as_torch():
+    np.testing.assert_allclose(fg.sigmoid(fg.tensor([1, 2])).numpy(), 1 / (1 + np.exp(-np.array([1.0, 2.0]))),
+                               rtol=1e-6)
+    assert fg.sigmoid(fg.tensor([1, 2])).dtype == fg.float32
+    assert fg.tanh(fg.tensor([True, False])).dtype == fg.float32
+    sq = fg.square(fg.tensor([True, False]))
+    assert sq.dtype == fg.int64 and sq.tolist() == [1, 0]
+    assert fg.square(fg.tensor([3], dtype=fg.int32)).dtype == fg.int32
+    torch = pytest.importorskip("torch")
+    assert str(torch.square(torch.tensor([True])).dtype) == "torch.int64"
+    assert str(torch.sigmoid(torch.tensor([1])).dtype) == "torch.float32"

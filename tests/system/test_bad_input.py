@@ -152,7 +152,7 @@ row("bce_with_logits-shape-mismatch", lambda: F.binary_cross_entropy_with_logits
     rf"{S(3)}.*{S(2, 3)}", _BCEL)
 
 # -- wrong dtypes ----------------------------------------------------------------------------
-for _op in ["relu", "sigmoid", "tanh", "gelu", "softplus"]:
+for _op in ["relu", "gelu", "softplus"]:  # (sigmoid and tanh of integers give floats, as torch)
     row(f"{_op}-integer-input", (lambda op: lambda: getattr(F, op)(ints(1, 2)))(_op), TypeError, rf"\b{_op}\b.*int64")
 row("softmax-integer-input", lambda: F.softmax(ints(1, 2), 0), TypeError, r"softmax.*int64")
 row("log_softmax-integer-input", lambda: F.log_softmax(ints(1, 2), 0), TypeError, r"log_softmax.*int64")

@@ -81,8 +81,7 @@ def _broadcast_batch(q, k, v, enable_gqa):
             raise RuntimeError(f"{_OP}: number of heads in key and value must divide the number of heads in query "
                                f"(query {hq}, key {hk}, value {v.shape[-3]})")
         rep = hq // hk
-        k = Tensor._make(np.repeat(k._data, rep, axis=-3)) if not k.requires_grad else _repeat_heads(k, rep)
-        v = Tensor._make(np.repeat(v._data, rep, axis=-3)) if not v.requires_grad else _repeat_heads(v, rep)
+        k, v = _repeat_heads(k, rep), _repeat_heads(v, rep)
     try:
         batch = np.broadcast_shapes(tuple(q.shape[:-2]), tuple(k.shape[:-2]), tuple(v.shape[:-2]))
     except ValueError:

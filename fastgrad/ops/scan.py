@@ -36,43 +36,37 @@ class Cumsum(Function):
         return _scan(Cumsum.BWD, ctx.d, dy), None
 
 
+class _ScanOfOutput(Function):
+    """A scan whose backward kernel reads the input and the output: y = FWD(x), dx = BWD(x, y, dy)."""
+
+    FWD = BWD = None
+
+    @classmethod
+    def forward(cls, ctx, x, d):
+        y = _scan(cls.FWD, d, x)
+        ctx.save_for_backward(x, y)
+        ctx.d = d
+        return y
+
+    @classmethod
+    def backward(cls, ctx, dy):
+        x, y = ctx.saved
+        return _scan(cls.BWD, ctx.d, x, y, dy), None
+
+
 @register("cumprod")
-class Cumprod(Function):
+class Cumprod(_ScanOfOutput):
     """y[k] = prod_{j <= k} x[j] along d.  dx[k] = sum_{j >= k} dy[j] prod_{i <= j, i != k} x[i]
     (exact with zeros, as torch)."""
 
     FWD, BWD = kernels("cumprod_fwd"), kernels("cumprod_bwd")
 
-    @staticmethod
-    def forward(ctx, x, d):
-        y = _scan(Cumprod.FWD, d, x)
-        ctx.save_for_backward(x, y)
-        ctx.d = d
-        return y
-
-    @staticmethod
-    def backward(ctx, dy):
-        x, y = ctx.saved
-        return _scan(Cumprod.BWD, ctx.d, x, y, dy), None
-
 
 @register("logcumsumexp")
-class Logcumsumexp(Function):
+class Logcumsumexp(_ScanOfOutput):
     """y[k] = log sum_{j <= k} exp(x[j]) along d.  dx[k] = sum_{j >= k} dy[j] exp(x[k] - y[j])."""
 
     FWD, BWD = kernels("logcumsumexp_fwd"), kernels("logcumsumexp_bwd")
-
-    @staticmethod
-    def forward(ctx, x, d):
-        y = _scan(Logcumsumexp.FWD, d, x)
-        ctx.save_for_backward(x, y)
-        ctx.d = d
-        return y
-
-    @staticmethod
-    def backward(ctx, dy):
-        x, y = ctx.saved
-        return _scan(Logcumsumexp.BWD, ctx.d, x, y, dy), None
 
 
 def cum_maxmin(a, d, is_max):

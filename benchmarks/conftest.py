@@ -9,6 +9,7 @@
 Run from the project root after an in-place build:
     env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE python -m pytest benchmarks/ -q
 Quick mode (small sizes, few rounds, asserts nothing about time): FASTGRAD_BENCH_QUICK=1.
+One ISA level for all three frameworks: ``--isa avx2|avx512|native`` (isa_env.py).
 """
 import os
 import platform
@@ -21,6 +22,23 @@ if ROOT not in sys.path:  # built in place, not installed
     sys.path.insert(0, ROOT)
 
 PINNING_VARS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import isa_env  # noqa: E402
+
+
+def pytest_addoption(parser):
+    parser.addoption("--isa", choices=sorted(isa_env.ISA_ENV), default=None,
+                     help="run fastgrad, numpy's OpenBLAS and torch at one ISA level (isa_env.py)")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_configure(config):
+    """--isa X: re-execute this run with X's environment (the libraries read it when they load)."""
+    isa = config.getoption("--isa")
+    if isa is not None and isa_env.needs_reexec(isa):
+        config.pluginmanager.getplugin("capturemanager").suspend_global_capture(in_=True)
+        isa_env.reexec_pytest(isa)
 
 
 def pytest_collect_file(file_path, parent):
@@ -66,7 +84,9 @@ def pytest_report_header(config):
     info = machine_summary()
     lines = [f"fastgrad benchmarks: cpu={info['cpu']} cpus={info['cpus_available']} "
              f"isa={info['fastgrad_isa']} numpy_blas={info.get('numpy_blas')}"]
-    if info["pinning_env"]:
+    if config.getoption("--isa"):
+        lines.append(f"--isa {config.getoption('--isa')}: {isa_env.ISA_ENV[config.getoption('--isa')]}")
+    elif info["pinning_env"]:
         lines.append(f"WARNING: {info['pinning_env']} pins numpy's OpenBLAS kernels; "
                      f"unset them for benchmark runs (env -u ...)")
     return lines

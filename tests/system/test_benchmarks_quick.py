@@ -62,3 +62,17 @@ def test_memory_script_quick_mode(tmp_path):
     runs = json.loads(out.read_text())["runs"]
     assert [r["framework"] for r in runs] == ["numpy", "fastgrad"]
     assert all(r["peak_rss_mb"] > 0 for r in runs)
+
+
+def test_isa_option_reexecutes_with_one_level_for_every_framework():
+    """--isa X re-runs pytest with X's variables set for fastgrad, OpenBLAS and torch alike."""
+    from fastgrad._ffi import lib
+    isa = "avx2" if lib.fg_cpu_supports(lib.FG_ISA_AVX2) else "native"   # every framework at AVX2 when the CPU has it
+    proc = subprocess.run(
+        [sys.executable, "-m", "pytest", os.path.join(BENCH, "bench_workloads.py"), "-p", "no:cacheprovider",
+         "-p", "no:randomly", "-k", "W1 and fastgrad", "--benchmark-disable", "--isa", isa],
+        cwd=ROOT, env=_env(), capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
+    assert f"--isa {isa}: " in proc.stdout
+    if isa == "avx2":
+        assert "isa=avx2" in proc.stdout and "'FASTGRAD_ISA': 'avx2'" in proc.stdout

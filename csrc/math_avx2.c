@@ -74,13 +74,16 @@ AVX2_INLINE __m256 tanh_ps(__m256 x)
     return _mm256_blendv_ps(big, small, is_small);
 }
 
-/* 2^u, u <= 0 (below -200: 0; NaN propagates): n = round(u), 2^(u - n) by gelu.h's degree-6 fit,
- * times 2^n in two halves (gradual underflow) */
+/* 2^u, u <= 0 (below -200: 0; NaN propagates).  n = round(u) by adding M = 1.5 2^23 + 227, whose
+ * float then holds n + 227 in its low bits: shifted into the exponent field that is 2^(n + 100),
+ * a normal number for n in [-200, 0].  2^(u - n) by gelu.h's degree-6 fit, times 2^(n + 100)
+ * (exact), times 2^-100 (one rounding: gradual underflow, as vscalefps) */
 AVX2_INLINE __m256 exp2_neg_ps(__m256 u)
 {
+    const __m256 magic = _mm256_set1_ps(12583139.0f);                  /* 1.5 2^23 + 227 */
     u = _mm256_max_ps(_mm256_set1_ps(-200.0f), u);
-    __m256 fn = _mm256_round_ps(u, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 f = _mm256_sub_ps(u, fn);
+    __m256 big = _mm256_add_ps(u, magic);
+    __m256 f = _mm256_sub_ps(u, _mm256_sub_ps(big, magic));
     __m256 p = _mm256_set1_ps(FG_EXP2_P6);
     p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(FG_EXP2_P5));
     p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(FG_EXP2_P4));
@@ -88,9 +91,8 @@ AVX2_INLINE __m256 exp2_neg_ps(__m256 u)
     p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(FG_EXP2_P2));
     p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(FG_EXP2_P1));
     p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
-    __m256i n = _mm256_cvtps_epi32(fn);
-    __m256i n1 = _mm256_srai_epi32(n, 1);
-    return _mm256_mul_ps(_mm256_mul_ps(p, pow2i(n1)), pow2i(_mm256_sub_epi32(n, n1)));
+    __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(big), 23));
+    return _mm256_mul_ps(_mm256_mul_ps(p, scale), _mm256_set1_ps(7.88860905e-31f));   /* 2^-100 */
 }
 
 /* the lower tail of the normal, h = Phi(-|x|) = e t Q(t) / 2 with e = exp(-x^2/2) = 2^(K x^2),

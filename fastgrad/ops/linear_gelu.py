@@ -45,8 +45,8 @@ def gelu_backward(ctx, dy):
     x = ctx.saved[0]
     approximate = ctx.settings[0]
     src = ctx.inputs[0]
-    if (type(src) is Linear and src.inputs[2] is not None and x.ndim and x.size
-            and x.shape[-1] == src.saved.w.shape[0]):
+    if (type(src) is Linear and src.inputs[2] is not None and src.saved and x.ndim and x.size
+            and x.shape[-1] == src.saved.w.shape[0]):  # (saved is None: freed, the engine will say so)
         dx, db = _grad_and_colsum(x, dy, approximate)
         src.bias_grad = (dx, db)
         return dx, None

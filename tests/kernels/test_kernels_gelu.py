@@ -106,3 +106,21 @@ def test_bwd_colsum(isa, approximate, dtype, m, n, rng):
 def test_bwd_colsum_bad_size():
     assert lib.fg_gelu_bwd_colsum_f32(-1, 3, rptr(np.zeros(1, np.float32)), rptr(np.zeros(1, np.float32)),
                                       wptr(np.zeros(1, np.float32)), wptr(np.zeros(1, np.float32)), 0) != 0
+
+
+def test_bwd_colsum_threads_do_not_change_results(rng):
+    m, n = 300, 515
+    x = (rng.standard_normal((m, n)) * 3).astype(np.float32)
+    dy = rng.standard_normal((m, n)).astype(np.float32)
+    before = lib.fg_get_num_threads()
+    out = []
+    try:
+        for threads in (1, 2):
+            lib.fg_set_num_threads(threads)
+            dz, db = np.empty_like(x), np.empty(n, np.float32)
+            lib.fg_gelu_bwd_colsum_f32(m, n, rptr(x), rptr(dy), wptr(dz), wptr(db), 0)
+            out.append((dz, db))
+    finally:
+        lib.fg_set_num_threads(before)
+    np.testing.assert_array_equal(out[0][0], out[1][0])
+    np.testing.assert_array_equal(out[0][1], out[1][1])

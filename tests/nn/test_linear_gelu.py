@@ -152,3 +152,24 @@ def test_gradcheck_fused_node():
     x = fg.randn(3, 5, dtype=fg.float64, requires_grad=True)
     assert fg.autograd.gradcheck(lambda a, w, b: fg.functional.linear_gelu(a, w, b),
                                  (x, seq[0].weight, seq[0].bias))
+
+
+def test_linear_graph_freed_by_another_backward_raises_torchs_error():
+    lin = nn.Linear(6, 4)
+    x = fg.randn(3, 6, requires_grad=True)
+    h = lin(x)
+    a = F.gelu(h)
+    h.sum().backward()  # frees the Linear node's saved arrays
+    with pytest.raises(RuntimeError, match="backward through the graph a second time"):
+        a.sum().backward()
+
+
+def test_retain_graph_twice_gives_the_same_gradients():
+    m = NanoMLP("none")
+    x = fg.randn(4, 13, requires_grad=True)
+    y = m(x).sum()
+    y.backward(retain_graph=True)
+    first = grads(x, m.c_fc.weight, m.c_fc.bias)
+    y.backward()
+    for a, b in zip(first, grads(x, m.c_fc.weight, m.c_fc.bias)):
+        np.testing.assert_array_equal(a, b)

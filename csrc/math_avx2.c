@@ -116,11 +116,11 @@ AVX2_INLINE __m256 normal_tail_ps(__m256 x, __m256 *e)
     return _mm256_mul_ps(*e, _mm256_mul_ps(t, q));
 }
 
-/* Phi(x) from the tail h: h for x < 0, 1 - h otherwise (NaN stays NaN) */
+/* Phi(x) from the tail h: h where x's sign bit is set (x < 0; at -0 both are 1/2), else 1 - h
+ * (NaN stays NaN: h is NaN) */
 AVX2_INLINE __m256 normal_cdf_ps(__m256 x, __m256 h)
 {
-    __m256 neg = _mm256_cmp_ps(x, _mm256_setzero_ps(), _CMP_LT_OQ);
-    return _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), h), h, neg);
+    return _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), h), h, x);
 }
 
 /* gelu exact, y = x Phi(x) */

@@ -76,23 +76,25 @@ AVX2_INLINE __m256 tanh_ps(__m256 x)
 
 /* 2^u, u <= 0 (below -200: 0; NaN propagates).  n = round(u) by adding M = 1.5 2^23 + 227, whose
  * float then holds n + 227 in its low bits: shifted into the exponent field that is 2^(n + 100),
- * a normal number for n in [-200, 0].  2^(u - n) by gelu.h's degree-6 fit, times 2^(n + 100)
- * (exact), times 2^-100 (one rounding: gradual underflow, as vscalefps) */
+ * a normal number for n in [-200, 0].  2^(u - n) 2^-100 by gelu.h's degree-6 fit with its
+ * coefficients scaled by 2^-100 (exact: every value stays normal), times 2^(n + 100): one rounding,
+ * so gradual underflow as vscalefps */
 AVX2_INLINE __m256 exp2_neg_ps(__m256 u)
 {
     const __m256 magic = _mm256_set1_ps(12583139.0f);                  /* 1.5 2^23 + 227 */
+#define P(c) _mm256_set1_ps((c) * 7.88860905e-31f)                      /* c 2^-100 */
     u = _mm256_max_ps(_mm256_set1_ps(-200.0f), u);
     __m256 big = _mm256_add_ps(u, magic);
     __m256 f = _mm256_sub_ps(u, _mm256_sub_ps(big, magic));
-    __m256 p = _mm256_set1_ps(FG_EXP2_P6);
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(FG_EXP2_P5));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(FG_EXP2_P4));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(FG_EXP2_P3));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(FG_EXP2_P2));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(FG_EXP2_P1));
-    p = _mm256_fmadd_ps(p, f, _mm256_set1_ps(1.0f));
-    __m256 scale = _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(big), 23));
-    return _mm256_mul_ps(_mm256_mul_ps(p, scale), _mm256_set1_ps(7.88860905e-31f));   /* 2^-100 */
+    __m256 p = P(FG_EXP2_P6);
+    p = _mm256_fmadd_ps(p, f, P(FG_EXP2_P5));
+    p = _mm256_fmadd_ps(p, f, P(FG_EXP2_P4));
+    p = _mm256_fmadd_ps(p, f, P(FG_EXP2_P3));
+    p = _mm256_fmadd_ps(p, f, P(FG_EXP2_P2));
+    p = _mm256_fmadd_ps(p, f, P(FG_EXP2_P1));
+    p = _mm256_fmadd_ps(p, f, P(1.0f));
+#undef P
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(big), 23)));
 }
 
 /* the lower tail of the normal, h = Phi(-|x|) = e t Q(t) / 2 with e = exp(-x^2/2) = 2^(K x^2),

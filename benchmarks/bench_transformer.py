@@ -5,6 +5,8 @@
 * "T2 gpt 6L 8H 256w ctx256 b8 adamw step": the same model, larger.
 * "T3 sdpa causal B8 H8 T256 D64 fwd+bwd": F.scaled_dot_product_attention(is_causal=True), then
   backward of the sum of its output.
+* "T4 mlp gelu(c_fc(x)) ...": the first half of T1's MLP (B*T = 768 rows, 128 -> 512, gelu, both
+  forms) forward and backward, written as nanoGPT writes it (a custom forward, no Sequential).
 
 Both frameworks start from the same weights (torch's initialisation loaded into fastgrad) and see
 the same batches; the T1/T2 rows check that fastgrad's loss after the timed steps agrees with a
@@ -28,6 +30,7 @@ GPT_SIZES = {  # name: (layers, heads, width, context, batch)
     "T2": (1, 2, 32, 32, 2) if QUICK else (6, 8, 256, 256, 8),
 }
 SDPA = (1, 2, 32, 16) if QUICK else (8, 8, 256, 64)  # B, H, T, D
+MLP = (24, 16, 64) if QUICK else (768, 128, 512)  # rows, in, hidden
 
 
 def _demo_module(framework):
@@ -111,3 +114,26 @@ def test_sdpa_causal_fwd_bwd(benchmark, framework):
 
     C.run_pedantic(benchmark, step, rounds=20, iterations=1)
     assert np.isfinite(float(q.grad.sum()))
+
+
+@pytest.mark.parametrize("approximate", ["none", "tanh"])
+@pytest.mark.parametrize("framework", ["torch", "fastgrad"])
+def test_mlp_gelu_fwd_bwd(benchmark, framework, approximate):
+    C.need(framework)
+    m, k, n = MLP
+    name = f"T4 mlp gelu(c_fc(x)) {m}x{k}->{n} approximate={approximate} fwd+bwd"
+    benchmark.group = name
+    C.tag(benchmark, framework, category="transformer", workload=name, flops=3 * 2 * m * k * n)
+    lib = C.torch if framework == "torch" else C.fastgrad
+    lib.manual_seed(0)
+    c_fc, gelu = lib.nn.Linear(k, n), lib.nn.GELU(approximate)
+    x = lib.tensor(C.rng(4).standard_normal((m, k), dtype=np.float32), requires_grad=True)
+    g = lib.tensor(C.rng(5).standard_normal((m, n), dtype=np.float32))
+
+    def step():
+        for p in (x, c_fc.weight, c_fc.bias):
+            p.grad = None
+        gelu(c_fc(x)).backward(g)
+
+    C.run_pedantic(benchmark, step, rounds=50, iterations=1)
+    assert np.isfinite(float(c_fc.bias.grad.sum()))

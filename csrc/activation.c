@@ -1,6 +1,6 @@
-/* activation.c — relu, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh, gelu: forward and
+/* activation.c — relu, leaky_relu, hardswish, hardsigmoid, sigmoid, tanh: forward and
  * backward side by side.  Bodies in activation.inc, once per dtype.  (softplus and the other
- * exp-based activations are in activation_more.c.) */
+ * exp-based activations are in activation_more.c, gelu in gelu.c.) */
 #include <math.h>
 #include <tgmath.h>
 #include "internal.h"
@@ -10,11 +10,9 @@
 #include "template.h"
 
 #if FG_X86
-const fg_act_kernels_f32 fg_act_avx2_f32 = {fg_sigmoid_fwd_f32_avx2, fg_tanh_fwd_f32_avx2,
-                                            fg_gelu_fwd_f32_avx2, fg_gelu_bwd_f32_avx2};
+const fg_act_kernels_f32 fg_act_avx2_f32 = {fg_sigmoid_fwd_f32_avx2, fg_tanh_fwd_f32_avx2};
 /* float64 has no SIMD variant: its AVX2 level runs the reference loops */
-const fg_act_kernels_f64 fg_act_avx2_f64 = {fg_sigmoid_fwd_ref_f64, fg_tanh_fwd_ref_f64,
-                                            fg_gelu_fwd_ref_f64, fg_gelu_bwd_ref_f64};
+const fg_act_kernels_f64 fg_act_avx2_f64 = {fg_sigmoid_fwd_ref_f64, fg_tanh_fwd_ref_f64};
 #endif
 
 /* one-element entry points (a value in, a value out: Python calls them without any buffer):

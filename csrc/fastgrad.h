@@ -188,13 +188,19 @@ float fg_tanh_fwd1_f32(float x);
 double fg_tanh_fwd1_f64(double x);
 float fg_tanh_bwd1_f32(float y, float dy);
 double fg_tanh_bwd1_f64(double y, double dy);
-/* approximate == 0: y = x Phi(x) = x/2 erfc(-x/sqrt2) (= x/2 (1 + erf(x/sqrt2)), accurate in the left tail; gelu(-inf) = NaN as torch);
+/* gelu.c: approximate == 0: y = x Phi(x) = x/2 erfc(-x/sqrt2) (= x/2 (1 + erf(x/sqrt2)), accurate in the left tail; gelu(-inf) = NaN as torch);
  * approximate == 1: y = x/2 (1 + tanh(sqrt(2/pi)(x + 0.044715 x^3))) */
 void fg_gelu_fwd_f32(int64_t n, const float *restrict x, float *restrict y, int approximate);
 void fg_gelu_fwd_f64(int64_t n, const double *restrict x, double *restrict y, int approximate);
 /* dx = dy * d/dx gelu(x)   (exact: Phi(x) + x phi(x)) */
 void fg_gelu_bwd_f32(int64_t n, const float *restrict x, const float *restrict dy, float *restrict dx, int approximate);
 void fg_gelu_bwd_f64(int64_t n, const double *restrict x, const double *restrict dy, double *restrict dx, int approximate);
+/* ---- gelu.c : the gelu backward fused with a Linear's bias gradient (the LinearGELU node) ----
+ * for x, dy, dx (m x n): dx = dy * gelu'(x) (bitwise fg_gelu_bwd) and db[j] = sum_i dx[i, j] accumulated in double in
+ * row order (bitwise fg_linear_bwd's db from dx); returns 0, FG_ERR_SIZE or FG_ERR_NOMEM */
+int fg_gelu_bwd_colsum_f32(int64_t m, int64_t n, const float *x, const float *dy, float *dx, float *db, int approximate);
+int fg_gelu_bwd_colsum_f64(int64_t m, int64_t n, const double *x, const double *dy, double *dx, double *db,
+                           int approximate);
 
 /* ---- activation_more.c : silu, mish, elu (selu, celu), logsigmoid, softsign, hardtanh (relu6), softplus ----
  * forward and backward side by side; threaded over the pool for large n; the exp-based ones are

@@ -2,10 +2,10 @@
  * and the exp, max and dot used by softmax / log_softmax / cross-entropy (declared in
  * math_avx2.h).  Compiled for the baseline target; every function carries FG_TARGET_AVX2_FMA and
  * runs only through the AVX2 tables of rowmath.h and activation.c.  Polynomials: Cephes expf /
- * tanhf (about 1 ulp), erf by its Taylor series and erfc by the Numerical Recipes Chebyshev fit
- * (fractional error < 1.2e-7). */
+ * tanhf (about 1 ulp); gelu's normal cdf through a fit of erfcx (gelu.h). */
 #include <math.h>
 #include "math_avx2.h"
+#include "gelu.h"
 #if FG_X86
 #include <immintrin.h>
 
@@ -74,61 +74,71 @@ AVX2_INLINE __m256 tanh_ps(__m256 x)
     return _mm256_blendv_ps(big, small, is_small);
 }
 
-/* erfc(z) = 2 Phi(-z sqrt2), in float lanes:
- *   |z| < 1: erfc(z) = 1 - erf(z), erf by its Taylor series to z^23 (truncation < 1e-9);
- *   |z| >= 1: erfc(|z|) = t exp(-z^2 + P(t)), t = 1/(1 + |z|/2) (Numerical Recipes' Chebyshev fit,
- *   fractional error < 1.2e-7), z^2 split exactly with an FMA; erfc(z) = 2 - erfc(|z|) for z < 0.
- * The argument -z^2 is rounded to float, so the left tail carries the x^2 conditioning of gelu. */
-AVX2_INLINE __m256 erfc_ps(__m256 z)
+/* 2^u, u <= 0 (below -200: 0; NaN propagates).  n = round(u) by adding M = 1.5 2^23 + 227, whose
+ * float then holds n + 227 in its low bits: shifted into the exponent field that is 2^(n + 100),
+ * a normal number for n in [-200, 0].  2^(u - n) 2^-100 by gelu.h's degree-6 fit with its
+ * coefficients scaled by 2^-100 (exact: every value stays normal), times 2^(n + 100): one rounding,
+ * so gradual underflow as vscalefps */
+AVX2_INLINE __m256 exp2_neg_ps(__m256 u)
 {
-    const __m256 one = _mm256_set1_ps(1.0f), sign = _mm256_set1_ps(-0.0f);
-    __m256 a = _mm256_andnot_ps(sign, z);
-    __m256 z2 = _mm256_mul_ps(z, z);
-    /* erf(z) = 2/sqrt(pi) sum_k (-1)^k z^(2k+1) / (k! (2k+1)), k = 0..11 */
-    static const float ec[] = {
-        -1.1283791670955126f / (39916800.0f * 23.0f), /* k = 11, down to k = 0 */
-        1.1283791670955126f / (3628800.0f * 21.0f), -1.1283791670955126f / (362880.0f * 19.0f),
-        1.1283791670955126f / (40320.0f * 17.0f), -1.1283791670955126f / (5040.0f * 15.0f),
-        1.1283791670955126f / (720.0f * 13.0f), -1.1283791670955126f / (120.0f * 11.0f),
-        1.1283791670955126f / (24.0f * 9.0f), -1.1283791670955126f / (6.0f * 7.0f),
-        1.1283791670955126f / (2.0f * 5.0f), -1.1283791670955126f / 3.0f, 1.1283791670955126f};
-    __m256 pe = _mm256_set1_ps(ec[0]);
-    for (int i = 1; i < 12; ++i)
-        pe = _mm256_fmadd_ps(pe, z2, _mm256_set1_ps(ec[i]));
-    __m256 small = _mm256_fnmadd_ps(pe, z, one);                    /* 1 - erf(z) */
-    /* NR erfc for |z| >= 1 */
-    __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(_mm256_set1_ps(0.5f), a, one));
-    static const float c[] = {0.17087277f, -0.82215223f, 1.48851587f, -1.13520398f, 0.27886807f,
-                              -0.18628806f, 0.09678418f, 0.37409196f, 1.00002368f, -1.26551223f};
-    __m256 p = _mm256_set1_ps(c[0]);
-    for (int i = 1; i < 10; ++i)
-        p = _mm256_fmadd_ps(p, t, _mm256_set1_ps(c[i]));
-    __m256 ac = _mm256_min_ps(_mm256_set1_ps(20.0f), a);    /* erfc(20) ~ 5e-176: 0; keeps inf out */
-    __m256 ac2 = _mm256_mul_ps(ac, ac);
-    __m256 lo = _mm256_fmsub_ps(ac, ac, ac2);                     /* ac^2 = ac2 + lo exactly */
-    __m256 big = _mm256_mul_ps(t, exp_ps(_mm256_sub_ps(_mm256_sub_ps(p, ac2), lo)));
-    __m256 neg = _mm256_cmp_ps(z, _mm256_setzero_ps(), _CMP_LT_OQ);
-    big = _mm256_blendv_ps(big, _mm256_sub_ps(_mm256_set1_ps(2.0f), big), neg);
-    __m256 is_small = _mm256_cmp_ps(a, one, _CMP_LT_OQ);
-    return _mm256_blendv_ps(big, small, is_small);
+    const __m256 magic = _mm256_set1_ps(12583139.0f);                  /* 1.5 2^23 + 227 */
+#define P(c) _mm256_set1_ps((c) * 7.88860905e-31f)                      /* c 2^-100 */
+    u = _mm256_max_ps(_mm256_set1_ps(-200.0f), u);
+    __m256 big = _mm256_add_ps(u, magic);
+    __m256 f = _mm256_sub_ps(u, _mm256_sub_ps(big, magic));
+    __m256 p = P(FG_EXP2_P6);
+    p = _mm256_fmadd_ps(p, f, P(FG_EXP2_P5));
+    p = _mm256_fmadd_ps(p, f, P(FG_EXP2_P4));
+    p = _mm256_fmadd_ps(p, f, P(FG_EXP2_P3));
+    p = _mm256_fmadd_ps(p, f, P(FG_EXP2_P2));
+    p = _mm256_fmadd_ps(p, f, P(FG_EXP2_P1));
+    p = _mm256_fmadd_ps(p, f, P(1.0f));
+#undef P
+    return _mm256_mul_ps(p, _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_castps_si256(big), 23)));
 }
 
-/* gelu exact, y = x/2 erfc(-x/sqrt2) */
+/* the lower tail of the normal, h = Phi(-|x|) = e t Q(t) / 2 with e = exp(-x^2/2) = 2^(K x^2),
+ * t = 1/(1 + 0.3 |x|/sqrt2) and Q gelu.h's fit of erfcx; e is returned too (the backward's pdf).
+ * No cancellation anywhere: Phi(x) = h for x < 0 and 1 - h (h <= 1/2) for x >= 0. */
+AVX2_INLINE __m256 normal_tail_ps(__m256 x, __m256 *e)
+{
+    const __m256 one = _mm256_set1_ps(1.0f);
+    __m256 a = _mm256_andnot_ps(_mm256_set1_ps(-0.0f), x);
+    __m256 t = _mm256_div_ps(one, _mm256_fmadd_ps(_mm256_set1_ps(FG_GELU_P), a, one));
+    __m256 q = _mm256_set1_ps(0.5f * FG_GELU_Q8);
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.5f * FG_GELU_Q7));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.5f * FG_GELU_Q6));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.5f * FG_GELU_Q5));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.5f * FG_GELU_Q4));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.5f * FG_GELU_Q3));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.5f * FG_GELU_Q2));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.5f * FG_GELU_Q1));
+    q = _mm256_fmadd_ps(q, t, _mm256_set1_ps(0.5f * FG_GELU_Q0));
+    *e = exp2_neg_ps(_mm256_mul_ps(_mm256_mul_ps(x, x), _mm256_set1_ps(FG_GELU_K)));
+    return _mm256_mul_ps(*e, _mm256_mul_ps(t, q));
+}
+
+/* Phi(x) from the tail h: h where x's sign bit is set (x < 0; at -0 both are 1/2), else 1 - h
+ * (NaN stays NaN: h is NaN) */
+AVX2_INLINE __m256 normal_cdf_ps(__m256 x, __m256 h)
+{
+    return _mm256_blendv_ps(_mm256_sub_ps(_mm256_set1_ps(1.0f), h), h, x);
+}
+
+/* gelu exact, y = x Phi(x) */
 AVX2_INLINE __m256 gelu_exact_ps(__m256 x)
 {
-    __m256 erfc = erfc_ps(_mm256_mul_ps(x, _mm256_set1_ps(-0.70710678118654752440f)));
-    return _mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(0.5f), x), erfc);
+    __m256 e;
+    return _mm256_mul_ps(x, normal_cdf_ps(x, normal_tail_ps(x, &e)));
 }
 
-/* gelu exact derivative: Phi(x) + x phi(x) = erfc(-x/sqrt2)/2 + x exp(-x^2/2)/sqrt(2 pi)
+/* gelu exact derivative: Phi(x) + x phi(x), phi(x) = e / sqrt(2 pi)
  * (gelu'(inf) = inf * 0 = NaN, as the reference loop) */
 AVX2_INLINE __m256 gelu_exact_grad_ps(__m256 x)
 {
-    __m256 cdf = _mm256_mul_ps(_mm256_set1_ps(0.5f),
-                               erfc_ps(_mm256_mul_ps(x, _mm256_set1_ps(-0.70710678118654752440f))));
-    __m256 e = exp_ps(_mm256_mul_ps(_mm256_mul_ps(_mm256_set1_ps(-0.5f), x), x));
-    __m256 pdf = _mm256_mul_ps(_mm256_set1_ps(0.39894228040143267794f), e);
-    return _mm256_fmadd_ps(x, pdf, cdf);
+    __m256 e;
+    __m256 cdf = normal_cdf_ps(x, normal_tail_ps(x, &e));
+    return _mm256_fmadd_ps(x, _mm256_mul_ps(_mm256_set1_ps(0.39894228040143267794f), e), cdf);
 }
 
 /* x / (1 + exp(-2u)), u = sqrt(2/pi)(x + 0.044715 x^3): the tanh form without 1 + tanh cancelling */
@@ -201,6 +211,41 @@ AVX2 void fg_gelu_bwd_f32_avx2(int64_t n, const float *x, const float *dy, float
         map_grad_ps(n, x, dy, dx, gelu_tanh_grad_ps);
     else
         map_grad_ps(n, x, dy, dx, gelu_exact_grad_ps);
+}
+
+/* one row of the fused backward: dx[j] = dy[j] f'(x[j]) (as map_grad_ps) and acc[j] += dx[j] in
+ * double, 8 lanes at a time, the tail masked */
+AVX2_INLINE void grad_acc_row_ps(int64_t n, const float *x, const float *dy, float *dx, double *acc,
+                                 __m256 (*df)(__m256))
+{
+    int64_t j = 0;
+    for (; j + 8 <= n; j += 8) {
+        __m256 g = _mm256_mul_ps(_mm256_loadu_ps(dy + j), df(_mm256_loadu_ps(x + j)));
+        _mm256_storeu_ps(dx + j, g);
+        _mm256_storeu_pd(acc + j, _mm256_add_pd(_mm256_loadu_pd(acc + j), _mm256_cvtps_pd(_mm256_castps256_ps128(g))));
+        _mm256_storeu_pd(acc + j + 4,
+                         _mm256_add_pd(_mm256_loadu_pd(acc + j + 4), _mm256_cvtps_pd(_mm256_extractf128_ps(g, 1))));
+    }
+    if (j < n) {
+        __m256i m = tail_mask(n - j);
+        __m256 g = _mm256_mul_ps(_mm256_maskload_ps(dy + j, m), df(_mm256_maskload_ps(x + j, m)));
+        _mm256_maskstore_ps(dx + j, m, g);
+        float lanes[8];
+        _mm256_storeu_ps(lanes, g);
+        for (int64_t r = 0; r < n - j; ++r)
+            acc[j + r] += lanes[r];
+    }
+}
+
+AVX2 void fg_gelu_bwd_acc_f32_avx2(int64_t m, int64_t n, int64_t ld, const float *x, const float *dy, float *dx,
+                                   double *acc, int approximate)
+{
+    for (int64_t i = 0; i < m; ++i) {
+        if (approximate)
+            grad_acc_row_ps(n, x + i * ld, dy + i * ld, dx + i * ld, acc, gelu_tanh_grad_ps);
+        else
+            grad_acc_row_ps(n, x + i * ld, dy + i * ld, dx + i * ld, acc, gelu_exact_grad_ps);
+    }
 }
 
 AVX2 void fg_vexpsub_f32_avx2(int64_t n, const float *x, const float *s, float *y)

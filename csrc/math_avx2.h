@@ -19,10 +19,14 @@ double fg_vexpsum_f32_avx2(int64_t n, const float *x, float shift, float *y);
 void fg_sigmoid_fwd_f32_avx2(int64_t n, const float *x, float *y);
 /* y = tanh(x)   (odd polynomial for |x| < 0.625, 1 - 2/(exp(2|x|) + 1) above) */
 void fg_tanh_fwd_f32_avx2(int64_t n, const float *x, float *y);
-/* exact: y = x/2 erfc(-x/sqrt2);  approximate: y = x / (1 + exp(-2u)) = x/2 (1 + tanh u) */
+/* exact: y = x Phi(x);  approximate: y = x / (1 + exp(-2u)) = x/2 (1 + tanh u) */
 void fg_gelu_fwd_f32_avx2(int64_t n, const float *x, float *y, int approximate);
 /* exact: dx = dy (Phi(x) + x phi(x));  approximate: dx = dy s (1 + 2x (1 - s) u'), s = (1 + tanh u)/2 */
 void fg_gelu_bwd_f32_avx2(int64_t n, const float *x, const float *dy, float *dx, int approximate);
+/* rows i < m of an (m, ld) block, columns j < n: dx = dy gelu'(x) as fg_gelu_bwd_f32_avx2, and
+ * acc[j] += dx[i, j] in double, row after row (gelu.c's fused bias gradient) */
+void fg_gelu_bwd_acc_f32_avx2(int64_t m, int64_t n, int64_t ld, const float *x, const float *dy, float *dx,
+                              double *acc, int approximate);
 /* max of x[0..n), n >= 1; NaN when any element is NaN */
 float fg_vmax_f32_avx2(int64_t n, const float *x);
 double fg_vmax_f64_avx2(int64_t n, const double *x);

@@ -62,6 +62,7 @@ from fastgrad.functional.shape import (reshape, view, flatten, squeeze, unsqueez
                                        expand, repeat, cat, concat, stack, chunk, split)
 from fastgrad.functional.indexing import getitem, setitem, masked_fill, gather
 from fastgrad.functional.linalg import matmul, mm, bmm, linear, linear_relu
+from fastgrad.functional.linear_gelu import linear_gelu
 from fastgrad.functional.loss import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, cross_entropy, nll_loss,
                                       binary_cross_entropy, binary_cross_entropy_with_logits)
 from fastgrad.functional.inplace import inplace, random_like
@@ -168,3 +169,4 @@ __all__ += ["cumsum", "cumprod", "logcumsumexp", "cummax", "cummin"]
 __all__ += ["sort", "argsort", "msort", "topk", "unique", "unique_consecutive", "searchsorted", "bucketize"]
 __all__ += ["kthvalue", "median", "nanmedian", "mode", "quantile", "nanquantile"]
 from fastgrad.functional import torch_forms  # noqa: E402,F401  (binds the in-place methods of the basic unary ops)
+__all__ += ["linear_gelu"]

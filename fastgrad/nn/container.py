@@ -3,7 +3,8 @@ import operator
 from collections import OrderedDict
 
 from fastgrad.functional import linear, linear_relu
-from fastgrad.nn.activation import ReLU
+from fastgrad.functional.linear_gelu import linear_gelu
+from fastgrad.nn.activation import GELU, ReLU
 from fastgrad.nn.linear import Linear
 from fastgrad.nn.module import Module
 
@@ -31,8 +32,9 @@ class Sequential(Module):
                 self.add_module(str(idx), module)
 
     def forward(self, input):
-        """Each module in turn.  A plain Linear followed by a plain ReLU (exact types, no hooks,
-        no per-instance forward) runs as one fused node: same values and gradients, one op less."""
+        """Each module in turn.  A plain Linear followed by a plain ReLU or GELU (exact types, no
+        hooks, no per-instance forward) runs as one fused node: same values and gradients, one op
+        less."""
         held = None  # a plain Linear, held back to see whether a plain ReLU follows
         for module in self._modules.values():
             d = module.__dict__
@@ -41,6 +43,11 @@ class Sequential(Module):
                 if plain and type(module) is ReLU:
                     p = held._parameters
                     input = linear_relu(input, p["weight"], p["bias"])
+                    held = None
+                    continue
+                if plain and type(module) is GELU:
+                    p = held._parameters
+                    input = linear_gelu(input, p["weight"], p["bias"], module.approximate)
                     held = None
                     continue
                 p = held._parameters

@@ -9,6 +9,7 @@ from fastgrad._ffi import CTYPES, from_buffer, kernels
 from fastgrad.autograd.function import Function, register
 from fastgrad.ops import one_element
 from fastgrad.ops.common import contiguous
+from fastgrad.ops.linear_gelu import gelu_backward
 
 __all__ = ["ReLU", "LeakyReLU", "Hardswish", "Hardsigmoid", "Sigmoid", "Tanh", "GELU", "Softplus"]
 
@@ -165,9 +166,11 @@ class Tanh(Function):
 
 @register("gelu")
 class GELU(FromInput):
-    """y = x Phi(x) (approximate=1: the tanh form)."""
+    """y = x Phi(x) (approximate=1: the tanh form).  Backward: ops/linear_gelu.py (after a Linear,
+    the bias gradient comes out of the same pass)."""
 
     KERNELS = kernels("gelu_fwd"), kernels("gelu_bwd")
+    backward = staticmethod(gelu_backward)
 
 
 @register("softplus")

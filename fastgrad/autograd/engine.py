@@ -23,6 +23,7 @@ from fastgrad.tensor import Tensor
 from fastgrad.autograd.function import Function, FREED_MESSAGE
 from fastgrad.autograd.version import LAST as _LAST_BUMP, check_saved as _check_saved
 from fastgrad.autograd.hooks import POST_HOOKS as _POST, run_post_hooks as _run_post
+from fastgrad.lowp import accumulate_leaf as _accumulate_bf16
 
 __all__ = ["run_backward", "backward_from", "accumulate_grad"]
 
@@ -77,6 +78,8 @@ def _validated(node, grads):
 def _accumulate_leaf(t, g):
     """t.grad += g, the caller holding _GRAD_LOCK (a first gradient is a copy of g)."""
     dtype = t._data.dtype
+    if dtype.kind == "V":  # bfloat16: numpy can neither add nor cast it (fastgrad/lowp.py)
+        return _accumulate_bf16(t, g, _make)
     grad = t._grad  # (the slot: .grad is the checking property)
     if grad is None:
         t._grad = _make(g.astype(dtype, order="C"), None)

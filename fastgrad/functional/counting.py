@@ -17,7 +17,7 @@ _NAME = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uin
 
 def _float_input(input, kernel, op):
     d = input._data.dtype
-    if d.kind != "f":
+    if d.kind not in "fV":
         raise NotImplementedError(f'{op}: "{kernel}" not implemented for \'{_NAME.get(d.name, d.name)}\'')
     return input._data
 
@@ -103,7 +103,7 @@ def bincount(input, weights=None, minlength=0) -> Tensor:
     if wd.shape != x.shape:
         raise RuntimeError("bincount: weights should be 1-d and have the same length as input")
     out = np.bincount(x.astype(np.int64), weights=wd.astype(np.float64), minlength=minlength)
-    return _make(out.astype(wd.dtype if wd.dtype.kind == "f" else np.float64))
+    return _make(out.astype(wd.dtype if wd.dtype.kind in "fV" else np.float64))
 
 
 TENSOR_METHODS = {"histc": histc, "histogram": histogram, "bincount": bincount}

@@ -51,7 +51,7 @@ def _source(src, input, op):
     if not isinstance(src, Tensor):
         raise TypeError(f"{op}: source must be a Tensor, got {type(src).__name__}")
     if src._data.dtype != input._data.dtype:
-        if src._data.dtype.kind == "f" and input._data.dtype.kind == "f":
+        if src._data.dtype.kind in "fV" and input._data.dtype.kind in "fV":
             raise RuntimeError(f"{op}(): self ({input._data.dtype}) and source ({src._data.dtype}) must "
                                "have the same scalar type")
         src = to_dtype(src, input._data.dtype, False)

@@ -32,7 +32,7 @@ def check_cast(self, other, op) -> None:
         return
     a = self._data.dtype
     if op == "div":
-        res = np.dtype(np.float32) if a.kind != "f" else a
+        res = np.dtype(np.float32) if a.kind not in "fV" else a
     else:
         if isinstance(other, Tensor):
             res = result_dtype(self, other)
@@ -123,7 +123,7 @@ def inplace(self, other, op):
     if op == "copy":
         a[...] = v
     else:
-        if a.dtype.kind != "f":
+        if a.dtype.kind not in "fV":
             check_cast(self, other, op)
         _INPLACE[op](a, v, out=a, casting="unsafe")
     bump(a, self.grad_fn)
@@ -135,7 +135,7 @@ def _inplace_recorded(self, other, op):
     grad_fn).  The result is computed out of place from a copy of self's values (what backward
     needs), written into self's own memory (views and numpy see it) and self takes its node."""
     a = self._data
-    if a.dtype.kind != "f":
+    if a.dtype.kind not in "fV":
         raise RuntimeError(f"{op}_: a {a.dtype} tensor cannot hold a result that requires grad "
                            "(only floating-point tensors can require gradients)")
     old = Tensor._make(a.copy())

@@ -56,9 +56,9 @@ def _pointwise_pair(input, target, op):
     _tensor(input, op, "input")
     _tensor(target, op, "target")
     di, dt = input._data.dtype, target._data.dtype
-    if di.kind != "f":
+    if di.kind not in "fV":
         raise TypeError(f"{op}: expected a floating-point input, got {di}")
-    if dt.kind != "f":
+    if dt.kind not in "fV":
         target = to_dtype(target, di, False)
     elif dt != di:
         d = np.result_type(di, dt)
@@ -206,7 +206,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor = None, size_ave
     _tensor(input, "cross_entropy", "input")
     _tensor(target, "cross_entropy", "target")
     x, tg = input._data, target._data
-    if tg.dtype.kind == "f" and tg.shape == x.shape and x.ndim > 0:
+    if tg.dtype.kind in "fV" and tg.shape == x.shape and x.ndim > 0:
         check_float(x, "cross_entropy")
         w = None
         if weight is not None:
@@ -299,7 +299,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     check_float(input._data, op)
     di, dt = input._data.dtype, target._data.dtype
     if dt != di:
-        d = np.result_type(di, dt) if dt.kind == "f" else di
+        d = np.result_type(di, dt) if dt.kind in "fV" else di
         input, target = to_dtype(input, d, False), to_dtype(target, d, False)
     shape, dtype = input._data.shape, input._data.dtype
     w = _weight_array(weight, shape, dtype, op)

@@ -20,12 +20,12 @@ def _float_input(x, op, dtype):
     """x (cast to ``dtype`` when given) as a float Tensor; torch's errors otherwise."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fV":
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
                            f"{dtypes.dtype_name(x._data.dtype)}")
     if dtype is not None:
         dtype = dtypes.to_dtype(dtype)
-        if dtype.kind != "f":
+        if dtype.kind not in "fV":
             raise RuntimeError(f"{op}: dtype should be floating point or complex, but got {dtypes.dtype_name(dtype)}")
         x = to_dtype(x, dtype)
     return x

@@ -30,7 +30,7 @@ def _float(cls, x, op, *p):
     if isinstance(x, Tensor) and x._data.dtype in KERNEL_DTYPES:  # the common case
         return cls.apply1(x, *p)
     _check_tensor(x, op)
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fV":
         x = to_dtype(x, dtypes.get_default_dtype(), False)
     check_kernel_dtype(x._data.dtype, op)
     return cls.apply1(x, *p)
@@ -121,7 +121,7 @@ def _rounding(cls, x, op, kernel, *p):
     d = x._data.dtype
     if d.kind in "iu" and not p:
         return _make(x._data.copy())
-    if d.kind != "f":
+    if d.kind not in "fV":
         raise NotImplementedError(f'"{kernel}" not implemented for \'{_NAME.get(d.name, d.name)}\'')
     check_kernel_dtype(d, op)
     return cls.apply1(x, *p)
@@ -150,7 +150,7 @@ def round(input, *, decimals=0):
 
 def frac(input):
     """y = input - trunc(input) (floating-point tensors only, as torch)."""
-    if isinstance(input, Tensor) and input._data.dtype.kind != "f":
+    if isinstance(input, Tensor) and input._data.dtype.kind not in "fV":
         d = input._data.dtype
         raise NotImplementedError(f"\"frac_cpu\" not implemented for '{_NAME.get(d.name, d.name)}'")
     return _float(P.Frac, input, "frac")
@@ -167,7 +167,7 @@ def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     integer and bool tensors are returned unchanged (a copy)."""
     _check_tensor(input, "nan_to_num")
     d = input._data.dtype
-    if d.kind != "f":
+    if d.kind not in "fV":
         return _make(input._data.copy())
     check_kernel_dtype(d, "nan_to_num")
     fi = np.finfo(d)

@@ -96,7 +96,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     int64 of shape (num_samples,) or (rows, num_samples); without replacement each index at most
     once per row (torch's method: the top ``num_samples`` of p / Exp(1))."""
     p = input._data
-    if p.dtype.kind != "f":
+    if p.dtype.kind not in "fV":
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
                            f"{_legacy_name(p.dtype)}")
     if p.ndim not in (1, 2):
@@ -193,7 +193,7 @@ def random_(self, *args, generator=None, **kw):
     lo, hi = kw.get("from", lo), kw.get("to", hi)
     d = self._data.dtype
     if hi is None:
-        hi = (2 if d.kind == "b" else 2 ** (np.finfo(d).nmant + 1) + 1 if d.kind == "f"
+        hi = (2 if d.kind == "b" else 2 ** (np.finfo(d).nmant + 1) + 1 if d.kind in "fV"
               else int(np.iinfo(d).max) + 1)
     if lo >= hi:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} >= to={hi}")

@@ -49,7 +49,7 @@ def _median_along(x, d, keepdim, ignore_nan, result):
     if a.ndim == 0:
         return _pick(x, None, d, keepdim, result)
     order = sort_indices(a, d, False, True)
-    nan = np.isnan(a) if a.dtype.kind == "f" else np.zeros(a.shape, bool)
+    nan = np.isnan(a) if a.dtype.kind in "fV" else np.zeros(a.shape, bool)
     count = a.shape[d] - nan.sum(axis=d, keepdims=True)
     if ignore_nan:      # the lower median of the values that are not NaN (all NaN: position 0)
         pos = np.maximum((count - 1) // 2, 0)
@@ -60,8 +60,8 @@ def _median_along(x, d, keepdim, ignore_nan, result):
 
 def _median_all(x, ignore_nan, op):
     a = x._data.ravel()
-    vals = a[~np.isnan(a)] if ignore_nan and a.dtype.kind == "f" else a
-    if a.dtype.kind == "f" and (vals.size == 0 or np.isnan(vals).any()):
+    vals = a[~np.isnan(a)] if ignore_nan and a.dtype.kind in "fV" else a
+    if a.dtype.kind in "fV" and (vals.size == 0 or np.isnan(vals).any()):
         v = np.asarray(np.nan, a.dtype)
     elif vals.size == 0:
         raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")

@@ -28,7 +28,7 @@ def _float_mask(mask, dt, name):
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype == np.bool_:
         return np.where(m, dt.type(-np.inf), dt.type(0))
-    if m.dtype.kind != "f":
+    if m.dtype.kind not in "fV":
         raise AssertionError(f"only bool and floating types of {name} are supported")
     return m.astype(dt, copy=False)
 

@@ -288,12 +288,12 @@ class Module:
         with no_grad():
             for m in self.modules():
                 for p in m._parameters.values():
-                    if p is not None and p._data.dtype.kind == "f" and p._data.dtype != dtype:
+                    if p is not None and p._data.dtype.kind in "fV" and p._data.dtype != dtype:
                         p._data = p._data.astype(dtype)
                         if p.grad is not None:
                             p.grad._data = p.grad._data.astype(dtype)
                 for k, b in m._buffers.items():
-                    if b is not None and b._data.dtype.kind == "f" and b._data.dtype != dtype:
+                    if b is not None and b._data.dtype.kind in "fV" and b._data.dtype != dtype:
                         b._data = b._data.astype(dtype)
         return self
 
@@ -302,7 +302,7 @@ class Module:
         _, dtype, _, _ = parse_to(args, kwargs, "Module.to")
         if dtype is None:
             return self
-        if dtype.kind not in "fc":
+        if dtype.kind not in "fcV":
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired "
                             f"dtype={dtypes.dtype_name(dtype)}")
         return self._cast(dtype)

@@ -134,7 +134,7 @@ def _state_array(opt, name, t, a, dtype):
     if s.shape != a.shape:
         raise RuntimeError(f"{what} of shape {tuple(s.shape)} does not match its parameter of shape "
                            f"{tuple(a.shape)}")
-    if s.dtype.kind != "f":
+    if s.dtype.kind not in "fV":
         raise RuntimeError(f"{what} has dtype {s.dtype}, expected a floating-point dtype like its parameter")
     if s.dtype != dtype or not (s.flags.c_contiguous and s.flags.writeable):
         s = t._data = np.array(s, dtype=dtype, order="C", copy=True)

@@ -1,0 +1,162 @@
+"""float16 and bfloat16: storage, exact casts, and arithmetic computed in float32 then rounded.
+
+numpy has no bfloat16, so a bfloat16 array is a 2-byte structured dtype (one '<u2' field holding
+the bits): numpy arithmetic refuses it, so nothing misreads it silently.  float32 -> bfloat16
+rounds to nearest even (a NaN becomes the quiet NaN 0x7FC0, as torch's scalar conversion);
+bfloat16 -> float32 is a 16-bit shift.  Other dtypes go through float32, as torch's casts do.
+
+Arithmetic, as torch's CPU: an op whose inputs are float16/bfloat16 runs its float32 kernels and
+its float output is rounded back.  The cost is paid only by those inputs: the kernel table of
+``_ffi`` raises ``LowPrecision`` on a float16/bfloat16 miss (and numpy refuses bfloat16), and
+``Function.apply*`` catches it (a ``try`` costs nothing when nothing is raised) and calls
+``apply_lowp``, which reruns the op on float32 copies through a subclass of the op whose backward
+converts too.  Gradients travel between nodes as float32 arrays holding values rounded to the
+input's dtype (what torch's half-precision gradients hold) and reach a leaf in its own dtype.
+"""
+import numpy as np
+
+__all__ = ["BF16", "F16", "LOWP", "LowPrecision", "to_float32", "from_float32", "cast", "is_lowp",
+           "apply_lowp", "accumulate_leaf", "round_trip"]
+
+BF16 = np.dtype([("bfloat16", "<u2")])  # the storage of fastgrad.bfloat16
+F16 = np.dtype(np.float16)
+F32 = np.dtype(np.float32)
+LOWP = frozenset((F16, BF16))
+_U16, _U32 = np.dtype(np.uint16), np.dtype(np.uint32)
+
+
+class LowPrecision(TypeError):
+    """A kernel table was asked for float16/bfloat16: Function.apply reruns the op in float32."""
+
+
+def is_lowp(d) -> bool:
+    return d in LOWP
+
+
+def to_float32(a: np.ndarray) -> np.ndarray:
+    """float16/bfloat16 array -> float32 (exact)."""
+    if a.dtype == BF16:
+        return (np.ascontiguousarray(a).view(_U16).astype(_U32) << 16).view(F32)
+    return a.astype(F32)
+
+
+def _bf16_bits(x: np.ndarray) -> np.ndarray:
+    """float32 -> bfloat16 bits (uint16), round to nearest even, NaN -> 0x7FC0."""
+    x = np.ascontiguousarray(x, dtype=F32)
+    u = x.view(_U32)
+    r = ((u + (((u >> 16) & 1) + 0x7FFF)) >> 16).astype(_U16)
+    nan = np.isnan(x)
+    if nan.any():
+        r[nan] = 0x7FC0
+    return r
+
+
+def from_float32(a: np.ndarray, d) -> np.ndarray:
+    """float32 array -> float16 or bfloat16 (round to nearest even)."""
+    if d == BF16:
+        return _bf16_bits(a).view(BF16)
+    return a.astype(d)
+
+
+def round_trip(a: np.ndarray, d) -> np.ndarray:
+    """a (float32) rounded to the values of dtype d, kept as float32."""
+    if d == BF16:
+        return (_bf16_bits(a).astype(_U32) << 16).view(F32)
+    return a.astype(d).astype(F32)
+
+
+def cast(a, d) -> np.ndarray:
+    """np.asarray(a).astype(d) where a's dtype or d may be bfloat16 (through float32, as torch);
+    a may be a Python number or sequence."""
+    a = np.asarray(a)
+    d = np.dtype(d)
+    if a.dtype == d:
+        return a.copy()
+    if a.dtype == BF16:
+        f = to_float32(a)
+        return f if d == F32 else f.astype(d)
+    if d == BF16:
+        if a.dtype.kind == "c":
+            a = a.real
+        return from_float32(a.astype(F32), d).reshape(a.shape)
+    if d == F16 and a.dtype.kind == "f" and a.dtype != F16:  # as torch: double -> float -> half
+        return a.astype(F32).astype(d)
+    return a.astype(d)
+
+
+# -- arithmetic: the float32 rerun ------------------------------------------------------------
+_SUBCLASSES = {}
+
+
+def _lowp_class(cls):
+    """The subclass of op ``cls`` whose backward converts: dy to float32, gradients rounded to
+    each input's dtype (float32 arrays between nodes, the input's dtype for a leaf)."""
+    sub = _SUBCLASSES.get(cls)
+    if sub is None:
+        def backward(ctx, dy):
+            out = ctx.lowp_out
+            if dy.dtype in LOWP:
+                dy = to_float32(dy)
+            elif out is not None and dy.dtype == F32:
+                dy = round_trip(dy, out)  # a sum of gradients: rounded, as torch's half add
+            grads = cls.backward(ctx, dy)
+            single = type(grads) is not tuple
+            grads = (grads,) if single else grads
+            res = []
+            for g, d, e in zip(grads, ctx.lowp_in, ctx.inputs):
+                if g is not None and d is not None and isinstance(g, np.ndarray) and g.dtype == F32:
+                    g = from_float32(g, d) if e is not None and not hasattr(e, "seq") else round_trip(g, d)
+                res.append(g)
+            res.extend(grads[len(res):])
+            return res[0] if single else tuple(res)
+
+        sub = type(cls.__name__, (cls,), {"backward": staticmethod(backward), "__module__": cls.__module__})
+        _SUBCLASSES[cls] = sub
+    return sub
+
+
+def apply_lowp(cls, args, node, new, make, grad_enabled, tensor_type):
+    """Function.apply for an op refused float16/bfloat16: rerun on float32 copies, output rounded
+    back; recorded as ``_lowp_class(cls)`` when an input requires grad."""
+    arrays, edges, lowp_in, record = [], [], [], False
+    kinds = set()
+    for a in args:
+        t = a if isinstance(a, tensor_type) else None
+        v = a._data if t is not None else a
+        d = v.dtype if isinstance(v, np.ndarray) else None
+        if d in LOWP:
+            kinds.add(d)
+            lowp_in.append(d)
+            v = to_float32(v)
+        else:
+            lowp_in.append(None)
+        arrays.append(v)
+        if t is not None and grad_enabled and t.requires_grad:
+            record = True
+            edges.append(t.grad_fn or t)
+        else:
+            edges.append(None)
+    if not kinds:
+        return None
+    out_d = next(iter(kinds)) if len(kinds) == 1 else None  # (float16 with bfloat16: float32)
+    sub = _lowp_class(cls)
+    if record:
+        ctx = node(sub, tuple(edges))
+    else:
+        ctx = new(sub)
+        ctx.saved = ()
+    ctx.lowp_in = tuple(lowp_in)
+    ctx.lowp_out = out_d
+    out = cls.forward(ctx, *arrays)
+    if out_d is not None and isinstance(out, np.ndarray) and out.dtype == F32:
+        out = from_float32(out, out_d)
+    return make(out, ctx if record else None)
+
+
+def accumulate_leaf(t, g, make):
+    """t.grad += g for a bfloat16 leaf (numpy can neither add nor cast bfloat16)."""
+    g32 = to_float32(g) if g.dtype in LOWP else np.asarray(g, F32)
+    if t._grad is None:
+        t._grad = make(from_float32(g32, BF16), None)
+    else:
+        t._grad._data[...] = from_float32(to_float32(t._grad._data) + g32, BF16)

@@ -36,15 +36,15 @@ def is_lowp(d) -> bool:
 def to_float32(a: np.ndarray) -> np.ndarray:
     """float16/bfloat16 array -> float32 (exact)."""
     if a.dtype == BF16:
-        return (np.ascontiguousarray(a).view(_U16).astype(_U32) << 16).view(F32)
+        return np.asarray(np.require(a, None, "C").view(_U16).astype(_U32) << 16).view(F32)
     return a.astype(F32)
 
 
 def _bf16_bits(x: np.ndarray) -> np.ndarray:
     """float32 -> bfloat16 bits (uint16), round to nearest even, NaN -> 0x7FC0."""
-    x = np.ascontiguousarray(x, dtype=F32)
+    x = np.require(x, F32, "C")
     u = x.view(_U32)
-    r = ((u + (((u >> 16) & 1) + 0x7FFF)) >> 16).astype(_U16)
+    r = np.asarray((u + (((u >> 16) & 1) + 0x7FFF)) >> 16).astype(_U16)
     nan = np.isnan(x)
     if nan.any():
         r[nan] = 0x7FC0
@@ -61,7 +61,7 @@ def from_float32(a: np.ndarray, d) -> np.ndarray:
 def round_trip(a: np.ndarray, d) -> np.ndarray:
     """a (float32) rounded to the values of dtype d, kept as float32."""
     if d == BF16:
-        return (_bf16_bits(a).astype(_U32) << 16).view(F32)
+        return np.asarray(_bf16_bits(a).astype(_U32) << 16).view(F32)
     return a.astype(d).astype(F32)
 
 
@@ -82,6 +82,26 @@ def cast(a, d) -> np.ndarray:
     if d == F16 and a.dtype.kind == "f" and a.dtype != F16:  # as torch: double -> float -> half
         return a.astype(F32).astype(d)
     return a.astype(d)
+
+
+def order_key(a: np.ndarray) -> np.ndarray:
+    """a itself, or its float32 values when bfloat16 (numpy would order its bits: wrong for negatives)."""
+    return to_float32(a) if a.dtype == BF16 else a
+
+
+def compare_operands(a: np.ndarray, b: np.ndarray, a_tensor=True, b_tensor=True):
+    """Two arrays to compare where one is bfloat16, as float32 arrays holding the values of
+    torch's promoted dtype (an integer or a Python number against bfloat16 is rounded to it)."""
+    out = []
+    for v, other, is_t in ((a, b, a_tensor), (b, a, b_tensor)):
+        if v.dtype == BF16:
+            v = to_float32(v)
+        elif other.dtype == BF16 and (v.dtype.kind not in "fV" or not is_t):
+            v = round_trip(v.astype(F32), BF16)
+        elif v.dtype == F16:
+            v = v.astype(F32)
+        out.append(v)
+    return out
 
 
 # -- arithmetic: the float32 rerun ------------------------------------------------------------

@@ -1,6 +1,7 @@
 """Comparisons and logic: no gradient, bool results (numpy, with torch's broadcasting errors)."""
 import numpy as np
 
+from fastgrad.lowp import compare_operands
 from fastgrad.ops.common import broadcast_shape
 from fastgrad.tensor import Tensor
 
@@ -13,6 +14,8 @@ _make = Tensor._make
 def _compare(a, b, fn, op):
     av = a._data if isinstance(a, Tensor) else np.asarray(a)
     bv = b._data if isinstance(b, Tensor) else np.asarray(b)
+    if av.dtype.kind == "V" or bv.dtype.kind == "V":  # bfloat16 (fastgrad/lowp.py)
+        av, bv = compare_operands(av, bv, isinstance(a, Tensor), isinstance(b, Tensor))
     broadcast_shape(av.shape, bv.shape, op)
     return _make(np.asarray(fn(av, bv)))
 

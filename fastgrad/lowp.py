@@ -168,8 +168,8 @@ def apply_lowp(cls, args, node, new, make, grad_enabled, tensor_type):
     ctx.lowp_in = tuple(lowp_in)
     ctx.lowp_out = out_d
     out = cls.forward(ctx, *arrays)
-    if out_d is not None and isinstance(out, np.ndarray) and out.dtype == F32:
-        out = from_float32(out, out_d)
+    if out_d is not None and isinstance(out, (np.ndarray, np.generic)) and out.dtype == F32:
+        out = from_float32(np.asarray(out), out_d)
     return make(out, ctx if record else None)
 
 

@@ -5,6 +5,7 @@ has dim/keepdim also takes torch's numpy names axis=/keepdims=."""
 import numpy as np
 
 from fastgrad import dtypes, return_types
+from fastgrad.lowp import order_key
 from fastgrad.functional._dimnames import numpy_names
 from fastgrad.functional._promote import float_input, to_dtype
 from fastgrad.functional.compare import ne
@@ -141,7 +142,7 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _argmaxmin(input, dim, keepdim, fn, op):
-    a = input._data
+    a = order_key(input._data)  # (bfloat16: by value, fastgrad/lowp.py)
     if a.dtype == np.bool_:
         raise RuntimeError(f"{op}(): does not support bool input")
     if dim is None:

@@ -70,6 +70,11 @@ def cast(a, d) -> np.ndarray:
     a may be a Python number or sequence."""
     a = np.asarray(a)
     d = np.dtype(d)
+    with np.errstate(over="ignore", invalid="ignore"):  # (torch's casts do not warn)
+        return _cast(a, d)
+
+
+def _cast(a, d):
     if a.dtype == d:
         return a.copy()
     if a.dtype == BF16:

@@ -1,7 +1,8 @@
 """float16 and bfloat16: storage, exact casts, and arithmetic computed in float32 then rounded.
 
-numpy has no bfloat16, so a bfloat16 array is a 2-byte structured dtype (one '<u2' field holding
-the bits): numpy arithmetic refuses it, so nothing misreads it silently.  float32 -> bfloat16
+numpy has no bfloat16, so a bfloat16 array holds raw 2-byte values (numpy's 'V2', viewed as uint16
+for the bits): numpy arithmetic refuses it, and so do numpy's conversions from numbers (a structured
+'<u2' dtype would take 2.0 as the bits 0x0002), so nothing misreads it silently.  float32 -> bfloat16
 rounds to nearest even (a NaN becomes the quiet NaN 0x7FC0, as torch's scalar conversion);
 bfloat16 -> float32 is a 16-bit shift.  Other dtypes go through float32, as torch's casts do.
 
@@ -18,7 +19,7 @@ import numpy as np
 __all__ = ["BF16", "F16", "LOWP", "LowPrecision", "to_float32", "from_float32", "cast", "is_lowp",
            "apply_lowp", "accumulate_leaf", "round_trip"]
 
-BF16 = np.dtype([("bfloat16", "<u2")])  # the storage of fastgrad.bfloat16
+BF16 = np.dtype("V2")  # the storage of fastgrad.bfloat16 (fastgrad.dtypes.bfloat16)
 F16 = np.dtype(np.float16)
 F32 = np.dtype(np.float32)
 LOWP = frozenset((F16, BF16))

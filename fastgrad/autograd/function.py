@@ -134,7 +134,7 @@ class Function:
             ctx = _new(cls)
             ctx.saved = ()
             return _make(cls.forward(ctx, *arrays), None)
-        except (TypeError, KeyError):  # float16/bfloat16 (fastgrad/lowp.py): rerun in float32
+        except (TypeError, KeyError, ValueError):  # float16/bfloat16 (fastgrad/lowp.py): rerun in float32
             return _lowp(cls, args)
 
     @classmethod
@@ -150,7 +150,7 @@ class Function:
             ctx = _new(cls)
             ctx.saved = ()
             return _make(cls.forward(ctx, x._data, *settings), None)
-        except (TypeError, KeyError):  # float16/bfloat16 (fastgrad/lowp.py)
+        except (TypeError, KeyError, ValueError):  # float16/bfloat16 (fastgrad/lowp.py)
             return _lowp(cls, (x,) + settings)
 
     @classmethod
@@ -168,7 +168,7 @@ class Function:
             ctx = _new(cls)
             ctx.saved = ()
             return _make(cls.forward(ctx, a._data, b._data, *settings), None)
-        except (TypeError, KeyError):  # float16/bfloat16 (fastgrad/lowp.py)
+        except (TypeError, KeyError, ValueError):  # float16/bfloat16 (fastgrad/lowp.py)
             return _lowp(cls, (a, b) + settings)
 
     @classmethod
@@ -183,7 +183,7 @@ class Function:
             ctx = _new(cls)
             ctx.saved = ()
             return _make(cls.forward(ctx, a._data, b._data, c._data), None)
-        except (TypeError, KeyError):  # float16/bfloat16 (fastgrad/lowp.py)
+        except (TypeError, KeyError, ValueError):  # float16/bfloat16 (fastgrad/lowp.py)
             return _lowp(cls, (a, b, c))
 
     @property

@@ -10,6 +10,7 @@ cannot be cast back (``int_tensor *= 1.5``), memory several elements share (a ze
 private copy."""
 import numpy as np
 
+from fastgrad.lowp import cast as _lowp_cast
 from fastgrad.autograd.grad_mode import GRAD
 from fastgrad.autograd.version import bump
 from fastgrad.functional._promote import result_dtype, to_dtype
@@ -67,6 +68,8 @@ def setitem(self, index, value) -> None:
     ops' are, and the version bumped when it wrote in place (not when it was recorded as a graph
     node, which writes into a copy and rebinds ``self``)."""
     a = self._data
+    if a.dtype.kind == "V" and not (isinstance(value, Tensor) and (value.requires_grad or value._data.dtype == a.dtype)):
+        value = Tensor._make(_lowp_cast(value._data if isinstance(value, Tensor) else value, a.dtype))  # bfloat16
     f = a.flags
     if not (f.c_contiguous and f.writeable) and not (
             GRAD.enabled and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))):
@@ -84,6 +87,7 @@ def clamp_(self, lo, hi):
 
 
 _INPLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide}
+_OPS = {"add": add, "sub": sub, "mul": mul, "div": div}
 
 
 def inplace(self, other, op):
@@ -120,7 +124,9 @@ def inplace(self, other, op):
     f = a.flags
     if not (f.c_contiguous and f.writeable):  # (a zero stride over n > 1 elements is never contiguous)
         check_writable(self, op + "_")
-    if op == "copy":
+    if a.dtype.kind == "V":  # bfloat16: computed in float32 and rounded (fastgrad/lowp.py)
+        a[...] = _lowp_cast(v if op == "copy" else _OPS[op](Tensor._make(a), other)._data, a.dtype)
+    elif op == "copy":
         a[...] = v
     else:
         if a.dtype.kind not in "fV":
@@ -163,4 +169,6 @@ def _check_shape(shape, out_shape, op):
 
 def random_like(t, kind, a, b):
     """An array of t's shape and dtype drawn from the ``kind`` distribution (for uniform_, normal_)."""
+    if t._data.dtype.kind == "V":  # bfloat16: drawn in float32 and rounded (fastgrad/lowp.py)
+        return _lowp_cast(sample_like(np.empty(t._data.shape, np.float32), kind, a, b), t._data.dtype)
     return sample_like(t._data, kind, a, b)

@@ -17,7 +17,7 @@ input's dtype (what torch's half-precision gradients hold) and reach a leaf in i
 import numpy as np
 
 __all__ = ["BF16", "F16", "LOWP", "LowPrecision", "to_float32", "from_float32", "cast", "is_lowp",
-           "apply_lowp", "accumulate_leaf", "round_trip"]
+           "apply_lowp", "accumulate_leaf", "round_trip", "refuse"]
 
 BF16 = np.dtype("V2")  # the storage of fastgrad.bfloat16 (fastgrad.dtypes.bfloat16)
 F16 = np.dtype(np.float16)
@@ -32,6 +32,12 @@ class LowPrecision(TypeError):
 
 def is_lowp(d) -> bool:
     return d in LOWP
+
+
+def refuse(d, kernel, op=None) -> None:
+    """torch's NotImplementedError for an op its CPU has no float16/bfloat16 kernel for."""
+    if d in LOWP:
+        raise NotImplementedError(f"{op + ': ' if op else ''}\"{kernel}\" not implemented for '{TORCH_NAME[d]}'")
 
 
 def to_float32(a: np.ndarray) -> np.ndarray:
@@ -112,6 +118,7 @@ def compare_operands(a: np.ndarray, b: np.ndarray, a_tensor=True, b_tensor=True)
 
 # -- arithmetic: the float32 rerun ------------------------------------------------------------
 _SUBCLASSES = {}
+TORCH_NAME = {F16: "Half", BF16: "BFloat16"}  # as torch's "not implemented for 'Half'" errors name them
 
 
 def _lowp_class(cls):

@@ -1,6 +1,7 @@
 """Distances and similarities at the Tensor level (torch names and defaults): cdist,
 F.pairwise_distance and F.cosine_similarity (torch's exact eps rule)."""
 from fastgrad import dtypes
+from fastgrad.lowp import refuse
 from fastgrad.functional._promote import common_dtype, to_dtype
 from fastgrad.functional.elementwise import add, clamp, div, mul, sub
 from fastgrad.functional.norms import vector_norm
@@ -53,6 +54,8 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
     x1 = _expand_to(x1, batch + a.shape[-2:])
     x2 = _expand_to(x2, batch + b.shape[-2:])
     use_mm = compute_mode == _MODES[1] or (compute_mode == _MODES[0] and (a.shape[-2] > 25 or b.shape[-2] > 25))
+    if not use_mm or p != 2:
+        refuse(x1._data.dtype, "cdist")  # (torch's CPU: float16/bfloat16 only through the matrix product)
     return CDist.apply(x1, x2, float(p), use_mm)
 
 

@@ -17,7 +17,7 @@ input's dtype (what torch's half-precision gradients hold) and reach a leaf in i
 import numpy as np
 
 __all__ = ["BF16", "F16", "LOWP", "LowPrecision", "to_float32", "from_float32", "cast", "is_lowp",
-           "apply_lowp", "accumulate_leaf", "round_trip", "refuse"]
+           "apply_lowp", "accumulate_leaf", "round_trip", "refuse", "values", "order_key"]
 
 BF16 = np.dtype("V2")  # the storage of fastgrad.bfloat16 (fastgrad.dtypes.bfloat16)
 F16 = np.dtype(np.float16)
@@ -96,10 +96,13 @@ def _cast(a, d):
     return a.astype(d)
 
 
-def order_key(a: np.ndarray) -> np.ndarray:
-    """a itself, or its float32 values when bfloat16 (numpy would order its bits: wrong for negatives)."""
+def values(a: np.ndarray) -> np.ndarray:
+    """a itself, or its float32 values when bfloat16 (for numpy code that reads values: ordering,
+    isnan, comparisons)."""
     return to_float32(a) if a.dtype == BF16 else a
 
+
+order_key = values
 
 def compare_operands(a: np.ndarray, b: np.ndarray, a_tensor=True, b_tensor=True):
     """Two arrays to compare where one is bfloat16, as float32 arrays holding the values of

@@ -5,6 +5,7 @@ ops/pointwise_binary.py, csrc/pointwise.c."""
 import numpy as np
 
 from fastgrad import dtypes
+from fastgrad.lowp import values
 from fastgrad.functional._promote import (KERNEL_DTYPES, Number, as_tensor, check_kernel_dtype, operand,
                                           result_dtype)
 from fastgrad.functional.compare import allclose, equal, isfinite, isinf, isnan
@@ -162,7 +163,7 @@ def lerp(input, end, weight):
     if not isinstance(weight, Number):
         raise TypeError(f"lerp(): argument 'weight' must be a number or a Tensor, not {type(weight).__name__}")
     broadcast_shape(input._data.shape, end._data.shape, "lerp")
-    return B.Lerp.apply(input, end, np.asarray(weight, d))
+    return B.Lerp.apply(input, end, np.asarray(weight, d if d.kind != "V" else np.float32))  # ("V": bfloat16)
 
 
 def _addc(cls, input, tensor1, tensor2, value, op):
@@ -219,6 +220,8 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     if not isinstance(input, Tensor) or not isinstance(other, Tensor):
         raise TypeError(f"isclose(): expected two Tensors, got {type(input).__name__} and {type(other).__name__}")
     a, b = input._data, other._data
+    if a.dtype == b.dtype and a.dtype.kind == "V":  # bfloat16: by value (fastgrad/lowp.py)
+        a, b = values(a), values(b)
     if a.dtype != b.dtype:
         raise RuntimeError(f"{_tname(a.dtype)} did not match {_tname(b.dtype)}")
     if rtol < 0:

@@ -106,7 +106,7 @@ def to_dtype(input, dtype, copy=False):
     src = input._data.dtype
     if src == dtype:
         return clone(input) if copy else input
-    if src == BF16 or dtype == BF16:  # numpy cannot cast bfloat16 (fastgrad/lowp.py)
+    if src == BF16 or dtype in LOWP:  # numpy cannot cast bfloat16; float16 rounds once from float32 (lowp.py)
         if dtype.kind in "fV" and src.kind in "fV":
             return CastLowp.apply(input, dtype)
         return _make(cast(input._data, dtype))

@@ -105,16 +105,15 @@ def values(a: np.ndarray) -> np.ndarray:
 order_key = values
 
 def compare_operands(a: np.ndarray, b: np.ndarray, a_tensor=True, b_tensor=True):
-    """Two arrays to compare where one is bfloat16, as float32 arrays holding the values of
-    torch's promoted dtype (an integer or a Python number against bfloat16 is rounded to it)."""
+    """Two arrays to compare where one is float16/bfloat16, as arrays holding the values of torch's
+    promoted dtype: an integer tensor or a Python number against a float16/bfloat16 tensor is
+    rounded to that dtype first; float16 against bfloat16 compares exactly (float32)."""
     out = []
     for v, other, is_t in ((a, b, a_tensor), (b, a, b_tensor)):
-        if v.dtype == BF16:
+        if v.dtype in LOWP:
             v = to_float32(v)
-        elif other.dtype == BF16 and (v.dtype.kind not in "fV" or not is_t):
-            v = round_trip(v.astype(F32), BF16)
-        elif v.dtype == F16:
-            v = v.astype(F32)
+        elif other.dtype in LOWP and (v.dtype.kind not in "fV" or not is_t):
+            v = round_trip(np.asarray(v, F32), other.dtype)
         out.append(v)
     return out
 

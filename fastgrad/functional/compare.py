@@ -14,7 +14,7 @@ _make = Tensor._make
 def _compare(a, b, fn, op):
     av = a._data if isinstance(a, Tensor) else np.asarray(a)
     bv = b._data if isinstance(b, Tensor) else np.asarray(b)
-    if av.dtype.kind == "V" or bv.dtype.kind == "V":  # bfloat16 (fastgrad/lowp.py)
+    if av.itemsize == 2 or bv.itemsize == 2:  # float16/bfloat16 (fastgrad/lowp.py; int16 passes through)
         av, bv = compare_operands(av, bv, isinstance(a, Tensor), isinstance(b, Tensor))
     broadcast_shape(av.shape, bv.shape, op)
     return _make(np.asarray(fn(av, bv)))

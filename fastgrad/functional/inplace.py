@@ -68,8 +68,9 @@ def setitem(self, index, value) -> None:
     ops' are, and the version bumped when it wrote in place (not when it was recorded as a graph
     node, which writes into a copy and rebinds ``self``)."""
     a = self._data
-    if a.dtype.kind == "V" and not (isinstance(value, Tensor) and (value.requires_grad or value._data.dtype == a.dtype)):
-        value = Tensor._make(_lowp_cast(value._data if isinstance(value, Tensor) else value, a.dtype))  # bfloat16
+    if a.dtype.kind == "V" and not (  # bfloat16: numpy cannot convert numbers to it (fastgrad/lowp.py)
+            isinstance(value, Tensor) and (value.requires_grad or value._data.dtype == a.dtype)):
+        value = Tensor._make(_lowp_cast(value._data if isinstance(value, Tensor) else value, a.dtype))
     f = a.flags
     if not (f.c_contiguous and f.writeable) and not (
             GRAD.enabled and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))):

@@ -47,7 +47,8 @@ EXACT = {
 CLOSE = {
     "sum": lambda m, a, b: a.sum(), "sum_dim": lambda m, a, b: a.sum(1), "mean": lambda m, a, b: a.mean(0),
     "prod": lambda m, a, b: a.prod(1), "var": lambda m, a, b: a.var(1), "std": lambda m, a, b: a.std(),
-    "norm": lambda m, a, b: a.norm(), "cumsum": lambda m, a, b: a.cumsum(1), "logsumexp": lambda m, a, b: a.logsumexp(1),
+    "norm": lambda m, a, b: a.norm(), "cumsum": lambda m, a, b: a.cumsum(1),
+    "logsumexp": lambda m, a, b: a.logsumexp(1),
     "matmul": lambda m, a, b: a @ b.T, "linear": lambda m, a, b: _fn(m).linear(a, b, b[:, 0]),
     "log_softmax": lambda m, a, b: _fn(m).log_softmax(a, 1), "mse_loss": lambda m, a, b: _fn(m).mse_loss(a, b),
     "cross_entropy": lambda m, a, b: _fn(m).cross_entropy(a, m.tensor([0, 2, 3])),

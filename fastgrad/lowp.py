@@ -17,7 +17,7 @@ input's dtype (what torch's half-precision gradients hold) and reach a leaf in i
 import numpy as np
 
 __all__ = ["BF16", "F16", "LOWP", "LowPrecision", "to_float32", "from_float32", "cast", "is_lowp",
-           "apply_lowp", "accumulate_leaf", "round_trip", "refuse", "values", "order_key"]
+           "apply_lowp", "accumulate_leaf", "round_trip", "refuse", "values", "order_key", "via_float32"]
 
 BF16 = np.dtype("V2")  # the storage of fastgrad.bfloat16 (fastgrad.dtypes.bfloat16)
 F16 = np.dtype(np.float16)
@@ -116,6 +116,18 @@ def compare_operands(a: np.ndarray, b: np.ndarray, a_tensor=True, b_tensor=True)
             v = round_trip(np.asarray(v, F32), other.dtype)
         out.append(v)
     return out
+
+
+def via_float32(fn, *args, **kwargs):
+    """fn on float32 copies of its bfloat16 Tensor arguments, float32 results cast back (differentiably):
+    for the few functions whose numpy code reads values before any kernel is looked up."""
+    d = next(a._data.dtype for a in args if getattr(a, "_data", None) is not None and a._data.dtype == BF16)
+    up = lambda a: a.float() if getattr(a, "_data", None) is not None and a._data.dtype == BF16 else a  # noqa: E731
+    out = fn(*[up(a) for a in args], **{k: up(v) for k, v in kwargs.items()})
+    down = lambda o: o.to(d) if getattr(o, "_data", None) is not None and o._data.dtype == F32 else o  # noqa: E731
+    if isinstance(out, tuple):
+        return type(out)(*map(down, out)) if hasattr(out, "_fields") else tuple(map(down, out))
+    return down(out)
 
 
 # -- arithmetic: the float32 rerun ------------------------------------------------------------

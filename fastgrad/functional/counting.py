@@ -5,6 +5,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from fastgrad.lowp import via_float32
 from fastgrad.tensor import Tensor
 
 __all__ = ["histc", "histogram", "bincount", "HistogramResult"]
@@ -42,6 +43,8 @@ def _counts(x, w, lo, hi, bins, dt):
 
 def histc(input, bins=100, min=0, max=0, *, out=None) -> Tensor:  # noqa: A002  (torch's names)
     """Counts of input's elements in ``bins`` equal bins over [min, max] (default: the data's range)."""
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        return via_float32(histc, input, bins, min, max, out=out)
     x = _float_input(input, "histogram_cpu", "histc").ravel()
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")

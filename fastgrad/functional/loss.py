@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 
+from fastgrad.lowp import via_float32
 from fastgrad.functional._promote import KERNEL_DTYPES, check_kernel_dtype, to_dtype
 from fastgrad.functional.elementwise import div, mul
 from fastgrad.functional.reduce import mean, sum
@@ -269,6 +270,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor = None, s
                          reduce=None, reduction: str = "mean") -> Tensor:
     """-w (t log p + (1 - t) log(1 - p)) for probabilities ``input`` and ``target`` in [0, 1]
     (RuntimeError otherwise, NaN included, as torch)."""
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        return via_float32(binary_cross_entropy, input, target, weight, size_average, reduce, reduction)
     op = "binary_cross_entropy"
     mode = _reduction(size_average, reduce, reduction)
     _tensor(input, op, "input")

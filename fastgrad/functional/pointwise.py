@@ -5,6 +5,7 @@ functional.inplace's rules.  The kernels: ops/pointwise.py, csrc/pointwise.c."""
 import numpy as np
 
 from fastgrad import dtypes
+from fastgrad.lowp import via_float32
 from fastgrad.autograd.grad_mode import GRAD
 from fastgrad.functional._promote import KERNEL_DTYPES, check_kernel_dtype, to_dtype
 from fastgrad.functional.elementwise import clamp, sign
@@ -165,6 +166,10 @@ def sgn(input):
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """NaN, +inf and -inf replaced by nan, posinf (default: the dtype's largest) and neginf (its lowest);
     integer and bool tensors are returned unchanged (a copy)."""
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        big = 3.3895313892515355e38  # (bfloat16's largest finite value: the defaults are the input dtype's)
+        return via_float32(nan_to_num, input, nan, big if posinf is None else posinf,
+                           -big if neginf is None else neginf)
     _check_tensor(input, "nan_to_num")
     d = input._data.dtype
     if d.kind not in "fV":

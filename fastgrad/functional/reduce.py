@@ -5,6 +5,7 @@ has dim/keepdim also takes torch's numpy names axis=/keepdims=."""
 import numpy as np
 
 from fastgrad import dtypes, return_types
+from fastgrad.lowp import via_float32
 from fastgrad.lowp import order_key
 from fastgrad.functional._dimnames import numpy_names
 from fastgrad.functional._promote import float_input, to_dtype
@@ -249,6 +250,8 @@ def logsumexp(input, dim=(), keepdim=False):
 @numpy_names
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum over dim treating NaN as zero (no gradient reaches a NaN)."""
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        return via_float32(nansum, input, dim, keepdim, dtype=dtype)
     x = _reduce_input(input, dtype, "nansum")
     if x._data.dtype.kind in "fV":
         x = masked_fill(x, _make(np.isnan(x._data)), 0.0)
@@ -258,6 +261,8 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
 @numpy_names
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean over dim of the elements that are not NaN (NaN when there are none)."""
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        return via_float32(nanmean, input, dim, keepdim, dtype=dtype)
     x = _reduce_input(input, dtype, "nanmean")
     if x._data.dtype.kind not in "fV":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "

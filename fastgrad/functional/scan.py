@@ -3,6 +3,7 @@
 import numpy as np
 
 from fastgrad import dtypes, return_types
+from fastgrad.lowp import via_float32
 from fastgrad.functional._dimnames import numpy_names
 from fastgrad.functional._promote import float_input, to_dtype
 from fastgrad.ops.common import wrap_dim
@@ -55,6 +56,8 @@ def logcumsumexp(input, dim):
 
 
 def _cum(input, dim, is_max, op, result):
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        return via_float32(_cum, input, dim, is_max, op, result)
     x = _tensor(input, op)
     d = wrap_dim(dim, x._data.ndim, op)
     vals, idx = cum_maxmin(x._data, d, is_max)

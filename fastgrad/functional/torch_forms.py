@@ -5,6 +5,7 @@ joining aliases (``greater``, ``less_equal``, ``concatenate``, …) and small co
 import numpy as np
 
 from fastgrad import dtypes
+from fastgrad.lowp import cast as lowp_cast
 from fastgrad.functional import compare as C
 from fastgrad.functional import elementwise as E
 from fastgrad.functional import activation as A
@@ -43,7 +44,9 @@ def rsub(input, other, alpha=1) -> Tensor:
 
 def fill(input: Tensor, value) -> Tensor:
     """A new tensor like input, every element value (torch.fill, out of place)."""
-    return Tensor._make(np.full(input._data.shape, value, input._data.dtype))
+    d = input._data.dtype
+    return Tensor._make(np.full(input._data.shape, value, d) if d.kind != "V" else lowp_cast(
+        np.full(input._data.shape, value, np.float32), d))  # ("V": bfloat16, fastgrad/lowp.py)
 
 
 def scalar_tensor(s, dtype=None, device=None, requires_grad=False) -> Tensor:

@@ -42,6 +42,11 @@ EXACT = {
     "argmax": lambda m, a, b: a.argmax(1), "sort": lambda m, a, b: a.sort(1)[0], "topk": lambda m, a, b: a.topk(2)[1],
     "cat": lambda m, a, b: m.cat([a, b]), "getitem": lambda m, a, b: a[1:, ::2], "T": lambda m, a, b: a.T * 1,
     "masked_fill": lambda m, a, b: a.masked_fill(a > 0.3, 2.0), "isnan": lambda m, a, b: (a / 0 * 0).isnan(),
+    "median": lambda m, a, b: a.median(), "median_dim": lambda m, a, b: a.median(1)[0],
+    "cummax": lambda m, a, b: a.cummax(1)[0], "nan_to_num": lambda m, a, b: m.nan_to_num(a / 0),
+    "histc": lambda m, a, b: m.histc(a.detach(), 5), "unique": lambda m, a, b: m.unique(a.detach().round()),
+    "prelu": lambda m, a, b: _fn(m).prelu(a, m.tensor([0.25]).to(a.dtype)),
+    "interpolate": lambda m, a, b: _fn(m).interpolate(a[None], scale_factor=2.0),
 }
 # reductions, products and composites: torch accumulates differently, so within a tolerance
 CLOSE = {
@@ -55,7 +60,10 @@ CLOSE = {
     "nll_loss": lambda m, a, b: _fn(m).nll_loss(a, m.tensor([0, 2, 3])),
     "l1_loss": lambda m, a, b: _fn(m).l1_loss(a, b), "conv1d": lambda m, a, b: _fn(m).conv1d(a[None], b[:2, :3, None]),
     "sdpa": lambda m, a, b: _fn(m).scaled_dot_product_attention(a[None], b[None], b[None]),
-    "einsum": lambda m, a, b: m.einsum("ij,kj->ik", a, b),
+    "einsum": lambda m, a, b: m.einsum("ij,kj->ik", a, b), "nanmean": lambda m, a, b: m.nanmean(a),
+    "bce": lambda m, a, b: _fn(m).binary_cross_entropy(a.sigmoid(), b.sigmoid()),
+    "batch_norm": lambda m, a, b: _fn(m).batch_norm(a, None, None, training=True),
+    "group_norm": lambda m, a, b: _fn(m).group_norm(a[None], 1),
 }
 
 

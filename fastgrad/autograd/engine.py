@@ -70,7 +70,7 @@ def _validated(node, grads):
             if axes:
                 g = g.sum(axis=axes, keepdims=True)
         if g.dtype != dtype:
-            g = g.astype(dtype)
+            g = g.astype(dtype) if dtype.kind != "V" and g.dtype.kind != "V" else _lowp_cast(g, dtype)  # (bfloat16)
         out.append(g if g.flags.c_contiguous else g.copy(order="C"))
     return tuple(out)
 

@@ -5,7 +5,7 @@ import warnings
 
 import numpy as np
 
-from fastgrad.lowp import via_float32
+from fastgrad.lowp import cast as lowp_cast, via_float32
 from fastgrad.functional._promote import KERNEL_DTYPES, check_kernel_dtype, to_dtype
 from fastgrad.functional.elementwise import div, mul
 from fastgrad.functional.reduce import mean, sum
@@ -217,7 +217,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor = None, size_ave
                 raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all {c} "
                                    f"classes or no classes but got weight tensor of shape: "
                                    f"{list(weight._data.shape)}")
-            w = weight._data.astype(x.dtype, copy=False)
+            w = weight._data.astype(x.dtype, copy=False) if x.dtype.kind != "V" else lowp_cast(weight._data, x.dtype)
         if tg.dtype != x.dtype:
             target = to_dtype(target, x.dtype, False)
         return CrossEntropyProbs.apply(input, target, w, ls, mode)
@@ -249,7 +249,7 @@ def _weight_array(weight, shape, dtype, op, what="weight"):
     except ValueError:
         raise RuntimeError(f"{op}: {what} of shape {tuple(w.shape)} is not broadcastable to the "
                            f"input shape {tuple(shape)}") from None
-    return w.astype(dtype, copy=False)
+    return w.astype(dtype, copy=False) if dtype.kind != "V" else lowp_cast(w, dtype)  # ("V": bfloat16)
 
 
 def _same_size(input, target, op, fmt):

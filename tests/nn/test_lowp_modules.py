@@ -88,3 +88,41 @@ def test_mixed_precision_parameters_in_one_optimizer():
     for p in (a, h, b):
         np.testing.assert_array_equal(p.detach().float().numpy(), [-0.25] * 3)  # 1 - 0.5 - 0.5 * 1.5
     assert h.dtype == fg.float16 and b.dtype == fg.bfloat16
+
+
+def test_save_load_and_load_state_dict_across_dtypes(tmp_path):
+    m = nn.Linear(3, 2)
+    b = nn.Linear(3, 2).bfloat16()
+    b.load_state_dict(m.state_dict())  # float32 -> bfloat16: rounded, as torch's copy_
+    ref = torch.nn.Linear(3, 2).bfloat16()
+    ref.load_state_dict({k: torch.from_numpy(v.numpy()) for k, v in m.state_dict().items()})
+    np.testing.assert_array_equal(b.weight.detach().float().numpy(), ref.weight.detach().float().numpy())
+    back = nn.Linear(3, 2)
+    back.load_state_dict(b.state_dict())
+    np.testing.assert_array_equal(back.weight.detach().numpy(), ref.weight.detach().float().numpy())
+    fg.save({"sd": b.state_dict(), "h": m.weight.detach().half()}, tmp_path / "m.fg")
+    loaded = fg.load(tmp_path / "m.fg")
+    assert loaded["sd"]["weight"].dtype == fg.bfloat16 and loaded["h"].dtype == fg.float16
+    np.testing.assert_array_equal(loaded["sd"]["weight"].float().numpy(), ref.weight.detach().float().numpy())
+
+
+def test_bfloat16_attention_masks_and_sampling():
+    q = fg.randn(1, 3, 4).bfloat16()
+    mask = nn.Transformer.generate_square_subsequent_mask(3, dtype=fg.bfloat16)
+    ref = torch.nn.Transformer.generate_square_subsequent_mask(3, dtype=torch.bfloat16)
+    np.testing.assert_array_equal(mask.float().numpy(), ref.float().numpy())
+    mha = nn.MultiheadAttention(4, 2, batch_first=True).bfloat16()
+    a, _ = mha(q, q, q, attn_mask=mask)
+    b, _ = mha(q, q, q, attn_mask=fg.ones(3, 3, dtype=fg.bool).triu(1))
+    assert a.dtype == fg.bfloat16
+    np.testing.assert_array_equal(a.detach().float().numpy(), b.detach().float().numpy())
+    x = fg.tensor([[0.2, 0.7], [0.4, 1.0]]).bfloat16()
+    for out in (fg.bernoulli(x), fg.poisson(x), fg.normal(x, 1.0), fg.normal(0.0, 1.0, (2,), dtype=fg.bfloat16),
+                fg.randn_like(x), fg.rand_like(x)):
+        assert out.dtype == fg.bfloat16 and bool(out.float().isfinite().all())
+    assert set(fg.bernoulli(x).float().numpy().ravel()) <= {0.0, 1.0}
+    w = fg.tensor([1.0, 2.0]).bfloat16()
+    got = fg.nn.functional.cross_entropy(x, fg.tensor([0, 1]), weight=w)
+    want = torch.nn.functional.cross_entropy(torch.tensor([[0.2, 0.7], [0.4, 1.0]]).bfloat16(), torch.tensor([0, 1]),
+                                             weight=torch.tensor([1.0, 2.0]).bfloat16())
+    assert got.dtype == fg.bfloat16 and got.float().item() == want.float().item()

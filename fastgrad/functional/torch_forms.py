@@ -20,7 +20,7 @@ _UNARY = {"abs": E.abs, "exp": E.exp, "log": E.log, "log1p": E.log1p, "neg": E.n
           "tanh": A.tanh}
 TENSOR_METHODS = {name + "_": inplace_method(fn) for name, fn in _UNARY.items()}
 TENSOR_METHODS.update({"ravel": lambda self: reshape(self, (-1,)), "positive": lambda self: self,
-                       "is_signed": lambda self: self._data.dtype.kind in "fic",
+                       "is_signed": lambda self: self._data.dtype.kind in "ficV",
                        "is_nonzero": lambda self: _is_nonzero(self),
                        "is_same_size": lambda self, other: tuple(self.shape) == tuple(other.shape)})
 
@@ -67,7 +67,7 @@ def is_nonzero(input: Tensor) -> bool:
 
 
 def is_signed(input: Tensor) -> bool:
-    return input._data.dtype.kind in "fic"
+    return input._data.dtype.kind in "ficV"
 
 
 def is_same_size(input: Tensor, other: Tensor) -> bool:

@@ -75,6 +75,7 @@ def test_bfloat16_constructors_and_spellings():
     t = fg.tensor([1.5, 2.3, -0.1], dtype=fg.bfloat16)
     assert t.dtype == fg.bfloat16 and t.dtype is fg.bfloat16 and t.element_size() == 2
     assert t.is_floating_point() and fg.bfloat16.is_floating_point and fg.bfloat16.itemsize == 2
+    assert t.is_signed() and fg.is_signed(t) and fg.is_floating_point(t) and fg.bfloat16.is_signed
     ref = torch.tensor([1.5, 2.3, -0.1], dtype=torch.bfloat16)
     np.testing.assert_array_equal(t.float().numpy(), ref.float().numpy())
     assert fg.tensor([1.0, 2.0]).bfloat16().dtype == fg.bfloat16

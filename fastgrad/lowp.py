@@ -194,9 +194,13 @@ def apply_lowp(cls, args, node, new, make, grad_enabled, tensor_type):
         ctx.saved = ()
     ctx.lowp_in = tuple(lowp_in)
     ctx.lowp_out = out_d
-    out = cls.forward(ctx, *arrays)
+    out32 = out = cls.forward(ctx, *arrays)
     if out_d is not None and isinstance(out, (np.ndarray, np.generic)) and out.dtype == F32:
         out = from_float32(np.asarray(out), out_d)
+    if record and isinstance(ctx.saved, tuple) and ctx.saved:  # the version check (autograd/version.py)
+        kept = {id(v) for v in ctx.saved}  # sees the float16/bfloat16 arrays behind the float32 copies saved
+        src = [a._data for a, v in zip(args, arrays) if id(v) in kept and isinstance(a, tensor_type)]
+        ctx.lowp_sources = tuple(src + ([out] if id(out32) in kept else []))
     return make(out, ctx if record else None)
 
 

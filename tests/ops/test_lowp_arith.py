@@ -198,3 +198,28 @@ def test_float32_ops_never_take_the_low_precision_path(monkeypatch):
     assert calls == []
     with pytest.raises(TypeError):  # a genuine error of a float32 op still raises as before
         F.linear(x, fg.randn(3, 3), "bias")
+
+
+@pytest.mark.parametrize("dt", DTYPES)
+def test_a_saved_input_written_in_place_raises_as_torch(dt):
+    """The float32 copies an op saved stand for the float16/bfloat16 arrays: writing those in place
+    before backward raises torch's error; an input the op did not save may be written."""
+    for lib in (fg, torch):
+        a = lib.ones(3, dtype=getattr(lib, dt), requires_grad=True)
+        b = lib.ones(3, dtype=getattr(lib, dt)) * 2
+        z = (a * b).sum()  # mul saves b
+        b.add_(1)
+        with pytest.raises(RuntimeError, match="modified by an inplace operation"):
+            z.backward()
+        c = lib.ones(3, dtype=getattr(lib, dt))
+        y = (a * 1 + c).sum()  # add saves nothing
+        c.add_(1)
+        y.backward()
+        assert a.grad.dtype == getattr(lib, dt)
+    name = {"float16": "Half", "bfloat16": "BFloat16"}[dt]
+    x = fg.ones(2, dtype=getattr(fg, dt), requires_grad=True)
+    w = fg.ones(2, dtype=getattr(fg, dt))
+    loss = (x * w).sum()
+    w.mul_(3)
+    with pytest.raises(RuntimeError, match=f"fastgrad.{name}Tensor"):
+        loss.backward()

@@ -24,6 +24,7 @@ F16 = np.dtype(np.float16)
 F32 = np.dtype(np.float32)
 LOWP = frozenset((F16, BF16))
 _U16, _U32 = np.dtype(np.uint16), np.dtype(np.uint32)
+_HIGH = np.uint32(0xFFFF0000)
 
 
 class LowPrecision(TypeError):
@@ -43,19 +44,34 @@ def refuse(d, kernel, op=None) -> None:
 def to_float32(a: np.ndarray) -> np.ndarray:
     """float16/bfloat16 array -> float32 (exact)."""
     if a.dtype == BF16:
-        return np.asarray(np.require(a, None, "C").view(_U16).astype(_U32) << 16).view(F32)
+        if not a.flags.c_contiguous:
+            a = np.ascontiguousarray(a)
+        b = np.asarray(a.view(_U16).astype(_U32))
+        b <<= 16
+        return b.view(F32)
     return a.astype(F32)
+
+
+def _rounded_u32(x: np.ndarray) -> np.ndarray:
+    """float32 x rounded to bfloat16 (nearest even), as float32 bits (low 16 bits 0); NaN -> 0x7FC0."""
+    if not x.flags.c_contiguous or x.dtype != F32:
+        x = np.ascontiguousarray(x, dtype=F32)
+    u = x.view(_U32)
+    t = np.asarray(u >> 16)
+    t &= 1
+    t += 0x7FFF
+    t += u  # (no wrap-around short of a NaN, which is replaced below)
+    t &= _HIGH
+    if x.size and x.max() != x.max():  # a NaN somewhere (max propagates it)
+        t[np.isnan(x)] = 0x7FC00000
+    return t
 
 
 def _bf16_bits(x: np.ndarray) -> np.ndarray:
     """float32 -> bfloat16 bits (uint16), round to nearest even, NaN -> 0x7FC0."""
-    x = np.require(x, F32, "C")
-    u = x.view(_U32)
-    r = np.asarray((u + (((u >> 16) & 1) + 0x7FFF)) >> 16).astype(_U16)
-    nan = np.isnan(x)
-    if nan.any():
-        r[nan] = 0x7FC0
-    return r
+    t = _rounded_u32(x)
+    t >>= 16
+    return t.astype(_U16)
 
 
 def from_float32(a: np.ndarray, d) -> np.ndarray:
@@ -68,7 +84,7 @@ def from_float32(a: np.ndarray, d) -> np.ndarray:
 def round_trip(a: np.ndarray, d) -> np.ndarray:
     """a (float32) rounded to the values of dtype d, kept as float32."""
     if d == BF16:
-        return np.asarray(_bf16_bits(a).astype(_U32) << 16).view(F32)
+        return _rounded_u32(a).view(F32)
     return a.astype(d).astype(F32)
 
 

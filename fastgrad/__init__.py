@@ -151,3 +151,6 @@ __all__ += ["greater", "greater_equal", "less", "less_equal", "not_equal", "conc
             "adaptive_max_pool1d", "batch_norm", "dropout", "embedding", "pixel_shuffle", "pixel_unshuffle",
             "cosine_similarity", "pairwise_distance", "binary_cross_entropy_with_logits", "asarray"]
 __all__ += sorted(_torch_forms.FUNCTIONS)
+from fastgrad.dtype_objects import bfloat16  # noqa: E402
+from fastgrad.legacy import BFloat16Tensor  # noqa: E402
+__all__ += ["bfloat16", "BFloat16Tensor"]

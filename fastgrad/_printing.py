@@ -2,6 +2,7 @@
 import numpy as np
 
 from fastgrad import dtypes
+from fastgrad.lowp import BF16, to_float32
 
 __all__ = ["format_tensor"]
 
@@ -9,7 +10,9 @@ __all__ = ["format_tensor"]
 def format_tensor(t) -> str:
     """torch-style repr of Tensor ``t``: values, then dtype (when not the default), grad_fn or
     requires_grad."""
-    a = t._data
+    a = shown = t._data
+    if a.dtype == BF16:  # shown through float32, as torch prints bfloat16 values
+        a = to_float32(a)
     extras = []
     if a.dtype.kind == "f":
         finite = a[np.isfinite(a)].astype(np.float64)  # (float16: no overflow in the tests below)
@@ -28,8 +31,8 @@ def format_tensor(t) -> str:
         # every element right-aligned to the widest non-zero finite one, as torch (an extreme)
         width = max(len(one(nz.max())), len(one(nz.min()))) if nz.size else 0
         fmt = {"float_kind": lambda v: one(v).rjust(width)}
-        if a.dtype != dtypes.get_default_dtype():
-            extras.append("dtype=" + dtypes.dtype_name(a.dtype))
+        if shown.dtype != dtypes.get_default_dtype():
+            extras.append("dtype=" + dtypes.dtype_name(shown.dtype))
     else:
         fmt = None
         if a.dtype == np.bool_:  # torch pads True to False's width only when a False is shown

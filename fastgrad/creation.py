@@ -5,6 +5,7 @@ import numpy as np
 
 from fastgrad import dtypes
 from fastgrad.device import check_device
+from fastgrad.lowp import cast as _lowp_cast
 from fastgrad.size import shape_args as _shape_args
 from fastgrad.tensor import Tensor
 
@@ -12,6 +13,18 @@ __all__ = ["tensor", "as_tensor", "from_numpy", "zeros", "ones", "full", "empty"
            "eye", "zeros_like", "ones_like", "full_like", "empty_like", "is_tensor", "numel"]
 
 _make = Tensor._make
+
+
+def _mk(fn, shape, dtype, *args):
+    """fn(shape, *args, dtype=dtype); bfloat16 is made in float32 and cast (numpy cannot fill it)."""
+    if dtype == dtypes.bfloat16:
+        return _lowp_cast(fn(shape, *args, dtype=dtypes.float32), dtype)
+    return fn(shape, *args, dtype=dtype)
+
+
+def _astype(arr, dtype):
+    return _lowp_cast(arr, dtype) if dtype == dtypes.bfloat16 or arr.dtype == dtypes.bfloat16 \
+        else arr.astype(dtype, copy=False)
 
 
 def _finish(arr, requires_grad):
@@ -66,7 +79,7 @@ def _infer(data, dtype=None, op="tensor"):
     if not arr.dtype.isnative:
         arr = arr.astype(arr.dtype.newbyteorder("="))
     if dtype is not None:
-        arr = arr.astype(dtype, copy=False)
+        arr = _astype(arr, dtype)
     elif arr.dtype.kind == "f":
         arr = arr.astype(dtypes.get_default_dtype())
     elif arr.dtype.kind in "iu":
@@ -124,7 +137,7 @@ def tensor(data, dtype=None, device=None, requires_grad=False) -> Tensor:
     dtype = dtypes.to_dtype(dtype)
     arr = _infer(data, dtype)
     if dtype is not None:
-        arr = arr.astype(dtype, copy=False)
+        arr = _astype(arr, dtype)
     return _finish(arr if arr.flags.c_contiguous else arr.copy(), requires_grad)
 
 
@@ -208,7 +221,7 @@ def _dtype(dtype):
 
 def _alloc(fn, size, dtype, op, *args):
     shape = _size(size, op)
-    return _guarded(op, shape, lambda: fn(shape, *args, dtype=_dtype(dtype)))
+    return _guarded(op, shape, lambda: _mk(fn, shape, _dtype(dtype), *args))
 
 
 def _guarded(op, shape, make):
@@ -257,7 +270,7 @@ def arange(start, end=None, step=1, dtype=None, device=None, requires_grad=False
     if dtype is None:
         dtype = dtypes.int64 if all(isinstance(v, numbers.Integral) for v in (start, end, step)) else None
     return _finish(_guarded("arange", f"({start}, {end}, {step})",
-                            lambda: np.arange(start, end, step, dtype=np.float64).astype(_dtype(dtype))),
+                            lambda: _astype(np.arange(start, end, step, dtype=np.float64), _dtype(dtype))),
                    requires_grad)
 
 
@@ -269,7 +282,7 @@ def linspace(start, end, steps, dtype=None, device=None, requires_grad=False) ->
     dt = _dtype(dtype)
     if dt == np.bool_:
         raise NotImplementedError('"linspace_cpu" not implemented for \'Bool\'')
-    return _finish(np.linspace(start, end, steps).astype(dt), requires_grad)
+    return _finish(_astype(np.linspace(start, end, steps), dt), requires_grad)
 
 
 def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -277,7 +290,7 @@ def eye(n, m=None, dtype=None, device=None, requires_grad=False) -> Tensor:
         check_device(device, "eye")
     if n < 0 or (m is not None and m < 0):
         raise RuntimeError(f"eye: n and m must be non-negative, got {n}, {m}")
-    return _finish(np.eye(n, m, dtype=_dtype(dtype)), requires_grad)
+    return _finish(_mk(np.eye, n, _dtype(dtype), m), requires_grad)
 
 
 def _like(x, dtype):
@@ -287,22 +300,22 @@ def _like(x, dtype):
 def zeros_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
     if device is not None:
         check_device(device, "zeros_like")
-    return _finish(np.zeros(input._data.shape, _like(input, dtype)), requires_grad)
+    return _finish(_mk(np.zeros, input._data.shape, _like(input, dtype)), requires_grad)
 
 
 def ones_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
     if device is not None:
         check_device(device, "ones_like")
-    return _finish(np.ones(input._data.shape, _like(input, dtype)), requires_grad)
+    return _finish(_mk(np.ones, input._data.shape, _like(input, dtype)), requires_grad)
 
 
 def empty_like(input, dtype=None, device=None, requires_grad=False) -> Tensor:
     if device is not None:
         check_device(device, "empty_like")
-    return _finish(np.empty(input._data.shape, _like(input, dtype)), requires_grad)
+    return _finish(_mk(np.empty, input._data.shape, _like(input, dtype)), requires_grad)
 
 
 def full_like(input, fill_value, dtype=None, device=None, requires_grad=False) -> Tensor:
     if device is not None:
         check_device(device, "full_like")
-    return _finish(np.full(input._data.shape, fill_value, _like(input, dtype)), requires_grad)
+    return _finish(_mk(np.full, input._data.shape, _like(input, dtype), fill_value), requires_grad)

@@ -6,7 +6,7 @@ import numbers
 import numpy as np
 
 from fastgrad import dtypes
-from fastgrad.creation import _dtype, _finish, _guarded, _kw_size, _size
+from fastgrad.creation import _astype, _dtype, _finish, _guarded, _kw_size, _size
 from fastgrad.device import check_device
 from fastgrad.random import get_rng
 from fastgrad.tensor import Tensor
@@ -19,7 +19,7 @@ _TORCH_NAME = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char"
 
 def float_only(dt, kernel, op):
     """torch's NotImplementedError for a sampler that has no kernel for an integer/bool dtype."""
-    if dt.kind != "f":
+    if dt.kind not in "fV":  # ("V": bfloat16)
         raise NotImplementedError(f'{op}: "{kernel}" not implemented for \'{_TORCH_NAME.get(dt.name, dt.name)}\'')
 
 
@@ -28,7 +28,7 @@ def _shape_dtype(op, size, kw, dtype, device, kernel):
         check_device(device, op)
     shape = _size(_kw_size(size, kw, op) if kw else size, op)
     dt = _dtype(dtype)
-    if dt.kind != "f":
+    if dt.kind not in "fV":
         float_only(dt, kernel, op)
     return shape, dt
 
@@ -36,15 +36,15 @@ def _shape_dtype(op, size, kw, dtype, device, kernel):
 def rand(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
     """Uniform samples on [0, 1)."""
     shape, dt = _shape_dtype("rand", size, kw, dtype, device, "check_uniform_bounds")
-    return _finish(_guarded("rand", shape, lambda: get_rng(generator).random(shape).astype(dt, copy=False)),
+    return _finish(_guarded("rand", shape, lambda: _astype(get_rng(generator).random(shape), dt)),
                    requires_grad)
 
 
 def randn(*size, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
     """Standard normal samples."""
     shape, dt = _shape_dtype("randn", size, kw, dtype, device, "normal_kernel_cpu")
-    return _finish(_guarded("randn", shape, lambda: get_rng(generator).standard_normal(shape).astype(
-        dt, copy=False)), requires_grad)
+    return _finish(_guarded("randn", shape, lambda: _astype(get_rng(generator).standard_normal(shape),
+                                                                  dt)), requires_grad)
 
 
 def _int(v, op, what):
@@ -76,7 +76,7 @@ def randint(*args, size=None, generator=None, dtype=None, device=None, requires_
     shape = _size((size,), "randint")
     dt = dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)
     arr = _guarded("randint", shape, lambda: get_rng(generator).integers(low, high, shape, dtype=np.int64))
-    return _finish(arr.astype(dt, copy=False), requires_grad)
+    return _finish(_astype(arr, dt), requires_grad)
 
 
 def randperm(n, generator=None, dtype=None, device=None, requires_grad=False, **kw) -> Tensor:
@@ -86,7 +86,7 @@ def randperm(n, generator=None, dtype=None, device=None, requires_grad=False, **
     if n < 0:
         raise RuntimeError(f"randperm: Trying to create tensor with negative dimension {n}: [{n}]")
     arr = get_rng(generator).permutation(n)
-    return _finish(arr.astype(dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)), requires_grad)
+    return _finish(_astype(arr, dtypes.int64 if dtype is None else dtypes.to_dtype(dtype)), requires_grad)
 
 
 def _like(x, dtype):

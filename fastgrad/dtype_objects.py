@@ -11,7 +11,7 @@ import numpy as np
 from fastgrad import dtypes
 
 __all__ = ["dtype", "wrap", "BY_NUMPY", "PUBLIC", "get_default_dtype", "set_default_dtype", "float32", "float64",
-           "float16", "int64", "int32", "int16", "int8", "uint8", "bool", "uint16", "uint32", "uint64",
+           "float16", "bfloat16", "int64", "int32", "int16", "int8", "uint8", "bool", "uint16", "uint32", "uint64",
            "complex64", "complex128"]
 
 _NAMES = {"float32": "float32", "float64": "float64", "float16": "float16", "int64": "int64",
@@ -28,12 +28,13 @@ class dtype:
     def __init__(self, np_dtype, name=None):
         d = np.dtype(np_dtype)
         self.dtype = d  # numpy reads this attribute: np.zeros(3, dtype=fastgrad.float32) works
-        self._name = name or _NAMES.get(d.name, d.name)
-        self.kind = d.kind
+        bf16 = d == dtypes.bfloat16
+        self._name = name or ("bfloat16" if bf16 else _NAMES.get(d.name, d.name))
+        self.kind = "f" if bf16 else d.kind  # (bfloat16's storage is a numpy structured dtype)
         self.itemsize = d.itemsize
-        self.is_floating_point = d.kind == "f"
+        self.is_floating_point = self.kind == "f"
         self.is_complex = d.kind == "c"
-        self.is_signed = d.kind in "fic"
+        self.is_signed = self.kind in "fic"
 
     def __repr__(self):
         return "fastgrad." + self._name
@@ -65,7 +66,7 @@ class dtype:
         return getattr(self.dtype, name)
 
     def __reduce__(self):
-        return (_from_name, (self.dtype.str,))
+        return (_from_name, ("bfloat16" if self._name == "bfloat16" else self.dtype.str,))
 
     def to_real(self):
         return wrap(np.empty(0, self.dtype).real.dtype)
@@ -87,12 +88,13 @@ wrap = BY_NUMPY.__getitem__  # numpy dtype -> its dtype object (made once)
 
 def _from_name(name):
     """The dtype object of a numpy dtype string (unpickling)."""
-    return wrap(np.dtype(name))
+    return wrap(dtypes.bfloat16 if name == "bfloat16" else np.dtype(name))
 
 
 PUBLIC = {name: wrap(np.dtype(name)) for name in _NAMES}
 float32, float64, float16, int64, int32, int16, int8, uint8, bool = (  # noqa: A001
     PUBLIC[n] for n in ("float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool"))
+bfloat16 = PUBLIC["bfloat16"] = wrap(dtypes.bfloat16)
 uint16, uint32, uint64, complex64, complex128 = (PUBLIC[n] for n in ("uint16", "uint32", "uint64",
                                                                       "complex64", "complex128"))
 float, double, half, long, int, short, cfloat, cdouble = (  # noqa: A001  (torch's aliases)

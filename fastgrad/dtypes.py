@@ -4,12 +4,13 @@ import builtins
 import numpy as np
 
 __all__ = ["float32", "float64", "float16", "int64", "int32", "int16", "int8", "uint8", "bool",
-           "float", "double", "half", "long", "int", "short", "to_dtype", "is_floating",
+           "bfloat16", "float", "double", "half", "long", "int", "short", "to_dtype", "is_floating",
            "get_default_dtype", "set_default_dtype", "FLOAT_DTYPES"]
 
 float32 = np.dtype(np.float32)
 float64 = np.dtype(np.float64)
 float16 = np.dtype(np.float16)
+bfloat16 = np.dtype("V2")  # numpy has none: raw 2-byte values numpy can neither compute with nor fill (lowp.py)
 int64 = np.dtype(np.int64)
 int32 = np.dtype(np.int32)
 int16 = np.dtype(np.int16)
@@ -20,6 +21,7 @@ float, double, half = float32, float64, float16  # noqa: A001
 long, int, short = int64, int32, int16  # noqa: A001
 
 FLOAT_DTYPES = (float32, float64)  # the dtypes the C kernels take
+LOWP_DTYPES = (float16, bfloat16)  # computed in float32 and rounded (lowp.py)
 _default = [float32]
 
 
@@ -53,9 +55,9 @@ def to_dtype(d):
 
 
 def is_floating(d) -> builtins.bool:
-    return d.kind == "f"
+    return d.kind == "f" or d == bfloat16
 
 
 def dtype_name(d) -> str:
     """torch-style name used in reprs: fastgrad.float32."""
-    return "fastgrad." + ("bool" if d == bool else d.name)
+    return "fastgrad." + ("bool" if d == bool else "bfloat16" if d == bfloat16 else d.name)

@@ -12,10 +12,10 @@ from fastgrad.size import Size
 from fastgrad.tensor import Tensor
 
 __all__ = ["legacy_array", "FloatTensor", "DoubleTensor", "HalfTensor", "LongTensor", "IntTensor",
-           "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor"]
+           "ShortTensor", "CharTensor", "ByteTensor", "BoolTensor", "BFloat16Tensor"]
 
 _TORCH_NAME = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+               "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "void16": "BFloat16"}
 
 
 def legacy_array(args, kwargs, dt, op):
@@ -45,7 +45,7 @@ def legacy_array(args, kwargs, dt, op):
     if not isinstance(data, (list, tuple, np.ndarray)):
         raise TypeError(f"new(): data must be a sequence (got {type(data).__name__})")
     from fastgrad.creation import tensor  # (creation imports tensor.py, which imports this module)
-    return tensor(data)._data.astype(dt, copy=False)
+    return tensor(data, dtype=dt)._data
 
 
 class _LegacyType(type):
@@ -75,3 +75,4 @@ ShortTensor = _legacy("ShortTensor", dtypes.int16)
 CharTensor = _legacy("CharTensor", dtypes.int8)
 ByteTensor = _legacy("ByteTensor", dtypes.uint8)
 BoolTensor = _legacy("BoolTensor", dtypes.bool)
+BFloat16Tensor = _legacy("BFloat16Tensor", dtypes.bfloat16)

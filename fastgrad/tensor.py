@@ -121,7 +121,7 @@ class Tensor:
         return self._data.flags.c_contiguous
 
     def is_floating_point(self) -> bool:
-        return self._data.dtype.kind == "f"
+        return self._data.dtype.kind in "fV"  # ("V": bfloat16, lowp.py)
 
     def get_device(self) -> int:
         return -1  # torch's answer for a CPU tensor
@@ -132,7 +132,7 @@ class Tensor:
             raise RuntimeError("you can only change requires_grad flags of leaf variables. If you want "
                                "to use a computed variable in a subgraph that doesn't require "
                                "differentiation use var_no_grad = var.detach().")
-        if requires_grad and self._data.dtype.kind not in "fc":
+        if requires_grad and self._data.dtype.kind not in "fcV":
             raise RuntimeError("only Tensors of floating point dtype can require gradients "
                                f"(got {dtypes.dtype_name(self._data.dtype)})")
         self.requires_grad = bool(requires_grad)

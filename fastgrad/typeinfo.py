@@ -15,6 +15,11 @@ class finfo:
 
     def __init__(self, type=None):  # noqa: A002  (torch's argument name)
         d = dtypes.get_default_dtype() if type is None else dtypes.to_dtype(type)
+        if d == dtypes.bfloat16:  # numpy has no bfloat16: torch's values (8 significand bits)
+            self.bits, self.eps, self.max = 16, 2.0 ** -7, (2.0 - 2.0 ** -7) * 2.0 ** 127
+            self.min, self.tiny, self.smallest_normal = -self.max, 2.0 ** -126, 2.0 ** -126
+            self.resolution, self.dtype = 0.01, "bfloat16"
+            return
         if d.kind not in "fc":
             raise TypeError("fastgrad.finfo() requires a floating point input type. Use fastgrad.iinfo to "
                             f"handle '{wrap(d)}'")

@@ -7,6 +7,7 @@ from fastgrad.autograd.function import Function
 from fastgrad.autograd.engine import run_backward, backward_from, accumulate_grad
 from fastgrad.autograd.gradcheck import gradcheck
 from fastgrad.autograd.hooks import register_post_accumulate_grad_hook
+from fastgrad.lowp import BF16 as _BF16, cast as _lowp_cast
 
 __all__ = ["backward", "grad", "Function", "gradcheck", "no_grad", "enable_grad",
            "set_grad_enabled", "is_grad_enabled"]
@@ -26,21 +27,25 @@ def _read_only_one(dtype):
 # write into dy (they return it, a view of it, or fresh arrays; the engine copies it before keeping
 # it), a user-defined backward sees it as a Tensor and might, so it gets a fresh one
 SEEDS = {np.dtype(d): _read_only_one(d) for d in (np.float32, np.float64)}
+SEEDS[_BF16] = SEEDS[np.dtype(np.float32)]  # bfloat16: gradients travel as float32 (fastgrad/lowp.py)
 
 
 def _root_grad(t, g, op):
     """The seed gradient array for root t: given (cast to t's dtype, C-contiguous), or 1 for a
     one-element output."""
+    d = t._data.dtype if t._data.dtype != _BF16 else np.dtype(np.float32)  # (lowp.py)
     if g is None:
         if t._data.size != 1:
             raise RuntimeError("grad can be implicitly created only for scalar outputs "
                                f"(got an output of shape {tuple(t._data.shape)})")
-        return np.ones(t._data.shape, t._data.dtype)
-    arr = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=t._data.dtype)
+        return np.ones(t._data.shape, d)
+    arr = g._data if isinstance(g, Tensor) else np.asarray(g, dtype=d)
+    if arr.dtype == _BF16 or d != t._data.dtype:
+        arr = _lowp_cast(arr, d)
     if arr.shape != t._data.shape:
         raise RuntimeError(f"{op}: Mismatch in shape: grad_output has a shape of {tuple(arr.shape)} "
                            f"and output has a shape of {tuple(t._data.shape)}")
-    return np.require(arr, t._data.dtype, "C")
+    return np.require(arr, d, "C")
 
 
 def _as_list(x):
@@ -57,7 +62,8 @@ def backward_implicit(t: Tensor, retain_graph=None) -> None:
         _backward(t, None, retain_graph, None)
         return
     seed = SEEDS.get(data.dtype) if data.ndim == 0 and not fn.user_defined else None
-    backward_from(fn, np.ones(data.shape, data.dtype) if seed is None else seed, bool(retain_graph))
+    backward_from(fn, np.ones(data.shape, data.dtype if data.dtype != _BF16 else np.float32)
+                  if seed is None else seed, bool(retain_graph))
 
 
 def backward(tensors, grad_tensors=None, retain_graph=None, create_graph=False, inputs=None) -> None:

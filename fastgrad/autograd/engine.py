@@ -23,6 +23,7 @@ from fastgrad.tensor import Tensor
 from fastgrad.autograd.function import Function, FREED_MESSAGE
 from fastgrad.autograd.version import LAST as _LAST_BUMP, check_saved as _check_saved
 from fastgrad.autograd.hooks import POST_HOOKS as _POST, run_post_hooks as _run_post
+from fastgrad.lowp import accumulate_leaf as _accumulate_bf16, cast as _lowp_cast
 
 __all__ = ["run_backward", "backward_from", "accumulate_grad"]
 
@@ -69,7 +70,7 @@ def _validated(node, grads):
             if axes:
                 g = g.sum(axis=axes, keepdims=True)
         if g.dtype != dtype:
-            g = g.astype(dtype)
+            g = g.astype(dtype) if dtype.kind != "V" and g.dtype.kind != "V" else _lowp_cast(g, dtype)  # (bfloat16)
         out.append(g if g.flags.c_contiguous else g.copy(order="C"))
     return tuple(out)
 
@@ -77,6 +78,8 @@ def _validated(node, grads):
 def _accumulate_leaf(t, g):
     """t.grad += g, the caller holding _GRAD_LOCK (a first gradient is a copy of g)."""
     dtype = t._data.dtype
+    if dtype.kind == "V":  # bfloat16: numpy can neither add nor cast it (fastgrad/lowp.py)
+        return _accumulate_bf16(t, g, _make)
     grad = t._grad  # (the slot: .grad is the checking property)
     if grad is None:
         t._grad = _make(g.astype(dtype, order="C"), None)
@@ -229,4 +232,8 @@ def run_backward(roots, grads, retain_graph=False, capture=None):
 def _store_capture(captured, t, g):
     key = id(t)
     prev = captured.get(key)
+    if t._data.dtype.kind == "V":  # bfloat16 (fastgrad/lowp.py)
+        g = _lowp_cast(g, "f4") if g.dtype.kind == "V" else g
+        captured[key] = _lowp_cast(g if prev is None else _lowp_cast(prev, "f4") + g, t._data.dtype)
+        return
     captured[key] = np.array(g, dtype=t._data.dtype) if prev is None else prev + g

@@ -17,6 +17,7 @@ reference cycles and are freed by reference counting alone.
 import itertools
 
 from fastgrad.autograd.grad_mode import GRAD
+from fastgrad.lowp import apply_lowp
 from fastgrad.tensor import Tensor
 
 __all__ = ["Function", "register", "REGISTRY", "FREED_MESSAGE"]
@@ -110,68 +111,80 @@ class Function:
         """Any inputs: Tensors and settings (arrays, numbers, ...) in any order."""
         if cls.user_defined:
             return _apply_user(cls, args)
-        if GRAD.enabled:
-            edges = []
-            arrays = []
-            record = False
-            for a in args:
-                if isinstance(a, Tensor):
-                    arrays.append(a._data)
-                    if a.requires_grad:
-                        record = True
-                        edges.append(a.grad_fn or a)
-                        continue
-                else:
-                    arrays.append(a)
-                edges.append(None)
-            if record:
-                ctx = _node(cls, tuple(edges))
-                return _make(cls.forward(ctx, *arrays), ctx)
-        else:
-            arrays = [a._data if isinstance(a, Tensor) else a for a in args]
-        ctx = _new(cls)
-        ctx.saved = ()
-        return _make(cls.forward(ctx, *arrays), None)
+        try:
+            if GRAD.enabled:
+                edges = []
+                arrays = []
+                record = False
+                for a in args:
+                    if isinstance(a, Tensor):
+                        arrays.append(a._data)
+                        if a.requires_grad:
+                            record = True
+                            edges.append(a.grad_fn or a)
+                            continue
+                    else:
+                        arrays.append(a)
+                    edges.append(None)
+                if record:
+                    ctx = _node(cls, tuple(edges))
+                    return _make(cls.forward(ctx, *arrays), ctx)
+            else:
+                arrays = [a._data if isinstance(a, Tensor) else a for a in args]
+            ctx = _new(cls)
+            ctx.saved = ()
+            return _make(cls.forward(ctx, *arrays), None)
+        except (TypeError, KeyError, ValueError):  # float16/bfloat16 (fastgrad/lowp.py): rerun in float32
+            return _lowp(cls, args)
 
     @classmethod
     def apply1(cls, x, *settings):
         """apply() for a built-in op whose first input is the only Tensor (the rest are settings)."""
-        if GRAD.enabled and x.requires_grad:
-            if settings:
-                ctx = _node(cls, (x.grad_fn or x,) + (None,) * len(settings))
-                return _make(cls.forward(ctx, x._data, *settings), ctx)
-            ctx = _node(cls, (x.grad_fn or x,))
-            return _make(cls.forward(ctx, x._data), ctx)
-        ctx = _new(cls)
-        ctx.saved = ()
-        return _make(cls.forward(ctx, x._data, *settings), None)
+        try:
+            if GRAD.enabled and x.requires_grad:
+                if settings:
+                    ctx = _node(cls, (x.grad_fn or x,) + (None,) * len(settings))
+                    return _make(cls.forward(ctx, x._data, *settings), ctx)
+                ctx = _node(cls, (x.grad_fn or x,))
+                return _make(cls.forward(ctx, x._data), ctx)
+            ctx = _new(cls)
+            ctx.saved = ()
+            return _make(cls.forward(ctx, x._data, *settings), None)
+        except (TypeError, KeyError, ValueError):  # float16/bfloat16 (fastgrad/lowp.py)
+            return _lowp(cls, (x,) + settings)
 
     @classmethod
     def apply2(cls, a, b, *settings):
         """apply() for a built-in op whose first two inputs are the only Tensors (binary
         arithmetic, losses; the rest are settings)."""
-        if GRAD.enabled and (a.requires_grad or b.requires_grad):
-            edges = ((a.grad_fn or a) if a.requires_grad else None, (b.grad_fn or b) if b.requires_grad else None)
-            if settings:
-                ctx = _node(cls, edges + (None,) * len(settings))
-                return _make(cls.forward(ctx, a._data, b._data, *settings), ctx)
-            ctx = _node(cls, edges)
-            return _make(cls.forward(ctx, a._data, b._data), ctx)
-        ctx = _new(cls)
-        ctx.saved = ()
-        return _make(cls.forward(ctx, a._data, b._data, *settings), None)
+        try:
+            if GRAD.enabled and (a.requires_grad or b.requires_grad):
+                edges = ((a.grad_fn or a) if a.requires_grad else None, (b.grad_fn or b) if b.requires_grad else None)
+                if settings:
+                    ctx = _node(cls, edges + (None,) * len(settings))
+                    return _make(cls.forward(ctx, a._data, b._data, *settings), ctx)
+                ctx = _node(cls, edges)
+                return _make(cls.forward(ctx, a._data, b._data), ctx)
+            ctx = _new(cls)
+            ctx.saved = ()
+            return _make(cls.forward(ctx, a._data, b._data, *settings), None)
+        except (TypeError, KeyError, ValueError):  # float16/bfloat16 (fastgrad/lowp.py)
+            return _lowp(cls, (a, b) + settings)
 
     @classmethod
     def apply3(cls, a, b, c):
         """apply() for a built-in op of exactly three Tensors (the linear layer's fast path)."""
-        if GRAD.enabled and (a.requires_grad or b.requires_grad or c.requires_grad):
-            ctx = _node(cls, ((a.grad_fn or a) if a.requires_grad else None,
-                              (b.grad_fn or b) if b.requires_grad else None,
-                              (c.grad_fn or c) if c.requires_grad else None))
-            return _make(cls.forward(ctx, a._data, b._data, c._data), ctx)
-        ctx = _new(cls)
-        ctx.saved = ()
-        return _make(cls.forward(ctx, a._data, b._data, c._data), None)
+        try:
+            if GRAD.enabled and (a.requires_grad or b.requires_grad or c.requires_grad):
+                ctx = _node(cls, ((a.grad_fn or a) if a.requires_grad else None,
+                                  (b.grad_fn or b) if b.requires_grad else None,
+                                  (c.grad_fn or c) if c.requires_grad else None))
+                return _make(cls.forward(ctx, a._data, b._data, c._data), ctx)
+            ctx = _new(cls)
+            ctx.saved = ()
+            return _make(cls.forward(ctx, a._data, b._data, c._data), None)
+        except (TypeError, KeyError, ValueError):  # float16/bfloat16 (fastgrad/lowp.py)
+            return _lowp(cls, (a, b, c))
 
     @property
     def needs_input_grad(self):
@@ -187,6 +200,15 @@ class Function:
             return _backward_user(self, dy)
         grads = type(self).backward(self, dy)
         return grads if type(grads) is tuple else (grads,)
+
+
+def _lowp(cls, args):
+    """An op's forward refused its float16/bfloat16 input (a kernel table's LowPrecision, or numpy
+    refusing bfloat16): rerun in float32 and round back; any other TypeError is re-raised."""
+    out = apply_lowp(cls, args, _node, _new, _make, GRAD.enabled, Tensor)
+    if out is None:
+        raise
+    return out
 
 
 def _apply_user(cls, args):

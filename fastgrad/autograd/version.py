@@ -106,7 +106,7 @@ def _arrays(node, saved):
 
 
 _TYPE = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long", "int32": "Int",
-         "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool"}
+         "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool", "void16": "BFloat16"}
 
 
 def check_saved(node, saved, since) -> None:

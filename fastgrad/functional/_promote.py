@@ -6,6 +6,8 @@ import numpy as np
 
 from fastgrad import dtypes
 from fastgrad.creation import tensor
+from fastgrad.lowp import BF16, LOWP, cast
+from fastgrad.ops.lowp_cast import CastLowp
 from fastgrad.ops.unary import Clone, ToDtype
 from fastgrad.tensor import Tensor
 
@@ -16,6 +18,16 @@ _make = Tensor._make
 KERNEL_DTYPES = frozenset(dtypes.FLOAT_DTYPES)  # what the C kernels take
 PY_SCALARS = (float, int)  # the Python numbers of the fast paths (exact types, not subclasses)
 Number = (numbers.Number, np.number, np.bool_)
+_F32 = dtypes.float32
+
+
+def _float_result(ds):
+    """torch's promotion of float dtypes: the widest; float16 with bfloat16 gives float32."""
+    if len(ds) == 1:
+        return ds[0]
+    if all(d in LOWP for d in ds):
+        return ds[0] if all(d == ds[0] for d in ds) else _F32
+    return np.result_type(*[d for d in ds if d not in LOWP])
 
 
 def result_dtype(a, b):
@@ -26,13 +38,12 @@ def result_dtype(a, b):
     if ta and tb:
         if da == db:
             return da
-        if da.kind == "f" or db.kind == "f":
-            fl = [d for d in (da, db) if d.kind == "f"]
-            return np.result_type(*fl)
+        if da.kind in "fV" or db.kind in "fV":  # ("V": bfloat16)
+            return _float_result([d for d in (da, db) if d.kind in "fV"])
         return np.result_type(da, db)
     d = da if ta else db
     s = b if ta else a
-    if d.kind == "f":
+    if d.kind in "fV":
         return d
     if isinstance(s, (bool, np.bool_)):
         return d
@@ -47,7 +58,7 @@ def operand(x, dtype, op):
     """x as a Tensor (cast differentiably when needed) or a constant array of ``dtype``."""
     if isinstance(x, Tensor):
         return x if x._data.dtype == dtype else to_dtype(x, dtype, False)
-    return np.asarray(x, dtype=dtype)
+    return cast(x, dtype) if dtype == BF16 else np.asarray(x, dtype=dtype)
 
 
 def as_tensor(x, op):
@@ -60,8 +71,9 @@ def as_tensor(x, op):
 
 
 def check_kernel_dtype(d, op):
-    """A float dtype the kernels do not take (float16) raises TypeError naming the op."""
-    if d.kind == "f" and d not in KERNEL_DTYPES:
+    """A float dtype the kernels do not take raises TypeError naming the op; float16 and bfloat16
+    pass (their ops run in float32 and round: fastgrad/lowp.py)."""
+    if d.kind in "fV" and d not in KERNEL_DTYPES and d not in LOWP:
         raise TypeError(f"{op}: {d} tensors are not supported (use float32 or float64)")
 
 
@@ -71,7 +83,9 @@ def float_input(x, op):
         return x
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}: expected a Tensor, got {type(x).__name__}")
-    if x._data.dtype.kind != "f":
+    if x._data.dtype in LOWP:
+        return x
+    if x._data.dtype.kind not in "fV":
         raise TypeError(f"{op}: expected a floating-point tensor, got {dtypes.dtype_name(x._data.dtype)}")
     check_kernel_dtype(x._data.dtype, op)
     return x
@@ -82,22 +96,27 @@ def common_dtype(tensors, op):
     ds = {x._data.dtype for x in tensors}
     if len(ds) == 1:
         return tensors
-    floats = [d for d in ds if d.kind == "f"]
-    target = np.result_type(*floats) if floats else np.result_type(*ds)
+    floats = [d for d in ds if d.kind in "fV"]
+    target = _float_result(floats) if floats else np.result_type(*ds)
     return [x if x._data.dtype == target else to_dtype(x, target, False) for x in tensors]
 
 
 def to_dtype(input, dtype, copy=False):
     """Cast; differentiable between float dtypes, no gradient to integer/bool results."""
-    if input._data.dtype == dtype:
+    src = input._data.dtype
+    if src == dtype:
         return clone(input) if copy else input
-    if dtype.kind != "f" or input._data.dtype.kind != "f":
+    if src == BF16 or dtype in LOWP:  # numpy cannot cast bfloat16; float16 rounds once from float32 (lowp.py)
+        if dtype.kind in "fV" and src.kind in "fV":
+            return CastLowp.apply(input, dtype)
+        return _make(cast(input._data, dtype))
+    if dtype.kind not in "fV" or src.kind not in "fV":
         return _make(input._data.astype(dtype))
     return ToDtype.apply(input, dtype)
 
 
 def clone(input):
     """A copy that stays in the graph (gradient passes through unchanged)."""
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         return _make(input._data.copy())
     return Clone.apply(input)

@@ -6,6 +6,7 @@ import warnings
 
 import numpy as np
 
+from fastgrad.lowp import via_float32
 from fastgrad.functional._promote import float_input
 from fastgrad.functional.activation import in_place, leaky_relu, relu_, sigmoid, tanh
 from fastgrad.functional.elementwise import add, clamp, div, mul, neg, sub, where
@@ -116,6 +117,8 @@ def glu(input, dim=-1):
 
 def prelu(input, weight):
     """y = input > 0 ? input : weight * input, weight per channel (dim 1) or one value."""
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        return via_float32(prelu, input, weight)
     x = float_input(input, "prelu")
     w = float_input(weight, "prelu")
     if w.ndim > 1:
@@ -160,6 +163,8 @@ def threshold(input, threshold, value, inplace=False):
 
 
 def _threshold(input, threshold, value):
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        return via_float32(_threshold, input, threshold, value)
     x = float_input(input, "threshold")
     return where(_make(x._data <= threshold), value, x)
 
@@ -176,6 +181,8 @@ def tanhshrink(input):
 
 def softshrink(input, lambd=0.5):
     """y = input - clamp(input, -lambd, lambd): input -/+ lambd outside [-lambd, lambd], 0 inside."""
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        return via_float32(softshrink, input, lambd)
     x = float_input(input, "softshrink")
     if not 0 <= lambd <= np.finfo(x._data.dtype).max:
         name = "Float" if x._data.dtype == np.float32 else "Double"
@@ -186,6 +193,8 @@ def softshrink(input, lambd=0.5):
 
 def hardshrink(input, lambd=0.5):
     """y = |input| <= lambd ? 0 : input."""
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        return via_float32(hardshrink, input, lambd)
     x = float_input(input, "hardshrink")
     return where(_make(np.abs(x._data) <= lambd), 0.0, x)
 

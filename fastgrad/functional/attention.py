@@ -9,6 +9,7 @@ import math
 
 import numpy as np
 
+from fastgrad.lowp import cast as lowp_cast
 from fastgrad.functional import elementwise as E
 from fastgrad.functional import reduce as R
 from fastgrad.functional._promote import float_input
@@ -65,7 +66,7 @@ def _reference(q, k, v, attn_mask, dropout_p, is_causal, scale):
     n_q, n_k = q.shape[-2], k.shape[-2]
     w = E.mul(matmul(q, transpose(k, -2, -1)), scale)
     if is_causal:
-        w = E.add(w, np.triu(np.full((n_q, n_k), -np.inf, q._data.dtype), 1))
+        w = E.add(w, lowp_cast(np.triu(np.full((n_q, n_k), -np.inf, np.float32), 1), q._data.dtype))
     w = E.add(w, attn_mask)
     p = R.softmax(w, -1)
     if dropout_p > 0:

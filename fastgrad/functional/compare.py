@@ -1,6 +1,7 @@
 """Comparisons and logic: no gradient, bool results (numpy, with torch's broadcasting errors)."""
 import numpy as np
 
+from fastgrad.lowp import compare_operands, values
 from fastgrad.ops.common import broadcast_shape
 from fastgrad.tensor import Tensor
 
@@ -13,6 +14,8 @@ _make = Tensor._make
 def _compare(a, b, fn, op):
     av = a._data if isinstance(a, Tensor) else np.asarray(a)
     bv = b._data if isinstance(b, Tensor) else np.asarray(b)
+    if av.itemsize == 2 or bv.itemsize == 2:  # float16/bfloat16 (fastgrad/lowp.py; int16 passes through)
+        av, bv = compare_operands(av, bv, isinstance(a, Tensor), isinstance(b, Tensor))
     broadcast_shape(av.shape, bv.shape, op)
     return _make(np.asarray(fn(av, bv)))
 
@@ -47,17 +50,17 @@ def logical_xor(input, other): return _compare(input, other, np.logical_xor, "lo
 def logical_not(input): return _make(np.logical_not(input._data))
 
 
-def isnan(input): return _make(np.isnan(input._data))
+def isnan(input): return _make(np.isnan(values(input._data)))
 
 
-def isinf(input): return _make(np.isinf(input._data))
+def isinf(input): return _make(np.isinf(values(input._data)))
 
 
-def isfinite(input): return _make(np.isfinite(input._data))
+def isfinite(input): return _make(np.isfinite(values(input._data)))
 
 
 def equal(input, other) -> bool:
-    return input.shape == other.shape and bool(np.array_equal(input._data, other._data))
+    return input.shape == other.shape and bool(np.array_equal(values(input._data), values(other._data)))
 
 
 def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
@@ -66,4 +69,4 @@ def allclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False) -> bool:
         from fastgrad.functional.inplace import _NAME
         a, b = input._data.dtype.name, other._data.dtype.name
         raise RuntimeError(f"{_NAME.get(a, a)} did not match {_NAME.get(b, b)}")
-    return bool(np.allclose(input._data, other._data, rtol=rtol, atol=atol, equal_nan=equal_nan))
+    return bool(np.allclose(values(input._data), values(other._data), rtol=rtol, atol=atol, equal_nan=equal_nan))

@@ -6,6 +6,7 @@ import numpy as np
 from fastgrad import dtypes
 from fastgrad.device import device as _device, check_device
 from fastgrad.functional._promote import to_dtype
+from fastgrad.lowp import cast as _lowp_cast, to_float32
 from fastgrad.size import shape_args
 from fastgrad.tensor import Tensor
 
@@ -14,7 +15,8 @@ __all__ = ["parse_to", "to", "type_", "resolve_type", "TYPE_NAMES", "legacy_type
 # legacy tensor type names (FloatTensor ...) <-> numpy dtypes
 TYPE_NAMES = {"Float": np.dtype(np.float32), "Double": np.dtype(np.float64), "Half": np.dtype(np.float16),
               "Long": np.dtype(np.int64), "Int": np.dtype(np.int32), "Short": np.dtype(np.int16),
-              "Char": np.dtype(np.int8), "Byte": np.dtype(np.uint8), "Bool": np.dtype(np.bool_)}
+              "Char": np.dtype(np.int8), "Byte": np.dtype(np.uint8), "Bool": np.dtype(np.bool_),
+              "BFloat16": dtypes.bfloat16}
 _NAME_OF = {v: k for k, v in TYPE_NAMES.items()}
 
 
@@ -119,20 +121,25 @@ def _size(size):
     return tuple(shape_args(size))
 
 
+def _alloc(fn, shape, d, *args):
+    """fn(shape, *args, dtype=d); bfloat16 made in float32 and cast (numpy cannot fill it)."""
+    return _lowp_cast(fn(shape, *args, dtype=np.float32), d) if d == dtypes.bfloat16 else fn(shape, *args, dtype=d)
+
+
 def new_zeros(self, *size, dtype=None, device=None, requires_grad=False, **kw):
-    return _factory(self, np.zeros(_size(size), _new_dtype(self, dtype)), device, requires_grad)
+    return _factory(self, _alloc(np.zeros, _size(size), _new_dtype(self, dtype)), device, requires_grad)
 
 
 def new_ones(self, *size, dtype=None, device=None, requires_grad=False, **kw):
-    return _factory(self, np.ones(_size(size), _new_dtype(self, dtype)), device, requires_grad)
+    return _factory(self, _alloc(np.ones, _size(size), _new_dtype(self, dtype)), device, requires_grad)
 
 
 def new_empty(self, *size, dtype=None, device=None, requires_grad=False, **kw):
-    return _factory(self, np.empty(_size(size), _new_dtype(self, dtype)), device, requires_grad)
+    return _factory(self, _alloc(np.empty, _size(size), _new_dtype(self, dtype)), device, requires_grad)
 
 
 def new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False, **kw):
-    return _factory(self, np.full(_size((size,)), fill_value, _new_dtype(self, dtype)), device, requires_grad)
+    return _factory(self, _alloc(np.full, _size((size,)), _new_dtype(self, dtype), fill_value), device, requires_grad)
 
 
 def new_tensor(self, data, dtype=None, device=None, requires_grad=False, **kw):
@@ -147,8 +154,45 @@ def new(self, *args, **kwargs) -> Tensor:
     return Tensor._make(legacy_array(args, kwargs, self._data.dtype, "new"))
 
 
+# bfloat16 (fastgrad/lowp.py): numpy has no such type, so what hands numpy values out converts or
+# refuses it as torch does; the other dtypes take the Tensor class's own methods unchanged
+_item, _tolist, _numpy, _array = Tensor.item, Tensor.tolist, Tensor.numpy, Tensor.__array__
+
+
+def item(self):
+    """The value of a one-element tensor as a Python number."""
+    if self._data.dtype.kind == "V":
+        return _item(Tensor._make(to_float32(self._data)))
+    return _item(self)
+
+
+def tolist(self):
+    if self._data.dtype.kind == "V":
+        return to_float32(self._data).tolist()
+    return _tolist(self)
+
+
+def _refuse_bf16(op):
+    raise TypeError("Got unsupported ScalarType BFloat16")
+
+
+def numpy(self, force=False) -> np.ndarray:
+    """A new ndarray over the tensor's memory (torch refuses bfloat16: numpy has no such type)."""
+    if self._data.dtype.kind == "V":
+        _refuse_bf16("numpy")
+    return _numpy(self, force)
+
+
+def __array__(self, dtype=None, copy=None):
+    if self._data.dtype.kind == "V":
+        if dtype is None:
+            _refuse_bf16("__array__")
+        return _lowp_cast(self._data, dtype)
+    return _array(self, dtype, copy)
+
+
 def is_floating_point(input) -> bool:
-    return input._data.dtype.kind == "f"
+    return input._data.dtype.kind in "fV"
 
 
 def type_as(self, other) -> Tensor:
@@ -160,6 +204,7 @@ TENSOR_METHODS = {
     "float": _cast(dtypes.float32), "double": _cast(dtypes.float64), "half": _cast(dtypes.float16),
     "long": _cast(dtypes.int64), "int": _cast(dtypes.int32), "short": _cast(dtypes.int16),
     "char": _cast(dtypes.int8), "byte": _cast(dtypes.uint8), "bool": _cast(dtypes.bool),
+    "bfloat16": _cast(dtypes.bfloat16), "item": item, "tolist": tolist, "numpy": numpy, "__array__": __array__,
     "new_zeros": new_zeros, "new_ones": new_ones, "new_empty": new_empty, "new_full": new_full,
     "new_tensor": new_tensor, "new": new,
 }

@@ -5,6 +5,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from fastgrad.lowp import via_float32
 from fastgrad.tensor import Tensor
 
 __all__ = ["histc", "histogram", "bincount", "HistogramResult"]
@@ -17,7 +18,7 @@ _NAME = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uin
 
 def _float_input(input, kernel, op):
     d = input._data.dtype
-    if d.kind != "f":
+    if d.kind not in "fV":
         raise NotImplementedError(f'{op}: "{kernel}" not implemented for \'{_NAME.get(d.name, d.name)}\'')
     return input._data
 
@@ -42,6 +43,8 @@ def _counts(x, w, lo, hi, bins, dt):
 
 def histc(input, bins=100, min=0, max=0, *, out=None) -> Tensor:  # noqa: A002  (torch's names)
     """Counts of input's elements in ``bins`` equal bins over [min, max] (default: the data's range)."""
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        return via_float32(histc, input, bins, min, max, out=out)
     x = _float_input(input, "histogram_cpu", "histc").ravel()
     if bins <= 0:
         raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for dimension 0")
@@ -103,7 +106,7 @@ def bincount(input, weights=None, minlength=0) -> Tensor:
     if wd.shape != x.shape:
         raise RuntimeError("bincount: weights should be 1-d and have the same length as input")
     out = np.bincount(x.astype(np.int64), weights=wd.astype(np.float64), minlength=minlength)
-    return _make(out.astype(wd.dtype if wd.dtype.kind == "f" else np.float64))
+    return _make(out.astype(wd.dtype if wd.dtype.kind in "fV" else np.float64))
 
 
 TENSOR_METHODS = {"histc": histc, "histogram": histogram, "bincount": bincount}

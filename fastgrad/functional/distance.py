@@ -1,6 +1,7 @@
 """Distances and similarities at the Tensor level (torch names and defaults): cdist,
 F.pairwise_distance and F.cosine_similarity (torch's exact eps rule)."""
 from fastgrad import dtypes
+from fastgrad.lowp import refuse
 from fastgrad.functional._promote import common_dtype, to_dtype
 from fastgrad.functional.elementwise import add, clamp, div, mul, sub
 from fastgrad.functional.norms import vector_norm
@@ -40,7 +41,7 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
         raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: {a.shape[-1]} X2: {b.shape[-1]} "
                            f"(cdist: shapes {list(a.shape)} and {list(b.shape)})")
     for name, x in (("X1", a), ("X2", b)):
-        if x.dtype.kind != "f":
+        if x.dtype.kind not in "fV":
             raise RuntimeError(f"cdist only supports floating-point dtypes, {name} got: {dtypes.dtype_name(x.dtype)}")
     if a.dtype != b.dtype:
         raise RuntimeError(f"cdist: expected X1 and X2 to have the same dtype, but got {dtypes.dtype_name(a.dtype)} "
@@ -53,6 +54,8 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
     x1 = _expand_to(x1, batch + a.shape[-2:])
     x2 = _expand_to(x2, batch + b.shape[-2:])
     use_mm = compute_mode == _MODES[1] or (compute_mode == _MODES[0] and (a.shape[-2] > 25 or b.shape[-2] > 25))
+    if not use_mm or p != 2:
+        refuse(x1._data.dtype, "cdist")  # (torch's CPU: float16/bfloat16 only through the matrix product)
     return CDist.apply(x1, x2, float(p), use_mm)
 
 
@@ -72,7 +75,7 @@ def cosine_similarity(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-8) -
     shape = broadcast_shape(x1._data.shape, x2._data.shape, "cosine_similarity")
     wrap_dim(dim, len(shape), "cosine_similarity")
     x1, x2 = common_dtype([x1, x2], "cosine_similarity")
-    if x1._data.dtype.kind != "f":
+    if x1._data.dtype.kind not in "fV":
         x1, x2 = to_dtype(x1, dtypes.get_default_dtype()), to_dtype(x2, dtypes.get_default_dtype())
     x1, x2 = _expand_to(x1, shape), _expand_to(x2, shape)
     out = None

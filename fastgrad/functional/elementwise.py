@@ -44,7 +44,7 @@ def _binary(fn, int_fn, a, b, op):
                         f"and {type(b).__name__}")
     dtype = result_dtype(a, b)
     check_kernel_dtype(dtype, op)
-    if dtype.kind != "f":  # integer/bool arithmetic: numpy, no gradient
+    if dtype.kind not in "fV":  # integer/bool arithmetic: numpy, no gradient ("V": bfloat16)
         av = a._data if isinstance(a, Tensor) else a
         bv = b._data if isinstance(b, Tensor) else b
         broadcast_shape(np.shape(av), np.shape(bv), op)
@@ -81,11 +81,11 @@ def div(input, other, *, rounding_mode=None):
             return div_rounding(input, other, rounding_mode)
         raise RuntimeError("div expected rounding_mode to be one of None, 'trunc', or 'floor' but found "
                            f"'{rounding_mode}'")
-    if isinstance(input, Tensor) and input._data.dtype.kind != "f" and not (
-            isinstance(other, Tensor) and other._data.dtype.kind == "f") and not isinstance(other, float):
+    if isinstance(input, Tensor) and input._data.dtype.kind not in "fV" and not (
+            isinstance(other, Tensor) and other._data.dtype.kind in "fV") and not isinstance(other, float):
         input = to_dtype(input, dtypes.get_default_dtype(), False)
-    elif isinstance(other, Tensor) and other._data.dtype.kind != "f" and not (
-            isinstance(input, Tensor) and input._data.dtype.kind == "f") and not isinstance(input, float):
+    elif isinstance(other, Tensor) and other._data.dtype.kind not in "fV" and not (
+            isinstance(input, Tensor) and input._data.dtype.kind in "fV") and not isinstance(input, float):
         other = to_dtype(other, dtypes.get_default_dtype(), False)
     return _binary(Div, np.true_divide, input, other, "div")
 
@@ -99,7 +99,7 @@ def pow(input, exponent):
         return PowScalar.apply1(input, float(exponent))  # the common case, checked in one go
     if isinstance(input, Tensor) and isinstance(exponent, Number) and not isinstance(exponent, bool):
         check_kernel_dtype(input._data.dtype, "pow")
-        if input._data.dtype.kind != "f":
+        if input._data.dtype.kind not in "fV":
             if isinstance(exponent, (int, np.integer)) and exponent < 0:
                 raise RuntimeError("pow: Integers to negative integer powers are not allowed.")
             return _make(np.power(input._data, exponent).astype(
@@ -110,7 +110,7 @@ def pow(input, exponent):
 
 def neg(input):
     """y = -input."""
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         return _make(np.negative(input._data))
     return Neg.apply(input)
 
@@ -121,7 +121,7 @@ negative = neg
 def _unary_float(cls, x, op):
     if not isinstance(x, Tensor):
         x = as_tensor(x, op)
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fV":
         x = to_dtype(x, dtypes.get_default_dtype(), False)
     check_kernel_dtype(x._data.dtype, op)
     return cls.apply(x)
@@ -154,7 +154,7 @@ def square(input):
 
 def abs(input):
     """y = |input|; subgradient 0 at 0, as torch."""
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         return _make(np.abs(input._data))
     return Abs.apply(input)
 
@@ -167,7 +167,7 @@ def sign(input):
     d = input._data.dtype
     if d == np.bool_:
         return _make(input._data.copy())
-    if d.kind != "f":
+    if d.kind not in "fV":
         return _make(np.sign(input._data))
     check_kernel_dtype(d, "sign")
     return Sign.apply(input)
@@ -187,7 +187,7 @@ def clamp(input, min=None, max=None):
     for name, v in (("min", min), ("max", max)):
         if v is not None and not isinstance(v, Number):
             raise TypeError(f"clamp: '{name}' must be a number or a Tensor, got {type(v).__name__}")
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         return _make(np.clip(input._data, min, max))
     lo = -np.inf if min is None else float(min)
     hi = np.inf if max is None else float(max)
@@ -214,7 +214,7 @@ def where(condition, input, other):
         raise TypeError(f"where: expected condition to be a bool tensor, got {cond.dtype}")
     dtype = result_dtype(input, other) if (isinstance(input, Tensor) or isinstance(other, Tensor)) \
         else dtypes.get_default_dtype()
-    if dtype.kind != "f":
+    if dtype.kind not in "fV":
         return _make(np.where(cond, np.asarray(input), np.asarray(other)))
     return Where.apply(cond, operand(input, dtype, "where"), operand(other, dtype, "where"))
 
@@ -238,7 +238,7 @@ def _integer_division(input, other, fn, op, kernel):
 
 def _trunc_divide(a, b):
     """a / b rounded towards zero: trunc(a / b) for floats (torch), exact for integers."""
-    if a.dtype.kind == "f":
+    if a.dtype.kind in "fV":
         return np.trunc(a / b)
     q = np.floor_divide(a, b)
     return q + ((np.remainder(a, b) != 0) & ((a < 0) != (b < 0)))

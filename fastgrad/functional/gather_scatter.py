@@ -5,6 +5,7 @@ one-argument where.  Every index is checked here (dtype, range, shapes) before o
 runs, so the C scatters never see an index out of bounds."""
 import numpy as np
 
+from fastgrad.lowp import cast as lowp_cast
 from fastgrad.autograd.grad_mode import GRAD
 from fastgrad.functional._promote import to_dtype
 from fastgrad.functional._rebind import inplace_result
@@ -51,7 +52,7 @@ def _source(src, input, op):
     if not isinstance(src, Tensor):
         raise TypeError(f"{op}: source must be a Tensor, got {type(src).__name__}")
     if src._data.dtype != input._data.dtype:
-        if src._data.dtype.kind == "f" and input._data.dtype.kind == "f":
+        if src._data.dtype.kind in "fV" and input._data.dtype.kind in "fV":
             raise RuntimeError(f"{op}(): self ({input._data.dtype}) and source ({src._data.dtype}) must "
                                "have the same scalar type")
         src = to_dtype(src, input._data.dtype, False)
@@ -199,13 +200,15 @@ def scatter(input: Tensor, dim: int, index, src=None, value=None, *, reduce=None
             raise RuntimeError(f"scatter(): reduce argument must be either add or multiply, got {reduce}")
         if GRAD.enabled and (input.requires_grad or (src is not None and src.requires_grad)):
             raise RuntimeError("derivative for aten::scatter with reduce is not implemented")
-        s = src if src is not None else Tensor._make(np.full(idx.shape, value, input._data.dtype))
+        s = src if src is not None else Tensor._make(lowp_cast(np.full(idx.shape, value), input._data.dtype))
         return _run_0d(lambda x, i, t: ScatterReduce.apply(x, d, i, t, "sum" if reduce == "add" else "prod", True),
                        input, idx, s)
     if src is None:
         if isinstance(value, Tensor):
             value = value._data
-        return _run_0d(lambda x, i: Scatter.apply(x, d, i, np.asarray(value, input._data.dtype)), input, idx)
+        v = np.asarray(value, input._data.dtype) if input._data.dtype.kind != "V" else lowp_cast(
+            value, input._data.dtype)  # (bfloat16: numpy cannot convert a number to it)
+        return _run_0d(lambda x, i: Scatter.apply(x, d, i, v), input, idx)
     return _run_0d(lambda x, i, s: Scatter.apply(x, d, i, s), input, idx, src)
 
 

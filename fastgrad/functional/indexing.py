@@ -19,7 +19,7 @@ def _index_array(a, op):
         return a
     if a.dtype.kind in "iu":
         return a if a.dtype == np.int64 else a.astype(np.int64)
-    if a.size == 0 and a.dtype.kind == "f":  # x[[]]: an empty list is an empty index list
+    if a.size == 0 and a.dtype.kind in "fV":  # x[[]]: an empty list is an empty index list
         return a.astype(np.int64)
     raise IndexError(f"{op}: tensors used as indices must be long, int, byte or bool tensors, "
                      f"got {a.dtype}")
@@ -111,7 +111,7 @@ def setitem(input: Tensor, index, value) -> None:
     if GRAD.enabled and (input.requires_grad or (isinstance(value, Tensor) and value.requires_grad)):
         if input.requires_grad and input.grad_fn is None:
             raise RuntimeError("a leaf Variable that requires grad is being used in an in-place operation.")
-        if a.dtype.kind != "f":
+        if a.dtype.kind not in "fV":
             raise RuntimeError(f"setitem: cannot write a value that requires grad into a "
                                f"{a.dtype} tensor")
         if isinstance(value, Tensor) and value._data.dtype != a.dtype:

@@ -10,6 +10,7 @@ cannot be cast back (``int_tensor *= 1.5``), memory several elements share (a ze
 private copy."""
 import numpy as np
 
+from fastgrad.lowp import cast as _lowp_cast
 from fastgrad.autograd.grad_mode import GRAD
 from fastgrad.autograd.version import bump
 from fastgrad.functional._promote import result_dtype, to_dtype
@@ -32,7 +33,7 @@ def check_cast(self, other, op) -> None:
         return
     a = self._data.dtype
     if op == "div":
-        res = np.dtype(np.float32) if a.kind != "f" else a
+        res = np.dtype(np.float32) if a.kind not in "fV" else a
     else:
         if isinstance(other, Tensor):
             res = result_dtype(self, other)
@@ -67,6 +68,9 @@ def setitem(self, index, value) -> None:
     ops' are, and the version bumped when it wrote in place (not when it was recorded as a graph
     node, which writes into a copy and rebinds ``self``)."""
     a = self._data
+    if a.dtype.kind == "V" and not (  # bfloat16: numpy cannot convert numbers to it (fastgrad/lowp.py)
+            isinstance(value, Tensor) and (value.requires_grad or value._data.dtype == a.dtype)):
+        value = Tensor._make(_lowp_cast(value._data if isinstance(value, Tensor) else value, a.dtype))
     f = a.flags
     if not (f.c_contiguous and f.writeable) and not (
             GRAD.enabled and (self.requires_grad or (isinstance(value, Tensor) and value.requires_grad))):
@@ -84,6 +88,7 @@ def clamp_(self, lo, hi):
 
 
 _INPLACE = {"add": np.add, "sub": np.subtract, "mul": np.multiply, "div": np.true_divide}
+_OPS = {"add": add, "sub": sub, "mul": mul, "div": div}
 
 
 def inplace(self, other, op):
@@ -120,10 +125,12 @@ def inplace(self, other, op):
     f = a.flags
     if not (f.c_contiguous and f.writeable):  # (a zero stride over n > 1 elements is never contiguous)
         check_writable(self, op + "_")
-    if op == "copy":
+    if a.dtype.kind == "V":  # bfloat16: computed in float32 and rounded (fastgrad/lowp.py)
+        a[...] = _lowp_cast(v if op == "copy" else _OPS[op](Tensor._make(a), other)._data, a.dtype)
+    elif op == "copy":
         a[...] = v
     else:
-        if a.dtype.kind != "f":
+        if a.dtype.kind not in "fV":
             check_cast(self, other, op)
         _INPLACE[op](a, v, out=a, casting="unsafe")
     bump(a, self.grad_fn)
@@ -135,7 +142,7 @@ def _inplace_recorded(self, other, op):
     grad_fn).  The result is computed out of place from a copy of self's values (what backward
     needs), written into self's own memory (views and numpy see it) and self takes its node."""
     a = self._data
-    if a.dtype.kind != "f":
+    if a.dtype.kind not in "fV":
         raise RuntimeError(f"{op}_: a {a.dtype} tensor cannot hold a result that requires grad "
                            "(only floating-point tensors can require gradients)")
     old = Tensor._make(a.copy())
@@ -163,4 +170,6 @@ def _check_shape(shape, out_shape, op):
 
 def random_like(t, kind, a, b):
     """An array of t's shape and dtype drawn from the ``kind`` distribution (for uniform_, normal_)."""
+    if t._data.dtype.kind == "V":  # bfloat16: drawn in float32 and rounded (fastgrad/lowp.py)
+        return _lowp_cast(sample_like(np.empty(t._data.shape, np.float32), kind, a, b), t._data.dtype)
     return sample_like(t._data, kind, a, b)

@@ -54,7 +54,7 @@ def matmul(input: Tensor, other: Tensor) -> Tensor:
         if len(_CHECKED) > 512:
             _CHECKED.clear()
         _CHECKED.add((a.shape, b.shape))
-    if a.dtype.kind != "f":
+    if a.dtype.kind not in "fV":
         return _make(np.asarray(np.matmul(a, b)))
     return _apply_matmul(input, other)
 
@@ -69,7 +69,7 @@ def mm(input: Tensor, mat2: Tensor) -> Tensor:
         raise RuntimeError("mm: mat2 must be a matrix")
     if a.shape[1] != b.shape[0]:
         raise _shape_error("mm", a, b)
-    if a.dtype.kind != "f":
+    if a.dtype.kind not in "fV":
         return _make(a @ b)
     return _apply_matmul(input, mat2)
 
@@ -85,7 +85,7 @@ def bmm(input: Tensor, mat2: Tensor) -> Tensor:
     if b.shape[:2] != (a.shape[0], a.shape[2]):
         raise RuntimeError(f"bmm: Expected size for first two dimensions of batch2 tensor to be: "
                            f"[{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, {b.shape[1]}].")
-    if a.dtype.kind != "f":
+    if a.dtype.kind not in "fV":
         return _make(a @ b)
     return _apply_matmul(input, mat2)
 
@@ -108,7 +108,7 @@ def linear(input: Tensor, weight: Tensor, bias: Tensor = None) -> Tensor:
     x, w = input._data, weight._data
     if x.ndim == 0:
         raise RuntimeError("linear: input must have at least 1 dimension, got a 0-d tensor")
-    if w.ndim != 2 or x.dtype.kind != "f":  # the general (rare) forms go through matmul
+    if w.ndim != 2 or x.dtype.kind not in "fV":  # the general (rare) forms go through matmul
         y = matmul(input, weight.t() if w.ndim == 2 else weight)
         return y if bias is None else add(y, bias)
     if x.shape[-1] != w.shape[1]:

@@ -5,6 +5,7 @@ import warnings
 
 import numpy as np
 
+from fastgrad.lowp import cast as lowp_cast, via_float32
 from fastgrad.functional._promote import KERNEL_DTYPES, check_kernel_dtype, to_dtype
 from fastgrad.functional.elementwise import div, mul
 from fastgrad.functional.reduce import mean, sum
@@ -56,9 +57,9 @@ def _pointwise_pair(input, target, op):
     _tensor(input, op, "input")
     _tensor(target, op, "target")
     di, dt = input._data.dtype, target._data.dtype
-    if di.kind != "f":
+    if di.kind not in "fV":
         raise TypeError(f"{op}: expected a floating-point input, got {di}")
-    if dt.kind != "f":
+    if dt.kind not in "fV":
         target = to_dtype(target, di, False)
     elif dt != di:
         d = np.result_type(di, dt)
@@ -206,7 +207,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor = None, size_ave
     _tensor(input, "cross_entropy", "input")
     _tensor(target, "cross_entropy", "target")
     x, tg = input._data, target._data
-    if tg.dtype.kind == "f" and tg.shape == x.shape and x.ndim > 0:
+    if tg.dtype.kind in "fV" and tg.shape == x.shape and x.ndim > 0:
         check_float(x, "cross_entropy")
         w = None
         if weight is not None:
@@ -216,7 +217,7 @@ def cross_entropy(input: Tensor, target: Tensor, weight: Tensor = None, size_ave
                 raise RuntimeError(f"cross_entropy: weight tensor should be defined either for all {c} "
                                    f"classes or no classes but got weight tensor of shape: "
                                    f"{list(weight._data.shape)}")
-            w = weight._data.astype(x.dtype, copy=False)
+            w = weight._data.astype(x.dtype, copy=False) if x.dtype.kind != "V" else lowp_cast(weight._data, x.dtype)
         if tg.dtype != x.dtype:
             target = to_dtype(target, x.dtype, False)
         return CrossEntropyProbs.apply(input, target, w, ls, mode)
@@ -248,7 +249,7 @@ def _weight_array(weight, shape, dtype, op, what="weight"):
     except ValueError:
         raise RuntimeError(f"{op}: {what} of shape {tuple(w.shape)} is not broadcastable to the "
                            f"input shape {tuple(shape)}") from None
-    return w.astype(dtype, copy=False)
+    return w.astype(dtype, copy=False) if dtype.kind != "V" else lowp_cast(w, dtype)  # ("V": bfloat16)
 
 
 def _same_size(input, target, op, fmt):
@@ -269,6 +270,8 @@ def binary_cross_entropy(input: Tensor, target: Tensor, weight: Tensor = None, s
                          reduce=None, reduction: str = "mean") -> Tensor:
     """-w (t log p + (1 - t) log(1 - p)) for probabilities ``input`` and ``target`` in [0, 1]
     (RuntimeError otherwise, NaN included, as torch)."""
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        return via_float32(binary_cross_entropy, input, target, weight, size_average, reduce, reduction)
     op = "binary_cross_entropy"
     mode = _reduction(size_average, reduce, reduction)
     _tensor(input, op, "input")
@@ -299,7 +302,7 @@ def binary_cross_entropy_with_logits(input: Tensor, target: Tensor, weight: Tens
     check_float(input._data, op)
     di, dt = input._data.dtype, target._data.dtype
     if dt != di:
-        d = np.result_type(di, dt) if dt.kind == "f" else di
+        d = np.result_type(di, dt) if dt.kind in "fV" else di
         input, target = to_dtype(input, d, False), to_dtype(target, d, False)
     shape, dtype = input._data.shape, input._data.dtype
     w = _weight_array(weight, shape, dtype, op)

@@ -3,6 +3,7 @@ linalg.norm, torch.norm (and Tensor.norm) and F.normalize."""
 import numbers
 
 from fastgrad import dtypes
+from fastgrad.lowp import LOWP, TORCH_NAME
 from fastgrad.functional._promote import to_dtype
 from fastgrad.functional.elementwise import clamp, div
 from fastgrad.functional.reduce import amax, amin
@@ -20,12 +21,12 @@ def _float_input(x, op, dtype):
     """x (cast to ``dtype`` when given) as a float Tensor; torch's errors otherwise."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): argument 'input' (position 1) must be Tensor, not {type(x).__name__}")
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fV":
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got "
                            f"{dtypes.dtype_name(x._data.dtype)}")
     if dtype is not None:
         dtype = dtypes.to_dtype(dtype)
-        if dtype.kind != "f":
+        if dtype.kind not in "fV":
             raise RuntimeError(f"{op}: dtype should be floating point or complex, but got {dtypes.dtype_name(dtype)}")
         x = to_dtype(x, dtype)
     return x
@@ -72,6 +73,8 @@ def matrix_norm(A: Tensor, ord="fro", dim=(-2, -1), keepdim: bool = False, *, dt
     if ord == "nuc" or (not isinstance(ord, str) and abs(ord) == 2):
         if ord != "nuc" and (a.shape[d0] == 0 or a.shape[d1] == 0):
             raise RuntimeError(f"{op}: the {ord} norm of an empty matrix is not defined (shape {list(a.shape)})")
+        if a.dtype in LOWP:  # (torch's CPU has no low-precision SVD)
+            raise RuntimeError(f"{op}: Low precision dtypes not supported. Got {TORCH_NAME[a.dtype]}")
         return SvdNorm.apply(A, "nuc" if ord == "nuc" else int(ord), (d0, d1), bool(keepdim))
     if isinstance(ord, str) or ord not in (1, -1, _INF, -_INF):
         raise RuntimeError(f"{op}: Order {ord} not supported.")

@@ -5,6 +5,7 @@ functional.inplace's rules.  The kernels: ops/pointwise.py, csrc/pointwise.c."""
 import numpy as np
 
 from fastgrad import dtypes
+from fastgrad.lowp import via_float32
 from fastgrad.autograd.grad_mode import GRAD
 from fastgrad.functional._promote import KERNEL_DTYPES, check_kernel_dtype, to_dtype
 from fastgrad.functional.elementwise import clamp, sign
@@ -30,7 +31,7 @@ def _float(cls, x, op, *p):
     if isinstance(x, Tensor) and x._data.dtype in KERNEL_DTYPES:  # the common case
         return cls.apply1(x, *p)
     _check_tensor(x, op)
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fV":
         x = to_dtype(x, dtypes.get_default_dtype(), False)
     check_kernel_dtype(x._data.dtype, op)
     return cls.apply1(x, *p)
@@ -121,7 +122,7 @@ def _rounding(cls, x, op, kernel, *p):
     d = x._data.dtype
     if d.kind in "iu" and not p:
         return _make(x._data.copy())
-    if d.kind != "f":
+    if d.kind not in "fV":
         raise NotImplementedError(f'"{kernel}" not implemented for \'{_NAME.get(d.name, d.name)}\'')
     check_kernel_dtype(d, op)
     return cls.apply1(x, *p)
@@ -150,7 +151,7 @@ def round(input, *, decimals=0):
 
 def frac(input):
     """y = input - trunc(input) (floating-point tensors only, as torch)."""
-    if isinstance(input, Tensor) and input._data.dtype.kind != "f":
+    if isinstance(input, Tensor) and input._data.dtype.kind not in "fV":
         d = input._data.dtype
         raise NotImplementedError(f"\"frac_cpu\" not implemented for '{_NAME.get(d.name, d.name)}'")
     return _float(P.Frac, input, "frac")
@@ -165,9 +166,13 @@ def sgn(input):
 def nan_to_num(input, nan=0.0, posinf=None, neginf=None):
     """NaN, +inf and -inf replaced by nan, posinf (default: the dtype's largest) and neginf (its lowest);
     integer and bool tensors are returned unchanged (a copy)."""
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        big = 3.3895313892515355e38  # (bfloat16's largest finite value: the defaults are the input dtype's)
+        return via_float32(nan_to_num, input, nan, big if posinf is None else posinf,
+                           -big if neginf is None else neginf)
     _check_tensor(input, "nan_to_num")
     d = input._data.dtype
-    if d.kind != "f":
+    if d.kind not in "fV":
         return _make(input._data.copy())
     check_kernel_dtype(d, "nan_to_num")
     fi = np.finfo(d)

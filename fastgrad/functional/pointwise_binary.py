@@ -5,6 +5,7 @@ ops/pointwise_binary.py, csrc/pointwise.c."""
 import numpy as np
 
 from fastgrad import dtypes
+from fastgrad.lowp import values
 from fastgrad.functional._promote import (KERNEL_DTYPES, Number, as_tensor, check_kernel_dtype, operand,
                                           result_dtype)
 from fastgrad.functional.compare import allclose, equal, isfinite, isinf, isnan
@@ -39,7 +40,7 @@ def _promote(a, b, op, ints):
             raise TypeError(f"{op}(): expected a Tensor or a number, got {type(x).__name__}")
     broadcast_shape(np.shape(_values(a)), np.shape(_values(b)), op)
     dt = result_dtype(a, b)
-    if dt.kind != "f":
+    if dt.kind not in "fV":
         if ints == "error":
             raise NotImplementedError(f'"{op}_cpu" not implemented for \'{_tname(dt)}\'')
         dt = dtypes.get_default_dtype()
@@ -98,7 +99,7 @@ def fmod(input, other):
     """y = input - trunc(input / other) other (the sign of input, as C's fmod)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"fmod(): argument 'input' (position 1) must be Tensor, not {type(input).__name__}")
-    if result_dtype(input, other).kind != "f":
+    if result_dtype(input, other).kind not in "fV":
         return _integer_mod(input, other, np.fmod, "fmod")
     return _binary(B.Fmod, input, other, "fmod", "error")
 
@@ -107,7 +108,7 @@ def remainder(input, other):
     """y = input - floor(input / other) other (the sign of other, as Python's %)."""
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = as_tensor(input, "remainder")
-    if result_dtype(input, other).kind != "f":
+    if result_dtype(input, other).kind not in "fV":
         return _integer_mod(input, other, np.remainder, "remainder")
     return _binary(B.Remainder, input, other, "remainder", "error")
 
@@ -118,7 +119,7 @@ def div_rounding(input, other, rounding_mode):
     if not isinstance(input, Tensor) and not isinstance(other, Tensor):
         input = as_tensor(input, "div")
     dt = result_dtype(input, other)
-    if dt.kind != "f":
+    if dt.kind not in "fV":
         fn = np.floor_divide if rounding_mode == "floor" else _trunc_divide
         return _integer_mod(input, other, fn, "div_" + rounding_mode)
     check_kernel_dtype(dt, "div")
@@ -149,7 +150,7 @@ def lerp(input, end, weight):
     if end._data.dtype != d:
         raise RuntimeError(f"expected dtype {_tname(d).lower()} for `end` but got dtype "
                            f"{_tname(end._data.dtype).lower()}")
-    if d.kind != "f":
+    if d.kind not in "fV":
         raise NotImplementedError(f'"lerp_kernel_scalar" not implemented for \'{_tname(d)}\'')
     check_kernel_dtype(d, "lerp")
     if isinstance(weight, Tensor):
@@ -162,7 +163,7 @@ def lerp(input, end, weight):
     if not isinstance(weight, Number):
         raise TypeError(f"lerp(): argument 'weight' must be a number or a Tensor, not {type(weight).__name__}")
     broadcast_shape(input._data.shape, end._data.shape, "lerp")
-    return B.Lerp.apply(input, end, np.asarray(weight, d))
+    return B.Lerp.apply(input, end, np.asarray(weight, d if d.kind != "V" else np.float32))  # ("V": bfloat16)
 
 
 def _addc(cls, input, tensor1, tensor2, value, op):
@@ -175,9 +176,9 @@ def _addc(cls, input, tensor1, tensor2, value, op):
     shape = broadcast_shape(input._data.shape, tensor1._data.shape, op)
     broadcast_shape(shape, tensor2._data.shape, op)
     ds = [x._data.dtype for x in ts]
-    floats = [d for d in ds if d.kind == "f"]
+    floats = [d for d in ds if d.kind in "fV"]
     dt = np.result_type(*floats) if floats else np.result_type(*ds)
-    if dt.kind != "f":
+    if dt.kind not in "fV":
         if cls is B.Addcdiv:
             raise RuntimeError(
                 "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will "
@@ -219,6 +220,8 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
     if not isinstance(input, Tensor) or not isinstance(other, Tensor):
         raise TypeError(f"isclose(): expected two Tensors, got {type(input).__name__} and {type(other).__name__}")
     a, b = input._data, other._data
+    if a.dtype == b.dtype and a.dtype.kind == "V":  # bfloat16: by value (fastgrad/lowp.py)
+        a, b = values(a), values(b)
     if a.dtype != b.dtype:
         raise RuntimeError(f"{_tname(a.dtype)} did not match {_tname(b.dtype)}")
     if rtol < 0:
@@ -227,10 +230,10 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
         raise RuntimeError(f"atol must be greater than or equal to zero, but got {atol}")
     broadcast_shape(a.shape, b.shape, "isclose")
     close = a == b
-    if equal_nan and a.dtype.kind == "f":
+    if equal_nan and a.dtype.kind in "fV":
         close = close | (np.isnan(a) & np.isnan(b))
     if rtol or atol:
-        af, bf = (a, b) if a.dtype.kind == "f" else (a.astype(dtypes.get_default_dtype()),
+        af, bf = (a, b) if a.dtype.kind in "fV" else (a.astype(dtypes.get_default_dtype()),
                                                      b.astype(dtypes.get_default_dtype()))
         with np.errstate(invalid="ignore", over="ignore"):
             diff = np.abs(af - bf)
@@ -240,13 +243,13 @@ def isclose(input, other, rtol=1e-05, atol=1e-08, equal_nan=False):
 
 def isposinf(input):
     """input == +inf (False everywhere for integer and bool tensors)."""
-    return _make(np.asarray(np.isposinf(input._data) if input._data.dtype.kind == "f"
+    return _make(np.asarray(np.isposinf(input._data) if input._data.dtype.kind in "fV"
                             else np.zeros(input._data.shape, bool)))
 
 
 def isneginf(input):
     """input == -inf (False everywhere for integer and bool tensors)."""
-    return _make(np.asarray(np.isneginf(input._data) if input._data.dtype.kind == "f"
+    return _make(np.asarray(np.isneginf(input._data) if input._data.dtype.kind in "fV"
                             else np.zeros(input._data.shape, bool)))
 
 

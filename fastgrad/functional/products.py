@@ -288,7 +288,7 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     """sum over ``dim`` of conj(x) * y (operands broadcast), torch.linalg.vecdot."""
     _tensors("linalg.vecdot", x=x, y=y)
     _same_dtype("linalg.vecdot", x, y)
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fV":
         raise RuntimeError(f"linalg.vecdot: Expected a floating point or complex tensor as input. Got "
                            f"{_dtype_name(x._data.dtype)}")
     shape = broadcast_shape(x._data.shape, y._data.shape, "linalg.vecdot")

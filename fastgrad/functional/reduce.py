@@ -5,6 +5,8 @@ has dim/keepdim also takes torch's numpy names axis=/keepdims=."""
 import numpy as np
 
 from fastgrad import dtypes, return_types
+from fastgrad.lowp import via_float32
+from fastgrad.lowp import order_key
 from fastgrad.functional._dimnames import numpy_names
 from fastgrad.functional._promote import float_input, to_dtype
 from fastgrad.functional.compare import ne
@@ -71,7 +73,7 @@ def log_softmax(input, dim=None, dtype=None):
 def sum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum over dim (all dims when None); double accumulation."""
     x = input if dtype is None else to_dtype(input, dtypes.to_dtype(dtype), False)
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fV":
         d = np.int64 if x._data.dtype.kind in "biu" else None
         return _make(np.asarray(x._data.sum(axis=None if dim is None else axes_of(x, dim, "sum"),
                                             keepdims=keepdim, dtype=d)))
@@ -82,7 +84,7 @@ def sum(input, dim=None, keepdim=False, *, dtype=None):
 def mean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean over dim (all dims when None)."""
     x = input if dtype is None else to_dtype(input, dtypes.to_dtype(dtype), False)
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fV":
         raise RuntimeError(f"mean(): could not infer output dtype. Input dtype must be either a floating "
                            f"point or complex dtype. Got: {dtypes.dtype_name(x._data.dtype)}")
     return Mean.apply(x, axes_of(x, dim, "mean"), bool(keepdim))
@@ -93,14 +95,14 @@ def _maxmin(input, dim, keepdim, is_max, op):
         if input._data.size == 0:
             raise RuntimeError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0. "
                                "Specify the reduction dim with the 'dim' argument.")
-        if input._data.dtype.kind != "f":
+        if input._data.dtype.kind not in "fV":
             return _make(np.asarray(input._data.max() if is_max else input._data.min()))
         return AmaxAmin.apply(input, tuple(range(input._data.ndim)), False, is_max)
     d = wrap_dim(dim, input._data.ndim, op)
     if input._data.ndim and input._data.shape[d] == 0:
         raise IndexError(f"{op}(): Expected reduction dim {dim} to have non-zero size.")
     result = return_types.max if is_max else return_types.min
-    if input._data.dtype.kind != "f":
+    if input._data.dtype.kind not in "fV":
         fn = np.argmax if is_max else np.argmin
         idx = fn(input._data, axis=d, keepdims=True) if input._data.ndim else np.asarray(0)
         vals = np.take_along_axis(input._data, idx, d) if input._data.ndim else input._data
@@ -141,7 +143,7 @@ def amin(input, dim=(), keepdim=False):
 
 
 def _argmaxmin(input, dim, keepdim, fn, op):
-    a = input._data
+    a = order_key(input._data)  # (bfloat16: by value, fastgrad/lowp.py)
     if a.dtype == np.bool_:
         raise RuntimeError(f"{op}(): does not support bool input")
     if dim is None:
@@ -229,7 +231,7 @@ def prod(input, dim=None, keepdim=False, *, dtype=None):
     axes = tuple(range(x._data.ndim)) if dim is None else (wrap_dim(dim, x._data.ndim, "prod"),)
     axes = axes if x._data.ndim else ()
     keep = bool(keepdim) and dim is not None
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fV":
         return _make(np.asarray(np.prod(x._data, axis=axes, keepdims=keep, dtype=np.int64)))
     return Prod.apply1(float_input(x, "prod"), axes, keep)
 
@@ -239,7 +241,7 @@ def logsumexp(input, dim=(), keepdim=False):
     """log sum exp(x) over dim (all dims when ()), computed as m + log sum exp(x - m); integers are
     promoted to the default float dtype, as torch."""
     x = _reduce_input(input, None, "logsumexp")
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fV":
         x = to_dtype(x, np.dtype(np.float32), False)
     axes = axes_of(x, None if dim == () or dim == [] else dim, "logsumexp")
     return Logsumexp.apply1(float_input(x, "logsumexp"), axes, bool(keepdim))
@@ -248,8 +250,10 @@ def logsumexp(input, dim=(), keepdim=False):
 @numpy_names
 def nansum(input, dim=None, keepdim=False, *, dtype=None):
     """Sum over dim treating NaN as zero (no gradient reaches a NaN)."""
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        return via_float32(nansum, input, dim, keepdim, dtype=dtype)
     x = _reduce_input(input, dtype, "nansum")
-    if x._data.dtype.kind == "f":
+    if x._data.dtype.kind in "fV":
         x = masked_fill(x, _make(np.isnan(x._data)), 0.0)
     return sum(x, dim, keepdim)
 
@@ -257,8 +261,10 @@ def nansum(input, dim=None, keepdim=False, *, dtype=None):
 @numpy_names
 def nanmean(input, dim=None, keepdim=False, *, dtype=None):
     """Mean over dim of the elements that are not NaN (NaN when there are none)."""
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        return via_float32(nanmean, input, dim, keepdim, dtype=dtype)
     x = _reduce_input(input, dtype, "nanmean")
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fV":
         raise RuntimeError(f"nanmean(): expected input to have floating point or complex dtype but got "
                            f"{dtypes.dtype_name(x._data.dtype)}")
     count = np.sum(~np.isnan(x._data), axis=None if dim is None else axes_of(x, dim, "nanmean"),
@@ -311,7 +317,7 @@ def aminmax(input, *, dim=None, keepdim=False):
             raise IndexError(f"aminmax(): Expected reduction dim {dim} to have non-zero size.")
         axes = (d,) if x._data.ndim else ()
     keep = bool(keepdim) and dim is not None or (bool(keepdim) and x._data.ndim == 0)
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fV":
         a = x._data
         return return_types.aminmax(_make(np.asarray(a.min(axis=axes, keepdims=keep))),
                                     _make(np.asarray(a.max(axis=axes, keepdims=keep))))

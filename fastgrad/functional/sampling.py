@@ -7,6 +7,7 @@ import numbers
 import numpy as np
 
 from fastgrad import dtypes
+from fastgrad.lowp import cast as lowp_cast, values, via_float32
 from fastgrad.creation import _dtype, _finish, _size
 from fastgrad.creation_random import float_only
 from fastgrad.device import check_device
@@ -30,6 +31,9 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     """Samples of N(mean, std²): tensor/tensor (broadcast), float/tensor, tensor/float, or
     float/float with ``size``.  Differentiable in a tensor mean (gradient 1) and std (gradient eps)."""
     tm, ts = isinstance(mean, Tensor), isinstance(std, Tensor)
+    if (tm and mean._data.dtype.kind == "V") or (ts and std._data.dtype.kind == "V"):  # bfloat16 (lowp.py)
+        return via_float32(normal, mean, std, size, generator=generator, dtype=dtype, device=device,
+                           requires_grad=requires_grad, out=out)
     if not (tm or ts):
         if size is None:
             raise TypeError("normal() received an invalid combination of arguments: with a float mean "
@@ -41,7 +45,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
         float_only(dt, "normal_kernel_cpu", "normal")
         shape = _size((size,), "normal")
         eps = get_rng(generator).standard_normal(shape)
-        return _finish((eps * std + mean).astype(dt), requires_grad)
+        return _finish(lowp_cast(eps * std + mean, dt), requires_grad)  # (bfloat16 too: lowp.py)
     if size is not None:
         raise TypeError("normal(): size is only accepted with a float mean and a float std")
     for x in (mean, std):
@@ -56,7 +60,7 @@ def normal(mean=0.0, std=1.0, size=None, *, generator=None, dtype=None, device=N
     except ValueError:
         raise RuntimeError(f"normal: the size of mean {list(shapes[0])} must match the size of std "
                            f"{list(shapes[-1])} (broadcastable)") from None
-    eps = get_rng(generator).standard_normal(shape).astype(dt)
+    eps = lowp_cast(get_rng(generator).standard_normal(shape), dt)
     scaled = mul(std, _make(eps)) if ts else _make(eps * np.asarray(std, dt))
     return add(mean, scaled) if tm else add(scaled, _make(np.full(shape, mean, dt)))
 
@@ -77,18 +81,18 @@ def _prob_check(p_arr):
 def bernoulli(input, p=None, *, generator=None, out=None) -> Tensor:
     """0/1 samples with probability ``input`` (or the float ``p``), in input's dtype."""
     float_only(input._data.dtype, "bernoulli_tensor_cpu_p_", "bernoulli")
-    probs = input._data if p is None else np.asarray(p, np.float64)
+    probs = values(input._data) if p is None else np.asarray(p, np.float64)
     _prob_check(probs)
     u = get_rng(generator).random(input._data.shape)
-    return _zero_grad_like(input, (u < probs).astype(input._data.dtype))
+    return _zero_grad_like(input, lowp_cast(u < values(probs), input._data.dtype))
 
 
 def poisson(input, generator=None) -> Tensor:
     """Poisson samples with rates ``input`` (non-negative), in input's dtype."""
     float_only(input._data.dtype, "poisson_cpu", "poisson")
-    if (input._data < 0).any():
+    if (values(input._data) < 0).any():
         raise RuntimeError("poisson: invalid Poisson rate, expected rate to be non-negative")
-    return _zero_grad_like(input, get_rng(generator).poisson(input._data).astype(input._data.dtype))
+    return _zero_grad_like(input, lowp_cast(get_rng(generator).poisson(values(input._data)), input._data.dtype))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None) -> Tensor:
@@ -96,7 +100,7 @@ def multinomial(input, num_samples, replacement=False, *, generator=None, out=No
     int64 of shape (num_samples,) or (rows, num_samples); without replacement each index at most
     once per row (torch's method: the top ``num_samples`` of p / Exp(1))."""
     p = input._data
-    if p.dtype.kind != "f":
+    if p.dtype.kind not in "fV":
         raise RuntimeError(f"multinomial only supports floating-point dtypes for input, got: "
                            f"{_legacy_name(p.dtype)}")
     if p.ndim not in (1, 2):
@@ -193,7 +197,7 @@ def random_(self, *args, generator=None, **kw):
     lo, hi = kw.get("from", lo), kw.get("to", hi)
     d = self._data.dtype
     if hi is None:
-        hi = (2 if d.kind == "b" else 2 ** (np.finfo(d).nmant + 1) + 1 if d.kind == "f"
+        hi = (2 if d.kind == "b" else 2 ** (np.finfo(d).nmant + 1) + 1 if d.kind in "fV"
               else int(np.iinfo(d).max) + 1)
     if lo >= hi:
         raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={lo} >= to={hi}")

@@ -3,6 +3,7 @@
 import numpy as np
 
 from fastgrad import dtypes, return_types
+from fastgrad.lowp import via_float32
 from fastgrad.functional._dimnames import numpy_names
 from fastgrad.functional._promote import float_input, to_dtype
 from fastgrad.ops.common import wrap_dim
@@ -26,7 +27,7 @@ def _scan(input, dim, dtype, fn, op):
     if dtype is not None:
         x = to_dtype(x, dtypes.to_dtype(dtype), False)
     d = wrap_dim(dim, x._data.ndim, op)
-    if x._data.dtype.kind != "f":  # integers and bool: int64 (torch), no gradient
+    if x._data.dtype.kind not in "fV":  # integers and bool: int64 (torch), no gradient
         a = x._data.astype(np.int64)
         return _make(np.asarray((np.cumsum if fn is Cumsum else np.cumprod)(a, axis=d) if a.ndim else a))
     float_input(x, op)
@@ -49,16 +50,18 @@ def cumprod(input, dim, *, dtype=None):
 def logcumsumexp(input, dim):
     """y[k] = log sum_{j <= k} exp(x[j]) along dim."""
     x = _tensor(input, "logcumsumexp")
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fV":
         raise RuntimeError(f"logcumsumexp(): expected a floating-point input, got {dtypes.dtype_name(x._data.dtype)}")
     return Logcumsumexp.apply1(float_input(x, "logcumsumexp"), wrap_dim(dim, x._data.ndim, "logcumsumexp"))
 
 
 def _cum(input, dim, is_max, op, result):
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        return via_float32(_cum, input, dim, is_max, op, result)
     x = _tensor(input, op)
     d = wrap_dim(dim, x._data.ndim, op)
     vals, idx = cum_maxmin(x._data, d, is_max)
-    if x._data.dtype.kind != "f":
+    if x._data.dtype.kind not in "fV":
         return result(_make(vals), _make(idx))
     return result(TakeAlong.apply1(x, idx, d), _make(idx))
 

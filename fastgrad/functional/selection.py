@@ -4,6 +4,7 @@ as torch.return_types; gradients scattered to the chosen element), quantile and 
 import numpy as np
 
 from fastgrad import return_types
+from fastgrad.lowp import via_float32
 from fastgrad.functional._dimnames import numpy_names
 from fastgrad.functional._promote import KERNEL_DTYPES
 from fastgrad.functional.shape import permute, reshape
@@ -49,7 +50,7 @@ def _median_along(x, d, keepdim, ignore_nan, result):
     if a.ndim == 0:
         return _pick(x, None, d, keepdim, result)
     order = sort_indices(a, d, False, True)
-    nan = np.isnan(a) if a.dtype.kind == "f" else np.zeros(a.shape, bool)
+    nan = np.isnan(a) if a.dtype.kind in "fV" else np.zeros(a.shape, bool)
     count = a.shape[d] - nan.sum(axis=d, keepdims=True)
     if ignore_nan:      # the lower median of the values that are not NaN (all NaN: position 0)
         pos = np.maximum((count - 1) // 2, 0)
@@ -60,14 +61,14 @@ def _median_along(x, d, keepdim, ignore_nan, result):
 
 def _median_all(x, ignore_nan, op):
     a = x._data.ravel()
-    vals = a[~np.isnan(a)] if ignore_nan and a.dtype.kind == "f" else a
-    if a.dtype.kind == "f" and (vals.size == 0 or np.isnan(vals).any()):
+    vals = a[~np.isnan(a)] if ignore_nan and a.dtype.kind in "fV" else a
+    if a.dtype.kind in "fV" and (vals.size == 0 or np.isnan(vals).any()):
         v = np.asarray(np.nan, a.dtype)
     elif vals.size == 0:
         raise IndexError(f"{op}(): Expected reduction dim to be specified for input.numel() == 0.")
     else:
         v = np.partition(vals, (vals.size - 1) // 2)[(vals.size - 1) // 2]
-    if x._data.dtype in KERNEL_DTYPES:
+    if x._data.dtype in KERNEL_DTYPES or x._data.dtype.kind == "f":  # (float16 too)
         return EvenlyDistributed.apply(x, np.asarray(v, a.dtype))
     return _make(np.asarray(v, a.dtype))
 
@@ -76,6 +77,8 @@ def _median_all(x, ignore_nan, op):
 def median(input, dim=None, keepdim=False):
     """The lower median of all elements (NaN if any is NaN; the gradient is shared by the elements
     equal to it), or (values, indices) along dim."""
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        return via_float32(median, input, dim, keepdim)
     x = check_tensor(input, "median")
     if dim is None:
         return _median_all(x, False, "median")
@@ -86,6 +89,8 @@ def median(input, dim=None, keepdim=False):
 @numpy_names
 def nanmedian(input, dim=None, keepdim=False):
     """median ignoring NaN (NaN only where every element is NaN)."""
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        return via_float32(nanmedian, input, dim, keepdim)
     x = check_tensor(input, "nanmedian")
     if dim is None:
         return _median_all(x, True, "nanmedian")

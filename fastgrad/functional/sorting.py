@@ -6,7 +6,9 @@ from numbers import Number
 import numpy as np
 
 from fastgrad import return_types
+from fastgrad.dtypes import LOWP_DTYPES, bfloat16
 from fastgrad.functional._promote import KERNEL_DTYPES
+from fastgrad.lowp import from_float32, to_float32
 from fastgrad.functional._dimnames import numpy_names
 from fastgrad.ops.common import wrap_dim
 from fastgrad.ops.sort import TakeAlong, sort_indices, topk_indices
@@ -25,7 +27,7 @@ def check_tensor(input, op, what="input"):
 
 def select(x, idx, d, keepdim=True):
     """x at the int64 indices idx along d: differentiable for float x (gradients scattered back)."""
-    if x._data.dtype in KERNEL_DTYPES:
+    if x._data.dtype in KERNEL_DTYPES or x._data.dtype in LOWP_DTYPES:
         return TakeAlong.apply1(x, idx, d, keepdim)
     y = np.take_along_axis(x._data, idx, d) if x._data.ndim else x._data.copy()
     return _make(np.ascontiguousarray(y if keepdim or not x._data.ndim else np.squeeze(y, d)))
@@ -81,6 +83,11 @@ def unique(input, sorted=True, return_inverse=False, return_counts=False, dim=No
     """The distinct values of input (flattened), or distinct slices along dim, in ascending order;
     optionally the inverse indices and the counts.  Each NaN is distinct, as torch."""
     a = check_tensor(input, "unique")._data
+    if a.dtype == bfloat16:  # by value (numpy would order the bits): through float32, exact
+        r = unique(_make(to_float32(a)), sorted, return_inverse, return_counts, dim)
+        if isinstance(r, tuple):
+            return (_make(from_float32(r[0]._data, bfloat16)),) + tuple(r[1:])
+        return _make(from_float32(r._data, bfloat16))
     if dim is None:
         out, inv, cnt = np.unique(a.ravel(), return_inverse=True, return_counts=True, equal_nan=False)
         inv = inv.reshape(a.shape)

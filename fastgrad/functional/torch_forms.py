@@ -5,6 +5,7 @@ joining aliases (``greater``, ``less_equal``, ``concatenate``, …) and small co
 import numpy as np
 
 from fastgrad import dtypes
+from fastgrad.lowp import cast as lowp_cast
 from fastgrad.functional import compare as C
 from fastgrad.functional import elementwise as E
 from fastgrad.functional import activation as A
@@ -19,7 +20,7 @@ _UNARY = {"abs": E.abs, "exp": E.exp, "log": E.log, "log1p": E.log1p, "neg": E.n
           "tanh": A.tanh}
 TENSOR_METHODS = {name + "_": inplace_method(fn) for name, fn in _UNARY.items()}
 TENSOR_METHODS.update({"ravel": lambda self: reshape(self, (-1,)), "positive": lambda self: self,
-                       "is_signed": lambda self: self._data.dtype.kind in "fic",
+                       "is_signed": lambda self: self._data.dtype.kind in "ficV",
                        "is_nonzero": lambda self: _is_nonzero(self),
                        "is_same_size": lambda self, other: tuple(self.shape) == tuple(other.shape)})
 
@@ -43,7 +44,9 @@ def rsub(input, other, alpha=1) -> Tensor:
 
 def fill(input: Tensor, value) -> Tensor:
     """A new tensor like input, every element value (torch.fill, out of place)."""
-    return Tensor._make(np.full(input._data.shape, value, input._data.dtype))
+    d = input._data.dtype
+    return Tensor._make(np.full(input._data.shape, value, d) if d.kind != "V" else lowp_cast(
+        np.full(input._data.shape, value, np.float32), d))  # ("V": bfloat16, fastgrad/lowp.py)
 
 
 def scalar_tensor(s, dtype=None, device=None, requires_grad=False) -> Tensor:
@@ -64,7 +67,7 @@ def is_nonzero(input: Tensor) -> bool:
 
 
 def is_signed(input: Tensor) -> bool:
-    return input._data.dtype.kind in "fic"
+    return input._data.dtype.kind in "ficV"
 
 
 def is_same_size(input: Tensor, other: Tensor) -> bool:

@@ -13,6 +13,7 @@ import math
 
 import numpy as np
 
+from fastgrad.lowp import via_float32
 from fastgrad.functional import elementwise as E
 from fastgrad.functional._promote import float_input
 from fastgrad.functional.indexing import getitem
@@ -91,6 +92,9 @@ def _linear(x, dim, n_out, scale, align_corners):
 def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,
                 recompute_scale_factor=None, antialias: bool = False) -> Tensor:
     """Resample the spatial dims of input (N, C, *spatial) to ``size`` or by ``scale_factor``."""
+    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
+        return via_float32(interpolate, input, size, scale_factor, mode, align_corners, recompute_scale_factor,
+                           antialias)
     x = float_input(input, "interpolate")
     if mode not in _MODES:
         raise NotImplementedError(f"Input Error: Only 3D, 4D and 5D input Tensors supported (got {x.dim()}D) for "

@@ -11,6 +11,7 @@ import numpy as np
 
 from fastgrad import dtypes
 from fastgrad import functional as F
+from fastgrad.lowp import cast as lowp_cast
 from fastgrad.creation import empty, zeros
 from fastgrad.nn import init
 from fastgrad.nn.linear import Linear
@@ -27,10 +28,10 @@ def _float_mask(mask, dt, name):
         return None
     m = mask._data if isinstance(mask, Tensor) else np.asarray(mask)
     if m.dtype == np.bool_:
-        return np.where(m, dt.type(-np.inf), dt.type(0))
-    if m.dtype.kind != "f":
+        return np.where(m, dt.type(-np.inf), dt.type(0)) if dt.kind != "V" else lowp_cast(np.where(m, -np.inf, 0.0), dt)
+    if m.dtype.kind not in "fV":
         raise AssertionError(f"only bool and floating types of {name} are supported")
-    return m.astype(dt, copy=False)
+    return m.astype(dt, copy=False) if dt.kind != "V" and m.dtype.kind != "V" else lowp_cast(m, dt)  # (bfloat16)
 
 
 class MultiheadAttention(Module):

@@ -3,6 +3,7 @@ sub-modules; state_dict keys, ordering and load semantics follow torch.nn.Module
 from collections import OrderedDict
 
 from fastgrad import dtypes
+from fastgrad.lowp import cast as _lowp_cast
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.device import check_device
 from fastgrad.functional.convert import parse_to, resolve_type
@@ -288,13 +289,13 @@ class Module:
         with no_grad():
             for m in self.modules():
                 for p in m._parameters.values():
-                    if p is not None and p._data.dtype.kind == "f" and p._data.dtype != dtype:
-                        p._data = p._data.astype(dtype)
+                    if p is not None and p._data.dtype.kind in "fV" and p._data.dtype != dtype:
+                        p._data = _lowp_cast(p._data, dtype)  # (bfloat16 too: fastgrad/lowp.py)
                         if p.grad is not None:
-                            p.grad._data = p.grad._data.astype(dtype)
+                            p.grad._data = _lowp_cast(p.grad._data, dtype)
                 for k, b in m._buffers.items():
-                    if b is not None and b._data.dtype.kind == "f" and b._data.dtype != dtype:
-                        b._data = b._data.astype(dtype)
+                    if b is not None and b._data.dtype.kind in "fV" and b._data.dtype != dtype:
+                        b._data = _lowp_cast(b._data, dtype)
         return self
 
     def to(self, *args, **kwargs) -> "Module":
@@ -302,7 +303,7 @@ class Module:
         _, dtype, _, _ = parse_to(args, kwargs, "Module.to")
         if dtype is None:
             return self
-        if dtype.kind not in "fc":
+        if dtype.kind not in "fcV":
             raise TypeError("nn.Module.to only accepts floating point or complex dtypes, but got desired "
                             f"dtype={dtypes.dtype_name(dtype)}")
         return self._cast(dtype)
@@ -315,6 +316,9 @@ class Module:
 
     def half(self) -> "Module":
         return self._cast(dtypes.float16)
+
+    def bfloat16(self) -> "Module":
+        return self._cast(dtypes.bfloat16)
 
     def cpu(self) -> "Module":
         return self

@@ -5,6 +5,7 @@ from collections import namedtuple
 
 import numpy as np
 
+from fastgrad.lowp import cast as lowp_cast
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.tensor import Tensor
 
@@ -44,12 +45,15 @@ def load_from_state_dict(module, state_dict, prefix, missing, unexpected, errors
                           f"checkpoint, the shape in current model is {param.shape}.")
             continue
         if assign:
-            new = src._data if src._data.dtype == param._data.dtype else src._data.astype(param._data.dtype)
+            new = src._data if src._data.dtype == param._data.dtype else lowp_cast(src._data, param._data.dtype)
             param._data = np.ascontiguousarray(new)
         else:
             if not param._data.flags.writeable:
                 param._data = param._data.copy()
-            np.copyto(param._data, src._data, casting="unsafe")
+            if param._data.dtype.kind == "V" or src._data.dtype.kind == "V":  # bfloat16 (fastgrad/lowp.py)
+                param._data[...] = lowp_cast(src._data, param._data.dtype)
+            else:
+                np.copyto(param._data, src._data, casting="unsafe")
     for key in state_dict:
         if key.startswith(prefix):
             parts = key[len(prefix):].split(".", 1)

@@ -10,6 +10,7 @@ import numpy as np
 
 from fastgrad import dtypes
 from fastgrad import functional as F
+from fastgrad.lowp import cast as lowp_cast
 from fastgrad.nn.attention import MultiheadAttention
 from fastgrad.nn.container import ModuleList
 from fastgrad.nn.dropout import Dropout
@@ -184,4 +185,4 @@ class Transformer(Module):
     def generate_square_subsequent_mask(sz: int, device=None, dtype=None) -> Tensor:
         """A float (sz, sz) mask: 0 on and below the diagonal, -inf above (position i sees j <= i)."""
         dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
-        return Tensor._make(np.triu(np.full((sz, sz), -np.inf, dt), 1))
+        return Tensor._make(lowp_cast(np.triu(np.full((sz, sz), -np.inf, np.float64), 1), dt))  # (bfloat16 too)

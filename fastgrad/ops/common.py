@@ -4,7 +4,7 @@ from math import prod
 import numpy as np
 
 from fastgrad._ffi import CTYPES, ffi, from_buffer, kernels
-from fastgrad.dtypes import FLOAT_DTYPES
+from fastgrad.dtypes import FLOAT_DTYPES, LOWP_DTYPES
 
 __all__ = ["wrap_dim", "wrap_dims", "sum_to", "sum_to_binary", "broadcast_shape", "contiguous", "check_float", "three"]
 
@@ -132,7 +132,8 @@ def contiguous(a: np.ndarray) -> np.ndarray:
 
 
 def check_float(a: np.ndarray, op: str) -> None:
-    if a.dtype not in FLOAT_DTYPES:
+    """float32/float64, or float16/bfloat16 (their ops rerun in float32: fastgrad/lowp.py)."""
+    if a.dtype not in FLOAT_DTYPES and a.dtype not in LOWP_DTYPES:
         raise TypeError(f"{op}: expected a float32 or float64 tensor, got {a.dtype}")
 
 

@@ -7,6 +7,8 @@ from math import prod
 
 import numpy as np
 
+from fastgrad.dtypes import LOWP_DTYPES
+from fastgrad.lowp import from_float32, to_float32
 from fastgrad._ffi import kernels, rptr, wptr
 from fastgrad.autograd.function import Function, register
 from fastgrad.ops.common import contiguous, three, wrap_dim
@@ -120,6 +122,9 @@ class AmaxAmin(Function):
 
 def max_min_along(a, d, keepdim, is_max):
     """(values, int64 indices) of the max/min of array ``a`` along dim d, in one C pass."""
+    if a.dtype in LOWP_DTYPES:  # float16/bfloat16: selected in float32 (exact), values in a's dtype
+        vals, idx = max_min_along(to_float32(a), d, keepdim, is_max)
+        return from_float32(vals, a.dtype), idx
     a = contiguous(a)
     shape = a.shape
     outer, n, inner = three(shape, d, d)  # (1, 1, 1) for a 0-d array

@@ -7,6 +7,7 @@ import numpy as np
 
 from fastgrad._ffi import kernels, rptr, wptr
 from fastgrad.autograd.function import Function, register
+from fastgrad.lowp import order_key
 from fastgrad.ops.common import contiguous, three
 
 _TOPK = kernels("topk")
@@ -17,6 +18,7 @@ __all__ = ["sort_indices", "topk_indices", "kth_indices", "TakeAlong", "EvenlyDi
 def sort_indices(a, d, descending, stable):
     """int64 indices that sort array ``a`` along d (NaN last ascending, first descending); with
     ``stable`` equal values keep their order (stable=False: numpy's fast sort, ties in any order)."""
+    a = order_key(a)
     if not descending:
         return np.argsort(a, axis=d, kind="stable" if stable else None).astype(np.int64, copy=False)
     # descending: an ascending sort of the reversed array, read backwards (stable: equal values
@@ -29,6 +31,7 @@ def sort_indices(a, d, descending, stable):
 
 def topk_indices(a, k, d, largest):
     """int64 indices of the k largest (smallest) values along d, in sorted order."""
+    a = order_key(a)
     n = a.shape[d]
     if k == 0:
         shape = list(a.shape)
@@ -54,6 +57,7 @@ def topk_indices(a, k, d, largest):
 
 def kth_indices(a, k, d):
     """int64 indices (keepdim shape) of the k-th smallest (1-based) value along d; NaN is largest."""
+    a = order_key(a)
     part = np.argpartition(a, k - 1, axis=d)
     return np.take(part, [k - 1], axis=d).astype(np.int64, copy=False)
 

@@ -24,6 +24,8 @@ import weakref
 import numpy as np
 
 from fastgrad._ffi import CTYPES, NULL, ffi, kernels
+from fastgrad.dtypes import LOWP_DTYPES
+from fastgrad.optim._lowp import step_lowp
 from fastgrad.autograd.version import entry as _version_entry, write_seq as _write_seq
 
 __all__ = ["FIRST", "STEPS", "COUNT", "Plan", "make_plan", "run_plan", "grad_array", "cacheable"]
@@ -134,7 +136,7 @@ def _state_array(opt, name, t, a, dtype):
     if s.shape != a.shape:
         raise RuntimeError(f"{what} of shape {tuple(s.shape)} does not match its parameter of shape "
                            f"{tuple(a.shape)}")
-    if s.dtype.kind != "f":
+    if s.dtype.kind not in "fV":
         raise RuntimeError(f"{what} has dtype {s.dtype}, expected a floating-point dtype like its parameter")
     if s.dtype != dtype or not (s.flags.c_contiguous and s.flags.writeable):
         s = t._data = np.array(s, dtype=dtype, order="C", copy=True)
@@ -180,7 +182,7 @@ def _refresh(opt, group, c, i, e) -> bool:
 
 def run_plan(opt, group: dict, plan: Plan, settings: tuple) -> None:
     """One step of every parameter of the group that has a gradient."""
-    leftover = _unplanned(opt, plan) if plan.others else []   # then one-entry calls for these
+    leftover = _unplanned(opt, group, plan, settings) if plan.others else []   # then one-entry calls for these
     calls = plan.calls
     if len(calls) == 1:
         keep = _gather(opt, group, calls[0], leftover)   # converted gradients live until the call returns
@@ -216,9 +218,14 @@ def run_plan(opt, group: dict, plan: Plan, settings: tuple) -> None:
             run_plan(opt, group, make_plan(opt, {"params": [p]}, plan.names), settings)
 
 
-def _unplanned(opt, plan) -> list:
-    """The parameters of other dtypes that got a gradient (TypeError unless float32/float64 now)."""
+def _unplanned(opt, group, plan, settings) -> list:
+    """The parameters of other dtypes that got a gradient (TypeError unless float32/float64 now);
+    float16/bfloat16 ones are stepped here, in float32 (optim/_lowp.py)."""
     out = [p for p in plan.others if p.grad is not None]
+    low = [p for p in out if p._data.dtype in LOWP_DTYPES]
+    if low:
+        step_lowp(opt, group, low, plan.names, settings, make_plan, run_plan)
+        out = [p for p in out if p._data.dtype not in LOWP_DTYPES]
     for p in out:
         kernels(opt._kernel + "_step_multi")[p._data.dtype]
     return out

@@ -277,7 +277,7 @@ class Optimizer:
         if arr.shape != p._data.shape:
             raise RuntimeError(f"{type(self).__name__}.load_state_dict: state {name!r} of shape {tuple(arr.shape)} "
                                f"does not match its parameter of shape {tuple(p._data.shape)}")
-        if arr.dtype.kind == "f":
+        if arr.dtype.kind in "fV":
             arr = np.array(arr, dtype=p._data.dtype, order="C", copy=True)
         else:
             arr = np.array(arr, copy=True)

@@ -7,7 +7,7 @@ VERSION = 1
 PREFIX = struct.Struct("<8sIIQQII")
 ALIGN = 64
 DTYPES = frozenset({"bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64",
-                    "float16", "float32", "float64"})
+                    "float16", "float32", "float64", "bfloat16"})  # (bfloat16: fastgrad.dtypes.bfloat16's raw V2)
 MAX_HEADER_BYTES = 64 << 20  # the JSON header; numbers in bulk belong in arrays
 MAX_DEPTH = 100  # nested lists / tuples / dicts in the saved object
 MAX_NDIM = 64  # numpy's own limit

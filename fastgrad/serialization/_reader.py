@@ -8,6 +8,7 @@ import zlib
 
 import numpy as np
 
+from fastgrad.dtypes import bfloat16 as BFLOAT16
 from fastgrad.serialization._format import (CHUNK, DTYPES, MAGIC, MAX_DEPTH, MAX_HEADER_BYTES, MAX_NDIM,
                                             PREFIX, VERSION, SerializationError, pad)
 from fastgrad.tensor import Tensor
@@ -163,7 +164,7 @@ def _array_table(src: _Source, arrays, blen: int):
         if (not isinstance(shape, list) or len(shape) > MAX_NDIM
                 or not all(type(s) is int and 0 <= s < 1 << 63 for s in shape)):
             src.fail(f"corrupt array table (array {i}: shape {str(shape)[:60]})")
-        dt = np.dtype(dtype).newbyteorder("<")
+        dt = (BFLOAT16 if dtype == "bfloat16" else np.dtype(dtype)).newbyteorder("<")
         if math.prod(max(s, 1) for s in shape) * dt.itemsize >= 1 << 63:
             src.fail(f"corrupt array table (array {i}: shape {shape} overflows)")
         nbytes = math.prod(shape) * dt.itemsize

@@ -13,6 +13,7 @@ import zlib
 
 import numpy as np
 
+from fastgrad.dtypes import bfloat16 as BFLOAT16
 from fastgrad.serialization._atomic import write_atomic
 from fastgrad.serialization._format import (CHUNK, DTYPES, MAGIC, MAX_DEPTH, MAX_HEADER_BYTES, PREFIX,
                                             VERSION, pad)
@@ -36,12 +37,13 @@ class _Encoder:
         key = id(obj)
         if key in self.seen:
             return self.seen[key]
-        if a.dtype.name not in DTYPES:
+        name = "bfloat16" if a.dtype == BFLOAT16 else a.dtype.name
+        if name not in DTYPES:
             raise TypeError(f"fastgrad.save: unsupported dtype {a.dtype}")
         a = np.asarray(a, dtype=a.dtype.newbyteorder("<"))  # (ascontiguousarray would make 0-d 1-d)
         if not a.flags.c_contiguous:
             a = a.copy(order="C")
-        meta = {"dtype": a.dtype.name, "shape": list(a.shape), "offset": self.offset, "nbytes": a.nbytes,
+        meta = {"dtype": name, "shape": list(a.shape), "offset": self.offset, "nbytes": a.nbytes,
                 "kind": kind, "requires_grad": bool(requires_grad)}
         self.offset += a.nbytes + pad(a.nbytes)
         self.arrays.append((meta, a))

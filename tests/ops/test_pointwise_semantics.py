@@ -54,8 +54,7 @@ def test_pointwise_rounding_keeps_integers_and_refuses_bool():
 def test_pointwise_bad_input_names_the_op():
     with pytest.raises(TypeError, match="sin"):
         fg.sin([1.0, 2.0])
-    with pytest.raises(TypeError, match="log10.*float16"):
-        fg.log10(fg.tensor([1.0], dtype=fg.float16))
+    assert fg.log10(fg.tensor([1.0], dtype=fg.float16)).dtype == fg.float16  # computed in float32 (lowp.py)
     with pytest.raises(TypeError, match="decimals"):
         fg.round(fg.tensor([1.0]), decimals=1.5)
     with pytest.raises(RuntimeError, match="atan2.*not broadcastable"):

@@ -46,5 +46,13 @@ static int64_t conv_block_samples(const int64_t *g)
     return nb < 1 ? 1 : nb;
 }
 
+/* the direct stride-1 path for small channel counts (conv_direct.c): whether geometry g takes it (dx: for the input
+ * gradient), and its forward (flip: w is read as the flipped transpose, for an input gradient) and dW */
+int fg_conv_direct_ok(const int64_t *g, int dx);
+int fg_conv_direct_fwd_f32(const int64_t *g, const float *x, const float *w, const float *b, float *y, int flip);
+int fg_conv_direct_fwd_f64(const int64_t *g, const double *x, const double *w, const double *b, double *y, int flip);
+int fg_conv_direct_dw_f32(const int64_t *g, const float *x, const float *dy, float *dw);
+int fg_conv_direct_dw_f64(const int64_t *g, const double *x, const double *dy, double *dw);
+
 #define FG_TEMPLATE "conv.inc"
 #include "template.h"

@@ -5,12 +5,18 @@
  * written, packed and read again), while here the padded input planes of one sample stay in L1/L2.
  *
  * When it is used (fg_conv_direct_ok, called by conv.c per call and per product), measured 1 thread on Zen 4:
- *   stride 1, groups any, Cg * KH * KW <= 288 (= 32 channels of 3x3: beyond that the GEMM's register tile reuses
- *   its loads better) and OCg <= 64, and the flat positions computed (OH Wp rounded up to the tile) are at most
- *   1.5x the useful OH OW (small planes with wide padding waste the rest).  The input gradient in addition needs
- *   ph <= dh (KH - 1) and pw <= dw (KW - 1) (the flipped convolution pads dy by the difference).
- *   Depthwise (Cg = 1) always qualifies on the stride and waste tests: the im2col path runs one tiny GEMM per
- *   channel there.
+ *   depthwise (Cg = OCg = 1: the im2col path runs one tiny GEMM per channel there; b32 64ch 16x16 3x3 fwd/dX/dW
+ *   2.55/2.03/4.19 -> 0.43/0.41/0.66 ms) whenever stride and waste allow; otherwise not 1x1 unpadded (the GEMM
+ *   reads x in place), 4 <= OCg <= 64 (thinner outputs leave the register tile mostly empty; wider is unmeasured),
+ *   Cg KH KW <= 576 at AVX-512 (64 channels of 3x3), <= 288 at AVX2 and below (16 registers: at 64 channels the
+ *   GEMM's tile wins, b16 64->64 32x32 fwd 13.7 vs 16.5 ms at AVX2), and the
+ *   flat positions computed (OH Wp rounded up to the widest tile) are at most 1.5x the useful OH OW (small planes
+ *   with wide padding waste the rest).  The input gradient in addition needs ph <= dh (KH - 1) and
+ *   pw <= dw (KW - 1) (the flipped convolution pads dy by the difference), waste <= 1.25x and the flipped
+ *   convolution passing the same test.  Measured, f32, 3x3 pad 1, ms fwd / dX / dW, im2col+GEMM -> direct:
+ *     b32 16->16 32x32  3.27/3.13/4.57 -> 1.68/1.67/1.67     b32 32->32 16x16  2.60/2.22/2.56 -> 1.62/1.63/1.67
+ *     b16 64->64 32x32  15.6/14.2/15.7 -> 12.5/12.7/12.8     b32 64->64 8x8    2.45/1.88/2.48 -> 2.08/(2.10)/2.27
+ *   (the bracketed one is why dX wants less waste); LeNet's 6->16 5x5 on 12x12 fwd/dW 0.62/0.69 -> 0.30/0.30.
  *
  * Threads: forward over (sample, group, out-channel block), dW over (group, out-channel block, tap block) with
  * every sample summed inside one item in sample order: bitwise the same for any thread count.
@@ -53,7 +59,13 @@ int fg_conv_direct_ok(const int64_t *g, int dx)
     cd_make(g, CD_TILE_MAX, &d);
     if (2 * d.Lv > 3 * d.OH * d.OW)
         return 0;
-    return Cg == 1 || (K <= 288 && OCg <= 64);
+    if (dx && 4 * d.Lv > 5 * d.OH * d.OW)
+        return 0;
+    if (Cg == 1 && OCg == 1)
+        return 1;  /* depthwise */
+    if (g[G_KH] == 1 && g[G_KW] == 1 && g[G_PH] == 0 && g[G_PW] == 0)
+        return 0;  /* pointwise: the GEMM reads x in place */
+    return OCg >= 4 && OCg <= 64 && K <= (fg_active_isa >= FG_ISA_AVX512 ? 576 : 288);
 }
 
 /* ---- reference level: 16-byte vectors (SSE2 on x86-64) ---- */

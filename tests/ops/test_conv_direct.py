@@ -22,7 +22,7 @@ CASES = [
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("xs,ws,p,d,groups", CASES)
 def test_direct_conv2d_matches_torch(xs, ws, p, d, groups, dtype, rng):
-    x, w, b = rng.standard_normal(xs).astype(dtype), rng.standard_normal(ws).astype(dtype), rng.standard_normal(ws[0]).astype(dtype)
+    x, w, b = (rng.standard_normal(s).astype(dtype) for s in (xs, ws, ws[0]))
     fx, fw, fb = (fg.tensor(a, requires_grad=True) for a in (x, w, b))
     tx, tw, tb = (torch.tensor(a, requires_grad=True) for a in (x, w, b))
     fy = F.conv2d(fx, fw, fb, padding=p, dilation=d, groups=groups)

@@ -1,7 +1,7 @@
-"""The direct stride-1 convolution (csrc/conv_direct.c: small channel counts, depthwise) through
-fg_conv2d_fwd / fg_conv2d_bwd at every ISA level: the shapes below are ones its rule takes (stride 1,
-4 <= out channels per group <= 64, 3x3 / 5x5 up to 32 channels, depthwise), plus neighbours it sends
-back to im2col + GEMM in the same call (padding beyond the kernel for dX, 1x1).  Outputs start
+"""The direct convolution (csrc/conv_direct.c: small channel counts, depthwise, stride 1 or 2) through
+fg_conv2d_fwd / fg_conv2d_bwd at every ISA level: the shapes below are ones its rule takes (4 <= out
+channels per group <= 64, 3x3 / 5x5 up to 32 channels, depthwise), plus neighbours it sends back to
+im2col + GEMM in the same call (padding beyond the kernel and stride 2 for dX, 1x1).  Outputs start
 NaN-filled; references are float64 numpy loops (tests/opcases_conv.py); results at 1 and 2 threads
 must be bitwise equal."""
 import numpy as np
@@ -28,6 +28,14 @@ CASES = [
     (2, 32, 8, (8, 8), (3, 3), (1, 1), (1, 1), 1),       # dX's flipped conv has 8 -> 32 channels
     (2, 5, 7, (6, 5), (3, 3), (1, 2), (1, 2), 1),        # asymmetric padding and dilation, odd channels
 ]
+# stride 2 (phase planes; dX by im2col): n, c, oc, (h, w), (kh, kw), padding, dilation, groups
+CASES_S2 = [
+    (2, 16, 32, (16, 16), (3, 3), (1, 1), (1, 1), 1),    # the ResNet down-sampling conv, small
+    (3, 6, 8, (11, 9), (3, 3), (1, 0), (1, 1), 1),       # odd sizes: the phase planes differ in size
+    (1, 4, 8, (13, 12), (5, 5), (2, 2), (2, 1), 2),      # 5x5, dilated, groups, batch 1
+    (2, 8, 8, (9, 10), (3, 3), (1, 1), (1, 1), 8),       # depthwise
+    (2, 8, 64, (10, 10), (3, 3), (1, 1), (1, 1), 1),     # wide output: dW by im2col, forward direct
+]
 
 
 def _k(name, dtype):
@@ -45,26 +53,28 @@ def _run(g, xs, ws, bs, dy):
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
-@pytest.mark.parametrize("n,c,oc,hw,k,p,d,groups", CASES)
-def test_direct_conv_matches_loops_at_every_isa(isa, n, c, oc, hw, k, p, d, groups, dtype, rng):
+@pytest.mark.parametrize("s,n,c,oc,hw,k,p,d,groups", [(1,) + c for c in CASES] + [(2,) + c for c in CASES_S2])
+def test_direct_conv_matches_loops_at_every_isa(isa, s, n, c, oc, hw, k, p, d, groups, dtype, rng):
     x, w, b = rng.standard_normal((n, c) + hw), rng.standard_normal((oc, c // groups) + k), rng.standard_normal(oc)
-    g = conv_geometry(x.shape, w.shape, (1, 1), p, d, groups)
+    s = (s, s)
+    g = conv_geometry(x.shape, w.shape, s, p, d, groups)
     dy = rng.standard_normal((n, oc, int(g[7]), int(g[8])))
     y, dx, dw, db = _run(g, x.astype(dtype), w.astype(dtype), b.astype(dtype), dy.astype(dtype))
-    np.testing.assert_allclose(y, conv_ref(x, w, b, (1, 1), p, d, groups), **TOL[dtype])
+    np.testing.assert_allclose(y, conv_ref(x, w, b, s, p, d, groups), **TOL[dtype])
     xr, wr = rng.standard_normal(x.shape), rng.standard_normal(w.shape)   # adjoint identities
-    np.testing.assert_allclose(np.vdot(dx, xr), np.vdot(dy, conv_ref(xr, w, None, (1, 1), p, d, groups)), **TOL[dtype])
-    np.testing.assert_allclose(np.vdot(dw, wr), np.vdot(dy, conv_ref(x, wr, None, (1, 1), p, d, groups)), **TOL[dtype])
+    np.testing.assert_allclose(np.vdot(dx, xr), np.vdot(dy, conv_ref(xr, w, None, s, p, d, groups)), **TOL[dtype])
+    np.testing.assert_allclose(np.vdot(dw, wr), np.vdot(dy, conv_ref(x, wr, None, s, p, d, groups)), **TOL[dtype])
     np.testing.assert_allclose(db, dy.sum(axis=(0, 2, 3)), **TOL[dtype])
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_direct_conv_bitwise_same_at_one_and_two_threads(isa, dtype, rng):
     before = fg.get_num_threads()
-    for n, c, oc, hw, k, p, d, groups in (CASES[0], CASES[5], (16, 16, 16, (32, 32), (3, 3), (1, 1), (1, 1), 1)):
+    for s, (n, c, oc, hw, k, p, d, groups) in ((1, CASES[0]), (1, CASES[5]), (2, CASES_S2[0]),
+                                               (1, (16, 16, 16, (32, 32), (3, 3), (1, 1), (1, 1), 1))):
         x, w = rng.standard_normal((n, c) + hw).astype(dtype), rng.standard_normal((oc, c // groups) + k).astype(dtype)
         b = rng.standard_normal(oc).astype(dtype)
-        g = conv_geometry(x.shape, w.shape, (1, 1), p, d, groups)
+        g = conv_geometry(x.shape, w.shape, (s, s), p, d, groups)
         dy = rng.standard_normal((n, oc, int(g[7]), int(g[8]))).astype(dtype)
         try:
             fg.set_num_threads(1)

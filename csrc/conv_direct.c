@@ -11,8 +11,8 @@
  *   - depthwise (Cg = OCg = 1) always: the im2col path runs one tiny GEMM per channel;
  *   - never 1x1 unpadded (the GEMM reads x in place, or a subsample of it);
  *   - otherwise 4 <= OCg <= 64 (thinner outputs leave the register tile mostly empty; wider is unmeasured) and
- *     Cg KH KW <= 576 at AVX-512 (64 channels of 3x3), <= 288 at AVX2 and below (16 registers: at 64 channels
- *     the GEMM's tile wins);
+ *     Cg KH KW <= 576 (64 channels of 3x3; measured up to there, where AVX2 and the GEMM are level: the forward
+ *     tile takes the channels CD_CHUNK_TAPS taps at a time, without which AVX2 lost 20% at 64 channels);
  *   - the input gradient only at stride 1 with ph <= dh (KH - 1), pw <= dw (KW - 1) (the flipped convolution
  *     pads dy by the difference), and the flipped convolution passing the forward test itself;
  *   - the weight gradient at stride 2 only for OCg <= 32 (short phase rows: b32 32->64 16x16 s2 lost 5%).
@@ -21,7 +21,8 @@
  *            b32 16->32 s2     1.50/(1.48)/1.76 -> 1.21/-/1.33     b32 32->64 16x16 s2 fwd 1.25 -> 1.09
  *            b16 64->64 32x32  15.6/14.2/15.7 -> 12.5/12.7/12.8    LeNet 6->16 5x5 12x12 fwd/dW 0.60/0.66 -> 0.35/0.30
  *            depthwise b32 64ch 16x16  2.55/2.03/4.19 -> 0.43/0.41/0.66
- *   AVX2     b32 16->16 32x32  2.77/2.63/3.04 -> 1.91/1.91/2.19    b16 64->64 32x32 fwd 13.7 (GEMM) vs 16.5 direct
+ *   AVX2     b32 16->16 32x32  2.77/2.63/3.04 -> 1.71/1.70/1.90    b16 64->64 32x32  13.5/13.4/14.2 -> 13.2/13.4/13.8
+ *            b32 64->64 8x8   2.32/1.87/2.34 -> 2.08/(2.09)/2.08
  *
  * Threads: forward over (sample, group, out-channel block), dW over (group, out-channel block, tap block) with
  * every sample summed inside one item in sample order: bitwise the same for any thread count.
@@ -58,6 +59,10 @@ static void cd_make(const int64_t *g, int64_t vec, cd_geo *d)
     }
 }
 
+/* the forward tile runs over at most this many taps (channels x KH KW) at a time: 16 channels of 3x3, whose rows
+ * under one tile stay in L1 */
+#define CD_CHUNK_TAPS 144
+
 /* the widest vector of any level (AVX-512 f32), for the waste test */
 #define CD_TILE_MAX 16
 
@@ -82,7 +87,7 @@ int fg_conv_direct_ok(const int64_t *g, int product)
         return 0;  /* dW of a strided conv: short flat rows, the GEMM's wider tile wins */
     if (g[G_KH] == 1 && g[G_KW] == 1 && g[G_PH] == 0 && g[G_PW] == 0)
         return 0;  /* pointwise: the GEMM reads x in place */
-    return OCg >= 4 && OCg <= 64 && K <= (fg_active_isa >= FG_ISA_AVX512 ? 576 : 288);
+    return OCg >= 4 && OCg <= 64 && K <= 576;
 }
 
 /* ---- reference level: 16-byte vectors (SSE2 on x86-64) ---- */

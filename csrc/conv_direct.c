@@ -20,7 +20,7 @@
  *   AVX-512  b32 16->16 32x32  3.41/3.27/4.67 -> 1.78/1.75/1.75    b32 64->64 8x8     2.52/1.96/2.53 -> 1.79/1.84/2.34
  *            b32 16->32 s2     1.50/(1.48)/1.76 -> 1.21/-/1.33     b32 32->64 16x16 s2 fwd 1.25 -> 1.09
  *            b16 64->64 32x32  15.6/14.2/15.7 -> 12.5/12.7/12.8    LeNet 6->16 5x5 12x12 fwd/dW 0.60/0.66 -> 0.35/0.30
- *            depthwise b32 64ch 16x16  2.55/2.03/4.19 -> 0.43/0.41/0.66
+ *            depthwise b32 64ch 16x16  2.55/2.03/4.19 -> 0.43/0.41/0.45 (dW: a 1 x 9 tap tile)
  *   AVX2     b32 16->16 32x32  2.77/2.63/3.04 -> 1.71/1.70/1.90    b16 64->64 32x32  13.5/13.4/14.2 -> 13.2/13.4/13.8
  *            b32 64->64 8x8   2.32/1.87/2.34 -> 2.08/(2.09)/2.08
  *
@@ -97,6 +97,8 @@ int fg_conv_direct_ok(const int64_t *g, int product)
 #define CD_NV1 4
 #define CD_WO 2
 #define CD_WR 3
+#define CD_WR1 6
+#define CD_WRMAX 6
 #define T float
 #define V 4
 #define NAME(x) x##_f32_ref
@@ -117,6 +119,8 @@ int fg_conv_direct_ok(const int64_t *g, int product)
 #undef CD_NV1
 #undef CD_WO
 #undef CD_WR
+#undef CD_WR1
+#undef CD_WRMAX
 
 #if FG_X86
 /* ---- AVX2 + FMA: 16 ymm registers, tile 4 x 3 (12 accumulators) ---- */
@@ -126,6 +130,8 @@ int fg_conv_direct_ok(const int64_t *g, int product)
 #define CD_NV1 6
 #define CD_WO 3
 #define CD_WR 4
+#define CD_WR1 9
+#define CD_WRMAX 9
 #define T float
 #define V 8
 #define NAME(x) x##_f32_avx2
@@ -146,6 +152,8 @@ int fg_conv_direct_ok(const int64_t *g, int product)
 #undef CD_NV1
 #undef CD_WO
 #undef CD_WR
+#undef CD_WR1
+#undef CD_WRMAX
 
 /* ---- AVX-512: 32 zmm registers, tile 8 x 3 (24 accumulators) ---- */
 #define FG_TARGET FG_TARGET_AVX512
@@ -154,6 +162,8 @@ int fg_conv_direct_ok(const int64_t *g, int product)
 #define CD_NV1 6
 #define CD_WO 4
 #define CD_WR 5
+#define CD_WR1 9
+#define CD_WRMAX 9
 #define T float
 #define V 16
 #define NAME(x) x##_f32_avx512
@@ -174,6 +184,8 @@ int fg_conv_direct_ok(const int64_t *g, int product)
 #undef CD_NV1
 #undef CD_WO
 #undef CD_WR
+#undef CD_WR1
+#undef CD_WRMAX
 #endif
 
 int fg_conv_direct_fwd_f32(const int64_t *g, const float *x, const float *w, const float *b, float *y, int flip)

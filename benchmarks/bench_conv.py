@@ -4,6 +4,8 @@
   maxpool 2 -> 256-120-84-10, cross-entropy, SGD momentum 0.9; one full train step.
 * "C2 conv2d 3x3 64->64 32x32 b16 fwd+bwd": F.conv2d (padding 1) forward, then backward of the
   sum of its output (gradients of input, weight and bias).
+* "C4 depthwise conv2d 3x3 64ch 32x32 b32 fwd+bwd": the same with groups = channels (MobileNet's
+  depthwise layer; fastgrad's own kernel in csrc/conv_direct.c).
 
 Both frameworks start from the same weights and data; the C1 rows check that the loss after the
 timed steps agrees with a fresh torch run of as many steps (when torch is installed).
@@ -21,6 +23,7 @@ from _common import QUICK  # noqa: E402
 
 LENET_BATCH = 16 if QUICK else 64
 CONV = (4, 16, 16, 8) if QUICK else (16, 64, 64, 32)  # batch, in, out, size
+DEPTHWISE = (4, 16, 8) if QUICK else (32, 64, 32)     # batch, channels, size
 
 
 def _lenet_init():
@@ -103,6 +106,30 @@ def test_conv2d_3x3_fwd_bwd(benchmark, framework):
         for p in (x, w, b):
             p.grad = None
         F.conv2d(x, w, b, padding=1).sum().backward()
+
+    C.run_pedantic(benchmark, step, rounds=30, iterations=1)
+    assert np.isfinite(float(w.grad.sum()))
+
+
+@pytest.mark.parametrize("framework", ["torch", "fastgrad"])
+def test_depthwise_conv2d_3x3_fwd_bwd(benchmark, framework):
+    C.need(framework)
+    n, ch, hw = DEPTHWISE
+    name = "C4 depthwise conv2d 3x3 %dch %dx%d b%d fwd+bwd" % (ch, hw, hw, n)
+    benchmark.group = name
+    C.tag(benchmark, framework, category="cnn", workload=name, flops=3 * 2 * n * ch * 9 * hw * hw)
+    rng = C.rng(13)
+    x0 = rng.standard_normal((n, ch, hw, hw), dtype=np.float32)
+    w0 = (rng.standard_normal((ch, 1, 3, 3), dtype=np.float32) * 0.3).astype(np.float32)
+    b0 = np.zeros(ch, np.float32)
+    lib = C.torch if framework == "torch" else C.fastgrad
+    F = lib.nn.functional
+    x, w, b = (lib.tensor(a, requires_grad=True) for a in (x0, w0, b0))
+
+    def step():
+        for p in (x, w, b):
+            p.grad = None
+        F.conv2d(x, w, b, padding=1, groups=ch).sum().backward()
 
     C.run_pedantic(benchmark, step, rounds=30, iterations=1)
     assert np.isfinite(float(w.grad.sum()))

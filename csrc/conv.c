@@ -1,5 +1,7 @@
 /* conv.c — 2-D convolution (conv1d is the H = 1 case) by im2col + the packed GEMM (fg_gemm_*),
- * forward and backward side by side.  Bodies in conv.inc, once per dtype.
+ * forward and backward side by side.  Bodies in conv.inc, once per dtype.  Each product (forward, dx,
+ * dW) first asks conv_direct.c whether its direct small-channel kernel takes the shape (the rule is
+ * there); what it does not take runs below.
  *
  * The geometry travels as one int64_t array `g` of FG_CONV_GEOM entries (fastgrad.h):
  *   N C H W OC KH KW OH OW sh sw ph pw dh dw groups.
@@ -45,6 +47,14 @@ static int64_t conv_block_samples(const int64_t *g)
     nb = nb > g[G_N] ? g[G_N] : nb;
     return nb < 1 ? 1 : nb;
 }
+
+/* the direct path for small channel counts (conv_direct.c): whether geometry g takes it for `product` (0 forward,
+ * 1 input gradient, 2 weight gradient), and its forward (flip: w is read as the flipped transpose, for an input gradient) and dW */
+int fg_conv_direct_ok(const int64_t *g, int product);
+int fg_conv_direct_fwd_f32(const int64_t *g, const float *x, const float *w, const float *b, float *y, int flip);
+int fg_conv_direct_fwd_f64(const int64_t *g, const double *x, const double *w, const double *b, double *y, int flip);
+int fg_conv_direct_dw_f32(const int64_t *g, const float *x, const float *dy, float *dw);
+int fg_conv_direct_dw_f64(const int64_t *g, const double *x, const double *dy, double *dw);
 
 #define FG_TEMPLATE "conv.inc"
 #include "template.h"

@@ -468,7 +468,7 @@ int fg_linear_relu_bwd_f32(int64_t m, int64_t n, int64_t k, const float *x, cons
 int fg_linear_relu_bwd_f64(int64_t m, int64_t n, int64_t k, const double *x, const double *w, const double *y,
                            const double *dy, double *dx, double *dw, double *db);
 
-/* ---- conv.c : 2-D convolution (conv1d is H = 1) by im2col + fg_gemm --------------------------------- */
+/* ---- conv.c : 2-D convolution (conv1d is H = 1): direct (conv_direct.c) or im2col + fg_gemm, per shape -- */
 /* g: the geometry, FG_CONV_GEOM int64 entries  N C H W OC KH KW OH OW sh sw ph pw dh dw groups */
 #define FG_CONV_GEOM 16
 /* col[(c KH + i) KW + j, p OW + q] = x[c, p sh - ph + i dh, q sw - pw + j dw] (0 outside x); x (channels, H, W) */

@@ -1,5 +1,6 @@
 """Convolution on arrays: conv1d and conv2d (batched or not) as one Function over the C kernels
-``fg_conv2d_fwd_*`` / ``fg_conv2d_bwd_*`` (im2col + the packed GEMM, csrc/conv.c).
+``fg_conv2d_fwd_*`` / ``fg_conv2d_bwd_*`` (csrc/conv.c: a direct kernel for small channel counts and
+depthwise, csrc/conv_direct.c, else im2col + the packed GEMM; chosen per product by the rule there).
 
 Every convolution reaches C as a batched 2-D one: a 1-d input (N, C, L) is (N, C, 1, L), an
 unbatched input gets N = 1.  Asymmetric zero padding (torch's ``padding='same'`` with an even

@@ -318,4 +318,107 @@ AVX2 double fg_vdot_f32_avx2(int64_t n, const float *a, const float *b)
     _mm256_storeu_pd(lanes, _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3)));
     return ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + tail;
 }
+
+/* ---- the row passes of softmax, log_softmax, cross-entropy and mse (one pass each) ---- */
+
+/* sum_i (a[i] - b[i])^2 in double (floats widen exactly; four lanes of 4 doubles; the masked
+ * tail loads zeros, which add nothing) */
+AVX2 double fg_vsqdist_f32_avx2(int64_t n, const float *a, const float *b)
+{
+    __m256d s0 = _mm256_setzero_pd(), s1 = _mm256_setzero_pd();
+    __m256d s2 = _mm256_setzero_pd(), s3 = _mm256_setzero_pd();
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m256 u = _mm256_loadu_ps(a + i), w = _mm256_loadu_ps(a + i + 8);
+        __m256 bu = _mm256_loadu_ps(b + i), bw = _mm256_loadu_ps(b + i + 8);
+        __m256d d0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(u)),
+                                   _mm256_cvtps_pd(_mm256_castps256_ps128(bu)));
+        __m256d d1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(u, 1)),
+                                   _mm256_cvtps_pd(_mm256_extractf128_ps(bu, 1)));
+        __m256d d2 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(w)),
+                                   _mm256_cvtps_pd(_mm256_castps256_ps128(bw)));
+        __m256d d3 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(w, 1)),
+                                   _mm256_cvtps_pd(_mm256_extractf128_ps(bw, 1)));
+        s0 = _mm256_fmadd_pd(d0, d0, s0);
+        s1 = _mm256_fmadd_pd(d1, d1, s1);
+        s2 = _mm256_fmadd_pd(d2, d2, s2);
+        s3 = _mm256_fmadd_pd(d3, d3, s3);
+    }
+    for (; i < n; i += 8) {
+        __m256i m = tail_mask(n - i);
+        __m256 u = _mm256_maskload_ps(a + i, m), bu = _mm256_maskload_ps(b + i, m);
+        __m256d d0 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(u)),
+                                   _mm256_cvtps_pd(_mm256_castps256_ps128(bu)));
+        __m256d d1 = _mm256_sub_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(u, 1)),
+                                   _mm256_cvtps_pd(_mm256_extractf128_ps(bu, 1)));
+        s0 = _mm256_fmadd_pd(d0, d0, s0);
+        s1 = _mm256_fmadd_pd(d1, d1, s1);
+    }
+    double lanes[4];
+    _mm256_storeu_pd(lanes, _mm256_add_pd(_mm256_add_pd(s0, s1), _mm256_add_pd(s2, s3)));
+    return (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
+}
+
+/* y = (float)(y r), the product in double (as the reference loop) */
+AVX2_INLINE __m256 scale_pd(__m256 v, __m256d r)
+{
+    __m128 lo = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_castps256_ps128(v)), r));
+    __m128 hi = _mm256_cvtpd_ps(_mm256_mul_pd(_mm256_cvtps_pd(_mm256_extractf128_ps(v, 1)), r));
+    return _mm256_set_m128(hi, lo);
+}
+
+AVX2 void fg_vscale_f32_avx2(int64_t n, float *y, double r)
+{
+    const __m256d rr = _mm256_set1_pd(r);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, scale_pd(_mm256_loadu_ps(y + i), rr));
+    if (i < n) {
+        __m256i m = tail_mask(n - i);
+        _mm256_maskstore_ps(y + i, m, scale_pd(_mm256_maskload_ps(y + i, m), rr));
+    }
+}
+
+/* y = (x - m) - l */
+AVX2 void fg_vshift2_f32_avx2(int64_t n, const float *x, float m, float l, float *y)
+{
+    const __m256 mm = _mm256_set1_ps(m), ll = _mm256_set1_ps(l);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_sub_ps(_mm256_sub_ps(_mm256_loadu_ps(x + i), mm), ll));
+    if (i < n) {
+        __m256i k = tail_mask(n - i);
+        __m256 v = _mm256_sub_ps(_mm256_sub_ps(_mm256_maskload_ps(x + i, k), mm), ll);
+        _mm256_maskstore_ps(y + i, k, v);
+    }
+}
+
+/* y = a exp(x): one pass (the reference stores exp(x), then scales it) */
+AVX2 void fg_vexpmul_f32_avx2(int64_t n, const float *x, float a, float *y)
+{
+    const __m256 aa = _mm256_set1_ps(a);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, _mm256_mul_ps(aa, exp_ps(_mm256_loadu_ps(x + i))));
+    if (i < n) {
+        __m256i m = tail_mask(n - i);
+        _mm256_maskstore_ps(y + i, m, _mm256_mul_ps(aa, exp_ps(_mm256_maskload_ps(x + i, m))));
+    }
+}
+
+/* dx = dy - exp(y) s: one pass (the reference stores exp(y) in dx, then reads it back) */
+AVX2 void fg_vdyexp_f32_avx2(int64_t n, const float *y, const float *dy, float s, float *dx)
+{
+    const __m256 ss = _mm256_set1_ps(s);
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        __m256 e = exp_ps(_mm256_loadu_ps(y + i));
+        _mm256_storeu_ps(dx + i, _mm256_sub_ps(_mm256_loadu_ps(dy + i), _mm256_mul_ps(e, ss)));
+    }
+    if (i < n) {
+        __m256i m = tail_mask(n - i);
+        __m256 e = exp_ps(_mm256_maskload_ps(y + i, m));
+        _mm256_maskstore_ps(dx + i, m, _mm256_sub_ps(_mm256_maskload_ps(dy + i, m), _mm256_mul_ps(e, ss)));
+    }
+}
 #endif /* FG_X86 */

@@ -1,6 +1,8 @@
 /* rowmath.h — the row and array maths shared by reduce, loss and elementwise: exp, exp(x - s),
- * exp-and-sum, row max and row dot in double, with an AVX2 variant (math_avx2.c) for float32
- * (and the float64 row max), and an AVX-512 one (math_avx512.c) for the exp-based float32 kernels.  These run once per row of a softmax or a cross-entropy, so their
+ * exp-and-sum, row max, row dot and squared distance in double, and the one-pass row kernels of
+ * softmax / log_softmax / cross-entropy, with an AVX2 variant (math_avx2.c) for float32 (and the
+ * float64 row max) and an AVX-512 one (math_avx512.c) for the exp-based float32 kernels.  These
+ * run once per row of a softmax or a cross-entropy, so their
  * descriptor tables are static const here, in every file that calls them, and FG_MATH selects
  * between direct calls into them (a reference-level log_softmax of 256 rows of 10 measured
  * 14.3 us with an indirect call per row helper, 11.3 us with direct calls).  Reference loops and types: rowmath.inc. */

@@ -51,7 +51,7 @@ def make_cases(n, rng):
     y_tanh = np.tanh(x)
     py_sig, py_tanh = _p(y_sig), _p(y_tanh)
     rows, cols = _cols(n)
-    xr, dyr = x.reshape(rows, cols), dy.reshape(rows, cols)
+    xr = x.reshape(rows, cols)
     e = np.exp(xr - xr.max(1, keepdims=True))
     sm = (e / e.sum(1, keepdims=True)).astype(np.float32)
     lsm = np.log(sm).astype(np.float32)

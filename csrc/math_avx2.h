@@ -17,6 +17,9 @@ void fg_vexp_f32_avx2(int64_t n, const float *x, float *y);
 void fg_vexpsub_f32_avx2(int64_t n, const float *x, const float *s, float *y);
 /* y = exp(x - shift) (y may be NULL: not stored); returns sum_i exp(x[i] - shift) in double */
 double fg_vexpsum_f32_avx2(int64_t n, const float *x, float shift, float *y);
+/* y = x - shift; returns sum_i exp(x[i] - shift) in double (log_softmax's pass: y is then written
+ * while the exps are computed, and its second pass y - l runs in L1) */
+double fg_vexpsumd_f32_avx2(int64_t n, const float *x, float shift, float *y);
 /* y = 1 / (1 + exp(-x)) */
 void fg_sigmoid_fwd_f32_avx2(int64_t n, const float *x, float *y);
 /* y = tanh(x)   (odd polynomial for |x| < 0.625, 1 - 2/(exp(2|x|) + 1) above) */
@@ -45,6 +48,7 @@ void fg_vdyexp_f32_avx2(int64_t n, const float *y, const float *dy, float s, flo
 void fg_vexp_f32_avx512(int64_t n, const float *x, float *y);
 void fg_vexpsub_f32_avx512(int64_t n, const float *x, const float *s, float *y);
 double fg_vexpsum_f32_avx512(int64_t n, const float *x, float shift, float *y);
+double fg_vexpsumd_f32_avx512(int64_t n, const float *x, float shift, float *y);
 void fg_sigmoid_fwd_f32_avx512(int64_t n, const float *x, float *y);
 void fg_tanh_fwd_f32_avx512(int64_t n, const float *x, float *y);
 void fg_vexpmul_f32_avx512(int64_t n, const float *x, float a, float *y);

@@ -113,48 +113,52 @@ AVX512_INLINE void acc16(__m512 e, __m512d *a0, __m512d *a1)
     *a1 = _mm512_add_pd(*a1, _mm512_cvtps_pd(_mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(e), 1))));
 }
 
-/* exp(x - shift) of 4 vectors at x (stored at y unless NULL), added in float ((e0 + e1) + (e2 + e3):
- * positive terms, relative error < 2^-23) for one widening to double per 64 elements */
-AVX512_INLINE __m512 expsum64(const float *x, __m512 sh, float *y)
-{
-    __m512 e[4];
-    for (int k = 0; k < 4; ++k) {
-        e[k] = exp16(_mm512_sub_ps(_mm512_loadu_ps(x + 16 * k), sh));
-        if (y)
-            _mm512_storeu_ps(y + 16 * k, e[k]);
-    }
-    return _mm512_add_ps(_mm512_add_ps(e[0], e[1]), _mm512_add_ps(e[2], e[3]));
-}
-
-/* y = exp(x - shift) (y may be NULL); returns the sum in double (two lanes of 8 doubles) */
-AVX512 double fg_vexpsum_f32_avx512(int64_t n, const float *x, float shift, float *y)
+/* sum of exp(x - shift) in double (two lanes of 8 doubles), storing at y per `mode` (a constant
+ * once inlined): 0 nothing, 1 exp(x - shift), 2 x - shift.  64 elements at a time the four exp
+ * vectors are added in float ((e0 + e1) + (e2 + e3): positive terms, relative error < 2^-23),
+ * then widened once */
+AVX512_INLINE double expsum16(int64_t n, const float *x, float shift, float *y, const int mode)
 {
     const __m512 sh = _mm512_set1_ps(shift);
     __m512d a0 = _mm512_setzero_pd(), a1 = _mm512_setzero_pd();
     int64_t i = 0;
-    if (y)
-        for (; i + 64 <= n; i += 64)
-            acc16(expsum64(x + i, sh, y + i), &a0, &a1);
-    else
-        for (; i + 64 <= n; i += 64)
-            acc16(expsum64(x + i, sh, NULL), &a0, &a1);
-    if (y)
-        for (; i + 16 <= n; i += 16) {
-            __m512 e = exp16(_mm512_sub_ps(_mm512_loadu_ps(x + i), sh));
-            _mm512_storeu_ps(y + i, e);
-            acc16(e, &a0, &a1);
+    for (; i + 64 <= n; i += 64) {
+        __m512 d[4], e[4];
+        for (int k = 0; k < 4; ++k) {
+            d[k] = _mm512_sub_ps(_mm512_loadu_ps(x + i + 16 * k), sh);
+            e[k] = exp16(d[k]);
+            if (mode)
+                _mm512_storeu_ps(y + i + 16 * k, mode == 1 ? e[k] : d[k]);
         }
-    else
-        for (; i + 16 <= n; i += 16)
-            acc16(exp16(_mm512_sub_ps(_mm512_loadu_ps(x + i), sh)), &a0, &a1);
+        acc16(_mm512_add_ps(_mm512_add_ps(e[0], e[1]), _mm512_add_ps(e[2], e[3])), &a0, &a1);
+    }
+    for (; i + 16 <= n; i += 16) {
+        __m512 d = _mm512_sub_ps(_mm512_loadu_ps(x + i), sh), e = exp16(d);
+        if (mode)
+            _mm512_storeu_ps(y + i, mode == 1 ? e : d);
+        acc16(e, &a0, &a1);
+    }
     if (i < n) {
         __mmask16 m = tail_mask16(n - i);
-        __m512 e = _mm512_maskz_mov_ps(m, exp16(_mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), sh)));
-        if (y)
-            _mm512_mask_storeu_ps(y + i, m, e);
-        acc16(e, &a0, &a1);                                      /* 0 in unused lanes */
+        __m512 d = _mm512_sub_ps(_mm512_maskz_loadu_ps(m, x + i), sh);
+        __m512 e = _mm512_maskz_mov_ps(m, exp16(d));                  /* 0 in unused lanes */
+        if (mode)
+            _mm512_mask_storeu_ps(y + i, m, mode == 1 ? e : d);
+        acc16(e, &a0, &a1);
     }
     return _mm512_reduce_add_pd(_mm512_add_pd(a0, a1));
+}
+
+/* y = exp(x - shift) (y may be NULL); returns the sum in double */
+AVX512 double fg_vexpsum_f32_avx512(int64_t n, const float *x, float shift, float *y)
+{
+    return y ? expsum16(n, x, shift, y, 1) : expsum16(n, x, shift, NULL, 0);
+}
+
+/* y = x - shift; returns sum_i exp(x[i] - shift) in double */
+AVX512 double fg_vexpsumd_f32_avx512(int64_t n, const float *x, float shift, float *y)
+{
+    return expsum16(n, x, shift, y, 2);
 }
 
 /* y = a exp(x) */

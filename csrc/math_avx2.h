@@ -22,7 +22,7 @@ double fg_vexpsum_f32_avx2(int64_t n, const float *x, float shift, float *y);
 double fg_vexpsumd_f32_avx2(int64_t n, const float *x, float shift, float *y);
 /* y = 1 / (1 + exp(-x)) */
 void fg_sigmoid_fwd_f32_avx2(int64_t n, const float *x, float *y);
-/* y = tanh(x)   (odd polynomial for |x| < 0.625, 1 - 2/(exp(2|x|) + 1) above) */
+/* y = tanh(x) = sign(x) em / (em + 2), em = expm1(2|x|)   (about 2 ulp) */
 void fg_tanh_fwd_f32_avx2(int64_t n, const float *x, float *y);
 /* exact: y = x/2 erfc(-x/sqrt2);  approximate: y = x / (1 + exp(-2u)) = x/2 (1 + tanh u) */
 void fg_gelu_fwd_f32_avx2(int64_t n, const float *x, float *y, int approximate);

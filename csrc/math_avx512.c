@@ -57,24 +57,29 @@ AVX512_INLINE __m512 sigmoid16(__m512 x)
     return _mm512_div_ps(one, _mm512_add_ps(one, exp16(neg_ps(x))));
 }
 
-/* tanh(x) as math_avx2.c's tanh_ps: x + x^3 P(x^2) for |x| < 0.625, else sign(x) (1 - 2/(e^{2|x|} + 1)) */
+/* tanh(x) as math_avx2.c's tanh_ps: sign(x) em / (em + 2), em = expm1(2|x|) from the exp
+ * reduction and polynomial (2^n by vscalefps, exact for n in [0, 29]) */
 AVX512_INLINE __m512 tanh16(__m512 x)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
     __m512 a = abs_ps(x);
-    __m512 z = _mm512_mul_ps(x, x);
-    __m512 p = _mm512_set1_ps(-5.70498872745e-3f);
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(2.06390887954e-2f));
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-5.37397155531e-2f));
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(1.33314422036e-1f));
-    p = _mm512_fmadd_ps(p, z, _mm512_set1_ps(-3.33332819422e-1f));
-    __m512 small = _mm512_fmadd_ps(_mm512_mul_ps(p, z), x, x);
-    __m512 e = exp16(_mm512_add_ps(a, a));
-    __m512 big = _mm512_sub_ps(one, _mm512_div_ps(_mm512_set1_ps(2.0f), _mm512_add_ps(e, one)));
+    __m512 u = _mm512_min_ps(_mm512_set1_ps(20.0f), _mm512_add_ps(a, a));   /* NaN is kept */
+    __m512 fx = _mm512_roundscale_ps(_mm512_mul_ps(u, _mm512_set1_ps(1.44269504088896341f)),
+                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    __m512 r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), u);
+    r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), r);
+    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    __m512 q = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r);                  /* expm1(r) */
+    __m512 s = _mm512_scalef_ps(one, fx);                                   /* 2^n */
+    __m512 em = _mm512_fmadd_ps(s, q, _mm512_sub_ps(s, one));
+    __m512 t = _mm512_div_ps(em, _mm512_add_ps(em, _mm512_set1_ps(2.0f)));
     __m512i sign = _mm512_and_epi32(_mm512_castps_si512(x), _mm512_set1_epi32(INT32_MIN));
-    big = _mm512_castsi512_ps(_mm512_or_epi32(_mm512_castps_si512(big), sign));
-    __mmask16 is_small = _mm512_cmp_ps_mask(a, _mm512_set1_ps(0.625f), _CMP_LT_OQ);
-    return _mm512_mask_blend_ps(is_small, big, small);
+    return _mm512_castsi512_ps(_mm512_or_epi32(_mm512_castps_si512(t), sign));
 }
 
 /* y[i] = f(x[i]), 16 lanes at a time, the tail masked (inlined with f) */

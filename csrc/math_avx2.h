@@ -44,11 +44,15 @@ void fg_vexpmul_f32_avx2(int64_t n, const float *x, float a, float *y);
 /* dx = dy - exp(y) s */
 void fg_vdyexp_f32_avx2(int64_t n, const float *y, const float *dy, float s, float *dx);
 
-/* the AVX-512 level (math_avx512.c): the exp-based kernels above, same contracts */
+/* the AVX-512 level (math_avx512.c): the exp-based kernels above and the row max, scaling and
+ * shift, same contracts */
 void fg_vexp_f32_avx512(int64_t n, const float *x, float *y);
 void fg_vexpsub_f32_avx512(int64_t n, const float *x, const float *s, float *y);
 double fg_vexpsum_f32_avx512(int64_t n, const float *x, float shift, float *y);
 double fg_vexpsumd_f32_avx512(int64_t n, const float *x, float shift, float *y);
+float fg_vmax_f32_avx512(int64_t n, const float *x);
+void fg_vscale_f32_avx512(int64_t n, float *y, double r);
+void fg_vshift2_f32_avx512(int64_t n, const float *x, float m, float l, float *y);
 void fg_sigmoid_fwd_f32_avx512(int64_t n, const float *x, float *y);
 void fg_tanh_fwd_f32_avx512(int64_t n, const float *x, float *y);
 void fg_vexpmul_f32_avx512(int64_t n, const float *x, float a, float *y);

@@ -1,5 +1,6 @@
 /* math_avx512.c — the AVX-512 level of the maths library: float32 exp, sigmoid and tanh and the
- * exp-based row passes of softmax / log_softmax / cross-entropy (declared in math_avx2.h).
+ * exp-based row passes of softmax / log_softmax / cross-entropy, with the row max, scaling and
+ * shift those rows use (16 lanes and masked tails; declared in math_avx2.h).
  * Compiled for the baseline target; every function carries FG_TARGET_AVX512 and runs only
  * through the AVX-512 tables of rowmath.h and activation.c.  The polynomials and the operation
  * order are math_avx2.c's; 2^n is applied by vscalefps (one rounding, so gradual underflow and
@@ -192,6 +193,53 @@ AVX512 void fg_vdyexp_f32_avx512(int64_t n, const float *y, const float *dy, flo
         __mmask16 m = tail_mask16(n - i);
         __m512 e = exp16(_mm512_maskz_loadu_ps(m, y + i));
         _mm512_mask_storeu_ps(dx + i, m, _mm512_sub_ps(_mm512_maskz_loadu_ps(m, dy + i), _mm512_mul_ps(e, ss)));
+    }
+}
+
+/* max of x[0..n) (n >= 1), NaN if any element is NaN (lanes past the end repeat x[0]) */
+AVX512 float fg_vmax_f32_avx512(int64_t n, const float *x)
+{
+    const __m512 first = _mm512_set1_ps(x[0]);
+    __m512 m = first;
+    __mmask16 nan = 0;
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        __m512 v = _mm512_loadu_ps(x + i);
+        m = _mm512_max_ps(v, m);
+        nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    }
+    if (i < n) {
+        __m512 v = _mm512_mask_loadu_ps(first, tail_mask16(n - i), x + i);
+        m = _mm512_max_ps(v, m);
+        nan |= _mm512_cmp_ps_mask(v, v, _CMP_UNORD_Q);
+    }
+    return nan ? NAN : _mm512_reduce_max_ps(m);
+}
+
+/* y = y r in float, r rounded to float first (as fg_vscale_f32_avx2) */
+AVX512 void fg_vscale_f32_avx512(int64_t n, float *y, double r)
+{
+    const __m512 rr = _mm512_set1_ps((float)r);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(y + i, _mm512_mul_ps(_mm512_loadu_ps(y + i), rr));
+    if (i < n) {
+        __mmask16 m = tail_mask16(n - i);
+        _mm512_mask_storeu_ps(y + i, m, _mm512_mul_ps(_mm512_maskz_loadu_ps(m, y + i), rr));
+    }
+}
+
+/* y = (x - m) - l */
+AVX512 void fg_vshift2_f32_avx512(int64_t n, const float *x, float m, float l, float *y)
+{
+    const __m512 mm = _mm512_set1_ps(m), ll = _mm512_set1_ps(l);
+    int64_t i = 0;
+    for (; i + 16 <= n; i += 16)
+        _mm512_storeu_ps(y + i, _mm512_sub_ps(_mm512_sub_ps(_mm512_loadu_ps(x + i), mm), ll));
+    if (i < n) {
+        __mmask16 k = tail_mask16(n - i);
+        __m512 v = _mm512_sub_ps(_mm512_sub_ps(_mm512_maskz_loadu_ps(k, x + i), mm), ll);
+        _mm512_mask_storeu_ps(y + i, k, v);
     }
 }
 #endif /* FG_X86 */

@@ -29,10 +29,11 @@ static const fg_math_kernels_f64 fg_math_avx2_f64 = {exp_ref_f64, expsub_ref_f64
                                                      scale_ref_f64, shift2_ref_f64, expmul_ref_f64,
                                                      dyexp_ref_f64, expsumd_ref_f64};
 
-/* AVX-512: the exp-based float32 kernels (math_avx512.c; the others are memory-bound at AVX2) */
+/* AVX-512: the exp-based float32 kernels and the row max, scaling and shift of the softmax rows
+ * (math_avx512.c); the double-accumulating dot and squared distance are AVX2's */
 static const fg_math_kernels_f32 fg_math_avx512_f32 = {
-    fg_vexp_f32_avx512, fg_vexpsub_f32_avx512, fg_vexpsum_f32_avx512, fg_vmax_f32_avx2,
-    fg_vdot_f32_avx2, fg_vsqdist_f32_avx2, fg_vscale_f32_avx2, fg_vshift2_f32_avx2,
+    fg_vexp_f32_avx512, fg_vexpsub_f32_avx512, fg_vexpsum_f32_avx512, fg_vmax_f32_avx512,
+    fg_vdot_f32_avx2, fg_vsqdist_f32_avx2, fg_vscale_f32_avx512, fg_vshift2_f32_avx512,
     fg_vexpmul_f32_avx512, fg_vdyexp_f32_avx512, fg_vexpsumd_f32_avx512};
 #define fg_math_avx512_f64 fg_math_avx2_f64
 #endif

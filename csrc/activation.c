@@ -13,6 +13,9 @@
 const fg_act_kernels_f32 fg_act_avx2_f32 = {fg_sigmoid_fwd_f32_avx2, fg_tanh_fwd_f32_avx2};
 /* float64 has no SIMD variant: its AVX2 level runs the reference loops */
 const fg_act_kernels_f64 fg_act_avx2_f64 = {fg_sigmoid_fwd_ref_f64, fg_tanh_fwd_ref_f64};
+/* AVX-512: sigmoid and tanh on 16 lanes (math_avx512.c); gelu has its own family (gelu.c) */
+const fg_act_kernels_f32 fg_act_avx512_f32 = {fg_sigmoid_fwd_f32_avx512, fg_tanh_fwd_f32_avx512};
+const fg_act_kernels_f64 fg_act_avx512_f64 = {fg_sigmoid_fwd_ref_f64, fg_tanh_fwd_ref_f64};
 #endif
 
 /* one-element entry points (a value in, a value out: Python calls them without any buffer):

@@ -23,6 +23,7 @@
  * Scratch: the per-thread packing buffers of scratch.c (fg_scratch), grown on demand, kept
  * for reuse, freed at thread exit. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -64,11 +65,11 @@ static void cache_blocks(int64_t mr, int64_t nr, int64_t size, int64_t *mc, int6
 static struct {
     pthread_once_t once;
     int64_t cold_ns, hot_ns;        /* region costs */
-    double flops_per_ns[2];         /* tile kernel rate per dtype (f32, f64), at the active ISA */
-    int isa[2];                     /* the level the rate was measured at (-1: not yet) */
+    double flops_per_ns[2];         /* tile kernel rate per dtype (f32, f64) */
+    const void *kr[2];              /* the descriptor the rate was measured with (NULL: not yet) */
     atomic_llong last_end_ns;       /* end of the last parallel GEMM */
     pthread_mutex_t mu;             /* guards the rate measurement */
-} par = {PTHREAD_ONCE_INIT, 0, 0, {0, 0}, {-1, -1}, 0, PTHREAD_MUTEX_INITIALIZER};
+} par = {PTHREAD_ONCE_INIT, 0, 0, {0, 0}, {NULL, NULL}, 0, PTHREAD_MUTEX_INITIALIZER};
 
 static int64_t mono_ns(void)
 {

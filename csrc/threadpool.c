@@ -5,14 +5,23 @@
  * Design: the calling thread is worker 0; workers 1..nt-1 are started lazily the first
  * time a region needs them and then persist until fg_set_num_threads lowers the count:
  * then the workers with id >= the new count are woken, exit and are joined, so a region
- * only ever involves (and waits for) the workers of the current count.  A region publishes (fn, ctx, n, nt) and
- * bumps a generation counter; workers spin briefly on the counter after each region
+ * only ever involves (and waits for) the workers of the current count.  A region publishes (fn, ctx, n, nt)
+ * and bumps a generation counter; workers spin briefly on the counter after each region
  * (regions of one GEMM come back to back; after a few microseconds with sched_yield, so an
  * oversubscribed core is not burnt) and then sleep on a condition variable.  Chunk
- * t of a region is [n*t/nt, n*(t+1)/nt): boundaries depend only on n and nt.  Only one
+ * t of a region is [n*t/nt, n*(t+1)/nt): boundaries depend only on n and nt.  Chunks are
+ * claimed, not assigned: the caller runs chunk 0 and then claims whatever chunk no worker has
+ * claimed yet, and returns as soon as every chunk is done.  A worker that wakes late finds
+ * nothing left and goes back to waiting: the caller never waits for a worker that has no work
+ * (it used to wait for every worker's acknowledgement, which cost a whole wake-up when the
+ * caller had already done everything).  Only one
  * region runs at a time: a call made inside a region, or while another thread owns the
  * pool, runs inline (serially).  Fork safety: pthread_atfork waits for a running region,
- * and the child forgets the workers (they do not exist there) and restarts them lazily. */
+ * and the child forgets the workers (they do not exist there) and restarts them lazily.
+ *
+ * Claiming: one 64-bit word holds (generation << 32 | next unclaimed chunk); a claim is a
+ * compare-and-swap that keeps the generation, so a worker still looking at an older region
+ * can only claim in the current one (whose fn, ctx, n, nt were written before the word). */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -28,19 +37,21 @@ static struct {
     pthread_mutex_t owner;           /* held by the thread running a region (and by fork) */
     pthread_mutex_t mu;              /* protects sleeping workers' wait */
     pthread_cond_t wake;
-    atomic_ulong generation;         /* bumped once per region */
-    atomic_int pending;              /* workers still inside the current region */
+    atomic_ullong word;              /* generation << 32 | next unclaimed chunk */
+    atomic_llong done;               /* chunks of the current region finished */
     fg_range_fn fn;
     void *ctx;
     int64_t n;
     int nt;                          /* threads of the current region, caller included */
     int started;                     /* workers running: ids 1..started */
-    int keep;                        /* workers with id > keep exit after the current region */
+    atomic_int keep;                 /* workers with id > keep exit when next woken */
     int requested;                   /* fg_set_num_threads */
     pthread_t tid[MAX_THREADS];
-    unsigned long start_gen[MAX_THREADS]; /* generation before a worker's first region */
+    uint32_t start_gen[MAX_THREADS]; /* generation before a worker's first region */
 } pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
           0, 0, 0, 0, 0, 0, 0, MAX_THREADS, 1, {0}, {0}};
+
+#define GEN(w) ((uint32_t)((w) >> 32))
 
 static _Thread_local int in_region; /* this thread is executing a chunk */
 
@@ -60,7 +71,7 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void run_chunk(int t)
+static void run_chunk(int64_t t)
 {
     int64_t n = pool.n, nt = pool.nt;
     int64_t begin = n * t / nt, end = n * (t + 1) / nt;
@@ -69,55 +80,68 @@ static void run_chunk(int t)
         pool.fn(pool.ctx, begin, end);
         in_region = 0;
     }
+    atomic_fetch_add_explicit(&pool.done, 1, memory_order_release);
+}
+
+/* claim and run unclaimed chunks of the region of generation gen until none is left */
+static void run_claimed(uint32_t gen)
+{
+    unsigned long long w = atomic_load_explicit(&pool.word, memory_order_acquire);
+    while (GEN(w) == gen && (int64_t)(w & 0xFFFFFFFFu) < pool.nt) {
+        if (atomic_compare_exchange_weak_explicit(&pool.word, &w, w + 1, memory_order_acq_rel,
+                                                  memory_order_acquire)) {
+            run_chunk((int64_t)(w & 0xFFFFFFFFu));
+            w = atomic_load_explicit(&pool.word, memory_order_acquire);
+        }
+    }
 }
 
 static void *worker_main(void *arg)
 {
     int id = (int)(intptr_t)arg;
-    unsigned long seen = pool.start_gen[id];
+    uint32_t seen = pool.start_gen[id];
     for (;;) {
         /* wait for the next region: spin, then sleep */
-        unsigned long gen;
+        uint32_t gen;
         int64_t spin_until = now_ns() + SPIN_NS;
         int polls = 0;
-        while ((gen = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
+        while ((gen = GEN(atomic_load_explicit(&pool.word, memory_order_acquire))) == seen) {
             if (++polls < SPIN_POLLS)
                 cpu_relax();
             else
                 sched_yield(); /* let a thread that shares this core (ours or not) run */
             if (polls % 64 == 0 && now_ns() > spin_until) {
                 pthread_mutex_lock(&pool.mu);
-                while ((gen = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen)
+                while ((gen = GEN(atomic_load_explicit(&pool.word, memory_order_acquire))) == seen)
                     pthread_cond_wait(&pool.wake, &pool.mu);
                 pthread_mutex_unlock(&pool.mu);
                 break;
             }
         }
         seen = gen;
-        if (id < pool.nt)
-            run_chunk(id);
-        int quit = id > pool.keep;  /* read before pending reaches 0 and the owner moves on */
-        atomic_fetch_sub_explicit(&pool.pending, 1, memory_order_acq_rel); /* done or idle */
-        if (quit)
-            return NULL;
+        if (id > atomic_load_explicit(&pool.keep, memory_order_acquire))
+            return NULL; /* fg_set_num_threads lowered the count: joined there */
+        run_claimed(gen);
     }
 }
 
-/* wake every started worker for the region in pool (fn, ctx, n, nt); each one decrements
- * pending when done (workers with id >= nt just acknowledge).  Caller owns the pool. */
-static void publish(void)
+/* a new region in pool (fn, ctx, n, nt, written by the caller, who owns the pool): chunk 0 is
+ * the caller's; wake the workers */
+static uint32_t publish(void)
 {
-    atomic_store_explicit(&pool.pending, pool.started, memory_order_relaxed);
+    atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
+    uint32_t gen = GEN(atomic_load_explicit(&pool.word, memory_order_relaxed)) + 1;
     pthread_mutex_lock(&pool.mu);
-    atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
+    atomic_store_explicit(&pool.word, (unsigned long long)gen << 32 | 1, memory_order_release);
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.mu);
+    return gen;
 }
 
-/* until every worker woken by publish() has acknowledged */
-static void wait_workers(void)
+/* until every chunk of the region is done (only claimed chunks can be outstanding) */
+static void wait_chunks(void)
 {
-    for (int polls = 0; atomic_load_explicit(&pool.pending, memory_order_acquire) != 0;)
+    for (int polls = 0; atomic_load_explicit(&pool.done, memory_order_acquire) < pool.nt;)
         if (++polls < SPIN_POLLS)
             cpu_relax();
         else
@@ -129,7 +153,7 @@ static int ensure_workers(int nt)
 {
     while (pool.started + 1 < nt) {
         int id = pool.started + 1;
-        pool.start_gen[id] = atomic_load(&pool.generation); /* stable: we own the pool */
+        pool.start_gen[id] = GEN(atomic_load(&pool.word)); /* stable: we own the pool */
         if (pthread_create(&pool.tid[id], NULL, worker_main, (void *)(intptr_t)id) != 0)
             break;
         pool.started = id;
@@ -164,9 +188,10 @@ void fg_parallel_for(int64_t n, int64_t cost_per_item, fg_range_fn fn, void *ctx
     pool.ctx = ctx;
     pool.n = n;
     pool.nt = nt;
-    publish();
+    uint32_t gen = publish();
     run_chunk(0);
-    wait_workers();
+    run_claimed(gen); /* the chunks of workers not awake yet */
+    wait_chunks();
     pthread_mutex_unlock(&pool.owner);
 }
 
@@ -174,7 +199,7 @@ int fg_get_num_threads(void) { return pool.requested; }
 
 int fg_get_num_workers(void) { return pool.started; }
 
-/* the surplus workers (ids >= nt) are told to exit by an empty region and joined; called
+/* the surplus workers (ids >= nt) are woken by an empty region, exit and are joined; called
  * from inside a region (a kernel, never in practice) it only records the count */
 void fg_set_num_threads(int n)
 {
@@ -185,14 +210,13 @@ void fg_set_num_threads(int n)
     pthread_mutex_lock(&pool.owner);   /* waits for a region another thread is running */
     if (pool.started >= n) {
         int old = pool.started;
-        pool.keep = n - 1;
-        pool.nt = 0;                     /* no chunks: every worker acknowledges, ids >= n exit */
+        atomic_store_explicit(&pool.keep, n - 1, memory_order_release);
+        pool.nt = 0;                     /* no chunks: workers wake, ids >= n exit */
         publish();
-        wait_workers();
         for (int id = n; id <= old; ++id)
             pthread_join(pool.tid[id], NULL);
         pool.started = n - 1;
-        pool.keep = MAX_THREADS;
+        atomic_store_explicit(&pool.keep, MAX_THREADS, memory_order_release);
     }
     pthread_mutex_unlock(&pool.owner);
 }
@@ -205,7 +229,6 @@ static void atfork_child(void)
     pthread_mutex_init(&pool.owner, NULL);
     pthread_mutex_init(&pool.mu, NULL);
     pthread_cond_init(&pool.wake, NULL);
-    atomic_store(&pool.pending, 0);
     pool.started = 0; /* the workers were not copied into the child */
 }
 

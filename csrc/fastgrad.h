@@ -45,6 +45,9 @@ int fg_get_num_workers(void);
 /* data caches of cpu 0 as read at load time: out[0..3] = L1d, L2, L3 bytes, CPUs sharing the L3
  * (from /sys/devices/system/cpu/cpu0/cache, else cpuid; 32 KB, 512 KB, 8 MB, 1 when unknown) */
 void fg_cache_sizes(int64_t *out);
+/* 1 when the CPU runs AVX-512 as two 256-bit halves (Zen 4): the GEMM then takes the AVX2 tile
+ * for shapes where it is faster (gemm.c, "tile by shape") */
+int fg_cpu_avx512_halves(void);
 
 /* ---- broadcast.c : binary arithmetic over strided and broadcast operands, sum to shape ---- */
 #define FG_ADD 0
@@ -418,6 +421,9 @@ void fg_adagrad_step_multi_f64(int64_t count, const int64_t *sizes, double **p, 
  * are 0 until a GEMM first asks for threads */
 void fg_gemm_blocks_f32(int64_t *out);
 void fg_gemm_blocks_f64(int64_t *out);
+/* the tile a GEMM of m x n (x k) at the active ISA level would use: out[0..1] = MR, NR */
+void fg_gemm_tile_for_f32(int64_t m, int64_t n, int64_t k, int64_t *out);
+void fg_gemm_tile_for_f64(int64_t m, int64_t n, int64_t k, int64_t *out);
 /* every entry below returns 0, or one of these with nothing written: */
 #define FG_ERR_NOMEM -1 /* a scratch buffer could not be allocated */
 #define FG_ERR_SIZE -2  /* a size or stride is negative, a leading dimension is shorter than its row, or a span overflows */

@@ -111,6 +111,29 @@ static void measure_pool(void)
     par.cold_ns = FG_MAX(2000, FG_MAX(par.hot_ns, region_ns(3 * HOT_NS, 7))); /* past the spin */
 }
 
+/* ---- tile by shape ------------------------------------------------------------------------
+ * At the AVX-512 level, on a CPU that executes 512-bit instructions as two 256-bit halves
+ * (fg_cpu_avx512_halves: Zen 4, from cpuid), the 12 x 32 AVX-512 tile has no more flops per
+ * cycle than the 6 x 16 AVX2 one, and loses on skinny products: its 12 rows and 32 columns pad
+ * more, its blocks (MC 96, KC 384) are fixed, the AVX2 ones come from the caches.  Measured on
+ * a Zen 4 (EPYC, KVM), f32, 1 thread, thread CPU time, time at AVX-512 / time with the AVX2 tile:
+ *     m x k x n     16x144x4096 1.33   16x4096x144 1.69   8x512x512 1.36   32x288x1024 1.10
+ *                   64x576x256  1.12   32x784x128  1.06   128x512x512 1.04 256x1024x256 1.07
+ *                   256x512x512 1.04   512x512x128 0.99   512x512x512 1.02 2048^3 1.02
+ * (a ResNet training step: 122 ms at AVX-512, 106 ms at AVX2).  So there a product whose smaller
+ * side (rows or columns of C) is at most SKINNY_AVX512 takes the AVX2 tile; larger ones keep
+ * the AVX-512 tile (within +-3 % there).  CPUs with full-width AVX-512 units (Intel, Zen 5
+ * server) always take the AVX-512 tile.  The choice depends on the shape and the CPU only,
+ * never on the thread count: results stay identical for any thread count. */
+#define SKINNY_AVX512 256
+static int avx512_halves(void)
+{
+    static int cached = -1;
+    if (cached < 0)
+        cached = fg_cpu_avx512_halves();
+    return cached;
+}
+
 /* problems with m*n*k at or below this (and k <= 4096) skip packing; 64^3 measured: packing
  * 2 x 4096 elements costs about as much as the whole 64x64x64 product */
 #define SMALL_MNK ((int64_t)64 * 64 * 64)

@@ -42,6 +42,11 @@ int fg_get_num_threads(void);
 void fg_set_num_threads(int n);
 /* worker threads alive now, the caller not counted (<= fg_get_num_threads() - 1; started lazily) */
 int fg_get_num_workers(void);
+/* the pool's costs, measured once (at the first call, or the first region asked for): out[0..3] =
+ * time for a worker to join a region with the workers asleep and spinning (ns; 0 if not measurable),
+ * the derived threshold for going parallel (n * cost_per_item, rough scalar operations), the
+ * multiply-add rate it assumes (operations per microsecond) */
+void fg_pool_costs(int64_t *out);
 /* data caches of cpu 0 as read at load time: out[0..3] = L1d, L2, L3 bytes, CPUs sharing the L3
  * (from /sys/devices/system/cpu/cpu0/cache, else cpuid; 32 KB, 512 KB, 8 MB, 1 when unknown) */
 void fg_cache_sizes(int64_t *out);
@@ -424,6 +429,11 @@ void fg_gemm_blocks_f64(int64_t *out);
 /* the tile a GEMM of m x n (x k) at the active ISA level would use: out[0..1] = MR, NR */
 void fg_gemm_tile_for_f32(int64_t m, int64_t n, int64_t k, int64_t *out);
 void fg_gemm_tile_for_f64(int64_t m, int64_t n, int64_t k, int64_t *out);
+/* diagnostics of the threaded GEMM: copies the statistics of the last threaded GEMM since the
+ * previous call into out (5 per thread that took part, at most 8 threads: items taken, tile flops,
+ * thread CPU ns, ns in the region, ns waiting for other threads' items), returns that thread count
+ * (0: none) and switches recording on (on = 1) or off (0; the default) */
+int fg_gemm_thread_stats(int on, int64_t *out);
 /* every entry below returns 0, or one of these with nothing written: */
 #define FG_ERR_NOMEM -1 /* a scratch buffer could not be allocated */
 #define FG_ERR_SIZE -2  /* a size or stride is negative, a leading dimension is shorter than its row, or a span overflows */

@@ -55,12 +55,14 @@ static void cache_blocks(int64_t mr, int64_t nr, int64_t size, int64_t *mc, int6
 }
 
 /* ---- when to go parallel ------------------------------------------------------------------
- * Measured once, at the first GEMM big enough to ask: the pool's region cost when its workers
- * are asleep (cold: a futex wake) and when they still spin after a region (hot), and the tile
- * kernel's rate.  A GEMM of f flops split over nt threads in R regions saves f/rate (1 - 1/nt)
- * and pays cold + (R - 1) hot; it goes parallel when the saving is at least twice the cost (the
- * split is never perfectly even, and packing is partly duplicated).  Workers count as hot
- * when the previous parallel GEMM ended less than HOT_NS ago (the pool spins 200 us). */
+ * From the pool's measured costs (threadpool.c, fg_pool_costs: the time for a worker to join a
+ * region when the workers are asleep, cold, and when they still spin after a region, hot) and the
+ * tile kernel's rate, measured once per descriptor.  A GEMM of f flops on nt threads (one region,
+ * gemm_par.inc) saves f/rate (1 - s), s the largest share of the compute items one thread can
+ * get, and pays the cold or hot cost; it goes parallel when the saving is at least twice the
+ * cost.  Workers count as hot when the previous parallel GEMM ended less than HOT_NS ago (the
+ * pool spins 200 us).  The thread count never changes a GEMM's result, so this timing-based
+ * choice cannot either. */
 #define HOT_NS 100000
 static struct {
     pthread_once_t once;
@@ -78,37 +80,41 @@ static int64_t mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void noop_range(void *ctx, int64_t begin, int64_t end) { (void)ctx; (void)begin; (void)end; }
-
-static int cmp_i64(const void *x, const void *y)
+static int64_t thread_cpu_ns(void)
 {
-    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-    return (a > b) - (a < b);
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* least cost of a region of noop chunks over reps tries (the pool's own cost: a try that found a
- * core busy with other work measured the machine's load); sleep_ns > 0: workers asleep first */
-static int64_t region_ns(int64_t sleep_ns, int reps)
+/* statistics of the last threaded GEMM, when switched on (fg_gemm_thread_stats): per thread that
+ * entered the region, items taken, tile flops computed (padded tiles), thread CPU time, time
+ * inside the region and time spent waiting for other threads' items (ns).  Off by default (the
+ * thread CPU clock is a system call). */
+#define GEMM_STATS_THREADS 8
+static struct {
+    atomic_int on;
+    int threads;
+    int64_t row[GEMM_STATS_THREADS][5];
+} gemm_stats;
+
+int fg_gemm_thread_stats(int on, int64_t *out)
 {
-    int64_t t[16];
-    for (int r = 0; r < reps; ++r) {
-        if (sleep_ns) {
-            struct timespec ts = {0, sleep_ns};
-            nanosleep(&ts, NULL);
-        }
-        int64_t t0 = mono_ns();
-        fg_parallel_for(FG_MAX_THREADS, FG_PARALLEL_MIN_COST, noop_range, NULL);
-        t[r] = mono_ns() - t0;
-    }
-    qsort(t, (size_t)reps, sizeof t[0], cmp_i64);
-    return t[0];
+    int n = gemm_stats.threads;
+    if (out)
+        for (int t = 0; t < n; ++t)
+            memcpy(out + 5 * t, gemm_stats.row[t], sizeof gemm_stats.row[t]);
+    atomic_store(&gemm_stats.on, on);
+    gemm_stats.threads = 0;
+    return n;
 }
 
 static void measure_pool(void)
 {
-    fg_parallel_for(FG_MAX_THREADS, FG_PARALLEL_MIN_COST, noop_range, NULL); /* start workers */
-    par.hot_ns = FG_MAX(200, region_ns(0, 9));    /* floors: a region run inline (pool busy) */
-    par.cold_ns = FG_MAX(2000, FG_MAX(par.hot_ns, region_ns(3 * HOT_NS, 7))); /* past the spin */
+    int64_t c[4];
+    fg_pool_costs(c);
+    par.hot_ns = FG_MAX(200, c[1]);      /* floors: the costs are 0 when they could not be measured */
+    par.cold_ns = FG_MAX(2000, FG_MAX(par.hot_ns, c[0]));
 }
 
 /* ---- tile by shape ------------------------------------------------------------------------

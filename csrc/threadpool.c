@@ -161,10 +161,119 @@ static int ensure_workers(int nt)
     return pool.started + 1 < nt ? pool.started + 1 : nt;
 }
 
+/* ---- what a region costs, and the threshold derived from it ----------------------------------
+ * A region's cost is how long the caller waits for a worker to join: measured once per process
+ * (the first time a region is asked for) with a probe whose chunk 0 (the caller) spins until
+ * chunk 1 has started on a worker: with the workers spinning (hot: regions back to back) and
+ * asleep (cold: past SPIN_NS, a futex wake), the least of several tries (a try that found the
+ * core busy measured the machine's load, not the pool).  The elementwise threshold: n items of
+ * cost c (rough scalar operations, a float multiply-add = 1) at R operations per ns take n c / R
+ * ns; nt threads save (1 - 1/nt) of that and pay the cold cost, so a region is worth it from
+ *     n c >= 2 * cold * R / (1 - 1/nt)        (2: chunks never split perfectly evenly)
+ * with R measured once too (a multiply-add loop over a 32 KB array, best of 5), clamped to
+ * [2^14, 2^22] and rounded down to a power of two so that noise in the measurement rarely moves
+ * it (the thread count decides chunk boundaries).  Until it is measured, and if it cannot be
+ * (another thread owns the pool), FG_PARALLEL_MIN_COST. */
+static struct {
+    pthread_once_t once;
+    int64_t cold_ns, hot_ns, min_cost;
+    double ops_per_ns;
+} costs = {PTHREAD_ONCE_INIT, 0, 0, FG_PARALLEL_MIN_COST, 0};
+
+typedef struct {
+    atomic_int joined;
+} probe_ctx;
+
+static void probe_range(void *ctx, int64_t begin, int64_t end)
+{
+    probe_ctx *p = ctx;
+    if (begin != 0) {
+        atomic_store_explicit(&p->joined, 1, memory_order_release);
+        return;
+    }
+    if (end != 1)
+        return; /* ran inline: nothing to wait for */
+    int64_t give_up = now_ns() + 20000000;
+    for (int polls = 0; !atomic_load_explicit(&p->joined, memory_order_acquire) && now_ns() < give_up;)
+        if (++polls > SPIN_POLLS)
+            sched_yield();
+}
+
+static void run_region(int64_t n, int nt, fg_range_fn fn, void *ctx);
+
+/* least time for a worker to join a region over reps tries; sleep_ns > 0: workers asleep first */
+static int64_t probe_ns(int64_t sleep_ns, int reps)
+{
+    int64_t best = INT64_MAX;
+    for (int r = 0; r < reps; ++r) {
+        if (sleep_ns) {
+            struct timespec ts = {0, sleep_ns};
+            nanosleep(&ts, NULL);
+        }
+        probe_ctx p = {0};
+        int64_t t0 = now_ns();
+        run_region(2, 2, probe_range, &p);
+        if (atomic_load(&p.joined))
+            best = FG_MIN(best, now_ns() - t0);
+    }
+    return best;
+}
+
+static void measure_costs(void)
+{
+    if (pool.requested < 2 || in_region || pthread_mutex_trylock(&pool.owner) != 0)
+        return; /* keeps FG_PARALLEL_MIN_COST; the GEMM's rule uses its own floors */
+    int nt = ensure_workers(2);
+    pthread_mutex_unlock(&pool.owner);
+    if (nt < 2)
+        return;
+    probe_ns(0, 3);                                       /* workers started and spinning */
+    int64_t hot = probe_ns(0, 9), cold = probe_ns(3 * SPIN_NS / 2, 5);
+    if (hot == INT64_MAX || cold == INT64_MAX)
+        return;
+    static float x[8192], y[8192];
+    double best = 0;
+    for (int r = 0; r < 5; ++r) {
+        int64_t t0 = now_ns();
+        for (int rep = 0; rep < 8; ++rep) {
+            for (int i = 0; i < 8192; ++i)
+                y[i] = y[i] * 0.5f + x[i];
+            __asm__ volatile("" ::: "memory");
+        }
+        double rate = 8.0 * 8192 / (double)FG_MAX(1, now_ns() - t0);
+        best = rate > best ? rate : best;
+    }
+    costs.hot_ns = hot;
+    costs.cold_ns = FG_MAX(cold, hot);
+    costs.ops_per_ns = best;
+    int64_t want = (int64_t)(2.0 * (double)costs.cold_ns * best * 2.0); /* 1 / (1 - 1/2) = 2 */
+    int64_t t = (int64_t)1 << 14;
+    while (t * 2 <= want && t < ((int64_t)1 << 22))
+        t *= 2;
+    costs.min_cost = t;
+}
+
+/* the pool's measured costs: out[0..3] = cold and hot region cost (ns), the derived threshold,
+ * the multiply-add rate (operations per microsecond); measured at the first call */
+void fg_pool_costs(int64_t *out)
+{
+    pthread_once(&costs.once, measure_costs);
+    out[0] = costs.cold_ns;
+    out[1] = costs.hot_ns;
+    out[2] = costs.min_cost;
+    out[3] = (int64_t)(costs.ops_per_ns * 1000);
+}
+
 int fg_parallel_threads(int64_t n, int64_t cost_per_item)
 {
     int nt = pool.requested;
-    if (nt <= 1 || n < 2 || in_region || n * cost_per_item < FG_PARALLEL_MIN_COST)
+    if (nt <= 1 || n < 2 || in_region)
+        return 1;
+    int64_t work = n > INT64_MAX / FG_MAX(1, cost_per_item) ? INT64_MAX : n * cost_per_item;
+    if (work < ((int64_t)1 << 14))
+        return 1;
+    pthread_once(&costs.once, measure_costs);
+    if (work < costs.min_cost)
         return 1;
     return n < nt ? (int)n : nt;
 }
@@ -173,8 +282,13 @@ void fg_parallel_for(int64_t n, int64_t cost_per_item, fg_range_fn fn, void *ctx
 {
     if (n <= 0)
         return;
-    int nt = fg_parallel_threads(n, cost_per_item);
-    if (nt <= 1 || pthread_mutex_trylock(&pool.owner) != 0) {
+    run_region(n, fg_parallel_threads(n, cost_per_item), fn, ctx);
+}
+
+/* fn over [0, n) in nt chunks on the pool (inline when nt <= 1, nested or the pool is busy) */
+static void run_region(int64_t n, int nt, fg_range_fn fn, void *ctx)
+{
+    if (nt <= 1 || in_region || pthread_mutex_trylock(&pool.owner) != 0) {
         fn(ctx, 0, n); /* serial: small, nested, or the pool is busy with another thread */
         return;
     }

@@ -135,4 +135,9 @@ def gemm_info() -> dict:
         tiles[f"{m}x{n}"] = f"{t[0]}x{t[1]}"
     info["f32_tile_by_shape"] = tiles
     info["cpu_splits_avx512"] = bool(lib.fg_cpu_avx512_halves())
+    if lib.fg_get_num_threads() > 1:   # measured at the first call (threadpool.c)
+        p = ffi.new("int64_t[4]")
+        lib.fg_pool_costs(p)
+        info["parallel_threshold"] = {"join_ns_asleep": p[0], "join_ns_spinning": p[1],
+                                      "min_cost": p[2], "ops_per_us": p[3]}
     return info

@@ -42,10 +42,11 @@ int fg_get_num_threads(void);
 void fg_set_num_threads(int n);
 /* worker threads alive now, the caller not counted (<= fg_get_num_threads() - 1; started lazily) */
 int fg_get_num_workers(void);
-/* the pool's costs, measured once (at the first call, or the first region asked for): out[0..3] =
+/* the pool's costs, measured once (at the first call, or the first region asked for): out[0..4] =
  * time for a worker to join a region with the workers asleep and spinning (ns; 0 if not measurable),
  * the derived threshold for going parallel (n * cost_per_item, rough scalar operations), the
- * multiply-add rate it assumes (operations per microsecond) */
+ * multiply-add rate it assumes (operations per microsecond), the caller's own cost of a region
+ * nobody joins in time (publishing it, workers asleep; ns) */
 void fg_pool_costs(int64_t *out);
 /* data caches of cpu 0 as read at load time: out[0..3] = L1d, L2, L3 bytes, CPUs sharing the L3
  * (from /sys/devices/system/cpu/cpu0/cache, else cpuid; 32 KB, 512 KB, 8 MB, 1 when unknown) */
@@ -420,9 +421,9 @@ void fg_adagrad_step_multi_f64(int64_t count, const int64_t *sizes, double **p, 
                                int maximize);
 
 /* ---- gemm.c : packed, blocked matrix multiply (row-major) ------------------ */
-/* what the active ISA's GEMM uses: out[0..7] = MR, NR, MC, KC, NC (elements), the pool's measured
- * region cost with its workers asleep (ns), the flop count from which a one-region GEMM goes
- * parallel from there, and the region cost with the workers still spinning (ns); the last three
+/* what the active ISA's GEMM uses: out[0..7] = MR, NR, MC, KC, NC (elements), the time for a pool
+ * worker to join with the workers asleep (ns), the flop count from which an evenly split GEMM goes
+ * parallel from there, and the join time with the workers still spinning (ns); the last three
  * are 0 until a GEMM first asks for threads */
 void fg_gemm_blocks_f32(int64_t *out);
 void fg_gemm_blocks_f64(int64_t *out);

@@ -12,13 +12,13 @@
  * packing.  Small problems skip packing (tiles read A and B in place).
  *
  * Threads: whether to use them at all is decided from the measured pool cost and tile rate
- * (the rule beside `par`).  The (ic, jr) work of each (jc, pc) block is split over MR-row panels with
- * fg_parallel_for.  Products with few row panels (m < 8 MR per thread, a training batch)
- * are instead split into one block of NR-aligned columns per thread, each a serial packed
- * GEMM: one region per call instead of two per k block (measured on 2 threads: 1.8-1.95x
- * the 1-thread rate at 128 x 512 x 512, where the per-block split gave 0.9-1.0x).  Every C
- * element is computed by one tile call with the same operation order whatever the split,
- * so results are bitwise identical for any thread count.
+ * (the rule beside `par`).  A threaded GEMM is one pool region (gemm_par.inc): the pack and
+ * compute work of every (jc, pc) block is cut into items that the threads take from one
+ * counter; the packed B block is shared (packed cooperatively, double-buffered), A is shared
+ * too when its rows fit one MC block (compute items: column groups), else each row item packs
+ * its own rows.  Every C element is computed by one tile call per k block with the same
+ * operands and in the same k order whatever the split, so results are bitwise identical for
+ * any thread count.  Tile choice by shape: the rule beside SKINNY_AVX512.
  *
  * Scratch: the per-thread packing buffers of scratch.c (fg_scratch), grown on demand, kept
  * for reuse, freed at thread exit. */
@@ -66,12 +66,13 @@ static void cache_blocks(int64_t mr, int64_t nr, int64_t size, int64_t *mc, int6
 #define HOT_NS 100000
 static struct {
     pthread_once_t once;
-    int64_t cold_ns, hot_ns;        /* region costs */
+    int64_t cold_ns, hot_ns;        /* time for a worker to join (asleep, spinning) */
+    int64_t publish_ns;             /* the caller's cost of a region */
     double flops_per_ns[2];         /* tile kernel rate per dtype (f32, f64) */
     const void *kr[2];              /* the descriptor the rate was measured with (NULL: not yet) */
     atomic_llong last_end_ns;       /* end of the last parallel GEMM */
     pthread_mutex_t mu;             /* guards the rate measurement */
-} par = {PTHREAD_ONCE_INIT, 0, 0, {0, 0}, {NULL, NULL}, 0, PTHREAD_MUTEX_INITIALIZER};
+} par = {PTHREAD_ONCE_INIT, 0, 0, 0, {0, 0}, {NULL, NULL}, 0, PTHREAD_MUTEX_INITIALIZER};
 
 static int64_t mono_ns(void)
 {
@@ -111,10 +112,11 @@ int fg_gemm_thread_stats(int on, int64_t *out)
 
 static void measure_pool(void)
 {
-    int64_t c[4];
+    int64_t c[5];
     fg_pool_costs(c);
     par.hot_ns = FG_MAX(200, c[1]);      /* floors: the costs are 0 when they could not be measured */
     par.cold_ns = FG_MAX(2000, FG_MAX(par.hot_ns, c[0]));
+    par.publish_ns = FG_MAX(500, c[4]);
 }
 
 /* ---- tile by shape ------------------------------------------------------------------------

@@ -176,9 +176,9 @@ static int ensure_workers(int nt)
  * (another thread owns the pool), FG_PARALLEL_MIN_COST. */
 static struct {
     pthread_once_t once;
-    int64_t cold_ns, hot_ns, min_cost;
+    int64_t cold_ns, hot_ns, min_cost, publish_ns;
     double ops_per_ns;
-} costs = {PTHREAD_ONCE_INIT, 0, 0, FG_PARALLEL_MIN_COST, 0};
+} costs = {PTHREAD_ONCE_INIT, 0, 0, FG_PARALLEL_MIN_COST, 0, 0};
 
 typedef struct {
     atomic_int joined;
@@ -193,13 +193,15 @@ static void probe_range(void *ctx, int64_t begin, int64_t end)
     }
     if (end != 1)
         return; /* ran inline: nothing to wait for */
-    int64_t give_up = now_ns() + 20000000;
+    int64_t give_up = now_ns() + 5000000; /* 5 ms: a worker that slow measured the load */
     for (int polls = 0; !atomic_load_explicit(&p->joined, memory_order_acquire) && now_ns() < give_up;)
         if (++polls > SPIN_POLLS)
             sched_yield();
 }
 
 static void run_region(int64_t n, int nt, fg_range_fn fn, void *ctx);
+
+static void noop_range(void *ctx, int64_t begin, int64_t end) { (void)ctx; (void)begin; (void)end; }
 
 /* least time for a worker to join a region over reps tries; sleep_ns > 0: workers asleep first */
 static int64_t probe_ns(int64_t sleep_ns, int reps)
@@ -231,6 +233,15 @@ static void measure_costs(void)
     int64_t hot = probe_ns(0, 9), cold = probe_ns(3 * SPIN_NS / 2, 5);
     if (hot == INT64_MAX || cold == INT64_MAX)
         return;
+    int64_t publish = INT64_MAX;  /* the caller's own cost of a region nobody joins in time */
+    for (int r = 0; r < 5; ++r) {
+        struct timespec ts = {0, 3 * SPIN_NS / 2};
+        nanosleep(&ts, NULL);
+        int64_t t0 = now_ns();
+        run_region(2, 2, noop_range, NULL);
+        publish = FG_MIN(publish, now_ns() - t0);
+    }
+    costs.publish_ns = publish;
     static float x[8192], y[8192];
     double best = 0;
     for (int r = 0; r < 5; ++r) {
@@ -253,8 +264,9 @@ static void measure_costs(void)
     costs.min_cost = t;
 }
 
-/* the pool's measured costs: out[0..3] = cold and hot region cost (ns), the derived threshold,
- * the multiply-add rate (operations per microsecond); measured at the first call */
+/* the pool's measured costs: out[0..4] = time for a worker to join, asleep and spinning (ns),
+ * the derived threshold, the multiply-add rate (operations per microsecond), the caller's cost of
+ * a region with the workers asleep that nobody joins (ns); measured at the first call */
 void fg_pool_costs(int64_t *out)
 {
     pthread_once(&costs.once, measure_costs);
@@ -262,6 +274,7 @@ void fg_pool_costs(int64_t *out)
     out[1] = costs.hot_ns;
     out[2] = costs.min_cost;
     out[3] = (int64_t)(costs.ops_per_ns * 1000);
+    out[4] = costs.publish_ns;
 }
 
 int fg_parallel_threads(int64_t n, int64_t cost_per_item)

@@ -42,11 +42,12 @@ int fg_get_num_threads(void);
 void fg_set_num_threads(int n);
 /* worker threads alive now, the caller not counted (<= fg_get_num_threads() - 1; started lazily) */
 int fg_get_num_workers(void);
-/* the pool's costs, measured once (at the first call, or the first region asked for): out[0..4] =
+/* the pool's costs, measured once (at the first call, or the first region asked for): out[0..5] =
  * time for a worker to join a region with the workers asleep and spinning (ns; 0 if not measurable),
  * the derived threshold for going parallel (n * cost_per_item, rough scalar operations), the
  * multiply-add rate it assumes (operations per microsecond), the caller's own cost of a region
- * nobody joins in time (publishing it, workers asleep; ns) */
+ * nobody joins in time (publishing it, workers asleep; ns), and of a noop region with the workers
+ * spinning (ns) */
 void fg_pool_costs(int64_t *out);
 /* data caches of cpu 0 as read at load time: out[0..3] = L1d, L2, L3 bytes, CPUs sharing the L3
  * (from /sys/devices/system/cpu/cpu0/cache, else cpuid; 32 KB, 512 KB, 8 MB, 1 when unknown) */

@@ -67,12 +67,12 @@ static void cache_blocks(int64_t mr, int64_t nr, int64_t size, int64_t *mc, int6
 static struct {
     pthread_once_t once;
     int64_t cold_ns, hot_ns;        /* time for a worker to join (asleep, spinning) */
-    int64_t publish_ns;             /* the caller's cost of a region */
+    int64_t publish_ns, publish_hot_ns; /* the caller's cost of a region (asleep, spinning) */
     double flops_per_ns[2];         /* tile kernel rate per dtype (f32, f64) */
     const void *kr[2];              /* the descriptor the rate was measured with (NULL: not yet) */
     atomic_llong last_end_ns;       /* end of the last parallel GEMM */
     pthread_mutex_t mu;             /* guards the rate measurement */
-} par = {PTHREAD_ONCE_INIT, 0, 0, 0, {0, 0}, {NULL, NULL}, 0, PTHREAD_MUTEX_INITIALIZER};
+} par = {PTHREAD_ONCE_INIT, 0, 0, 0, 0, {0, 0}, {NULL, NULL}, 0, PTHREAD_MUTEX_INITIALIZER};
 
 static int64_t mono_ns(void)
 {
@@ -112,11 +112,12 @@ int fg_gemm_thread_stats(int on, int64_t *out)
 
 static void measure_pool(void)
 {
-    int64_t c[5];
+    int64_t c[6];
     fg_pool_costs(c);
     par.hot_ns = FG_MAX(200, c[1]);      /* floors: the costs are 0 when they could not be measured */
     par.cold_ns = FG_MAX(2000, FG_MAX(par.hot_ns, c[0]));
     par.publish_ns = FG_MAX(500, c[4]);
+    par.publish_hot_ns = FG_MAX(200, FG_MIN(par.publish_ns, c[5]));
 }
 
 /* ---- tile by shape ------------------------------------------------------------------------

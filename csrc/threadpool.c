@@ -176,9 +176,9 @@ static int ensure_workers(int nt)
  * (another thread owns the pool), FG_PARALLEL_MIN_COST. */
 static struct {
     pthread_once_t once;
-    int64_t cold_ns, hot_ns, min_cost, publish_ns;
+    int64_t cold_ns, hot_ns, min_cost, publish_ns, publish_hot_ns;
     double ops_per_ns;
-} costs = {PTHREAD_ONCE_INIT, 0, 0, FG_PARALLEL_MIN_COST, 0, 0};
+} costs = {PTHREAD_ONCE_INIT, 0, 0, FG_PARALLEL_MIN_COST, 0, 0, 0};
 
 typedef struct {
     atomic_int joined;
@@ -242,6 +242,13 @@ static void measure_costs(void)
         publish = FG_MIN(publish, now_ns() - t0);
     }
     costs.publish_ns = publish;
+    int64_t publish_hot = INT64_MAX; /* the same with the workers spinning: no futex wake */
+    for (int r = 0; r < 9; ++r) {
+        int64_t t0 = now_ns();
+        run_region(2, 2, noop_range, NULL);
+        publish_hot = FG_MIN(publish_hot, now_ns() - t0);
+    }
+    costs.publish_hot_ns = FG_MIN(publish, publish_hot);
     static float x[8192], y[8192];
     double best = 0;
     for (int r = 0; r < 5; ++r) {
@@ -264,9 +271,10 @@ static void measure_costs(void)
     costs.min_cost = t;
 }
 
-/* the pool's measured costs: out[0..4] = time for a worker to join, asleep and spinning (ns),
+/* the pool's measured costs: out[0..5] = time for a worker to join, asleep and spinning (ns),
  * the derived threshold, the multiply-add rate (operations per microsecond), the caller's cost of
- * a region with the workers asleep that nobody joins (ns); measured at the first call */
+ * a region with the workers asleep that nobody joins in time, and of a noop region with the
+ * workers spinning (ns); measured at the first call */
 void fg_pool_costs(int64_t *out)
 {
     pthread_once(&costs.once, measure_costs);
@@ -275,6 +283,7 @@ void fg_pool_costs(int64_t *out)
     out[2] = costs.min_cost;
     out[3] = (int64_t)(costs.ops_per_ns * 1000);
     out[4] = costs.publish_ns;
+    out[5] = costs.publish_hot_ns;
 }
 
 int fg_parallel_threads(int64_t n, int64_t cost_per_item)

@@ -137,8 +137,9 @@ def gemm_info() -> dict:
     info["f32_tile_by_shape"] = tiles
     info["cpu_splits_avx512"] = bool(lib.fg_cpu_avx512_halves())
     if lib.fg_get_num_threads() > 1:   # measured at the first call (threadpool.c)
-        p = ffi.new("int64_t[5]")
+        p = ffi.new("int64_t[6]")
         lib.fg_pool_costs(p)
         info["parallel_threshold"] = {"join_ns_asleep": p[0], "join_ns_spinning": p[1],
-                                      "publish_ns": p[4], "min_cost": p[2], "ops_per_us": p[3]}
+                                      "publish_ns_asleep": p[4], "publish_ns_spinning": p[5],
+                                      "min_cost": p[2], "ops_per_us": p[3]}
     return info

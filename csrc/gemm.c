@@ -16,7 +16,8 @@
  * compute work of every (jc, pc) block is cut into items that the threads take from one
  * counter; the packed B block is shared (packed cooperatively, double-buffered), A is shared
  * too when its rows fit one MC block (compute items: column groups), else each row item packs
- * its own rows.  Every C element is computed by one tile call per k block with the same
+ * its own rows; products with few rows and small blocks split into one block of columns per
+ * thread instead, each a serial packed GEMM.  Every C element is computed by one tile call per k block with the same
  * operands and in the same k order whatever the split, so results are bitwise identical for
  * any thread count.  Tile choice by shape: the rule beside SKINNY_AVX512.
  *

@@ -190,6 +190,10 @@ def _script(argv=None):
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--min-time", type=float, default=0.02, help="seconds per timed batch")
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--thread-report", action="store_true",
+                    help="instead of the timing table: fastgrad's 2-thread work split, load-independent "
+                         "(1-thread CPU time, per-thread CPU time, tile flops and waiting of the threaded "
+                         "GEMM, from fg_gemm_thread_stats)")
     ap.add_argument("--clock", choices=["wall", "cpu"], default="wall",
                     help="cpu: 1-thread rows timed by the calling thread's CPU time (robust when "
                          "other work shares the cores; all three run in the calling thread)")
@@ -200,6 +204,8 @@ def _script(argv=None):
         env.update(want)
         sys.exit(subprocess.call([sys.executable, os.path.abspath(__file__)] + sys.argv[1:], env=env))
 
+    if args.thread_report:
+        return _thread_report(args)
     import threadpoolctl
     from fastgrad._ffi import lib as fglib, rptr as r, wptr as w
     import fastgrad
@@ -286,6 +292,77 @@ def _alternate(fns, nt, args, torch, threadpoolctl, fglib):
                     fn()
                 times[i].append((clock() - t0) / it)
     return ({i: statistics.median(t) for i, t in times.items()}, {i: min(t) for i, t in times.items()})
+
+
+def _thread_report(args):
+    """Per shape: fastgrad's 1-thread CPU time per call, and for its 2-thread GEMM the CPU time of
+    each thread inside the region, their sum over the 1-thread time (parallel overhead: 1.00 =
+    none), each thread's share of the tile flops, the time each waited for the other's items, and
+    the speed-up the split gives when each thread has a core (1-thread CPU / the busier thread's
+    CPU).  CPU times do not count time a thread was descheduled, so the load barely moves them.
+    The medians are over the calls both threads computed in without being descheduled (CPU time
+    >= 0.9 x time in the region); on a loaded machine the worker is often not scheduled in time
+    and the caller does everything, or a thread is descheduled holding an item: the last column
+    says how many calls were clean."""
+    import statistics
+    from fastgrad._ffi import ffi, lib as fglib, rptr as r, wptr as w
+    import fastgrad
+    print(f"# cpu: {_cpu_model()}; isa={args.isa}; fastgrad {fastgrad.backend_info()['gemm']}")
+    print(f"# load average {os.getloadavg()}; rounds {args.rounds}; medians over calls")
+    print("| dtype | shape m x k x n | form | 1t CPU us | 2t CPU us (thread 0 + 1) | sum / 1t | "
+          "flop share | waited us (0 / 1) | speed-up if each has a core | clean calls |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+    shapes = [(n, n, n) for n in map(int, filter(None, args.square.split(",")))]
+    shapes += [tuple(map(int, s.split("x"))) for s in filter(None, args.layers.split(","))]
+    rng = np.random.default_rng(0)
+    out = ffi.new("int64_t[40]")
+    for dname in args.dtype.split(","):
+        dtype = {"f32": np.float32, "f64": np.float64}[dname]
+        gemm = getattr(fglib, GEMM[np.dtype(dtype)])
+        for (m, k, n) in shapes:
+            for form in args.forms.split(","):
+                ta, tb = FORMS[form]
+                a, b = _operands(form, m, n, k, dtype, rng)
+                c = np.empty((m, n), dtype)
+                pa, pb, pc = r(a), r(b), w(c)
+                lda, ldb = a.shape[1], b.shape[1]
+                call = lambda: gemm(ta, tb, m, n, k, 1.0, pa, lda, pb, ldb, 0.0, pc, n)  # noqa: E731
+                fglib.fg_set_num_threads(1)
+                call()
+                t0 = time.thread_time()
+                call()
+                reps = max(3, int(0.05 / max(time.thread_time() - t0, 1e-6)))
+                one = []
+                for _ in range(args.rounds):
+                    t0 = time.thread_time()
+                    for _ in range(reps):
+                        call()
+                    one.append((time.thread_time() - t0) / reps)
+                t1 = statistics.median(one)
+                fglib.fg_set_num_threads(2)
+                call()
+                fglib.fg_gemm_thread_stats(1, ffi.NULL)
+                rows = []
+                for _ in range(args.rounds * reps):
+                    call()
+                    nthr = fglib.fg_gemm_thread_stats(1, out)
+                    if nthr:
+                        rows.append([[out[5 * t + j] for j in range(5)] for t in range(2)])
+                fglib.fg_gemm_thread_stats(0, ffi.NULL)
+                if not rows:
+                    print(f"| {dname} | {m}x{k}x{n} | {form} | {t1 * 1e6:.1f} | 1 thread (rule) | – | – | – | – |")
+                    continue
+                # calls both threads computed in without being descheduled (CPU >= 0.9 x wall)
+                both = [x for x in rows if all(x[t][1] > 0 and x[t][2] >= 0.9 * x[t][3] for t in range(2))]
+                frac = len(both) / len(rows)
+                rows = both or rows
+                cpu = [statistics.median(x[t][2] for x in rows) / 1e3 for t in range(2)]
+                waited = [statistics.median(x[t][4] for x in rows) / 1e3 for t in range(2)]
+                fl = [statistics.median(x[t][1] for x in rows) for t in range(2)]
+                share = max(fl) / max(1, sum(fl))
+                print(f"| {dname} | {m}x{k}x{n} | {form} | {t1 * 1e6:.1f} | {cpu[0]:.1f} + {cpu[1]:.1f} | "
+                      f"{(cpu[0] + cpu[1]) / (t1 * 1e6):.2f} | {share:.2f} | {waited[0]:.1f} / {waited[1]:.1f} | "
+                      f"{t1 * 1e6 / max(cpu):.2f} | {frac:.2f} |", flush=True)
 
 
 def _cpu_model():

@@ -51,6 +51,26 @@ __attribute__((constructor)) static void fg_cpu_init(void)
         }
 }
 
+/* 1 when the CPU executes 512-bit vector instructions as two 256-bit halves, so that an AVX-512
+ * tile has no more flops per cycle than an AVX2 one: AMD family 0x19 (Zen 4; Zen 3, the same
+ * family, has no AVX-512 and never asks).  cpuid leaf 0 (vendor) and leaf 1 (family). */
+int fg_cpu_avx512_halves(void)
+{
+#if FG_X86
+    unsigned eax, ebx, ecx, edx;
+    if (!__get_cpuid(0, &eax, &ebx, &ecx, &edx) || ebx != 0x68747541u) /* "Auth"enticAMD */
+        return 0;
+    if (!__get_cpuid(1, &eax, &ebx, &ecx, &edx))
+        return 0;
+    unsigned family = (eax >> 8) & 0xF;
+    if (family == 0xF)
+        family += (eax >> 20) & 0xFF;
+    return family == 0x19;
+#else
+    return 0;
+#endif
+}
+
 /* ---- data cache sizes (the GEMM's blocking rule, gemm.c, is built on them) ---- */
 static int64_t cache_info[4]; /* L1d, L2, L3 bytes, CPUs sharing the L3 */
 

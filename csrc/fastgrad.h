@@ -42,9 +42,19 @@ int fg_get_num_threads(void);
 void fg_set_num_threads(int n);
 /* worker threads alive now, the caller not counted (<= fg_get_num_threads() - 1; started lazily) */
 int fg_get_num_workers(void);
+/* the pool's costs, measured once (at the first call, or the first region asked for): out[0..5] =
+ * time for a worker to join a region with the workers asleep and spinning (ns; 0 if not measurable),
+ * the derived threshold for going parallel (n * cost_per_item, rough scalar operations), the
+ * multiply-add rate it assumes (operations per microsecond), the caller's own cost of a region
+ * nobody joins in time (publishing it, workers asleep; ns), and of a noop region with the workers
+ * spinning (ns) */
+void fg_pool_costs(int64_t *out);
 /* data caches of cpu 0 as read at load time: out[0..3] = L1d, L2, L3 bytes, CPUs sharing the L3
  * (from /sys/devices/system/cpu/cpu0/cache, else cpuid; 32 KB, 512 KB, 8 MB, 1 when unknown) */
 void fg_cache_sizes(int64_t *out);
+/* 1 when the CPU runs AVX-512 as two 256-bit halves (Zen 4): the GEMM then takes the AVX2 tile
+ * for shapes where it is faster (gemm.c, "tile by shape") */
+int fg_cpu_avx512_halves(void);
 
 /* ---- broadcast.c : binary arithmetic over strided and broadcast operands, sum to shape ---- */
 #define FG_ADD 0
@@ -418,12 +428,20 @@ void fg_adagrad_step_multi_f64(int64_t count, const int64_t *sizes, double **p, 
                                int maximize);
 
 /* ---- gemm.c : packed, blocked matrix multiply (row-major) ------------------ */
-/* what the active ISA's GEMM uses: out[0..7] = MR, NR, MC, KC, NC (elements), the pool's measured
- * region cost with its workers asleep (ns), the flop count from which a one-region GEMM goes
- * parallel from there, and the region cost with the workers still spinning (ns); the last three
+/* what the active ISA's GEMM uses: out[0..7] = MR, NR, MC, KC, NC (elements), the time for a pool
+ * worker to join with the workers asleep (ns), the flop count from which an evenly split GEMM goes
+ * parallel from there, and the join time with the workers still spinning (ns); the last three
  * are 0 until a GEMM first asks for threads */
 void fg_gemm_blocks_f32(int64_t *out);
 void fg_gemm_blocks_f64(int64_t *out);
+/* the tile a GEMM of m x n (x k) at the active ISA level would use: out[0..1] = MR, NR */
+void fg_gemm_tile_for_f32(int64_t m, int64_t n, int64_t k, int64_t *out);
+void fg_gemm_tile_for_f64(int64_t m, int64_t n, int64_t k, int64_t *out);
+/* diagnostics of the threaded GEMM: copies the statistics of the last threaded GEMM since the
+ * previous call into out (5 per thread that took part, at most 8 threads: items taken, tile flops,
+ * thread CPU ns, ns in the region, ns waiting for other threads' items), returns that thread count
+ * (0: none) and switches recording on (on = 1) or off (0; the default) */
+int fg_gemm_thread_stats(int on, int64_t *out);
 /* every entry below returns 0, or one of these with nothing written: */
 #define FG_ERR_NOMEM -1 /* a scratch buffer could not be allocated */
 #define FG_ERR_SIZE -2  /* a size or stride is negative, a leading dimension is shorter than its row, or a span overflows */

@@ -12,17 +12,19 @@
  * packing.  Small problems skip packing (tiles read A and B in place).
  *
  * Threads: whether to use them at all is decided from the measured pool cost and tile rate
- * (the rule beside `par`).  The (ic, jr) work of each (jc, pc) block is split over MR-row panels with
- * fg_parallel_for.  Products with few row panels (m < 8 MR per thread, a training batch)
- * are instead split into one block of NR-aligned columns per thread, each a serial packed
- * GEMM: one region per call instead of two per k block (measured on 2 threads: 1.8-1.95x
- * the 1-thread rate at 128 x 512 x 512, where the per-block split gave 0.9-1.0x).  Every C
- * element is computed by one tile call with the same operation order whatever the split,
- * so results are bitwise identical for any thread count.
+ * (the rule beside `par`).  A threaded GEMM is one pool region (gemm_par.inc): the pack and
+ * compute work of every (jc, pc) block is cut into items that the threads take from one
+ * counter; the packed B block is shared (packed cooperatively, double-buffered), A is shared
+ * too when its rows fit one MC block (compute items: column groups), else each row item packs
+ * its own rows; products with few rows and small blocks split into one block of columns per
+ * thread instead, each a serial packed GEMM.  Every C element is computed by one tile call per k block with the same
+ * operands and in the same k order whatever the split, so results are bitwise identical for
+ * any thread count.  Tile choice by shape: the rule beside SKINNY_AVX512.
  *
  * Scratch: the per-thread packing buffers of scratch.c (fg_scratch), grown on demand, kept
  * for reuse, freed at thread exit. */
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,21 +56,24 @@ static void cache_blocks(int64_t mr, int64_t nr, int64_t size, int64_t *mc, int6
 }
 
 /* ---- when to go parallel ------------------------------------------------------------------
- * Measured once, at the first GEMM big enough to ask: the pool's region cost when its workers
- * are asleep (cold: a futex wake) and when they still spin after a region (hot), and the tile
- * kernel's rate.  A GEMM of f flops split over nt threads in R regions saves f/rate (1 - 1/nt)
- * and pays cold + (R - 1) hot; it goes parallel when the saving is at least twice the cost (the
- * split is never perfectly even, and packing is partly duplicated).  Workers count as hot
- * when the previous parallel GEMM ended less than HOT_NS ago (the pool spins 200 us). */
+ * From the pool's measured costs (threadpool.c, fg_pool_costs: the time for a worker to join a
+ * region when the workers are asleep, cold, and when they still spin after a region, hot) and the
+ * tile kernel's rate, measured once per descriptor.  A GEMM of f flops on nt threads (one region,
+ * gemm_par.inc) saves f/rate (1 - s), s the largest share of the compute items one thread can
+ * get, and pays the cold or hot cost; it goes parallel when the saving is at least twice the
+ * cost.  Workers count as hot when the previous parallel GEMM ended less than HOT_NS ago (the
+ * pool spins 200 us).  The thread count never changes a GEMM's result, so this timing-based
+ * choice cannot either. */
 #define HOT_NS 100000
 static struct {
     pthread_once_t once;
-    int64_t cold_ns, hot_ns;        /* region costs */
-    double flops_per_ns[2];         /* tile kernel rate per dtype (f32, f64), at the active ISA */
-    int isa[2];                     /* the level the rate was measured at (-1: not yet) */
+    int64_t cold_ns, hot_ns;        /* time for a worker to join (asleep, spinning) */
+    int64_t publish_ns, publish_hot_ns; /* the caller's cost of a region (asleep, spinning) */
+    double flops_per_ns[2];         /* tile kernel rate per dtype (f32, f64) */
+    const void *kr[2];              /* the descriptor the rate was measured with (NULL: not yet) */
     atomic_llong last_end_ns;       /* end of the last parallel GEMM */
     pthread_mutex_t mu;             /* guards the rate measurement */
-} par = {PTHREAD_ONCE_INIT, 0, 0, {0, 0}, {-1, -1}, 0, PTHREAD_MUTEX_INITIALIZER};
+} par = {PTHREAD_ONCE_INIT, 0, 0, 0, 0, {0, 0}, {NULL, NULL}, 0, PTHREAD_MUTEX_INITIALIZER};
 
 static int64_t mono_ns(void)
 {
@@ -77,37 +82,66 @@ static int64_t mono_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void noop_range(void *ctx, int64_t begin, int64_t end) { (void)ctx; (void)begin; (void)end; }
-
-static int cmp_i64(const void *x, const void *y)
+static int64_t thread_cpu_ns(void)
 {
-    int64_t a = *(const int64_t *)x, b = *(const int64_t *)y;
-    return (a > b) - (a < b);
+    struct timespec ts;
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-/* least cost of a region of noop chunks over reps tries (the pool's own cost: a try that found a
- * core busy with other work measured the machine's load); sleep_ns > 0: workers asleep first */
-static int64_t region_ns(int64_t sleep_ns, int reps)
+/* statistics of the last threaded GEMM, when switched on (fg_gemm_thread_stats): per thread that
+ * entered the region, items taken, tile flops computed (padded tiles), thread CPU time, time
+ * inside the region and time spent waiting for other threads' items (ns).  Off by default (the
+ * thread CPU clock is a system call). */
+#define GEMM_STATS_THREADS 8
+static struct {
+    atomic_int on;
+    int threads;
+    int64_t row[GEMM_STATS_THREADS][5];
+} gemm_stats;
+
+int fg_gemm_thread_stats(int on, int64_t *out)
 {
-    int64_t t[16];
-    for (int r = 0; r < reps; ++r) {
-        if (sleep_ns) {
-            struct timespec ts = {0, sleep_ns};
-            nanosleep(&ts, NULL);
-        }
-        int64_t t0 = mono_ns();
-        fg_parallel_for(FG_MAX_THREADS, FG_PARALLEL_MIN_COST, noop_range, NULL);
-        t[r] = mono_ns() - t0;
-    }
-    qsort(t, (size_t)reps, sizeof t[0], cmp_i64);
-    return t[0];
+    int n = gemm_stats.threads;
+    if (out)
+        for (int t = 0; t < n; ++t)
+            memcpy(out + 5 * t, gemm_stats.row[t], sizeof gemm_stats.row[t]);
+    atomic_store(&gemm_stats.on, on);
+    gemm_stats.threads = 0;
+    return n;
 }
 
 static void measure_pool(void)
 {
-    fg_parallel_for(FG_MAX_THREADS, FG_PARALLEL_MIN_COST, noop_range, NULL); /* start workers */
-    par.hot_ns = FG_MAX(200, region_ns(0, 9));    /* floors: a region run inline (pool busy) */
-    par.cold_ns = FG_MAX(2000, FG_MAX(par.hot_ns, region_ns(3 * HOT_NS, 7))); /* past the spin */
+    int64_t c[6];
+    fg_pool_costs(c);
+    par.hot_ns = FG_MAX(200, c[1]);      /* floors: the costs are 0 when they could not be measured */
+    par.cold_ns = FG_MAX(2000, FG_MAX(par.hot_ns, c[0]));
+    par.publish_ns = FG_MAX(500, c[4]);
+    par.publish_hot_ns = FG_MAX(200, FG_MIN(par.publish_ns, c[5]));
+}
+
+/* ---- tile by shape ------------------------------------------------------------------------
+ * At the AVX-512 level, on a CPU that executes 512-bit instructions as two 256-bit halves
+ * (fg_cpu_avx512_halves: Zen 4, from cpuid), the 12 x 32 AVX-512 tile has no more flops per
+ * cycle than the 6 x 16 AVX2 one, and loses on skinny products: its 12 rows and 32 columns pad
+ * more, its blocks (MC 96, KC 384) are fixed, the AVX2 ones come from the caches.  Measured on
+ * a Zen 4 (EPYC, KVM), f32, 1 thread, thread CPU time, time at AVX-512 / time with the AVX2 tile:
+ *     m x k x n     16x144x4096 1.33   16x4096x144 1.69   8x512x512 1.36   32x288x1024 1.10
+ *                   64x576x256  1.12   32x784x128  1.06   128x512x512 1.04 256x1024x256 1.07
+ *                   256x512x512 1.04   512x512x128 0.99   512x512x512 1.02 2048^3 1.02
+ * (a ResNet training step: 122 ms at AVX-512, 106 ms at AVX2).  So there a product whose smaller
+ * side (rows or columns of C) is at most SKINNY_AVX512 takes the AVX2 tile; larger ones keep
+ * the AVX-512 tile (within +-3 % there).  CPUs with full-width AVX-512 units (Intel, Zen 5
+ * server) always take the AVX-512 tile.  The choice depends on the shape and the CPU only,
+ * never on the thread count: results stay identical for any thread count. */
+#define SKINNY_AVX512 256
+static int avx512_halves(void)
+{
+    static int cached = -1;
+    if (cached < 0)
+        cached = fg_cpu_avx512_halves();
+    return cached;
 }
 
 /* problems with m*n*k at or below this (and k <= 4096) skip packing; 64^3 measured: packing

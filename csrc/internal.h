@@ -18,7 +18,9 @@ void *fg_scratch(int slot, size_t bytes);
  * when n * cost_per_item is above the parallel threshold, inline otherwise.  Chunk
  * boundaries depend only on n and the thread count, never on timing.
  * threadpool.c: cost_per_item is in rough scalar operations (a float add or multiply-add
- * = 1); the pool is used when n * cost_per_item >= FG_PARALLEL_MIN_COST and n >= 2.
+ * = 1); the pool is used when n >= 2 and n * cost_per_item reaches the threshold derived from
+ * the pool's measured wake cost and multiply-add rate (threadpool.c, "what a region costs";
+ * FG_PARALLEL_MIN_COST until measured, and where it cannot be).
  * Calls made from inside a parallel region (or while another thread owns the pool) run
  * inline, so kernels may nest fg_parallel_for freely. */
 typedef void (*fg_range_fn)(void *ctx, int64_t begin, int64_t end);

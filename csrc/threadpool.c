@@ -5,14 +5,23 @@
  * Design: the calling thread is worker 0; workers 1..nt-1 are started lazily the first
  * time a region needs them and then persist until fg_set_num_threads lowers the count:
  * then the workers with id >= the new count are woken, exit and are joined, so a region
- * only ever involves (and waits for) the workers of the current count.  A region publishes (fn, ctx, n, nt) and
- * bumps a generation counter; workers spin briefly on the counter after each region
+ * only ever involves (and waits for) the workers of the current count.  A region publishes (fn, ctx, n, nt)
+ * and bumps a generation counter; workers spin briefly on the counter after each region
  * (regions of one GEMM come back to back; after a few microseconds with sched_yield, so an
  * oversubscribed core is not burnt) and then sleep on a condition variable.  Chunk
- * t of a region is [n*t/nt, n*(t+1)/nt): boundaries depend only on n and nt.  Only one
+ * t of a region is [n*t/nt, n*(t+1)/nt): boundaries depend only on n and nt.  Chunks are
+ * claimed, not assigned: the caller runs chunk 0 and then claims whatever chunk no worker has
+ * claimed yet, and returns as soon as every chunk is done.  A worker that wakes late finds
+ * nothing left and goes back to waiting: the caller never waits for a worker that has no work
+ * (it used to wait for every worker's acknowledgement, which cost a whole wake-up when the
+ * caller had already done everything).  Only one
  * region runs at a time: a call made inside a region, or while another thread owns the
  * pool, runs inline (serially).  Fork safety: pthread_atfork waits for a running region,
- * and the child forgets the workers (they do not exist there) and restarts them lazily. */
+ * and the child forgets the workers (they do not exist there) and restarts them lazily.
+ *
+ * Claiming: one 64-bit word holds (generation << 32 | next unclaimed chunk); a claim is a
+ * compare-and-swap that keeps the generation, so a worker still looking at an older region
+ * can only claim in the current one (whose fn, ctx, n, nt were written before the word). */
 #include <errno.h>
 #include <pthread.h>
 #include <sched.h>
@@ -28,19 +37,21 @@ static struct {
     pthread_mutex_t owner;           /* held by the thread running a region (and by fork) */
     pthread_mutex_t mu;              /* protects sleeping workers' wait */
     pthread_cond_t wake;
-    atomic_ulong generation;         /* bumped once per region */
-    atomic_int pending;              /* workers still inside the current region */
+    atomic_ullong word;              /* generation << 32 | next unclaimed chunk */
+    atomic_llong done;               /* chunks of the current region finished */
     fg_range_fn fn;
     void *ctx;
     int64_t n;
     int nt;                          /* threads of the current region, caller included */
     int started;                     /* workers running: ids 1..started */
-    int keep;                        /* workers with id > keep exit after the current region */
+    atomic_int keep;                 /* workers with id > keep exit when next woken */
     int requested;                   /* fg_set_num_threads */
     pthread_t tid[MAX_THREADS];
-    unsigned long start_gen[MAX_THREADS]; /* generation before a worker's first region */
+    uint32_t start_gen[MAX_THREADS]; /* generation before a worker's first region */
 } pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
           0, 0, 0, 0, 0, 0, 0, MAX_THREADS, 1, {0}, {0}};
+
+#define GEN(w) ((uint32_t)((w) >> 32))
 
 static _Thread_local int in_region; /* this thread is executing a chunk */
 
@@ -60,7 +71,7 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void run_chunk(int t)
+static void run_chunk(int64_t t)
 {
     int64_t n = pool.n, nt = pool.nt;
     int64_t begin = n * t / nt, end = n * (t + 1) / nt;
@@ -69,55 +80,68 @@ static void run_chunk(int t)
         pool.fn(pool.ctx, begin, end);
         in_region = 0;
     }
+    atomic_fetch_add_explicit(&pool.done, 1, memory_order_release);
+}
+
+/* claim and run unclaimed chunks of the region of generation gen until none is left */
+static void run_claimed(uint32_t gen)
+{
+    unsigned long long w = atomic_load_explicit(&pool.word, memory_order_acquire);
+    while (GEN(w) == gen && (int64_t)(w & 0xFFFFFFFFu) < pool.nt) {
+        if (atomic_compare_exchange_weak_explicit(&pool.word, &w, w + 1, memory_order_acq_rel,
+                                                  memory_order_acquire)) {
+            run_chunk((int64_t)(w & 0xFFFFFFFFu));
+            w = atomic_load_explicit(&pool.word, memory_order_acquire);
+        }
+    }
 }
 
 static void *worker_main(void *arg)
 {
     int id = (int)(intptr_t)arg;
-    unsigned long seen = pool.start_gen[id];
+    uint32_t seen = pool.start_gen[id];
     for (;;) {
         /* wait for the next region: spin, then sleep */
-        unsigned long gen;
+        uint32_t gen;
         int64_t spin_until = now_ns() + SPIN_NS;
         int polls = 0;
-        while ((gen = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen) {
+        while ((gen = GEN(atomic_load_explicit(&pool.word, memory_order_acquire))) == seen) {
             if (++polls < SPIN_POLLS)
                 cpu_relax();
             else
                 sched_yield(); /* let a thread that shares this core (ours or not) run */
             if (polls % 64 == 0 && now_ns() > spin_until) {
                 pthread_mutex_lock(&pool.mu);
-                while ((gen = atomic_load_explicit(&pool.generation, memory_order_acquire)) == seen)
+                while ((gen = GEN(atomic_load_explicit(&pool.word, memory_order_acquire))) == seen)
                     pthread_cond_wait(&pool.wake, &pool.mu);
                 pthread_mutex_unlock(&pool.mu);
                 break;
             }
         }
         seen = gen;
-        if (id < pool.nt)
-            run_chunk(id);
-        int quit = id > pool.keep;  /* read before pending reaches 0 and the owner moves on */
-        atomic_fetch_sub_explicit(&pool.pending, 1, memory_order_acq_rel); /* done or idle */
-        if (quit)
-            return NULL;
+        if (id > atomic_load_explicit(&pool.keep, memory_order_acquire))
+            return NULL; /* fg_set_num_threads lowered the count: joined there */
+        run_claimed(gen);
     }
 }
 
-/* wake every started worker for the region in pool (fn, ctx, n, nt); each one decrements
- * pending when done (workers with id >= nt just acknowledge).  Caller owns the pool. */
-static void publish(void)
+/* a new region in pool (fn, ctx, n, nt, written by the caller, who owns the pool): chunk 0 is
+ * the caller's; wake the workers */
+static uint32_t publish(void)
 {
-    atomic_store_explicit(&pool.pending, pool.started, memory_order_relaxed);
+    atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
+    uint32_t gen = GEN(atomic_load_explicit(&pool.word, memory_order_relaxed)) + 1;
     pthread_mutex_lock(&pool.mu);
-    atomic_fetch_add_explicit(&pool.generation, 1, memory_order_release);
+    atomic_store_explicit(&pool.word, (unsigned long long)gen << 32 | 1, memory_order_release);
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.mu);
+    return gen;
 }
 
-/* until every worker woken by publish() has acknowledged */
-static void wait_workers(void)
+/* until every chunk of the region is done (only claimed chunks can be outstanding) */
+static void wait_chunks(void)
 {
-    for (int polls = 0; atomic_load_explicit(&pool.pending, memory_order_acquire) != 0;)
+    for (int polls = 0; atomic_load_explicit(&pool.done, memory_order_acquire) < pool.nt;)
         if (++polls < SPIN_POLLS)
             cpu_relax();
         else
@@ -129,7 +153,7 @@ static int ensure_workers(int nt)
 {
     while (pool.started + 1 < nt) {
         int id = pool.started + 1;
-        pool.start_gen[id] = atomic_load(&pool.generation); /* stable: we own the pool */
+        pool.start_gen[id] = GEN(atomic_load(&pool.word)); /* stable: we own the pool */
         if (pthread_create(&pool.tid[id], NULL, worker_main, (void *)(intptr_t)id) != 0)
             break;
         pool.started = id;
@@ -137,10 +161,141 @@ static int ensure_workers(int nt)
     return pool.started + 1 < nt ? pool.started + 1 : nt;
 }
 
+/* ---- what a region costs, and the threshold derived from it ----------------------------------
+ * A region's cost is how long the caller waits for a worker to join: measured once per process
+ * (the first time a region is asked for) with a probe whose chunk 0 (the caller) spins until
+ * chunk 1 has started on a worker: with the workers spinning (hot: regions back to back) and
+ * asleep (cold: past SPIN_NS, a futex wake), the least of several tries (a try that found the
+ * core busy measured the machine's load, not the pool).  The elementwise threshold: n items of
+ * cost c (rough scalar operations, a float multiply-add = 1) at R operations per ns take n c / R
+ * ns; nt threads save (1 - 1/nt) of that and pay the cold cost, so a region is worth it from
+ *     n c >= 2 * cold * R / (1 - 1/nt)        (2: chunks never split perfectly evenly)
+ * with R measured once too (a multiply-add loop over a 32 KB array, best of 5), clamped to
+ * [2^14, 2^22] and rounded down to a power of two so that noise in the measurement rarely moves
+ * it (the thread count decides chunk boundaries).  Until it is measured, and if it cannot be
+ * (another thread owns the pool), FG_PARALLEL_MIN_COST. */
+static struct {
+    pthread_once_t once;
+    int64_t cold_ns, hot_ns, min_cost, publish_ns, publish_hot_ns;
+    double ops_per_ns;
+} costs = {PTHREAD_ONCE_INIT, 0, 0, FG_PARALLEL_MIN_COST, 0, 0, 0};
+
+typedef struct {
+    atomic_int joined;
+} probe_ctx;
+
+static void probe_range(void *ctx, int64_t begin, int64_t end)
+{
+    probe_ctx *p = ctx;
+    if (begin != 0) {
+        atomic_store_explicit(&p->joined, 1, memory_order_release);
+        return;
+    }
+    if (end != 1)
+        return; /* ran inline: nothing to wait for */
+    int64_t give_up = now_ns() + 5000000; /* 5 ms: a worker that slow measured the load */
+    for (int polls = 0; !atomic_load_explicit(&p->joined, memory_order_acquire) && now_ns() < give_up;)
+        if (++polls > SPIN_POLLS)
+            sched_yield();
+}
+
+static void run_region(int64_t n, int nt, fg_range_fn fn, void *ctx);
+
+static void noop_range(void *ctx, int64_t begin, int64_t end) { (void)ctx; (void)begin; (void)end; }
+
+/* least time for a worker to join a region over reps tries; sleep_ns > 0: workers asleep first */
+static int64_t probe_ns(int64_t sleep_ns, int reps)
+{
+    int64_t best = INT64_MAX;
+    for (int r = 0; r < reps; ++r) {
+        if (sleep_ns) {
+            struct timespec ts = {0, sleep_ns};
+            nanosleep(&ts, NULL);
+        }
+        probe_ctx p = {0};
+        int64_t t0 = now_ns();
+        run_region(2, 2, probe_range, &p);
+        if (atomic_load(&p.joined))
+            best = FG_MIN(best, now_ns() - t0);
+    }
+    return best;
+}
+
+static void measure_costs(void)
+{
+    if (pool.requested < 2 || in_region || pthread_mutex_trylock(&pool.owner) != 0)
+        return; /* keeps FG_PARALLEL_MIN_COST; the GEMM's rule uses its own floors */
+    int nt = ensure_workers(2);
+    pthread_mutex_unlock(&pool.owner);
+    if (nt < 2)
+        return;
+    probe_ns(0, 3);                                       /* workers started and spinning */
+    int64_t hot = probe_ns(0, 9), cold = probe_ns(3 * SPIN_NS / 2, 5);
+    if (hot == INT64_MAX || cold == INT64_MAX)
+        return;
+    int64_t publish = INT64_MAX;  /* the caller's own cost of a region nobody joins in time */
+    for (int r = 0; r < 5; ++r) {
+        struct timespec ts = {0, 3 * SPIN_NS / 2};
+        nanosleep(&ts, NULL);
+        int64_t t0 = now_ns();
+        run_region(2, 2, noop_range, NULL);
+        publish = FG_MIN(publish, now_ns() - t0);
+    }
+    costs.publish_ns = publish;
+    int64_t publish_hot = INT64_MAX; /* the same with the workers spinning: no futex wake */
+    for (int r = 0; r < 9; ++r) {
+        int64_t t0 = now_ns();
+        run_region(2, 2, noop_range, NULL);
+        publish_hot = FG_MIN(publish_hot, now_ns() - t0);
+    }
+    costs.publish_hot_ns = FG_MIN(publish, publish_hot);
+    static float x[8192], y[8192];
+    double best = 0;
+    for (int r = 0; r < 5; ++r) {
+        int64_t t0 = now_ns();
+        for (int rep = 0; rep < 8; ++rep) {
+            for (int i = 0; i < 8192; ++i)
+                y[i] = y[i] * 0.5f + x[i];
+            __asm__ volatile("" ::: "memory");
+        }
+        double rate = 8.0 * 8192 / (double)FG_MAX(1, now_ns() - t0);
+        best = rate > best ? rate : best;
+    }
+    costs.hot_ns = hot;
+    costs.cold_ns = FG_MAX(cold, hot);
+    costs.ops_per_ns = best;
+    int64_t want = (int64_t)(2.0 * (double)costs.cold_ns * best * 2.0); /* 1 / (1 - 1/2) = 2 */
+    int64_t t = (int64_t)1 << 14;
+    while (t * 2 <= want && t < ((int64_t)1 << 22))
+        t *= 2;
+    costs.min_cost = t;
+}
+
+/* the pool's measured costs: out[0..5] = time for a worker to join, asleep and spinning (ns),
+ * the derived threshold, the multiply-add rate (operations per microsecond), the caller's cost of
+ * a region with the workers asleep that nobody joins in time, and of a noop region with the
+ * workers spinning (ns); measured at the first call */
+void fg_pool_costs(int64_t *out)
+{
+    pthread_once(&costs.once, measure_costs);
+    out[0] = costs.cold_ns;
+    out[1] = costs.hot_ns;
+    out[2] = costs.min_cost;
+    out[3] = (int64_t)(costs.ops_per_ns * 1000);
+    out[4] = costs.publish_ns;
+    out[5] = costs.publish_hot_ns;
+}
+
 int fg_parallel_threads(int64_t n, int64_t cost_per_item)
 {
     int nt = pool.requested;
-    if (nt <= 1 || n < 2 || in_region || n * cost_per_item < FG_PARALLEL_MIN_COST)
+    if (nt <= 1 || n < 2 || in_region)
+        return 1;
+    int64_t work = n > INT64_MAX / FG_MAX(1, cost_per_item) ? INT64_MAX : n * cost_per_item;
+    if (work < ((int64_t)1 << 14))
+        return 1;
+    pthread_once(&costs.once, measure_costs);
+    if (work < costs.min_cost)
         return 1;
     return n < nt ? (int)n : nt;
 }
@@ -149,8 +304,13 @@ void fg_parallel_for(int64_t n, int64_t cost_per_item, fg_range_fn fn, void *ctx
 {
     if (n <= 0)
         return;
-    int nt = fg_parallel_threads(n, cost_per_item);
-    if (nt <= 1 || pthread_mutex_trylock(&pool.owner) != 0) {
+    run_region(n, fg_parallel_threads(n, cost_per_item), fn, ctx);
+}
+
+/* fn over [0, n) in nt chunks on the pool (inline when nt <= 1, nested or the pool is busy) */
+static void run_region(int64_t n, int nt, fg_range_fn fn, void *ctx)
+{
+    if (nt <= 1 || in_region || pthread_mutex_trylock(&pool.owner) != 0) {
         fn(ctx, 0, n); /* serial: small, nested, or the pool is busy with another thread */
         return;
     }
@@ -164,9 +324,10 @@ void fg_parallel_for(int64_t n, int64_t cost_per_item, fg_range_fn fn, void *ctx
     pool.ctx = ctx;
     pool.n = n;
     pool.nt = nt;
-    publish();
+    uint32_t gen = publish();
     run_chunk(0);
-    wait_workers();
+    run_claimed(gen); /* the chunks of workers not awake yet */
+    wait_chunks();
     pthread_mutex_unlock(&pool.owner);
 }
 
@@ -174,7 +335,7 @@ int fg_get_num_threads(void) { return pool.requested; }
 
 int fg_get_num_workers(void) { return pool.started; }
 
-/* the surplus workers (ids >= nt) are told to exit by an empty region and joined; called
+/* the surplus workers (ids >= nt) are woken by an empty region, exit and are joined; called
  * from inside a region (a kernel, never in practice) it only records the count */
 void fg_set_num_threads(int n)
 {
@@ -185,14 +346,13 @@ void fg_set_num_threads(int n)
     pthread_mutex_lock(&pool.owner);   /* waits for a region another thread is running */
     if (pool.started >= n) {
         int old = pool.started;
-        pool.keep = n - 1;
-        pool.nt = 0;                     /* no chunks: every worker acknowledges, ids >= n exit */
+        atomic_store_explicit(&pool.keep, n - 1, memory_order_release);
+        pool.nt = 0;                     /* no chunks: workers wake, ids >= n exit */
         publish();
-        wait_workers();
         for (int id = n; id <= old; ++id)
             pthread_join(pool.tid[id], NULL);
         pool.started = n - 1;
-        pool.keep = MAX_THREADS;
+        atomic_store_explicit(&pool.keep, MAX_THREADS, memory_order_release);
     }
     pthread_mutex_unlock(&pool.owner);
 }
@@ -205,7 +365,6 @@ static void atfork_child(void)
     pthread_mutex_init(&pool.owner, NULL);
     pthread_mutex_init(&pool.mu, NULL);
     pthread_cond_init(&pool.wake, NULL);
-    atomic_store(&pool.pending, 0);
     pool.started = 0; /* the workers were not copied into the child */
 }
 

@@ -126,5 +126,20 @@ def gemm_info() -> dict:
         b = ffi.new("int64_t[8]")
         getattr(lib, "fg_gemm_blocks_" + name)(b)
         info[name] = {"mr": b[0], "nr": b[1], "mc": b[2], "kc": b[3], "nc": b[4]}
-    info["pool_region_ns"] = {"asleep": b[5], "spinning": b[7]}  # 0 until a GEMM asked for threads
+    # time for a pool worker to join a region; 0 until a GEMM asked for threads
+    info["pool_join_ns"] = {"asleep": b[5], "spinning": b[7]}
+    # the tile chosen per call from the shape (gemm.c, "tile by shape"): m x n of C -> MR x NR
+    t = ffi.new("int64_t[2]")
+    tiles = {}
+    for m, n in ((32, 128), (128, 512), (256, 256), (512, 512), (1024, 1024)):
+        lib.fg_gemm_tile_for_f32(m, n, 512, t)
+        tiles[f"{m}x{n}"] = f"{t[0]}x{t[1]}"
+    info["f32_tile_by_shape"] = tiles
+    info["cpu_splits_avx512"] = bool(lib.fg_cpu_avx512_halves())
+    if lib.fg_get_num_threads() > 1:   # measured at the first call (threadpool.c)
+        p = ffi.new("int64_t[6]")
+        lib.fg_pool_costs(p)
+        info["parallel_threshold"] = {"join_ns_asleep": p[0], "join_ns_spinning": p[1],
+                                      "publish_ns_asleep": p[4], "publish_ns_spinning": p[5],
+                                      "min_cost": p[2], "ops_per_us": p[3]}
     return info

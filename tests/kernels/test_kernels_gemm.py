@@ -110,8 +110,8 @@ def test_gemm_fwd_isa_matches_reference_kernel(ta, tb, dtype, isa, rng):
 @pytest.mark.parametrize("m,n,k", [(300, 280, 390), (13, 4097, 9), (7, 33, 5000),
                                    (32, 200, 784), (100, 130, 70), (128, 512, 300)])
 def test_gemm_fwd_bitwise_identical_for_any_thread_count(m, n, k, ta, tb, dtype, isa, rng):
-    # few-row products thread by whole column blocks, the others by row panels: both must give
-    # the single-thread result bit for bit
+    # rows that fit one MC block share a packed A and split by column groups, the others split by
+    # row groups: both must give the single-thread result bit for bit
     results = []
     before = lib.fg_get_num_threads()
     try:

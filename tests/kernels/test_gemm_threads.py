@@ -1,0 +1,127 @@
+"""The threaded GEMM (csrc/gemm_par.inc) and the pool's claimed chunks (csrc/threadpool.c).
+
+One pool region per GEMM, items taken dynamically over a shared, double-buffered packed B; the
+k blocks of a C tile must still be added in order.  Shapes here cross several k blocks (with
+beta != 0, so the first block's scaling matters), several column blocks (n > NC), both compute
+splits (shared A when the rows fit one MC block, row items otherwise), and repeat each threaded
+call so that a race shows up as a difference from the 1-thread result (bit for bit).
+"""
+import numpy as np
+import pytest
+
+import fastgrad
+from fastgrad._ffi import ffi, lib, rptr, wptr
+
+DTYPES = [np.float32, np.float64]
+FORMS = [(0, 0), (0, 1), (1, 0)]
+
+
+def _gemm(ta, tb, m, n, k, dtype, alpha=1.0, beta=0.0, seed=3):
+    rng = np.random.default_rng(seed)
+    a = rng.standard_normal((k, m) if ta else (m, k)).astype(dtype)
+    b = rng.standard_normal((n, k) if tb else (k, n)).astype(dtype)
+    c0 = rng.standard_normal((m, n)).astype(dtype)
+    fn = lib.fg_gemm_f32 if np.dtype(dtype) == np.float32 else lib.fg_gemm_f64
+
+    def run():
+        c = c0.copy()
+        assert fn(ta, tb, m, n, k, alpha, rptr(a), a.shape[1], rptr(b), b.shape[1], beta, wptr(c), n) == 0
+        return c
+
+    want = alpha * ((a.T if ta else a).astype(np.float64) @ (b.T if tb else b).astype(np.float64))
+    return run, want + beta * c0.astype(np.float64)
+
+
+def _threads(nt):
+    before = lib.fg_get_num_threads()
+    lib.fg_set_num_threads(nt)
+    return before
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("ta,tb", FORMS)
+@pytest.mark.parametrize("m,n,k", [(32, 128, 784),     # shared A, 4 k blocks
+                                   (128, 512, 600),    # shared A, 3 k blocks
+                                   (700, 70, 530),     # row items (m > MC), few columns
+                                   (7, 700, 1029),     # one row panel: column groups only
+                                   (1029, 17, 300)])   # row items, one column panel
+def test_threaded_gemm_repeated_calls_bitwise_equal_one_thread(m, n, k, ta, tb, dtype, isa):
+    run, want = _gemm(ta, tb, m, n, k, dtype, alpha=0.5, beta=1.5)
+    before = _threads(1)
+    try:
+        one = run()
+        for nt in (2, 3):
+            lib.fg_set_num_threads(nt)
+            for _ in range(4):
+                np.testing.assert_array_equal(run(), one)
+    finally:
+        lib.fg_set_num_threads(before)
+    tol = 1e-3 if np.dtype(dtype) == np.float32 else 1e-10
+    assert np.abs(one - want).max() <= tol * (np.abs(want).max() + 1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_threaded_gemm_several_column_blocks(dtype, isa):
+    # n beyond NC: column blocks after the first restart the k-block order of their C tiles
+    nc = fastgrad.backend_info()["gemm"]["f32" if np.dtype(dtype) == np.float32 else "f64"]["nc"]
+    run, want = _gemm(0, 0, 20, nc + 40, 300, dtype, beta=-1.0)
+    before = _threads(1)
+    try:
+        one = run()
+        for nt in (2, 3):
+            lib.fg_set_num_threads(nt)
+            for _ in range(6):  # a later column block's items may finish before this one's
+                np.testing.assert_array_equal(run(), one)
+    finally:
+        lib.fg_set_num_threads(before)
+    tol = 1e-3 if np.dtype(dtype) == np.float32 else 1e-10
+    assert np.abs(one - want).max() <= tol * (np.abs(want).max() + 1)
+
+
+def test_thread_stats_account_for_every_tile():
+    # the diagnostics the benchmark's --thread-report reads: items and padded tile flops of the
+    # threads that took part add up to the whole product (at least 2 m n k, padded tiles)
+    m, n, k = 256, 256, 512
+    run, _ = _gemm(0, 0, m, n, k, np.float32)
+    before = _threads(2)
+    out = ffi.new("int64_t[40]")
+    try:
+        run()
+        lib.fg_gemm_thread_stats(1, ffi.NULL)
+        run()
+        nthr = lib.fg_gemm_thread_stats(0, out)
+    finally:
+        lib.fg_set_num_threads(before)
+    if nthr == 0:  # the rule kept this product on one thread on this machine
+        return
+    assert 1 <= nthr <= 2
+    flops = sum(out[5 * t + 1] for t in range(nthr))
+    assert flops >= 2 * m * n * k
+    assert all(out[5 * t + 0] >= 0 and out[5 * t + 2] >= 0 for t in range(nthr))
+    assert sum(out[5 * t + 0] for t in range(nthr)) > 0
+
+
+def test_backend_info_reports_the_tile_chosen_by_shape(isa):
+    info = fastgrad.backend_info()["gemm"]
+    tiles = info["f32_tile_by_shape"]
+    out = ffi.new("int64_t[2]")
+    for key, tile in tiles.items():
+        m, n = map(int, key.split("x"))
+        lib.fg_gemm_tile_for_f32(m, n, 512, out)
+        assert tile == f"{out[0]}x{out[1]}"
+    active = f"{info['f32']['mr']}x{info['f32']['nr']}"
+    assert tiles["1024x1024"] == active
+    if isa == lib.FG_ISA_AVX512 and info["cpu_splits_avx512"]:
+        assert tiles["32x128"] == "6x16"   # skinny products take the AVX2 tile there
+    else:
+        assert tiles["32x128"] == active
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+def test_skinny_products_at_avx512_match_reference(dtype, isa):
+    # whichever tile the shape picks, the result is the product
+    for m, n, k in [(16, 300, 144), (64, 100, 576), (300, 40, 200)]:
+        run, want = _gemm(0, 1, m, n, k, dtype)
+        got = run()
+        tol = 1e-4 if np.dtype(dtype) == np.float32 else 1e-12
+        assert np.abs(got - want).max() <= tol * k * (np.abs(want).max() + 1)

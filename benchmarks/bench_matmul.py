@@ -20,20 +20,14 @@ numpy and torch read it at load time.  In pytest mode FASTGRAD_BENCH_ISA=avx2|av
 same for fastgrad only (set the peers' variables on the command line).
 """
 import os
+import sys
 import time
 
 import numpy as np
 import pytest
 
-ISA_ENV = {
-    "avx2": {"FASTGRAD_ISA": "avx2", "OPENBLAS_CORETYPE": "Haswell", "ATEN_CPU_CAPABILITY": "avx2",
-             "MKL_ENABLE_INSTRUCTIONS": "AVX2"},
-    "avx512": {"FASTGRAD_ISA": "avx512", "OPENBLAS_CORETYPE": "SkylakeX",
-               "ATEN_CPU_CAPABILITY": "avx512", "MKL_ENABLE_INSTRUCTIONS": "AVX512"},
-    "native": {},
-}
-ISA_VARS = ("FASTGRAD_ISA", "OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE", "ATEN_CPU_CAPABILITY",
-            "MKL_ENABLE_INSTRUCTIONS")
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from isa_env import ISA_ENV, ISA_VARS  # noqa: E402  (one definition for the suite and this script)
 
 if __name__ != "__main__":
     from fastgrad._ffi import lib, rptr, wptr
@@ -179,7 +173,6 @@ def _operands(form, m, n, k, dtype, rng):
 def _script(argv=None):
     import argparse
     import subprocess
-    import sys
     ap = argparse.ArgumentParser(description="fastgrad / OpenBLAS / torch GEMM at one ISA level")
     ap.add_argument("--isa", choices=sorted(ISA_ENV), default="native")
     ap.add_argument("--threads", default="1,2")

@@ -1,11 +1,14 @@
 """Before/after timing of two fastgrad source trees, alternating (for changes that must not be slower).
 
     python benchmarks/compare_trees.py OLD_TREE NEW_TREE [ROUNDS]
+    python benchmarks/compare_trees.py --calls TREE     (Python calls per step, by cProfile)
 
 Each tree must hold a built extension (``pip install -e .`` or ``python setup.py build_ext
 --inplace`` inside it).  Each round runs this file once per tree in a child process
 (``--one TREE``), which prints the median microseconds per case at 1 thread; the table gives the
 median over the rounds.  Both trees run in the same minutes, so machine drift hits both alike.
+``--calls`` counts the Python function calls per step of the same cases instead: a change that must
+add no per-op Python overhead keeps these counts (load-independent, unlike time).
 """
 import json
 import os
@@ -111,9 +114,28 @@ def time_one(tree: str) -> None:
     print(json.dumps(out))
 
 
+def calls_one(tree: str) -> None:
+    import cProfile
+    import pstats
+    sys.path.insert(0, os.path.abspath(tree))
+    import fastgrad as fg
+    fg.set_num_threads(1)
+    for name, (step, _) in cases(fg).items():
+        for _ in range(5):
+            step()
+        prof = cProfile.Profile()
+        prof.enable()
+        for _ in range(100):
+            step()
+        prof.disable()
+        print(f"{name}: {pstats.Stats(prof).total_calls / 100:.1f} Python calls per step")
+
+
 if __name__ == "__main__":
     if sys.argv[1] == "--one":
         time_one(sys.argv[2])
+    elif sys.argv[1] == "--calls":
+        calls_one(sys.argv[2])
     else:
         rounds = int(sys.argv[3]) if len(sys.argv) > 3 else 4
         compare(os.path.abspath(sys.argv[1]), os.path.abspath(sys.argv[2]), rounds)

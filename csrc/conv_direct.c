@@ -99,28 +99,10 @@ int fg_conv_direct_ok(const int64_t *g, int product)
 #define CD_WR 3
 #define CD_WR1 6
 #define CD_WRMAX 6
-#define T float
-#define V 4
-#define NAME(x) x##_f32_ref
-#include "conv_direct.inc"
-#undef T
-#undef V
-#undef NAME
-#define T double
-#define V 2
-#define NAME(x) x##_f64_ref
-#include "conv_direct.inc"
-#undef T
-#undef V
-#undef NAME
-#undef FG_TARGET
-#undef CD_OB
-#undef CD_NV
-#undef CD_NV1
-#undef CD_WO
-#undef CD_WR
-#undef CD_WR1
-#undef CD_WRMAX
+#define CD_LANES_F32 4
+#define CD_LANES_F64 2
+#define CD_LEVEL ref
+#include "conv_direct_level.inc"
 
 #if FG_X86
 /* ---- AVX2 + FMA: 16 ymm registers, tile 4 x 3 (12 accumulators) ---- */
@@ -132,28 +114,10 @@ int fg_conv_direct_ok(const int64_t *g, int product)
 #define CD_WR 4
 #define CD_WR1 9
 #define CD_WRMAX 9
-#define T float
-#define V 8
-#define NAME(x) x##_f32_avx2
-#include "conv_direct.inc"
-#undef T
-#undef V
-#undef NAME
-#define T double
-#define V 4
-#define NAME(x) x##_f64_avx2
-#include "conv_direct.inc"
-#undef T
-#undef V
-#undef NAME
-#undef FG_TARGET
-#undef CD_OB
-#undef CD_NV
-#undef CD_NV1
-#undef CD_WO
-#undef CD_WR
-#undef CD_WR1
-#undef CD_WRMAX
+#define CD_LANES_F32 8
+#define CD_LANES_F64 4
+#define CD_LEVEL avx2
+#include "conv_direct_level.inc"
 
 /* ---- AVX-512: 32 zmm registers, tile 8 x 3 (24 accumulators) ---- */
 #define FG_TARGET FG_TARGET_AVX512
@@ -164,28 +128,10 @@ int fg_conv_direct_ok(const int64_t *g, int product)
 #define CD_WR 5
 #define CD_WR1 9
 #define CD_WRMAX 9
-#define T float
-#define V 16
-#define NAME(x) x##_f32_avx512
-#include "conv_direct.inc"
-#undef T
-#undef V
-#undef NAME
-#define T double
-#define V 8
-#define NAME(x) x##_f64_avx512
-#include "conv_direct.inc"
-#undef T
-#undef V
-#undef NAME
-#undef FG_TARGET
-#undef CD_OB
-#undef CD_NV
-#undef CD_NV1
-#undef CD_WO
-#undef CD_WR
-#undef CD_WR1
-#undef CD_WRMAX
+#define CD_LANES_F32 16
+#define CD_LANES_F64 8
+#define CD_LEVEL avx512
+#include "conv_direct_level.inc"
 #endif
 
 int fg_conv_direct_fwd_f32(const int64_t *g, const float *x, const float *w, const float *b, float *y, int flip)

@@ -5,32 +5,9 @@
 #if FG_X86
 #include <immintrin.h>
 
-#define AVX512 FG_TARGET_AVX512
-#define AVX512_INLINE static inline FG_TARGET_AVX512 __attribute__((always_inline))
+#include "simd_avx512.h"
+
 #define SET1 _mm512_set1_ps
-
-/* the first r (0..16) of 16 lanes */
-AVX512_INLINE __mmask16 tail_mask16(int64_t r) { return (__mmask16)((1u << r) - 1u); }
-
-/* exp(x): n = round(x log2 e), r = x - n ln2 (Cody-Waite), e^r by Cephes' degree-7 fit, times 2^n
- * by vscalefps; NaN propagates (max/min keep a NaN second operand) */
-AVX512_INLINE __m512 exp16(__m512 x)
-{
-    x = _mm512_min_ps(SET1(89.0f), x);
-    x = _mm512_max_ps(SET1(-104.0f), x);
-    __m512 fx = _mm512_roundscale_ps(_mm512_mul_ps(x, SET1(1.44269504088896341f)),
-                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(fx, SET1(0.693359375f), x);
-    r = _mm512_fnmadd_ps(fx, SET1(-2.12194440e-4f), r);
-    __m512 p = SET1(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, SET1(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, SET1(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, SET1(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, SET1(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, SET1(5.0000001201e-1f));
-    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, SET1(1.0f)));
-    return _mm512_scalef_ps(p, fx);
-}
 
 /* 2^u, u <= 0 (below -200: 0; NaN propagates): n = round(u), 2^(u - n) by gelu.h's degree-6 fit,
  * times 2^n by vscalefps (gradual underflow) */
@@ -110,17 +87,6 @@ AVX512_INLINE __m512 gelu_tanh_grad16(__m512 x)
     __m512 du = _mm512_mul_ps(k, _mm512_fmadd_ps(SET1(3.0f * 0.044715f), x2, one));
     __m512 t = _mm512_mul_ps(_mm512_mul_ps(_mm512_add_ps(x, x), es), du);
     return _mm512_fmadd_ps(s, t, s);
-}
-
-AVX512_INLINE void map16(int64_t n, const float *x, float *y, __m512 (*f)(__m512))
-{
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        _mm512_storeu_ps(y + i, f(_mm512_loadu_ps(x + i)));
-    if (i < n) {
-        __mmask16 m = tail_mask16(n - i);
-        _mm512_mask_storeu_ps(y + i, m, f(_mm512_maskz_loadu_ps(m, x + i)));
-    }
 }
 
 AVX512_INLINE void map_grad16(int64_t n, const float *x, const float *dy, float *dx, __m512 (*df)(__m512))

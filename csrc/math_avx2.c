@@ -25,22 +25,30 @@ AVX2_INLINE __m256 pow2i(__m256i k)
     return _mm256_castsi256_ps(_mm256_slli_epi32(_mm256_add_epi32(k, _mm256_set1_epi32(127)), 23));
 }
 
+/* e^u = 2^n (1 + r + r^2 P(r)): n = round(u log2 e) into *fx, r = u - n ln2 (Cody-Waite) into *r,
+ * returns Cephes' P(r) (the degree-5 part; exp_ps and tanh_ps finish it differently) */
+AVX2_INLINE __m256 exp_poly_ps(__m256 u, __m256 *fx, __m256 *r)
+{
+    *fx = _mm256_round_ps(_mm256_mul_ps(u, _mm256_set1_ps(1.44269504088896341f)),
+                          _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+    *r = _mm256_fnmadd_ps(*fx, _mm256_set1_ps(0.693359375f), u);
+    *r = _mm256_fnmadd_ps(*fx, _mm256_set1_ps(-2.12194440e-4f), *r);
+    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
+    p = _mm256_fmadd_ps(p, *r, _mm256_set1_ps(1.3981999507e-3f));
+    p = _mm256_fmadd_ps(p, *r, _mm256_set1_ps(8.3334519073e-3f));
+    p = _mm256_fmadd_ps(p, *r, _mm256_set1_ps(4.1665795894e-2f));
+    p = _mm256_fmadd_ps(p, *r, _mm256_set1_ps(1.6666665459e-1f));
+    return _mm256_fmadd_ps(p, *r, _mm256_set1_ps(5.0000001201e-1f));
+}
+
 /* exp(x): n = round(x log2 e), r = x - n ln2 (Cody-Waite), e^r by Cephes' degree-7 fit, times
  * 2^n applied in two halves so results underflow gradually and overflow to inf; NaN propagates */
 AVX2_INLINE __m256 exp_ps(__m256 x)
 {
     x = _mm256_min_ps(_mm256_set1_ps(89.0f), x);      /* NaN in the 2nd operand is kept */
     x = _mm256_max_ps(_mm256_set1_ps(-104.0f), x);
-    __m256 fx = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), x);
-    r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    __m256 fx, r;
+    __m256 p = exp_poly_ps(x, &fx, &r);
     p = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), _mm256_add_ps(r, _mm256_set1_ps(1.0f)));
     __m256i n = _mm256_cvtps_epi32(fx);
     __m256i n1 = _mm256_srai_epi32(n, 1);
@@ -64,16 +72,8 @@ AVX2_INLINE __m256 tanh_ps(__m256 x)
     const __m256 sign = _mm256_set1_ps(-0.0f), one = _mm256_set1_ps(1.0f);
     __m256 a = _mm256_andnot_ps(sign, x);
     __m256 u = _mm256_min_ps(_mm256_set1_ps(20.0f), _mm256_add_ps(a, a));   /* NaN is kept */
-    __m256 fx = _mm256_round_ps(_mm256_mul_ps(u, _mm256_set1_ps(1.44269504088896341f)),
-                                _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m256 r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(0.693359375f), u);
-    r = _mm256_fnmadd_ps(fx, _mm256_set1_ps(-2.12194440e-4f), r);
-    __m256 p = _mm256_set1_ps(1.9875691500e-4f);
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.3981999507e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(8.3334519073e-3f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(4.1665795894e-2f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.6666665459e-1f));
-    p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(5.0000001201e-1f));
+    __m256 fx, r;
+    __m256 p = exp_poly_ps(u, &fx, &r);
     __m256 q = _mm256_fmadd_ps(p, _mm256_mul_ps(r, r), r);                  /* expm1(r) */
     __m256 s = pow2i(_mm256_cvtps_epi32(fx));                               /* 2^n */
     __m256 em = _mm256_fmadd_ps(s, q, _mm256_sub_ps(s, one));

@@ -11,14 +11,7 @@
 #if FG_X86
 #include <immintrin.h>
 
-#define AVX512 FG_TARGET_AVX512
-#define AVX512_INLINE static inline FG_TARGET_AVX512 __attribute__((always_inline))
-
-/* lane mask selecting the first r (0..16) of 16 lanes */
-AVX512_INLINE __mmask16 tail_mask16(int64_t r)
-{
-    return (__mmask16)((1u << r) - 1u);
-}
+#include "simd_avx512.h"
 
 /* bitwise helpers (AVX-512F has them on integers only) */
 AVX512_INLINE __m512 neg_ps(__m512 x)
@@ -29,26 +22,6 @@ AVX512_INLINE __m512 neg_ps(__m512 x)
 AVX512_INLINE __m512 abs_ps(__m512 x)
 {
     return _mm512_castsi512_ps(_mm512_and_epi32(_mm512_castps_si512(x), _mm512_set1_epi32(INT32_MAX)));
-}
-
-/* exp(x) as math_avx2.c's exp_ps (Cody-Waite reduction, Cephes' degree-7 fit), scaled by 2^n
- * with vscalefps; NaN propagates */
-AVX512_INLINE __m512 exp16(__m512 x)
-{
-    x = _mm512_min_ps(_mm512_set1_ps(89.0f), x);      /* NaN in the 2nd operand is kept */
-    x = _mm512_max_ps(_mm512_set1_ps(-104.0f), x);
-    __m512 fx = _mm512_roundscale_ps(_mm512_mul_ps(x, _mm512_set1_ps(1.44269504088896341f)),
-                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), x);
-    r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
-    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    return _mm512_scalef_ps(p, fx);
 }
 
 /* 1 / (1 + exp(-x)) */
@@ -65,34 +38,14 @@ AVX512_INLINE __m512 tanh16(__m512 x)
     const __m512 one = _mm512_set1_ps(1.0f);
     __m512 a = abs_ps(x);
     __m512 u = _mm512_min_ps(_mm512_set1_ps(20.0f), _mm512_add_ps(a, a));   /* NaN is kept */
-    __m512 fx = _mm512_roundscale_ps(_mm512_mul_ps(u, _mm512_set1_ps(1.44269504088896341f)),
-                                     _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    __m512 r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(0.693359375f), u);
-    r = _mm512_fnmadd_ps(fx, _mm512_set1_ps(-2.12194440e-4f), r);
-    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(1.6666665459e-1f));
-    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(5.0000001201e-1f));
+    __m512 fx, r;
+    __m512 p = exp_poly16(u, &fx, &r);
     __m512 q = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r);                  /* expm1(r) */
     __m512 s = _mm512_scalef_ps(one, fx);                                   /* 2^n */
     __m512 em = _mm512_fmadd_ps(s, q, _mm512_sub_ps(s, one));
     __m512 t = _mm512_div_ps(em, _mm512_add_ps(em, _mm512_set1_ps(2.0f)));
     __m512i sign = _mm512_and_epi32(_mm512_castps_si512(x), _mm512_set1_epi32(INT32_MIN));
     return _mm512_castsi512_ps(_mm512_or_epi32(_mm512_castps_si512(t), sign));
-}
-
-/* y[i] = f(x[i]), 16 lanes at a time, the tail masked (inlined with f) */
-AVX512_INLINE void map16(int64_t n, const float *x, float *y, __m512 (*f)(__m512))
-{
-    int64_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        _mm512_storeu_ps(y + i, f(_mm512_loadu_ps(x + i)));
-    if (i < n) {
-        __mmask16 m = tail_mask16(n - i);
-        _mm512_mask_storeu_ps(y + i, m, f(_mm512_maskz_loadu_ps(m, x + i)));
-    }
 }
 
 AVX512 void fg_vexp_f32_avx512(int64_t n, const float *x, float *y) { map16(n, x, y, exp16); }

@@ -17,9 +17,11 @@
 #define FG_TARGET
 #define V 2
 #define T float
+#define BN_FLOAT 1
 #define NAME(x) x##_f32_ref
 #include "batchnorm.inc"
 #undef T
+#undef BN_FLOAT
 #undef NAME
 #define T double
 #define NAME(x) x##_f64_ref
@@ -33,9 +35,11 @@
 #define FG_TARGET FG_TARGET_AVX2
 #define V 4
 #define T float
+#define BN_FLOAT 1
 #define NAME(x) x##_f32_avx2
 #include "batchnorm.inc"
 #undef T
+#undef BN_FLOAT
 #undef NAME
 #define T double
 #define NAME(x) x##_f64_avx2
@@ -48,9 +52,11 @@
 #define FG_TARGET FG_TARGET_AVX512
 #define V 8
 #define T float
+#define BN_FLOAT 1
 #define NAME(x) x##_f32_avx512
 #include "batchnorm.inc"
 #undef T
+#undef BN_FLOAT
 #undef NAME
 #define T double
 #define NAME(x) x##_f64_avx512

@@ -1,15 +1,15 @@
 /* batchnorm.c — batch normalisation over (N, C, HW) arrays, forward and backward side by side, at each ISA level
- * (batchnorm.inc with V = 2 / 4 / 8 doubles per vector: reference (SSE2 on x86-64) / AVX2 / AVX-512).
+ * (batchnorm.inc with V = 2 / 4 / 8 doubles per vector, 2 V floats: reference (SSE2 on x86-64) / AVX2 /
+ * AVX-512, GCC vector extensions).
  *
  * Channels are independent: each kernel splits them over the pool, and every per-channel sum is one thread's
- * double accumulation in a fixed order, so results do not depend on the thread count.  Training statistics
- * take one pass over x (sums shifted by the channel's first element, which keeps the variance accurate when
- * |mean| >> std); the output is a second pass (the channel's planes are then in L2).  Backward: one pass for
- * sum dy and sum dy (x - mean), one for dx (xhat recomputed, never stored).  Elements are widened to double in
- * vectors, so y and dx are the scalar double formula's, bitwise, at every level (contraction off: per_isa.h);
- * only the sums' order differs between levels.
- * Measured (thread CPU time, 1 thread, f32 N=32 C=16 32x32 fwd / fwd+bwd): scalar 0.62 / 1.65 ms -> see
- * the commit message. */
+ * accumulation in a fixed order, so results do not depend on the thread count.  Forward: one pass of sums
+ * shifted by the channel's first element (keeps the variance accurate when |mean| >> std), then one pass
+ * writing y while the channel's planes are in L2.  Backward: one pass for sum dy and sum dy (x - mean), one for
+ * dx (xhat recomputed, never stored).  float32 works in float with double totals (batchnorm.inc).
+ * Measured (thread CPU time, 1 thread, Zen 4 AVX-512, f32, kernel only; np.copyto of x 0.047 / 0.014 ms):
+ *   N=32 C=16 32x32  fwd (training) 0.60 -> 0.11 ms, bwd 0.69 -> 0.13-0.17 ms (scalar double loops before)
+ *   N=32 C=64 8x8    fwd 0.15 -> 0.04-0.05 ms, bwd 0.17 -> 0.05-0.09 ms */
 #include "per_isa.h"
 #include <string.h>
 #include "dispatch.h"

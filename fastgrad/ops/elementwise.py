@@ -37,6 +37,8 @@ def binary(op, a, b):
             if y is not None:
                 return y
     ct = CTYPES[dtype]
+    if b.dtype is not dtype:  # one pointer type serves both: never hand C a buffer of another width
+        raise TypeError(f"binary: operands of different dtypes ({dtype}, {b.dtype})")
     if shape == bshape and a.flags.c_contiguous and b.flags.c_contiguous:  # the hot path: pointers inline
         y = np.empty(shape, dtype)
         _BINARY[dtype](op, y.size, from_buffer(ct, a), 1, from_buffer(ct, b), 1, from_buffer(ct, y))

@@ -24,6 +24,7 @@ __all__ = ["SHAPES", "FLT_MAX", "array", "binary", "square", "square_grad"]
 SHAPES = frozenset([(), (1,)])  # the one-element shapes that take this path
 FLT_MAX = float(np.finfo(np.float32).max)  # the float32 range a one-element result must stay in
 _F32 = dtypes.float32
+_EXACT = frozenset([dtypes.float32, dtypes.float64])  # float16/bfloat16 go to the kernels (and refusal)
 _empty = np.empty
 _PYTHON_OPS = {lib.FG_ADD: operator.add, lib.FG_SUB: operator.sub, lib.FG_MUL: operator.mul,
                lib.FG_DIV: operator.truediv}
@@ -44,6 +45,8 @@ def array(r: float, shape: tuple, dtype):
 
 def binary(op, a, b, shape, dtype):
     """a (op) b for one-element arrays a, b into a fresh array of ``shape``, or None."""
+    if dtype not in _EXACT:
+        return None
     f = _PYTHON_OPS.get(op)
     bv = b.item()
     if f is None or (bv == 0 and op == _DIV):
@@ -53,6 +56,8 @@ def binary(op, a, b, shape, dtype):
 
 def square(x):
     """x * x for a one-element array x, or None."""
+    if x.dtype not in _EXACT:
+        return None
     v = x.item()
     return array(v * v, x.shape, x.dtype)
 
@@ -60,6 +65,8 @@ def square(x):
 def square_grad(x, dy):
     """dy * (2 x) (the kernel's order: 2x first, then one rounding) for one-element x and dy of
     x's shape, or None."""
+    if x.dtype not in _EXACT:
+        return None
     two_x = 2.0 * x.item()
     if x.dtype is _F32 and not -FLT_MAX <= two_x <= FLT_MAX:  # the kernel's 2x overflowed
         return None

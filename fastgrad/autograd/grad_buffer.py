@@ -32,7 +32,10 @@ def grad_buffer(leaf, shape, dtype):
     if buf is not None:
         a = buf[0]
         if _refcount(a) == _IDLE and a.shape == shape and a.dtype is dtype:
-            return buf
+            # a fresh tuple: it holds a from here until the caller has unpacked it, so another
+            # thread's backward that checks meanwhile (the GIL can switch between our return and
+            # the caller's unpacking) never sees a idle and never computes into it as well
+            return (a, buf[1])
     a = np.empty(shape, dtype)
     buf = leaf._grad_buffer = (a, _from_buffer(CTYPES[dtype], a))
     return buf

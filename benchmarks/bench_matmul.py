@@ -290,12 +290,12 @@ def _alternate(fns, nt, args, torch, threadpoolctl, fglib):
 def _thread_report(args):
     """Per shape: fastgrad's 1-thread CPU time per call, and for its 2-thread GEMM the CPU time of
     each thread inside the region, their sum over the 1-thread time (parallel overhead: 1.00 =
-    none), each thread's share of the tile flops, the time each waited for the other's items, and
+    none), each thread's share of the tile flops, how long after the region's start each thread entered it, and
     the speed-up the split gives when each thread has a core (1-thread CPU / the busier thread's
     CPU).  CPU times do not count time a thread was descheduled, so the load barely moves them.
     The medians are over the calls both threads computed in without being descheduled (CPU time
     >= 0.9 x time in the region); on a loaded machine the worker is often not scheduled in time
-    and the caller does everything, or a thread is descheduled holding an item: the last column
+    and the caller does everything, or a thread is descheduled holding a slab: the last column
     says how many calls were clean."""
     import statistics
     from fastgrad._ffi import ffi, lib as fglib, rptr as r, wptr as w
@@ -303,7 +303,7 @@ def _thread_report(args):
     print(f"# cpu: {_cpu_model()}; isa={args.isa}; fastgrad {fastgrad.backend_info()['gemm']}")
     print(f"# load average {os.getloadavg()}; rounds {args.rounds}; medians over calls")
     print("| dtype | shape m x k x n | form | 1t CPU us | 2t CPU us (thread 0 + 1) | sum / 1t | "
-          "flop share | waited us (0 / 1) | speed-up if each has a core | clean calls |")
+          "flop share | entered after us (0 / 1) | speed-up if each has a core | clean calls |")
     print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
     shapes = [(n, n, n) for n in map(int, filter(None, args.square.split(",")))]
     shapes += [tuple(map(int, s.split("x"))) for s in filter(None, args.layers.split(","))]

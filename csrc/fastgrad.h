@@ -438,10 +438,14 @@ void fg_gemm_blocks_f64(int64_t *out);
 void fg_gemm_tile_for_f32(int64_t m, int64_t n, int64_t k, int64_t *out);
 void fg_gemm_tile_for_f64(int64_t m, int64_t n, int64_t k, int64_t *out);
 /* diagnostics of the threaded GEMM: copies the statistics of the last threaded GEMM since the
- * previous call into out (5 per thread that took part, at most 8 threads: items taken, tile flops,
- * thread CPU ns, ns in the region, ns waiting for other threads' items), returns that thread count
- * (0: none) and switches recording on (on = 1) or off (0; the default) */
+ * previous call into out (5 per thread that took part, at most 8 threads: slabs taken, tile flops,
+ * thread CPU ns, ns in the region, ns from the region's start to this thread's entry), returns that
+ * thread count (0: none) and switches recording on (on = 1) or off (0; the default) */
 int fg_gemm_thread_stats(int on, int64_t *out);
+/* tests: on = 1 makes every GEMM the pool can split (above the size floor, more than one thread
+ * set) take the threaded path whatever the measured-cost rule says; 0 (the default) restores the
+ * rule */
+void fg_gemm_always_threaded(int on);
 /* every entry below returns 0, or one of these with nothing written: */
 #define FG_ERR_NOMEM -1 /* a scratch buffer could not be allocated */
 #define FG_ERR_SIZE -2  /* a size or stride is negative, a leading dimension is shorter than its row, or a span overflows */

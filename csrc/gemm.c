@@ -12,14 +12,12 @@
  * packing.  Small problems skip packing (tiles read A and B in place).
  *
  * Threads: whether to use them at all is decided from the measured pool cost and tile rate
- * (the rule beside `par`).  A threaded GEMM is one pool region (gemm_par.inc): the pack and
- * compute work of every (jc, pc) block is cut into items that the threads take from one
- * counter; the packed B block is shared (packed cooperatively, double-buffered), A is shared
- * too when its rows fit one MC block (compute items: column groups), else each row item packs
- * its own rows; products with few rows and small blocks split into one block of columns per
- * thread instead, each a serial packed GEMM.  Every C element is computed by one tile call per k block with the same
- * operands and in the same k order whatever the split, so results are bitwise identical for
- * any thread count.  Tile choice by shape: the rule beside SKINNY_AVX512.
+ * (the rule beside `par`).  A threaded GEMM is one pool region (gemm_par.inc): C is cut into
+ * one slab of whole micro-panels per thread and each slab is a serial packed GEMM that packs its
+ * own operands; the threads take slabs from a counter.  Every C element is computed by one tile
+ * call per k block with the same operands and in the same k order whatever the split, so
+ * results are bitwise identical for any thread count.  Tile choice by shape: the rule beside
+ * SKINNY_AVX512.
  *
  * Scratch: the per-thread packing buffers of scratch.c (fg_scratch), grown on demand, kept
  * for reuse, freed at thread exit. */
@@ -58,22 +56,24 @@ static void cache_blocks(int64_t mr, int64_t nr, int64_t size, int64_t *mc, int6
 /* ---- when to go parallel ------------------------------------------------------------------
  * From the pool's measured costs (threadpool.c, fg_pool_costs: the time for a worker to join a
  * region when the workers are asleep, cold, and when they still spin after a region, hot) and the
- * tile kernel's rate, measured once per descriptor.  A GEMM of f flops on nt threads (one region,
- * gemm_par.inc) saves f/rate (1 - s), s the largest share of the compute items one thread can
- * get, and pays the cold or hot cost; it goes parallel when the saving is at least twice the
- * cost.  Workers count as hot when the previous parallel GEMM ended less than HOT_NS ago (the
- * pool spins 200 us).  The thread count never changes a GEMM's result, so this timing-based
+ * tile kernel's rate, measured once per tile kernel.  A GEMM of f flops on nt threads (one
+ * region, gemm_par.inc) saves f/rate (1 - s), s the largest share of C one thread computes, and
+ * pays the cold or hot cost; it goes parallel when the saving is at least twice the cost.
+ * Workers count as hot when any region of the pool ended less than half their spin ago
+ * (fg_pool_idle_ns).  The thread count never changes a GEMM's result, so this timing-based
  * choice cannot either. */
-#define HOT_NS 100000
+#define TILE_RATES 16 /* tile kernels measured: a few per ISA level and dtype */
 static struct {
     pthread_once_t once;
     int64_t cold_ns, hot_ns;        /* time for a worker to join (asleep, spinning) */
     int64_t publish_ns, publish_hot_ns; /* the caller's cost of a region (asleep, spinning) */
-    double flops_per_ns[2];         /* tile kernel rate per dtype (f32, f64) */
-    const void *kr[2];              /* the descriptor the rate was measured with (NULL: not yet) */
-    atomic_llong last_end_ns;       /* end of the last parallel GEMM */
+    struct {
+        uintptr_t tile;             /* a tile kernel (a descriptor's packed function) */
+        double flops_per_ns;        /* its rate over a KC block */
+    } rates[TILE_RATES];
+    atomic_int n_rates;             /* entries of rates published */
     pthread_mutex_t mu;             /* guards the rate measurement */
-} par = {PTHREAD_ONCE_INIT, 0, 0, 0, 0, {0, 0}, {NULL, NULL}, 0, PTHREAD_MUTEX_INITIALIZER};
+} par = {PTHREAD_ONCE_INIT, 0, 0, 0, 0, {{0, 0}}, 0, PTHREAD_MUTEX_INITIALIZER};
 
 static int64_t mono_ns(void)
 {
@@ -90,15 +90,19 @@ static int64_t thread_cpu_ns(void)
 }
 
 /* statistics of the last threaded GEMM, when switched on (fg_gemm_thread_stats): per thread that
- * entered the region, items taken, tile flops computed (padded tiles), thread CPU time, time
- * inside the region and time spent waiting for other threads' items (ns).  Off by default (the
- * thread CPU clock is a system call). */
+ * entered the region, slabs taken, tile flops computed (padded tiles), thread CPU time, time
+ * inside the region and how long after the region was asked for it entered (ns).  Off by
+ * default (the thread CPU clock is a system call). */
 #define GEMM_STATS_THREADS 8
 static struct {
     atomic_int on;
     int threads;
     int64_t row[GEMM_STATS_THREADS][5];
 } gemm_stats;
+
+static atomic_int always_threaded; /* fg_gemm_always_threaded */
+
+void fg_gemm_always_threaded(int on) { atomic_store(&always_threaded, on); }
 
 int fg_gemm_thread_stats(int on, int64_t *out)
 {

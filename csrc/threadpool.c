@@ -48,8 +48,9 @@ static struct {
     int requested;                   /* fg_set_num_threads */
     pthread_t tid[MAX_THREADS];
     uint32_t start_gen[MAX_THREADS]; /* generation before a worker's first region */
+    atomic_llong last_end_ns;        /* when the last region ended (0: none yet) */
 } pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER,
-          0, 0, 0, 0, 0, 0, 0, MAX_THREADS, 1, {0}, {0}};
+          0, 0, 0, 0, 0, 0, 0, MAX_THREADS, 1, {0}, {0}, 0};
 
 #define GEN(w) ((uint32_t)((w) >> 32))
 
@@ -328,8 +329,19 @@ static void run_region(int64_t n, int nt, fg_range_fn fn, void *ctx)
     run_chunk(0);
     run_claimed(gen); /* the chunks of workers not awake yet */
     wait_chunks();
+    atomic_store_explicit(&pool.last_end_ns, now_ns(), memory_order_relaxed);
     pthread_mutex_unlock(&pool.owner);
 }
+
+/* ns since the last region ended (INT64_MAX before the first): below fg_pool_spin_ns the workers
+ * still poll for the next region and join it within the hot cost */
+int64_t fg_pool_idle_ns(void)
+{
+    int64_t end = atomic_load_explicit(&pool.last_end_ns, memory_order_relaxed);
+    return end ? now_ns() - end : INT64_MAX;
+}
+
+int64_t fg_pool_spin_ns(void) { return SPIN_NS; }
 
 int fg_get_num_threads(void) { return pool.requested; }
 

@@ -2,6 +2,7 @@
 import os
 import sys
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -40,6 +41,29 @@ def test_threaded_gemm_matches_serial_bitwise(restore_threads):
     for nt in (2, 4, 7):
         lib.fg_set_num_threads(nt)
         np.testing.assert_array_equal(_big_gemm()[2], c1)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="CPU affinity is Linux's")
+def test_workers_woken_from_sleep_keep_the_process_affinity(restore_threads):
+    # a worker that wakes on the caller's CPU moves itself through a one-CPU affinity and back
+    # (csrc/threadpool.c, move_off_cpu): no thread may be left pinned, and results do not change
+    def allowed(tid):
+        with open(f"/proc/self/task/{tid}/status", encoding="ascii") as f:
+            return f.read().split("Cpus_allowed_list:")[1].split()[0]
+
+    before = {t: allowed(t) for t in os.listdir("/proc/self/task")}
+    lib.fg_set_num_threads(1)
+    want = _big_gemm()[2]
+    lib.fg_set_num_threads(2)
+    lib.fg_gemm_always_threaded(1)
+    try:
+        for _ in range(5):
+            time.sleep(0.01)  # past the workers' 200 us spin: they sleep and are woken
+            np.testing.assert_array_equal(_big_gemm()[2], want)
+    finally:
+        lib.fg_gemm_always_threaded(0)
+    for t in os.listdir("/proc/self/task"):
+        assert allowed(t) == before.get(t, before[str(os.getpid())])
 
 
 def test_gemm_from_several_python_threads_at_once(restore_threads):

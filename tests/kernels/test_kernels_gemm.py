@@ -243,3 +243,41 @@ def test_gemm_linear_fwd_consistent_sizes_return_zero(dtype):
     assert _fn("linear_fwd", dtype)(2, 2, 2, rptr(a), rptr(b), NULL, wptr(c)) == 0
     assert _fn("linear_bwd", dtype)(2, 2, 2, rptr(a), rptr(b), rptr(a), wptr(c), NULL, NULL) == 0
     assert _fn("linear_relu_fwd", dtype)(0, 2, 2, rptr(a), rptr(b), NULL, wptr(c)) == 0
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m,n,k", [(0, 5, 3), (3, 4, 0), (1, 1, 1), (7, 13, 11),     # small path
+                                   (97, 67, 71), (23, 65, 385), (13, 4097, 7),     # packed, k/NC blocks
+                                   (129, 145, 130)])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_linear_relu_fwd_epilogue_equals_linear_then_relu_bitwise(m, n, k, dtype, threads, isa):
+    # the fused forward must be exactly relu(linear(x)) as the separate kernels compute it, on
+    # the small, packed and threaded paths, NaN and -0 kept
+    rng = np.random.default_rng(7)
+    x = rng.standard_normal((m, k)).astype(dtype)
+    w = rng.standard_normal((n, k)).astype(dtype)
+    b = rng.standard_normal(n).astype(dtype)
+    if m and k:
+        x[0, 0] = np.nan            # a NaN row: relu keeps NaN
+    if n:
+        b[-1] = -0.0 if k == 0 else b[-1]
+    want = np.empty((m, n), dtype)
+    assert _fn("linear_fwd", dtype)(m, n, k, rptr(x), rptr(w), rptr(b), wptr(want)) == 0
+    want = np.where(want < 0, dtype(0), want)  # x < 0 ? 0 : x, as the relu kernel
+    before = lib.fg_get_num_threads()
+    lib.fg_set_num_threads(threads)
+    lib.fg_gemm_always_threaded(1)
+    try:
+        for bias in (b, None):
+            got = np.full((m, n), 7.0, dtype)
+            assert _fn("linear_relu_fwd", dtype)(m, n, k, rptr(x), rptr(w), rptr(b) if bias is not None else NULL,
+                                                wptr(got)) == 0
+            ref = want
+            if bias is None:
+                ref = np.empty((m, n), dtype)
+                _fn("linear_fwd", dtype)(m, n, k, rptr(x), rptr(w), NULL, wptr(ref))
+                ref = np.where(ref < 0, dtype(0), ref)
+            np.testing.assert_array_equal(got.view(np.uint8), ref.view(np.uint8))  # bits, -0 included
+    finally:
+        lib.fg_gemm_always_threaded(0)
+        lib.fg_set_num_threads(before)

@@ -11,8 +11,19 @@
 #include <immintrin.h>
 
 #define FG_TARGET FG_TARGET_AVX2_FMA
+#include "gemm_pack_a.inc"
 #define MR 6
 #define NV 2
+
+FG_TARGET static void pack_a_f32_avx2(const float *src, int64_t lda, int64_t kc, int trans, float *dst)
+{
+    pack_a_f32_mr(src, lda, kc, trans, dst, MR);
+}
+
+FG_TARGET static void pack_a_f64_avx2(const double *src, int64_t lda, int64_t kc, int trans, double *dst)
+{
+    pack_a_f64_mr(src, lda, kc, trans, dst, MR);
+}
 
 /* lane mask with the first clamp(n, 0, lanes) lanes set (sign bit of each 32/64-bit lane) */
 FG_TARGET static inline __m256i lane_mask32(int64_t n)
@@ -29,25 +40,6 @@ FG_TARGET static inline __m256i lane_mask64(int64_t n)
 /* transposed-B packing, one full micro-panel: dst[p*NR + j] = src[j*ldb + p] for p < kc, j < NR.
  * The portable loop moves one element per load and store; here 8 x 8 (f32) / 4 x 4 (f64) blocks
  * go through registers: row loads, an in-register transpose, contiguous stores. */
-FG_TARGET static inline void transpose8_f32_avx2(__m256 r[8])
-{
-    __m256 t[8], u[8];
-    for (int i = 0; i < 8; i += 2) {
-        t[i] = _mm256_unpacklo_ps(r[i], r[i + 1]);     /* rows i, i+1 interleaved, low pairs */
-        t[i + 1] = _mm256_unpackhi_ps(r[i], r[i + 1]);
-    }
-    for (int g = 0; g < 8; g += 4) {                    /* u[g + c]: column c (+4 in the high lane) */
-        u[g + 0] = _mm256_shuffle_ps(t[g], t[g + 2], 0x44);
-        u[g + 1] = _mm256_shuffle_ps(t[g], t[g + 2], 0xEE);
-        u[g + 2] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0x44);
-        u[g + 3] = _mm256_shuffle_ps(t[g + 1], t[g + 3], 0xEE);
-    }
-    for (int c = 0; c < 4; ++c) {
-        r[c] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x20);
-        r[c + 4] = _mm256_permute2f128_ps(u[c], u[4 + c], 0x31);
-    }
-}
-
 FG_TARGET static void pack_bt_f32_avx2(const float *src, int64_t ldb, int64_t kc, float *dst)
 {
     int64_t p0 = 0;
@@ -56,7 +48,7 @@ FG_TARGET static void pack_bt_f32_avx2(const float *src, int64_t ldb, int64_t kc
             __m256 r[8];
             for (int i = 0; i < 8; ++i)
                 r[i] = _mm256_loadu_ps(src + (jb + i) * ldb + p0);
-            transpose8_f32_avx2(r);
+            transpose8_f32(r);
             for (int p = 0; p < 8; ++p)
                 _mm256_storeu_ps(dst + (p0 + p) * 16 + jb, r[p]);
         }
@@ -70,17 +62,12 @@ FG_TARGET static void pack_bt_f64_avx2(const double *src, int64_t ldb, int64_t k
     int64_t p0 = 0;
     for (; p0 + 4 <= kc; p0 += 4)
         for (int jb = 0; jb < 8; jb += 4) {
-            __m256d r0 = _mm256_loadu_pd(src + (jb + 0) * ldb + p0);
-            __m256d r1 = _mm256_loadu_pd(src + (jb + 1) * ldb + p0);
-            __m256d r2 = _mm256_loadu_pd(src + (jb + 2) * ldb + p0);
-            __m256d r3 = _mm256_loadu_pd(src + (jb + 3) * ldb + p0);
-            __m256d t0 = _mm256_unpacklo_pd(r0, r1), t1 = _mm256_unpackhi_pd(r0, r1);
-            __m256d t2 = _mm256_unpacklo_pd(r2, r3), t3 = _mm256_unpackhi_pd(r2, r3);
-            double *d = dst + p0 * 8 + jb;
-            _mm256_storeu_pd(d + 0 * 8, _mm256_permute2f128_pd(t0, t2, 0x20));
-            _mm256_storeu_pd(d + 1 * 8, _mm256_permute2f128_pd(t1, t3, 0x20));
-            _mm256_storeu_pd(d + 2 * 8, _mm256_permute2f128_pd(t0, t2, 0x31));
-            _mm256_storeu_pd(d + 3 * 8, _mm256_permute2f128_pd(t1, t3, 0x31));
+            __m256d r[4];
+            for (int i = 0; i < 4; ++i)
+                r[i] = _mm256_loadu_pd(src + (jb + i) * ldb + p0);
+            transpose4_f64(r);
+            for (int p = 0; p < 4; ++p)
+                _mm256_storeu_pd(dst + (p0 + p) * 8 + jb, r[p]);
         }
     for (; p0 < kc; ++p0)
         for (int j = 0; j < 8; ++j)
@@ -137,7 +124,8 @@ FG_TARGET static void pack_bn_f64_avx2(const double *src, int64_t ldb, int64_t k
 /* mc, kc, nc = 0: from the caches (the rule in gemm.c) */
 const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 0, 0, 0,
                                              packed_f32_avx2, strided_f32_avx2, pack_bt_f32_avx2,
-                                             MR, strided_f32_avx2, 0, NULL, pack_bn_f32_avx2};
+                                             MR, strided_f32_avx2, 0, NULL, pack_bn_f32_avx2,
+                                             pack_a_f32_avx2};
 #undef T
 #undef VEC
 #undef MASK
@@ -173,6 +161,7 @@ const fg_gemm_kernel_f32 fg_gemm_avx2_f32 = {MR, W * NV, 0, 0, 0,
 #include "gemm_kernel_avx2.inc"
 const fg_gemm_kernel_f64 fg_gemm_avx2_f64 = {MR, W * NV, 0, 0, 0,
                                              packed_f64_avx2, strided_f64_avx2, pack_bt_f64_avx2,
-                                             MR, strided_f64_avx2, 0, NULL, pack_bn_f64_avx2};
+                                             MR, strided_f64_avx2, 0, NULL, pack_bn_f64_avx2,
+                                             pack_a_f64_avx2};
 
 #endif

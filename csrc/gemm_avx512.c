@@ -11,8 +11,19 @@
 #include <immintrin.h>
 
 #define FG_TARGET FG_TARGET_AVX512
+#include "gemm_pack_a.inc"
 #define MR 12
 #define NV 2
+
+FG_TARGET static void pack_a_f32_avx512(const float *src, int64_t lda, int64_t kc, int trans, float *dst)
+{
+    pack_a_f32_mr(src, lda, kc, trans, dst, MR);
+}
+
+FG_TARGET static void pack_a_f64_avx512(const double *src, int64_t lda, int64_t kc, int trans, double *dst)
+{
+    pack_a_f64_mr(src, lda, kc, trans, dst, MR);
+}
 
 /* transposed-B packing, 16 x 16 (f32) / 8 x 8 (f64) register transposes: the portable
  * loop is bound by one element per load+store, this by the memory system */
@@ -117,7 +128,8 @@ FG_TARGET static void pack_bt_f64_avx512(const double *src, int64_t ldb, int64_t
 #define MR 12
 const fg_gemm_kernel_f32 fg_gemm_avx512_f32 = {MR, W * NV, 96, 384, 4096,
                                                packed_f32_avx512, strided_f32_avx512, pack_bt_f32_avx512,
-                                               8, strided_f32_avx512_small, W, strided_f32_avx512_narrow, NULL};
+                                               8, strided_f32_avx512_small, W, strided_f32_avx512_narrow, NULL,
+                                               pack_a_f32_avx512};
 #undef T
 #undef VEC
 #undef MASK
@@ -167,6 +179,7 @@ const fg_gemm_kernel_f32 fg_gemm_avx512_f32 = {MR, W * NV, 96, 384, 4096,
 #define MR 12
 const fg_gemm_kernel_f64 fg_gemm_avx512_f64 = {MR, W * NV, 96, 384, 2048,
                                                packed_f64_avx512, strided_f64_avx512, pack_bt_f64_avx512,
-                                               8, strided_f64_avx512_small, W, strided_f64_avx512_narrow, NULL};
+                                               8, strided_f64_avx512_small, W, strided_f64_avx512_narrow, NULL,
+                                               pack_a_f64_avx512};
 
 #endif

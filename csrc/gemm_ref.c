@@ -10,7 +10,7 @@
 #define NAME(x) x##_f32
 #include "gemm_ref.inc"
 const fg_gemm_kernel_f32 fg_gemm_ref_f32 = {MR, NR, 128, 256, 2048, ref_tile_f32, ref_tile_f32, NULL,
-                                         MR, ref_tile_f32, 0, NULL, NULL};
+                                         MR, ref_tile_f32, 0, NULL, NULL, NULL};
 #undef T
 #undef NAME
 
@@ -18,4 +18,4 @@ const fg_gemm_kernel_f32 fg_gemm_ref_f32 = {MR, NR, 128, 256, 2048, ref_tile_f32
 #define NAME(x) x##_f64
 #include "gemm_ref.inc"
 const fg_gemm_kernel_f64 fg_gemm_ref_f64 = {MR, NR, 128, 256, 2048, ref_tile_f64, ref_tile_f64, NULL,
-                                         MR, ref_tile_f64, 0, NULL, NULL};
+                                         MR, ref_tile_f64, 0, NULL, NULL, NULL};

@@ -134,3 +134,70 @@ def test_skinny_products_at_avx512_match_reference(dtype, isa):
         got = run()
         tol = 1e-4 if np.dtype(dtype) == np.float32 else 1e-12
         assert np.abs(got - want).max() <= tol * k * (np.abs(want).max() + 1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m,n,k", [(32, 128, 784), (128, 512, 300), (700, 70, 53), (33, 17, 1029),
+                                   (1, 1029, 300), (7, 700, 129)])
+def test_threaded_linear_bias_and_relu_on_each_slab_bitwise_equal_one_thread(m, n, k, dtype, isa):
+    # the bias fill and the relu run on the thread of each slab (gemm_run): the same bits as one
+    # thread and as the unfused product, bias and relu
+    rng = np.random.default_rng(5)
+    x, w = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((n, k)).astype(dtype)
+    b = rng.standard_normal(n).astype(dtype)
+    f32 = np.dtype(dtype) == np.float32
+    fwd, relu_fwd = (lib.fg_linear_fwd_f32, lib.fg_linear_relu_fwd_f32) if f32 else \
+        (lib.fg_linear_fwd_f64, lib.fg_linear_relu_fwd_f64)
+
+    def run(fn):
+        y = np.full((m, n), np.nan, dtype)
+        assert fn(m, n, k, rptr(x), rptr(w), rptr(b), wptr(y)) == 0
+        return y
+
+    before = _threads(1)
+    try:
+        lin, rel = run(fwd), run(relu_fwd)
+        for nt in (2, 3, 4):
+            lib.fg_set_num_threads(nt)
+            for _ in range(3):
+                np.testing.assert_array_equal(run(fwd), lin)
+                np.testing.assert_array_equal(run(relu_fwd), rel)
+    finally:
+        lib.fg_set_num_threads(before)
+    np.testing.assert_array_equal(rel, np.where(lin < 0, 0, lin).astype(dtype))
+    want = x.astype(np.float64) @ w.T.astype(np.float64) + b
+    tol = 1e-3 if f32 else 1e-10
+    assert np.abs(lin - want).max() <= tol * (np.abs(want).max() + 1)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m,n,k", [(300, 700, 65), (128, 512, 784), (2000, 70, 9), (5, 1029, 33)])
+def test_linear_relu_backward_split_mask_bitwise_equal_one_thread(m, n, k, dtype, isa):
+    # dz = y > 0 ? dy : 0 and db = colsum(dz) split by column blocks over the pool (large enough
+    # here for the pool's own threshold): dx, dW and db the same bits at every thread count
+    rng = np.random.default_rng(6)
+    x, w = rng.standard_normal((m, k)).astype(dtype), rng.standard_normal((n, k)).astype(dtype)
+    y = np.maximum(rng.standard_normal((m, n)), 0).astype(dtype)
+    y[0, :3] = np.nan  # NaN is not > 0: masked like a negative
+    dy = rng.standard_normal((m, n)).astype(dtype)
+    fn = lib.fg_linear_relu_bwd_f32 if np.dtype(dtype) == np.float32 else lib.fg_linear_relu_bwd_f64
+
+    def run():
+        dx, dw, db = np.empty((m, k), dtype), np.empty((n, k), dtype), np.empty(n, dtype)
+        assert fn(m, n, k, rptr(x), rptr(w), rptr(y), rptr(dy), wptr(dx), wptr(dw), wptr(db)) == 0
+        return dx, dw, db
+
+    before = _threads(1)
+    try:
+        one = run()
+        for nt in (2, 3):
+            lib.fg_set_num_threads(nt)
+            for _ in range(3):
+                for got, want in zip(run(), one):
+                    np.testing.assert_array_equal(got, want)
+    finally:
+        lib.fg_set_num_threads(before)
+    dz = np.where(y > 0, dy, 0).astype(np.float64)
+    tol = 1e-3 if np.dtype(dtype) == np.float32 else 1e-10
+    for got, want in zip(one, (dz @ w, dz.T @ x, dz.sum(0))):
+        assert np.abs(got - want).max() <= tol * (np.abs(want).max() + 1)

@@ -52,6 +52,7 @@ def always_threaded():
 @pytest.mark.parametrize("m,n,k", [(32, 128, 784),     # column halves, several k blocks
                                    (128, 512, 600),    # column halves, 3 k blocks
                                    (700, 70, 530),     # row halves (m > n), edge column tile
+                                   (512, 784, 128),    # row halves though n > m: m > k (a dW)
                                    (7, 700, 1029),     # one row panel: columns only
                                    (1029, 17, 300),    # rows, one column panel
                                    (33, 17, 1029),     # row halves, edge tiles both ways

@@ -326,7 +326,8 @@ def test_optim_step_threads_match_one_thread_bitwise(kind, case, dtype, isa, thr
         _assert_bitwise(_run_kernel(kind, case, dtype, n, seed=7), want)
 
 
-MULTI_SIZES = [5, 0, 16, 33, 1029, 70_001]   # a 0-size tensor and pieces that cross thread chunks
+# a 0-size tensor, and sizes whose per-tensor thread slices (optim_run) end mid-block
+MULTI_SIZES = [5, 0, 16, 33, 1029, 70_001, 300_007]
 
 
 def _multi_inputs(dtype, seed):
@@ -345,7 +346,7 @@ def _ptrs(arrs, ctype):
 
 @pytest.mark.parametrize("kind, case", ALL_CASES, ids=ALL_IDS)
 @pytest.mark.parametrize("dtype", DTYPES)
-@pytest.mark.parametrize("nt", [1, 2])
+@pytest.mark.parametrize("nt", [1, 2, 3])
 def test_optim_step_multi_matches_single_bitwise(kind, case, dtype, nt, isa, threads_one):
     """One multi-tensor call per step == one single-tensor call per tensor, with per-tensor first
     flags (SGD) and step counts (Adam, Adagrad) that differ between tensors."""
@@ -355,7 +356,7 @@ def test_optim_step_multi_matches_single_bitwise(kind, case, dtype, nt, isa, thr
     single = [p.copy() for p in ps]
     sst = [[np.zeros_like(p) for _ in range(3)] for p in ps]
     mst = [[np.zeros_like(p) for _ in range(3)] for p in ps]
-    offsets = [0, 2, 0, 1, 3, 0]   # tensor i starts (first / step 1) at step offsets[i]
+    offsets = [0, 2, 0, 1, 3, 0, 1]   # tensor i starts (first / step 1) at step offsets[i]
     lib.fg_set_num_threads(nt)
     for k in range(4):
         grads = [g * np.asarray(k + 1, dtype) for g in gs]

@@ -47,7 +47,8 @@ int fg_get_num_workers(void);
  * the derived threshold for going parallel (n * cost_per_item, rough scalar operations), the
  * multiply-add rate it assumes (operations per microsecond), the caller's own cost of a region
  * nobody joins in time (publishing it, workers asleep; ns), and of a noop region with the workers
- * spinning (ns) */
+ * spinning (ns); out[6..7] = the latest and the least cross-core round trip between the caller and
+ * a worker (ns, re-measured every 50 ms while regions are asked for; 0 until then) */
 void fg_pool_costs(int64_t *out);
 /* data caches of cpu 0 as read at load time: out[0..3] = L1d, L2, L3 bytes, CPUs sharing the L3
  * (from /sys/devices/system/cpu/cpu0/cache, else cpuid; 32 KB, 512 KB, 8 MB, 1 when unknown) */
@@ -446,6 +447,9 @@ int fg_gemm_thread_stats(int on, int64_t *out);
  * set) take the threaded path whatever the measured-cost rule says; 0 (the default) restores the
  * rule */
 void fg_gemm_always_threaded(int on);
+/* tests: take last and least (ns) as the measured cross-core round trips (fg_pool_costs out[6..7])
+ * and do not measure again for an hour; 0, 0 forgets them and measures at the next region */
+void fg_pool_set_round_trip(int64_t last, int64_t least);
 /* every entry below returns 0, or one of these with nothing written: */
 #define FG_ERR_NOMEM -1 /* a scratch buffer could not be allocated */
 #define FG_ERR_SIZE -2  /* a size or stride is negative, a leading dimension is shorter than its row, or a span overflows */

@@ -60,8 +60,11 @@ static void cache_blocks(int64_t mr, int64_t nr, int64_t size, int64_t *mc, int6
  * region, gemm_par.inc) saves f/rate (1 - s), s the largest share of C one thread computes, and
  * pays the cold or hot cost; it goes parallel when the saving is at least twice the cost.
  * Workers count as hot when any region of the pool ended less than half their spin ago
- * (fg_pool_idle_ns).  The thread count never changes a GEMM's result, so this timing-based
- * choice cannot either. */
+ * (fg_pool_idle_ns).  While the cores are far apart (fg_pool_far, threadpool.c) a GEMM is
+ * threaded only when it takes FAR_GEMM_MIN_NS on one thread: there a W3 layer product (32x784x128,
+ * 65 us) ran slower on 2 threads than on 1, a W4 one (128x784x512, 1 ms) still faster.  The thread
+ * count never changes a GEMM's result, so this timing-based choice cannot either. */
+#define FAR_GEMM_MIN_NS 200000
 #define TILE_RATES 16 /* tile kernels measured: a few per ISA level and dtype */
 static struct {
     pthread_once_t once;
@@ -117,7 +120,7 @@ int fg_gemm_thread_stats(int on, int64_t *out)
 
 static void measure_pool(void)
 {
-    int64_t c[6];
+    int64_t c[8];
     fg_pool_costs(c);
     par.hot_ns = FG_MAX(200, c[1]);      /* floors: the costs are 0 when they could not be measured */
     par.cold_ns = FG_MAX(2000, FG_MAX(par.hot_ns, c[0]));

@@ -32,6 +32,9 @@ int fg_parallel_threads(int64_t n, int64_t cost_per_item);
  * keep polling for the next region before they sleep */
 int64_t fg_pool_idle_ns(void);
 int64_t fg_pool_spin_ns(void);
+/* 1 when a cache-line round trip between the caller and a worker, last measured, took far longer
+ * than between near cores (the VM's vCPUs on far-apart cores; threadpool.c), else 0 */
+int fg_pool_far(void);
 
 /* ---- the descriptor tables of the kernel families with ISA variants (types, tables, and the
  * selection of the active level's table: tables.inc, once per dtype) ---- */

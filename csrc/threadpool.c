@@ -308,10 +308,17 @@ static void measure_costs(void)
     costs.min_cost = t;
 }
 
+/* the cross-core round trip ("how far apart the cores are", below) */
+static struct {
+    atomic_llong next_ns;     /* when to measure again */
+    atomic_llong last, least; /* ns per round trip (0: not measured) */
+} lat;
+
 /* the pool's measured costs: out[0..5] = time for a worker to join, asleep and spinning (ns),
  * the derived threshold, the multiply-add rate (operations per microsecond), the caller's cost of
  * a region with the workers asleep that nobody joins in time, and of a noop region with the
- * workers spinning (ns); measured at the first call */
+ * workers spinning (ns), measured at the first call; out[6..7] = the latest and the least
+ * cross-core round trip (ns, 0 until measured: "how far apart the cores are") */
 void fg_pool_costs(int64_t *out)
 {
     pthread_once(&costs.once, measure_costs);
@@ -321,6 +328,102 @@ void fg_pool_costs(int64_t *out)
     out[3] = (int64_t)(costs.ops_per_ns * 1000);
     out[4] = costs.publish_ns;
     out[5] = costs.publish_hot_ns;
+    out[6] = atomic_load_explicit(&lat.last, memory_order_relaxed);
+    out[7] = atomic_load_explicit(&lat.least, memory_order_relaxed);
+}
+
+/* ---- how far apart the cores are --------------------------------------------------------------
+ * A virtual machine's vCPUs can be moved by the host between cores near each other and cores far
+ * apart.  On the 2-vCPU KVM guest this was written on, a cache-line round trip between the two
+ * threads took 55-72 ns for minutes and then 280-390 ns for minutes (other dies), both vCPUs
+ * still computing at full rate.  In the far phases a 784-128-128-10 training step took 437 us on
+ * 2 threads (near: 172 us; 1 thread: 237 us; 2 threads with every kernel inline: 239 us): each
+ * region's worker reads, line by line, what the caller wrote last.  So the round trip is
+ * measured (a ping-pong of LATENCY_TRIPS trips with a worker, about 1-6 us) at most every
+ * LATENCY_EVERY_NS while regions are asked for, against near = the least round trip seen, or
+ * NEAR_NS if that is more (a process that starts far, or whose workers sit on another socket,
+ * counts as far).  Far = at least twice near and FAR_EXTRA_NS more (fg_pool_far).  Then a GEMM
+ * is threaded only when it is long on its own (gemm.c, FAR_GEMM_MIN_NS): the small products of a
+ * small model stay on one thread, the large ones keep their gain.  Near, nothing changes. */
+#define LATENCY_EVERY_NS 50000000
+#define LATENCY_TRIPS 16
+#define NEAR_NS 100 /* a round trip between cores that share a cache: 40-80 ns on current x86 */
+#define FAR_EXTRA_NS 100
+
+
+typedef struct {
+    _Alignas(64) atomic_long ball;
+    _Alignas(64) atomic_int joined, caller_done;
+    int64_t give_up, result;
+} pingpong_ctx;
+
+static void pingpong_range(void *ctx, int64_t begin, int64_t end)
+{
+    pingpong_ctx *p = ctx;
+    if (end - begin != 1)
+        return; /* ran inline: one thread, nothing to measure */
+    if (begin == 1) { /* the worker: answer each serve */
+        if (atomic_load_explicit(&p->caller_done, memory_order_acquire))
+            return;
+        atomic_store_explicit(&p->joined, 1, memory_order_release);
+        for (long i = 1; i < 2 * LATENCY_TRIPS; i += 2) {
+            while (atomic_load_explicit(&p->ball, memory_order_acquire) != i)
+                if (now_ns() > p->give_up)
+                    return;
+            atomic_store_explicit(&p->ball, i + 1, memory_order_release);
+        }
+        return;
+    }
+    while (!atomic_load_explicit(&p->joined, memory_order_acquire) && now_ns() < p->give_up)
+        cpu_relax();
+    if (atomic_load_explicit(&p->joined, memory_order_acquire)) {
+        int64_t t0 = now_ns();
+        long i = 0;
+        for (; i < LATENCY_TRIPS; ++i) {
+            atomic_store_explicit(&p->ball, 2 * i + 1, memory_order_release);
+            while (atomic_load_explicit(&p->ball, memory_order_acquire) != 2 * i + 2 && now_ns() < p->give_up)
+                cpu_relax();
+            if (atomic_load_explicit(&p->ball, memory_order_acquire) != 2 * i + 2)
+                break;
+        }
+        if (i == LATENCY_TRIPS)
+            p->result = (now_ns() - t0) / LATENCY_TRIPS;
+    }
+    atomic_store_explicit(&p->caller_done, 1, memory_order_release);
+}
+
+/* the round trip now, when it is due (the caller owns no region: fg_parallel_threads checked) */
+static void measure_latency(int64_t now)
+{
+    long long due = atomic_load_explicit(&lat.next_ns, memory_order_relaxed);
+    if (now < due || !atomic_compare_exchange_strong(&lat.next_ns, &due, now + LATENCY_EVERY_NS))
+        return;
+    pingpong_ctx p = {0};
+    p.give_up = now + 100000; /* 100 us: a worker that slow measured the load, not the cores */
+    run_region(2, 2, pingpong_range, &p);
+    if (p.result <= 0)
+        return;
+    atomic_store_explicit(&lat.last, p.result, memory_order_relaxed);
+    long long least = atomic_load_explicit(&lat.least, memory_order_relaxed);
+    if (least == 0 || p.result < least)
+        atomic_store_explicit(&lat.least, p.result, memory_order_relaxed);
+}
+
+void fg_pool_set_round_trip(int64_t last, int64_t least)
+{
+    atomic_store_explicit(&lat.last, last, memory_order_relaxed);
+    atomic_store_explicit(&lat.least, least, memory_order_relaxed);
+    /* set: kept for an hour; 0, 0: measured again at the next region */
+    atomic_store_explicit(&lat.next_ns, last || least ? now_ns() + 3600 * (int64_t)1000000000 : 0,
+                          memory_order_relaxed);
+}
+
+/* 1 when the latest round trip between the caller and a worker was far (above), else 0 */
+int fg_pool_far(void)
+{
+    long long last = atomic_load_explicit(&lat.last, memory_order_relaxed);
+    long long near = FG_MIN(atomic_load_explicit(&lat.least, memory_order_relaxed), NEAR_NS);
+    return near > 0 && last >= 2 * near && last - near >= FAR_EXTRA_NS;
 }
 
 int fg_parallel_threads(int64_t n, int64_t cost_per_item)
@@ -334,6 +437,7 @@ int fg_parallel_threads(int64_t n, int64_t cost_per_item)
     pthread_once(&costs.once, measure_costs);
     if (work < costs.min_cost)
         return 1;
+    measure_latency(now_ns());
     return n < nt ? (int)n : nt;
 }
 

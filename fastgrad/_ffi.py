@@ -137,9 +137,10 @@ def gemm_info() -> dict:
     info["f32_tile_by_shape"] = tiles
     info["cpu_splits_avx512"] = bool(lib.fg_cpu_avx512_halves())
     if lib.fg_get_num_threads() > 1:   # measured at the first call (threadpool.c)
-        p = ffi.new("int64_t[6]")
+        p = ffi.new("int64_t[8]")
         lib.fg_pool_costs(p)
         info["parallel_threshold"] = {"join_ns_asleep": p[0], "join_ns_spinning": p[1],
                                       "publish_ns_asleep": p[4], "publish_ns_spinning": p[5],
-                                      "min_cost": p[2], "ops_per_us": p[3]}
+                                      "min_cost": p[2], "ops_per_us": p[3],
+                                      "core_round_trip_ns": {"latest": p[6], "least": p[7]}}
     return info

@@ -202,3 +202,37 @@ def test_linear_relu_backward_split_mask_bitwise_equal_one_thread(m, n, k, dtype
     tol = 1e-3 if np.dtype(dtype) == np.float32 else 1e-10
     for got, want in zip(one, (dz @ w, dz.T @ x, dz.sum(0))):
         assert np.abs(got - want).max() <= tol * (np.abs(want).max() + 1)
+
+
+def test_far_apart_cores_keep_small_products_on_one_thread():
+    # while the round trip between the cores is far above near (a VM's vCPUs on far-apart cores,
+    # threadpool.c), a product shorter than FAR_GEMM_MIN_NS stays on one thread and a long one is
+    # still split; the bits never change.  The measured round trip is shown by backend_info.
+    lib.fg_gemm_always_threaded(0)
+    before = _threads(2)
+    out = ffi.new("int64_t[40]")
+    small, _ = _gemm(0, 1, 32, 128, 784, np.float32)
+    large, _ = _gemm(0, 0, 1024, 1024, 1024, np.float32)
+
+    def threads_taking_part(run):
+        lib.fg_gemm_thread_stats(1, ffi.NULL)
+        c = run()
+        return lib.fg_gemm_thread_stats(0, out), c
+
+    try:
+        lib.fg_set_num_threads(1)
+        want_small, want_large = small(), large()
+        lib.fg_set_num_threads(2)
+        lib.fg_pool_set_round_trip(340, 60)
+        info = fastgrad.backend_info()["gemm"]["parallel_threshold"]["core_round_trip_ns"]
+        assert info == {"latest": 340, "least": 60}
+        for _ in range(3):
+            n_small, c_small = threads_taking_part(small)
+            n_large, c_large = threads_taking_part(large)
+            assert n_small == 0  # the serial path: no pool region
+            assert n_large >= 1
+            np.testing.assert_array_equal(c_small, want_small)
+            np.testing.assert_array_equal(c_large, want_large)
+    finally:
+        lib.fg_pool_set_round_trip(0, 0)
+        lib.fg_set_num_threads(before)

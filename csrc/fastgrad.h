@@ -450,6 +450,10 @@ void fg_gemm_always_threaded(int on);
 /* tests: take last and least (ns) as the measured cross-core round trips (fg_pool_costs out[6..7])
  * and do not measure again for an hour; 0, 0 forgets them and measures at the next region */
 void fg_pool_set_round_trip(int64_t last, int64_t least);
+/* tests: rounds x (regions of 2, 3, ..., min(the thread count, 8) chunks back to back, the count
+ * lowered to 2 and raised again every 64 rounds); returns how many chunks ran twice, never, or after
+ * their region had returned: 0 when the pool hands out each chunk once (one caller at a time) */
+int64_t fg_pool_selfcheck(int64_t rounds);
 /* every entry below returns 0, or one of these with nothing written: */
 #define FG_ERR_NOMEM -1 /* a scratch buffer could not be allocated */
 #define FG_ERR_SIZE -2  /* a size or stride is negative, a leading dimension is shorter than its row, or a span overflows */

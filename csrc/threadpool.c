@@ -19,9 +19,14 @@
  * pool, runs inline (serially).  Fork safety: pthread_atfork waits for a running region,
  * and the child forgets the workers (they do not exist there) and restarts them lazily.
  *
- * Claiming: one 64-bit word holds (generation << 32 | next unclaimed chunk); a claim is a
- * compare-and-swap that keeps the generation, so a worker still looking at an older region
- * can only claim in the current one (whose fn, ctx, n, nt were written before the word). */
+ * Claiming: one 64-bit word holds (generation << 32 | chunks << 16 | next unclaimed chunk); a
+ * claim is a compare-and-swap that keeps the generation, so a worker still looking at an older
+ * region can only claim in the current one (whose fn, ctx, n, nt were written before the word).
+ * The chunk count is in the word, not read from pool.nt: the caller writes the next region's nt
+ * before it publishes that region, and a worker comparing a finished region's last chunk number
+ * with the new, larger nt used to claim a chunk that did not exist, run it with the new region's
+ * fn and ctx, and count it done there (the caller then returned while that chunk still ran: a
+ * crash in CI's sanitizer stage, a test raising the thread count from 2 to 3 to 4). */
 #define _GNU_SOURCE /* sched_getcpu, sched_setaffinity: see move_off_cpu */
 #include <errno.h>
 #include <pthread.h>
@@ -38,7 +43,7 @@ static struct {
     pthread_mutex_t owner;           /* held by the thread running a region (and by fork) */
     pthread_mutex_t mu;              /* protects sleeping workers' wait */
     pthread_cond_t wake;
-    atomic_ullong word;              /* generation << 32 | next unclaimed chunk */
+    atomic_ullong word;              /* generation << 32 | chunks << 16 | next unclaimed chunk */
     atomic_llong done;               /* chunks of the current region finished */
     fg_range_fn fn;
     void *ctx;
@@ -55,6 +60,9 @@ static struct {
           0, 0, 0, 0, 0, 0, 0, MAX_THREADS, 1, {0}, {0}, 0, -1};
 
 #define GEN(w) ((uint32_t)((w) >> 32))
+#define CHUNKS(w) ((int64_t)((w) >> 16 & 0xFFFFu))
+#define NEXT(w) ((int64_t)((w) & 0xFFFFu))
+_Static_assert(MAX_THREADS < 0xFFFF, "a region's chunk count and next chunk fit 16 bits of the word");
 
 static _Thread_local int in_region; /* this thread is executing a chunk */
 
@@ -74,9 +82,10 @@ static int64_t now_ns(void)
     return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static void run_chunk(int64_t t)
+/* chunk t of nt of the current region */
+static void run_chunk(int64_t t, int64_t nt)
 {
-    int64_t n = pool.n, nt = pool.nt;
+    int64_t n = pool.n;
     int64_t begin = n * t / nt, end = n * (t + 1) / nt;
     if (begin < end) {
         in_region = 1;
@@ -90,10 +99,10 @@ static void run_chunk(int64_t t)
 static void run_claimed(uint32_t gen)
 {
     unsigned long long w = atomic_load_explicit(&pool.word, memory_order_acquire);
-    while (GEN(w) == gen && (int64_t)(w & 0xFFFFFFFFu) < pool.nt) {
+    while (GEN(w) == gen && NEXT(w) < CHUNKS(w)) {
         if (atomic_compare_exchange_weak_explicit(&pool.word, &w, w + 1, memory_order_acq_rel,
                                                   memory_order_acquire)) {
-            run_chunk((int64_t)(w & 0xFFFFFFFFu));
+            run_chunk(NEXT(w), CHUNKS(w));
             w = atomic_load_explicit(&pool.word, memory_order_acquire);
         }
     }
@@ -169,7 +178,8 @@ static uint32_t publish(void)
     atomic_store_explicit(&pool.done, 0, memory_order_relaxed);
     uint32_t gen = GEN(atomic_load_explicit(&pool.word, memory_order_relaxed)) + 1;
     pthread_mutex_lock(&pool.mu);
-    atomic_store_explicit(&pool.word, (unsigned long long)gen << 32 | 1, memory_order_release);
+    atomic_store_explicit(&pool.word, (unsigned long long)gen << 32 | (unsigned long long)pool.nt << 16 | 1,
+                          memory_order_release);
     pthread_cond_broadcast(&pool.wake);
     pthread_mutex_unlock(&pool.mu);
     return gen;
@@ -418,6 +428,54 @@ void fg_pool_set_round_trip(int64_t last, int64_t least)
                           memory_order_relaxed);
 }
 
+/* ---- the self-check (fg_pool_selfcheck) ------------------------------------------------------ */
+#define CHECK_CHUNKS 8
+
+typedef struct {
+    atomic_int open;                /* 1 while its region runs */
+    atomic_int runs[CHECK_CHUNKS];  /* times each chunk ran */
+    atomic_llong faults;            /* chunks run twice or after the region returned */
+} check_ctx;
+
+static void check_range(void *ctx, int64_t begin, int64_t end)
+{
+    check_ctx *c = ctx;
+    for (int64_t t = begin; t < end; ++t)
+        if (atomic_fetch_add(&c->runs[t], 1) != 0 || !atomic_load(&c->open))
+            atomic_fetch_add(&c->faults, 1);
+    for (volatile int s = 0; s < 100; ++s) /* a little work: chunks overlap */
+        ;
+    if (!atomic_load(&c->open))
+        atomic_fetch_add(&c->faults, 1);
+}
+
+int64_t fg_pool_selfcheck(int64_t rounds)
+{
+    static check_ctx ring[16]; /* static: a chunk run late writes memory that stays valid */
+    int want = pool.requested, top = FG_MIN(want, CHECK_CHUNKS), at = 0;
+    int64_t faults = 0;
+    for (int64_t r = 0; r < rounds; ++r) {
+        for (int nt = 2; nt <= top; ++nt, at = (at + 1) % 16) {
+            check_ctx *c = &ring[at];
+            faults += atomic_exchange(&c->faults, 0); /* late runs since its last use */
+            for (int t = 0; t < CHECK_CHUNKS; ++t)
+                atomic_store(&c->runs[t], 0);
+            atomic_store(&c->open, 1);
+            run_region(nt, nt, check_range, c);
+            atomic_store(&c->open, 0);
+            for (int t = 0; t < nt; ++t)
+                faults += atomic_load(&c->runs[t]) != 1;
+        }
+        if (r % 64 == 63 && top > 2) { /* the empty region that retires workers, and new ones */
+            fg_set_num_threads(2);
+            fg_set_num_threads(want);
+        }
+    }
+    for (int i = 0; i < 16; ++i)
+        faults += atomic_exchange(&ring[i].faults, 0);
+    return faults;
+}
+
 /* 1 when the latest round trip between the caller and a worker was far (above), else 0 */
 int fg_pool_far(void)
 {
@@ -469,7 +527,7 @@ static void run_region(int64_t n, int nt, fg_range_fn fn, void *ctx)
     atomic_store_explicit(&pool.caller_cpu, sched_getcpu(), memory_order_relaxed);
 #endif
     uint32_t gen = publish();
-    run_chunk(0);
+    run_chunk(0, nt);
     run_claimed(gen); /* the chunks of workers not awake yet */
     wait_chunks();
     atomic_store_explicit(&pool.last_end_ns, now_ns(), memory_order_relaxed);

@@ -123,3 +123,17 @@ def test_fork_child_runs_threaded_gemm_after_parent_used_pool(restore_threads):
     assert status == b"\x00" and os.WEXITSTATUS(code) == 0
     assert np.max(np.abs(c - expected)) < 1e-3   # and the parent is unaffected
     np.testing.assert_array_equal(_big_gemm()[2], c)
+
+
+@pytest.mark.parametrize("nt,rounds", [(3, 200_000), (4, 200_000), (8, 50_000)])
+def test_each_chunk_runs_once_while_regions_grow(nt, rounds, restore_threads):
+    """regions of 2, 3, ..., nt chunks back to back, the count lowered to 2 and raised again now and
+    then: every chunk runs once, before its region returns.  A worker used to compare a finished
+    region's last chunk number with the next region's larger thread count (written before that
+    region was published), claim a chunk that did not exist, run it with the next region's work and
+    count it done there, so the caller returned while a chunk still ran (a GEMM test raising the
+    count 2 -> 3 -> 4 crashed in CI's sanitizer stage).  That pool failed 200k rounds here every time
+    (2-23 faults a run)."""
+    lib.fg_set_num_threads(nt)
+    assert lib.fg_pool_selfcheck(rounds) == 0
+    assert lib.fg_get_num_threads() == nt

@@ -159,6 +159,7 @@ def test_mlp_f32(benchmark, m, k, n, form, impl):
 
 # ---- script mode: the ISA axis ------------------------------------------------------------
 LAYERS = [(32, 784, 128), (128, 784, 512), (128, 512, 512)]   # m x k x n of W3/W4's layers
+NEAR_MAX_NS, FAR_MIN_NS = 120, 200   # --phase: a cache-line round trip between the two threads
 FORMS = {"NN": (0, 0), "NT": (0, 1), "TN": (1, 0)}
 
 
@@ -183,6 +184,12 @@ def _script(argv=None):
     ap.add_argument("--rounds", type=int, default=7)
     ap.add_argument("--min-time", type=float, default=0.02, help="seconds per timed batch")
     ap.add_argument("--no-torch", action="store_true")
+    ap.add_argument("--phase", choices=["any", "near", "far"], default="any",
+                    help="2-thread rows: keep only rounds during which the cross-core round trip "
+                         "(fg_pool_measure_round_trip, read before every library's batch, after the "
+                         f"others' threads slept, and after the last) stayed near (<= {NEAR_MAX_NS} ns) "
+                         f"or far (>= {FAR_MIN_NS} ns): a VM's vCPUs can be moved between near and "
+                         "far-apart cores; up to 10x --rounds tries")
     ap.add_argument("--thread-report", action="store_true",
                     help="instead of the timing table: fastgrad's 2-thread work split, load-independent "
                          "(1-thread CPU time, per-thread CPU time, tile flops and waiting of the threaded "
@@ -217,9 +224,10 @@ def _script(argv=None):
     print("# env: " + " ".join(f"{k}={os.environ.get(k)}" for k in ISA_VARS))
     print(f"# clock: {args.clock} (2-thread rows: wall); rounds {args.rounds}; load average "
           f"{os.getloadavg()}")
+    print(f"# phase: {args.phase} (2-thread rows; last column: rounds kept / tried)")
     print("| dtype | shape m x k x n | form | thr | fastgrad GF/s | OpenBLAS GF/s | torch GF/s "
-          "| fg/OpenBLAS | fg/torch | best-round fg/OpenBLAS |")
-    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|")
+          "| fg/OpenBLAS | fg/torch | best-round fg/OpenBLAS | rounds |")
+    print("|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|")
     shapes = [(n, n, n) for n in map(int, filter(None, args.square.split(",")))]
     shapes += [tuple(map(int, s.split("x"))) for s in filter(None, args.layers.split(","))]
     rng = np.random.default_rng(0)
@@ -241,7 +249,11 @@ def _script(argv=None):
                     tA, tB = (tA.T if ta else tA), (tB.T if tb else tB)
                     fns["torch"] = lambda: torch.matmul(tA, tB, out=tC)
                 for nt in map(int, args.threads.split(",")):
-                    med, best = _alternate(fns, nt, args, torch, threadpoolctl, fglib)
+                    med, best, kept = _alternate(fns, nt, args, torch, threadpoolctl, fglib)
+                    if med is None:
+                        print(f"| {dname} | {m}x{k}x{n} | {form} | {nt} | – | – | – | – | – | – "
+                              f"| {kept} |", flush=True)
+                        continue
                     fl = 2.0 * m * n * k / 1e9
                     gf = {i: fl / t for i, t in med.items()}
                     tr = gf.get("torch")
@@ -249,7 +261,7 @@ def _script(argv=None):
                           f"{gf['numpy']:.1f} | " + (f"{tr:.1f}" if tr else "–") + " | "
                           f"{gf['fastgrad'] / gf['numpy']:.2f} | "
                           + (f"{gf['fastgrad'] / tr:.2f}" if tr else "–") + " | "
-                          f"{best['numpy'] / best['fastgrad']:.2f} |", flush=True)
+                          f"{best['numpy'] / best['fastgrad']:.2f} | {kept} |", flush=True)
                     want64 = opa.astype(np.float64) @ opb
                     fns["fastgrad"]()
                     _check(c, want64)
@@ -257,9 +269,18 @@ def _script(argv=None):
 
 def _alternate(fns, nt, args, torch, threadpoolctl, fglib):
     """Median and least seconds per call of each fn, taken in rotating order, round by round
-    (the least: the round that found the cores freest, for 2-thread rows on a shared machine)."""
+    (the least: the round that found the cores freest, for 2-thread rows on a shared machine), and
+    "kept/tried" rounds (--phase: a round whose round trips left the phase is tried again; medians
+    None when no round was kept)."""
     import statistics
     times = {i: [] for i in fns}
+    phase = args.phase if nt > 1 else "any"
+
+    def in_phase():
+        if phase == "any":
+            return True
+        rt = fglib.fg_pool_measure_round_trip()
+        return 0 < rt <= NEAR_MAX_NS if phase == "near" else rt >= FAR_MIN_NS
     with threadpoolctl.threadpool_limits(nt):
         fglib.fg_set_num_threads(nt)
         if torch is not None:
@@ -274,17 +295,33 @@ def _alternate(fns, nt, args, torch, threadpoolctl, fglib):
             iters[i] = max(1, int(args.min_time / max(time.perf_counter() - t0, 1e-7)))
         clock = time.thread_time if args.clock == "cpu" and nt == 1 else time.perf_counter
         order = list(fns)
-        for rnd in range(args.rounds):
-            for i in order[rnd % len(order):] + order[:rnd % len(order)]:
+        kept = tried = 0
+        while kept < args.rounds and tried < (args.rounds if phase == "any" else 10 * args.rounds):
+            tried += 1
+            ok, got = True, {}
+            for i in order[tried % len(order):] + order[:tried % len(order)]:
                 if nt > 1:   # let the previous library's spinning workers (OpenBLAS: ~0.1 s) sleep
                     time.sleep(0.15)
+                if phase != "any":   # then our worker's, after the ping-pong (200 us)
+                    ok = ok and in_phase()
+                    time.sleep(0.002)
                 fn, it = fns[i], iters[i]
                 fn()
                 t0 = clock()
                 for _ in range(it):
                     fn()
-                times[i].append((clock() - t0) / it)
-    return ({i: statistics.median(t) for i, t in times.items()}, {i: min(t) for i, t in times.items()})
+                got[i] = (clock() - t0) / it
+            if ok and phase != "any":
+                time.sleep(0.15)
+                ok = in_phase()
+            if ok:
+                kept += 1
+                for i, t in got.items():
+                    times[i].append(t)
+    if not kept:
+        return None, None, f"0/{tried}"
+    return ({i: statistics.median(t) for i, t in times.items()}, {i: min(t) for i, t in times.items()},
+            f"{kept}/{tried}")
 
 
 def _thread_report(args):

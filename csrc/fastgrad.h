@@ -450,6 +450,10 @@ void fg_gemm_always_threaded(int on);
 /* tests: take last and least (ns) as the measured cross-core round trips (fg_pool_costs out[6..7])
  * and do not measure again for an hour; 0, 0 forgets them and measures at the next region */
 void fg_pool_set_round_trip(int64_t last, int64_t least);
+/* benchmarks: the cross-core round trip between the caller and a worker, measured now (ns, and
+ * kept as the latest: fg_pool_costs out[6]); 0 when it cannot be (fewer than 2 threads set, called
+ * inside a region, the pool busy, or no worker answering within 5 ms) */
+int64_t fg_pool_measure_round_trip(void);
 /* tests: rounds x (regions of 2, 3, ..., min(the thread count, 8) chunks back to back, the count
  * lowered to 2 and raised again every 64 rounds); returns how many chunks ran twice, never, or after
  * their region had returned: 0 when the pool hands out each chunk once (one caller at a time) */

@@ -118,6 +118,23 @@ int fg_gemm_thread_stats(int on, int64_t *out)
     return n;
 }
 
+/* Kept on one thread only because the workers slept: after a pause, every GEMM of a stream
+ * that the rule would thread hot but not cold (32x784x128, 58 us, against a 27 us wake here)
+ * found the pool cold again, since a serial GEMM never wakes it, and the whole stream stayed on
+ * one thread (measured: 89 GFLOP/s against 160 once the workers were up).  So when two GEMMs
+ * whose hot saving would pay for a wake ((work - hot join) x share >= 2 x the cold publish) are
+ * kept on one thread within the workers' spin, the second wakes them (an empty region: the caller
+ * pays the publish once) and the next ones find them hot.  A lone one after a pause wakes nobody,
+ * nor do small ones (a W3 step's 32x128x128 products: waking for them cost the step 2 %). */
+static atomic_llong last_declined_ns;
+
+static void declined_cold(void)
+{
+    int64_t now = mono_ns(), before = atomic_exchange(&last_declined_ns, now);
+    if (now - before < fg_pool_spin_ns())
+        fg_pool_wake();
+}
+
 static void measure_pool(void)
 {
     int64_t c[8];

@@ -32,6 +32,9 @@ int fg_parallel_threads(int64_t n, int64_t cost_per_item);
  * keep polling for the next region before they sleep */
 int64_t fg_pool_idle_ns(void);
 int64_t fg_pool_spin_ns(void);
+/* wake the workers with an empty region (they then poll for the next one for fg_pool_spin_ns);
+ * nothing with fewer than 2 threads set, inside a region, or while another thread owns the pool */
+void fg_pool_wake(void);
 /* 1 when a cache-line round trip between the caller and a worker, last measured, took far longer
  * than between near cores (the VM's vCPUs on far-apart cores; threadpool.c), else 0 */
 int fg_pool_far(void);

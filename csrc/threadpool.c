@@ -402,21 +402,31 @@ static void pingpong_range(void *ctx, int64_t begin, int64_t end)
     atomic_store_explicit(&p->caller_done, 1, memory_order_release);
 }
 
-/* the round trip now, when it is due (the caller owns no region: fg_parallel_threads checked) */
-static void measure_latency(int64_t now)
+/* the round trip now, when it is due (the caller owns no region: fg_parallel_threads checked),
+ * waiting at most wait_ns for a worker; returns it (ns), or 0 when not due or not measured */
+static int64_t measure_latency(int64_t now, int64_t wait_ns)
 {
     long long due = atomic_load_explicit(&lat.next_ns, memory_order_relaxed);
     if (now < due || !atomic_compare_exchange_strong(&lat.next_ns, &due, now + LATENCY_EVERY_NS))
-        return;
+        return 0;
     pingpong_ctx p = {0};
-    p.give_up = now + 100000; /* 100 us: a worker that slow measured the load, not the cores */
+    p.give_up = now + wait_ns;
     run_region(2, 2, pingpong_range, &p);
     if (p.result <= 0)
-        return;
+        return 0;
     atomic_store_explicit(&lat.last, p.result, memory_order_relaxed);
     long long least = atomic_load_explicit(&lat.least, memory_order_relaxed);
     if (least == 0 || p.result < least)
         atomic_store_explicit(&lat.least, p.result, memory_order_relaxed);
+    return p.result;
+}
+
+int64_t fg_pool_measure_round_trip(void)
+{
+    if (pool.requested < 2 || in_region)
+        return 0;
+    atomic_store_explicit(&lat.next_ns, 0, memory_order_relaxed);
+    return measure_latency(now_ns(), 5000000); /* 5 ms: time to start or wake a worker */
 }
 
 void fg_pool_set_round_trip(int64_t last, int64_t least)
@@ -495,7 +505,7 @@ int fg_parallel_threads(int64_t n, int64_t cost_per_item)
     pthread_once(&costs.once, measure_costs);
     if (work < costs.min_cost)
         return 1;
-    measure_latency(now_ns());
+    measure_latency(now_ns(), 100000); /* 100 us: a worker that slow measured the load, not the cores */
     return n < nt ? (int)n : nt;
 }
 
@@ -543,6 +553,12 @@ int64_t fg_pool_idle_ns(void)
 }
 
 int64_t fg_pool_spin_ns(void) { return SPIN_NS; }
+
+void fg_pool_wake(void)
+{
+    if (pool.requested >= 2 && !in_region)
+        run_region(2, 2, noop_range, NULL); /* returns at once: the caller claims both chunks */
+}
 
 int fg_get_num_threads(void) { return pool.requested; }
 

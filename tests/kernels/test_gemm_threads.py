@@ -8,6 +8,9 @@ misplaced slab boundary shows up as a difference from the 1-thread result (bit f
 Shapes cross several k blocks (with beta != 0, so the first block's scaling matters), several
 column blocks (n > NC), edge tiles on both sides, and both cuts.
 """
+import os
+import time
+
 import numpy as np
 import pytest
 
@@ -237,5 +240,80 @@ def test_far_apart_cores_keep_small_products_on_one_thread():
             np.testing.assert_array_equal(c_small, want_small)
             np.testing.assert_array_equal(c_large, want_large)
     finally:
+        lib.fg_pool_set_round_trip(0, 0)
+        lib.fg_set_num_threads(before)
+
+
+def test_round_trip_measured_on_demand():
+    # fg_pool_measure_round_trip (bench_matmul.py --phase): a ping-pong with a worker, kept as the
+    # latest (fg_pool_costs out[6]); 0 with one thread (no worker to ask)
+    before, out = _threads(1), ffi.new("int64_t[8]")
+    try:
+        assert lib.fg_pool_measure_round_trip() == 0
+        lib.fg_set_num_threads(2)
+        for _ in range(20):  # 0: no worker answered within 5 ms (its CPU was busy)
+            rt = lib.fg_pool_measure_round_trip()
+            assert 0 <= rt <= 5_000_000
+            if rt:
+                break
+        assert rt > 0 or len(os.sched_getaffinity(0)) == 1
+        lib.fg_pool_costs(out)
+        assert out[6] == rt or rt == 0
+    finally:
+        lib.fg_pool_set_round_trip(0, 0)
+        lib.fg_set_num_threads(before)
+
+
+def test_stream_kept_on_one_thread_by_sleeping_workers_wakes_them():
+    # a product the rule threads while the workers spin but not while they sleep: after a pause
+    # the first of a stream runs on one thread, the second wakes the workers (a serial GEMM never
+    # did, so the whole stream used to stay on one thread), and the next ones are threaded
+    if len(os.sched_getaffinity(0)) < 2 or not lib.fg_cpu_supports(lib.FG_ISA_AVX2):
+        pytest.skip("one CPU (the rule may never thread), or no AVX2")
+    lib.fg_gemm_always_threaded(0)
+    before, blocks, stats = _threads(2), ffi.new("int64_t[8]"), ffi.new("int64_t[40]")
+    lib.fg_pool_set_round_trip(60, 60)  # near: the far rule stays out of this
+    level = lib.fg_get_isa()
+    lib.fg_set_isa(lib.FG_ISA_AVX2)  # one tile for every shape: blocks' threshold is its rate's
+    try:
+        m, n = 32, 64  # 4 column panels of 16: each thread's share exactly half, as assumed below
+        sq = np.ones((256, 256), np.float32)  # the rule's costs and tile rate measured (no numpy
+        lib.fg_gemm_f32(0, 0, 256, 256, 256, 1.0, rptr(sq), 256, rptr(sq), 256, 0.0,  # BLAS call
+                        wptr(np.empty_like(sq)), 256)  # first: its spinning threads slow a wake)
+        lib.fg_gemm_blocks_f32(blocks)
+        cold_ns, cold_min, hot_ns = blocks[5], blocks[6], blocks[7]
+        publish = max(500, fastgrad.backend_info()["gemm"]["parallel_threshold"]["publish_ns_asleep"])
+        rate = cold_min / (cold_ns + 4 * publish)  # flops per ns (the rule's threshold from cold)
+        wake_min = (hot_ns + 4 * publish) * rate   # a hot saving that pays a wake
+        k = round((cold_min + wake_min) / 2 / (2 * m * n))  # between the two
+        if cold_min == 0 or not 1.05 * wake_min <= 2 * m * n * k < 0.95 * cold_min:
+            pytest.skip("no product here that the rule keeps serial cold and would wake for")
+        a = np.ones((m, k), np.float32)
+        b = np.ones((k, n), np.float32)
+        c = np.empty((m, n), np.float32)
+        pa, pb, pc = rptr(a), rptr(b), wptr(c)
+        lib.fg_set_num_threads(1)
+        for _ in range(3):
+            t0 = time.perf_counter()
+            assert lib.fg_gemm_f32(0, 0, m, n, k, 1.0, pa, k, pb, n, 0.0, pc, n) == 0
+            serial = time.perf_counter() - t0
+        lib.fg_set_num_threads(2)
+        if serial > 150e-6:
+            pytest.skip("too slow here for two products within the workers' spin")
+        threaded = []
+        for _ in range(5):
+            time.sleep(0.01)  # the workers fall asleep
+            lib.fg_gemm_thread_stats(1, ffi.NULL)
+            for _ in range(2):
+                assert lib.fg_gemm_f32(0, 0, m, n, k, 1.0, pa, k, pb, n, 0.0, pc, n) == 0
+            first = lib.fg_gemm_thread_stats(1, stats)
+            for _ in range(3):
+                assert lib.fg_gemm_f32(0, 0, m, n, k, 1.0, pa, k, pb, n, 0.0, pc, n) == 0
+            threaded.append((first, lib.fg_gemm_thread_stats(0, stats)))
+            np.testing.assert_array_equal(c, np.full((m, n), k, np.float32))
+        assert any(after >= 1 for _, after in threaded), threaded
+    finally:
+        lib.fg_set_isa(level)
+        lib.fg_gemm_thread_stats(0, ffi.NULL)
         lib.fg_pool_set_round_trip(0, 0)
         lib.fg_set_num_threads(before)

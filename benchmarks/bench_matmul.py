@@ -277,8 +277,6 @@ def _alternate(fns, nt, args, torch, threadpoolctl, fglib):
     phase = args.phase if nt > 1 else "any"
 
     def in_phase():
-        if phase == "any":
-            return True
         rt = fglib.fg_pool_measure_round_trip()
         return 0 < rt <= NEAR_MAX_NS if phase == "near" else rt >= FAR_MIN_NS
     with threadpoolctl.threadpool_limits(nt):

@@ -360,7 +360,6 @@ void fg_pool_costs(int64_t *out)
 #define NEAR_NS 100 /* a round trip between cores that share a cache: 40-80 ns on current x86 */
 #define FAR_EXTRA_NS 100
 
-
 typedef struct {
     _Alignas(64) atomic_long ball;
     _Alignas(64) atomic_int joined, caller_done;
@@ -557,7 +556,7 @@ int64_t fg_pool_spin_ns(void) { return SPIN_NS; }
 void fg_pool_wake(void)
 {
     if (pool.requested >= 2 && !in_region)
-        run_region(2, 2, noop_range, NULL); /* returns at once: the caller claims both chunks */
+        run_region(2, 2, noop_range, NULL); /* noop chunks: returns as soon as they are claimed */
 }
 
 int fg_get_num_threads(void) { return pool.requested; }

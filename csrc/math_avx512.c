@@ -3,9 +3,9 @@
  * shift those rows use (16 lanes and masked tails; declared in math_avx2.h).
  * Compiled for the baseline target; every function carries FG_TARGET_AVX512 and runs only
  * through the AVX-512 tables of rowmath.h and activation.c.  The polynomials and the operation
- * order are math_avx2.c's; 2^n is applied by vscalefps (one rounding, so gradual underflow and
- * overflow to inf as the two half-scalings of the AVX2 exp): exp gives bitwise the AVX2 results.
- * On Zen 4 this exp costs 0.19 ns per element against 0.35 for the AVX2 one (1 thread). */
+ * order are math_avx2.c's (expf_fit.h); 2^n is applied by vscalefps (one rounding, so gradual
+ * underflow and overflow to inf as the AVX2 exp): exp gives bitwise the AVX2 results.  On Zen 4
+ * this exp costs 0.18 ns per element against 0.23 for the AVX2 one (1 thread, in L2). */
 #include <math.h>
 #include "math_avx2.h"
 #if FG_X86
@@ -31,17 +31,16 @@ AVX512_INLINE __m512 sigmoid16(__m512 x)
     return _mm512_div_ps(one, _mm512_add_ps(one, exp16(neg_ps(x))));
 }
 
-/* tanh(x) as math_avx2.c's tanh_ps: sign(x) em / (em + 2), em = expm1(2|x|) from the exp
- * reduction and polynomial (2^n by vscalefps, exact for n in [0, 29]) */
+/* tanh(x) as math_avx2.c's tanh_ps: sign(x) em / (em + 2), em = expm1(2|x|) = 2^n q(r) + (2^n - 1)
+ * from expf_fit.h's reduction and polynomial, n in [0, 29] */
 AVX512_INLINE __m512 tanh16(__m512 x)
 {
     const __m512 one = _mm512_set1_ps(1.0f);
     __m512 a = abs_ps(x);
     __m512 u = _mm512_min_ps(_mm512_set1_ps(20.0f), _mm512_add_ps(a, a));   /* NaN is kept */
-    __m512 fx, r;
-    __m512 p = exp_poly16(u, &fx, &r);
-    __m512 q = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r);                  /* expm1(r) */
-    __m512 s = _mm512_scalef_ps(one, fx);                                   /* 2^n */
+    __m512 big, fn;
+    __m512 q = expm1_poly16(exp_reduce16(u, &big, &fn));
+    __m512 s = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_castps_si512(big), 23));   /* 2^n */
     __m512 em = _mm512_fmadd_ps(s, q, _mm512_sub_ps(s, one));
     __m512 t = _mm512_div_ps(em, _mm512_add_ps(em, _mm512_set1_ps(2.0f)));
     __m512i sign = _mm512_and_epi32(_mm512_castps_si512(x), _mm512_set1_epi32(INT32_MIN));

@@ -1,12 +1,13 @@
 /* simd_avx512.h — AVX-512 inline helpers shared by math_avx512.c and gelu_avx512.c: the target
- * macros, tail masks, a masked map over an array, and the float32 exp (math_avx2.c's Cody-Waite
- * reduction and Cephes polynomial, 2^n by vscalefps: one rounding, so gradual underflow and
+ * macros, tail masks, a masked map over an array, and the float32 exp (expf_fit.h's reduction
+ * and polynomial, as math_avx2.c; 2^n by vscalefps: one rounding, so gradual underflow and
  * overflow to inf).
  * Include only inside `#if FG_X86`, after <immintrin.h>. */
 #ifndef FASTGRAD_SIMD_AVX512_H
 #define FASTGRAD_SIMD_AVX512_H
 #include <stdint.h>
 #include "dispatch.h"
+#include "expf_fit.h"
 
 #define AVX512 FG_TARGET_AVX512
 #define AVX512_INLINE static inline FG_TARGET_AVX512 __attribute__((always_inline))
@@ -17,31 +18,37 @@ AVX512_INLINE __mmask16 tail_mask16(int64_t r)
     return (__mmask16)((1u << r) - 1u);
 }
 
-/* e^u = 2^n (1 + r + r^2 P(r)): n = round(u log2 e) into *fx, r = u - n ln2 (Cody-Waite) into *r,
- * returns Cephes' P(r) (the degree-5 part; exp16 and tanh16 finish it differently) */
-AVX512_INLINE __m512 exp_poly16(__m512 u, __m512 *fx, __m512 *r)
+/* the reduction of expf_fit.h: returns r = x - n ln2; *big holds n + 127 in its low bits (shifted
+ * left by 23: the float 2^n) and *fn the float n */
+AVX512_INLINE __m512 exp_reduce16(__m512 x, __m512 *big, __m512 *fn)
 {
-    *fx = _mm512_roundscale_ps(_mm512_mul_ps(u, _mm512_set1_ps(1.44269504088896341f)),
-                               _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-    *r = _mm512_fnmadd_ps(*fx, _mm512_set1_ps(0.693359375f), u);
-    *r = _mm512_fnmadd_ps(*fx, _mm512_set1_ps(-2.12194440e-4f), *r);
-    __m512 p = _mm512_set1_ps(1.9875691500e-4f);
-    p = _mm512_fmadd_ps(p, *r, _mm512_set1_ps(1.3981999507e-3f));
-    p = _mm512_fmadd_ps(p, *r, _mm512_set1_ps(8.3334519073e-3f));
-    p = _mm512_fmadd_ps(p, *r, _mm512_set1_ps(4.1665795894e-2f));
-    p = _mm512_fmadd_ps(p, *r, _mm512_set1_ps(1.6666665459e-1f));
-    return _mm512_fmadd_ps(p, *r, _mm512_set1_ps(5.0000001201e-1f));
+    const __m512 m = _mm512_set1_ps(FG_EXPF_M);
+    *big = _mm512_fmadd_ps(x, _mm512_set1_ps(FG_EXPF_LOG2E), m);
+    *fn = _mm512_sub_ps(*big, m);
+    __m512 r = _mm512_fnmadd_ps(*fn, _mm512_set1_ps(FG_EXPF_LN2_HI), x);
+    return _mm512_fnmadd_ps(*fn, _mm512_set1_ps(FG_EXPF_LN2_LO), r);
 }
 
-/* exp(x), x clamped to [-104, 89]; NaN propagates (min/max keep a NaN second operand) */
+/* q(r) = e^r - 1 = r + r^2 (C2 + C3 r + ... + C6 r^4), |r| <= ln2/2 (expf_fit.h) */
+AVX512_INLINE __m512 expm1_poly16(__m512 r)
+{
+    __m512 p = _mm512_set1_ps(FG_EXPF_C6);
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(FG_EXPF_C5));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(FG_EXPF_C4));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(FG_EXPF_C3));
+    p = _mm512_fmadd_ps(p, r, _mm512_set1_ps(FG_EXPF_C2));
+    return _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), r);
+}
+
+/* exp(x), x clamped to [-104, 89]: (1 + q) 2^n by vscalefps (one rounding), bitwise math_avx2.c's
+ * exp_ps; NaN propagates (min/max keep a NaN second operand) */
 AVX512_INLINE __m512 exp16(__m512 x)
 {
     x = _mm512_min_ps(_mm512_set1_ps(89.0f), x);
     x = _mm512_max_ps(_mm512_set1_ps(-104.0f), x);
-    __m512 fx, r;
-    __m512 p = exp_poly16(x, &fx, &r);
-    p = _mm512_fmadd_ps(p, _mm512_mul_ps(r, r), _mm512_add_ps(r, _mm512_set1_ps(1.0f)));
-    return _mm512_scalef_ps(p, fx);
+    __m512 big, fn;
+    __m512 q = expm1_poly16(exp_reduce16(x, &big, &fn));
+    return _mm512_scalef_ps(_mm512_add_ps(q, _mm512_set1_ps(1.0f)), fn);
 }
 
 /* y[i] = f(x[i]), 16 lanes at a time, the tail masked (inlined with f) */

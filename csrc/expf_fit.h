@@ -20,9 +20,12 @@
 #define FG_EXPF_C5 0x1.126782p-7f
 #define FG_EXPF_C6 0x1.6ae730p-10f
 /* inputs whose e^x the fast path computes as fma(q, 2^n, 2^n): n in [-126, 127] and a normal
- * result (|x - FG_EXPF_MID| <= FG_EXPF_HALF is x in [-87.3, 88.3]); others (NaN, overflow,
- * gradual underflow) take the clamped path with 2^n applied in two halves */
-#define FG_EXPF_MID 0.5f
-#define FG_EXPF_HALF 87.8f
+ * result (x in [LO, HI]; the fast path also gives NaN for NaN); others (overflow, gradual
+ * underflow, inf) take the clamped path with 2^n applied in two halves.  One vector is checked as
+ * |x - MID| <= HALF */
+#define FG_EXPF_LO -87.3f
+#define FG_EXPF_HI 88.3f
+#define FG_EXPF_MID (0.5f * (FG_EXPF_LO + FG_EXPF_HI))
+#define FG_EXPF_HALF (0.5f * (FG_EXPF_HI - FG_EXPF_LO))
 
 #endif

@@ -42,9 +42,10 @@ int fg_get_num_threads(void);
 void fg_set_num_threads(int n);
 /* worker threads alive now, the caller not counted (<= fg_get_num_threads() - 1; started lazily) */
 int fg_get_num_workers(void);
-/* the pool's costs, measured once (at the first call, or the first region asked for): out[0..5] =
- * time for a worker to join a region with the workers asleep and spinning (ns; 0 if not measurable),
- * the derived threshold for going parallel (n * cost_per_item, rough scalar operations), the
+/* the pool's costs, measured at the first call or the first region asked for (and again while
+ * they look disturbed: threadpool.c): out[0..5] = time for a worker to join a region with the
+ * workers asleep and spinning (ns; 0 if not measurable), the derived threshold for going parallel
+ * (n * cost_per_item, rough scalar operations), the
  * multiply-add rate it assumes (operations per microsecond), the caller's own cost of a region
  * nobody joins in time (publishing it, workers asleep; ns), and of a noop region with the workers
  * spinning (ns); out[6..7] = the latest and the least cross-core round trip between the caller and
@@ -454,6 +455,10 @@ void fg_pool_set_round_trip(int64_t last, int64_t least);
  * kept as the latest: fg_pool_costs out[6]); 0 when it cannot be (fewer than 2 threads set, called
  * inside a region, the pool busy, or no worker answering within 5 ms) */
 int64_t fg_pool_measure_round_trip(void);
+/* tests: take hot_ns and cold_ns as the measured joins (fg_pool_costs out[1], out[0]), as a
+ * measurement disturbed by other threads would give, and measure again at the next region asked
+ * for (or fg_pool_costs call); the kept set is then the one with the least hot + cold join */
+void fg_pool_disturb_costs(int64_t hot_ns, int64_t cold_ns);
 /* tests: rounds x (regions of 2, 3, ..., min(the thread count, 8) chunks back to back, the count
  * lowered to 2 and raised again every 64 rounds); returns how many chunks ran twice, never, or after
  * their region had returned: 0 when the pool hands out each chunk once (one caller at a time) */

@@ -67,16 +67,16 @@ static void cache_blocks(int64_t mr, int64_t nr, int64_t size, int64_t *mc, int6
 #define FAR_GEMM_MIN_NS 200000
 #define TILE_RATES 16 /* tile kernels measured: a few per ISA level and dtype */
 static struct {
-    pthread_once_t once;
-    int64_t cold_ns, hot_ns;        /* time for a worker to join (asleep, spinning) */
-    int64_t publish_ns, publish_hot_ns; /* the caller's cost of a region (asleep, spinning) */
+    atomic_int gen;                 /* the pool's cost generation copied below (-1: none yet) */
+    atomic_llong cold_ns, hot_ns;   /* time for a worker to join (asleep, spinning) */
+    atomic_llong publish_ns, publish_hot_ns; /* the caller's cost of a region (asleep, spinning) */
     struct {
         uintptr_t tile;             /* a tile kernel (a descriptor's packed function) */
         double flops_per_ns;        /* its rate over a KC block */
     } rates[TILE_RATES];
     atomic_int n_rates;             /* entries of rates published */
     pthread_mutex_t mu;             /* guards the rate measurement */
-} par = {PTHREAD_ONCE_INIT, 0, 0, 0, 0, {{0, 0}}, 0, PTHREAD_MUTEX_INITIALIZER};
+} par = {.gen = -1, .mu = PTHREAD_MUTEX_INITIALIZER};
 
 static int64_t mono_ns(void)
 {
@@ -135,14 +135,23 @@ static void declined_cold(void)
         fg_pool_wake();
 }
 
-static void measure_pool(void)
+#define PAR(field) ((double)atomic_load_explicit(&par.field, memory_order_relaxed))
+
+/* the pool's costs with floors (they are 0 when they could not be measured), copied again
+ * whenever the pool measured them again (fg_pool_costs_generation) */
+static void refresh_pool_costs(void)
 {
+    int gen = fg_pool_costs_generation();
+    if (gen == atomic_load_explicit(&par.gen, memory_order_relaxed))
+        return;
     int64_t c[8];
     fg_pool_costs(c);
-    par.hot_ns = FG_MAX(200, c[1]);      /* floors: the costs are 0 when they could not be measured */
-    par.cold_ns = FG_MAX(2000, FG_MAX(par.hot_ns, c[0]));
-    par.publish_ns = FG_MAX(500, c[4]);
-    par.publish_hot_ns = FG_MAX(200, FG_MIN(par.publish_ns, c[5]));
+    int64_t hot = FG_MAX(200, c[1]), publish = FG_MAX(500, c[4]);
+    atomic_store_explicit(&par.hot_ns, hot, memory_order_relaxed);
+    atomic_store_explicit(&par.cold_ns, FG_MAX(2000, FG_MAX(hot, c[0])), memory_order_relaxed);
+    atomic_store_explicit(&par.publish_ns, publish, memory_order_relaxed);
+    atomic_store_explicit(&par.publish_hot_ns, FG_MAX(200, FG_MIN(publish, c[5])), memory_order_relaxed);
+    atomic_store_explicit(&par.gen, gen, memory_order_relaxed);
 }
 
 /* ---- tile by shape ------------------------------------------------------------------------

@@ -28,6 +28,9 @@ void fg_parallel_for(int64_t n, int64_t cost_per_item, fg_range_fn fn, void *ctx
 #define FG_PARALLEL_MIN_COST ((int64_t)1 << 18)
 /* number of threads a fg_parallel_for over n items of this cost would use (1 = inline) */
 int fg_parallel_threads(int64_t n, int64_t cost_per_item);
+/* the pool's costs (fg_pool_costs) measured, or measured again when due (threadpool.c); returns a
+ * number that changes whenever they change */
+int fg_pool_costs_generation(void);
 /* ns since the pool's last region ended (INT64_MAX before the first), and how long idle workers
  * keep polling for the next region before they sleep */
 int64_t fg_pool_idle_ns(void);

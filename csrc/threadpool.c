@@ -209,8 +209,8 @@ static int ensure_workers(int nt)
 }
 
 /* ---- what a region costs, and the threshold derived from it ----------------------------------
- * A region's cost is how long the caller waits for a worker to join: measured once per process
- * (the first time a region is asked for) with a probe whose chunk 0 (the caller) spins until
+ * A region's cost is how long the caller waits for a worker to join: measured the first time a
+ * region is asked for (and again if disturbed, below) with a probe whose chunk 0 (the caller) spins until
  * chunk 1 has started on a worker: with the workers spinning (hot: regions back to back) and
  * asleep (cold: past SPIN_NS, a futex wake), the least of several tries (a try that found the
  * core busy measured the machine's load, not the pool).  The elementwise threshold: n items of
@@ -220,12 +220,27 @@ static int ensure_workers(int nt)
  * with R measured once too (a multiply-add loop over a 32 KB array, best of 5), clamped to
  * [2^14, 2^22] and rounded down to a power of two so that noise in the measurement rarely moves
  * it (the thread count decides chunk boundaries).  Until it is measured, and if it cannot be
- * (another thread owns the pool), FG_PARALLEL_MIN_COST. */
+ * (another thread owns the pool), FG_PARALLEL_MIN_COST.
+ * Measured again later when disturbed: other threads had the CPUs (numpy's OpenBLAS threads spin
+ * after a product), seen as a hot join over half the cold one (27 us for 0.2 us: every GEMM under
+ * about 60 us then stayed on one thread for the rest of the process) or as a region published to
+ * "sleeping" workers costing at most twice one published to spinning workers (they never got a
+ * CPU to notice their spin had ended: 0.17 us for 6.5-9 us undisturbed, with a 3.6 ms cold join).
+ * Such a measurement, or one that could not be taken, is retaken 1, 2, 4, ... s later (RECHECKS
+ * times at most) at the next region asked for; the set with the least hot + cold join is kept. */
+#define RECHECK_NS 1000000000LL
+#define RECHECKS 6
+typedef struct {
+    int64_t cold_ns, hot_ns, min_cost, publish_ns, publish_hot_ns, ops_per_us;
+} cost_set;
+
 static struct {
     pthread_once_t once;
-    int64_t cold_ns, hot_ns, min_cost, publish_ns, publish_hot_ns;
-    double ops_per_ns;
-} costs = {PTHREAD_ONCE_INIT, 0, 0, FG_PARALLEL_MIN_COST, 0, 0, 0};
+    atomic_llong cold_ns, hot_ns, min_cost, publish_ns, publish_hot_ns, ops_per_us;
+    atomic_llong recheck_ns;  /* when to measure again (0: not to) */
+    atomic_int rechecks;      /* re-measurements so far */
+    atomic_int generation;    /* changes whenever the kept costs do */
+} costs = {.once = PTHREAD_ONCE_INIT, .min_cost = FG_PARALLEL_MIN_COST};
 
 typedef struct {
     atomic_int joined;
@@ -268,18 +283,20 @@ static int64_t probe_ns(int64_t sleep_ns, int reps)
     return best;
 }
 
-static void measure_costs(void)
+/* one measurement of the costs into *c; 0 when it cannot be taken (fewer than 2 threads set,
+ * inside a region, another thread owns the pool, or no worker joined within 5 ms) */
+static int measure_cost_set(cost_set *c)
 {
     if (pool.requested < 2 || in_region || pthread_mutex_trylock(&pool.owner) != 0)
-        return; /* keeps FG_PARALLEL_MIN_COST; the GEMM's rule uses its own floors */
+        return 0;
     int nt = ensure_workers(2);
     pthread_mutex_unlock(&pool.owner);
     if (nt < 2)
-        return;
+        return 0;
     probe_ns(0, 3);                                       /* workers started and spinning */
     int64_t hot = probe_ns(0, 9), cold = probe_ns(3 * SPIN_NS / 2, 5);
     if (hot == INT64_MAX || cold == INT64_MAX)
-        return;
+        return 0;
     int64_t publish = INT64_MAX;  /* the caller's own cost of a region nobody joins in time */
     for (int r = 0; r < 5; ++r) {
         struct timespec ts = {0, 3 * SPIN_NS / 2};
@@ -288,14 +305,14 @@ static void measure_costs(void)
         run_region(2, 2, noop_range, NULL);
         publish = FG_MIN(publish, now_ns() - t0);
     }
-    costs.publish_ns = publish;
+    c->publish_ns = publish;
     int64_t publish_hot = INT64_MAX; /* the same with the workers spinning: no futex wake */
     for (int r = 0; r < 9; ++r) {
         int64_t t0 = now_ns();
         run_region(2, 2, noop_range, NULL);
         publish_hot = FG_MIN(publish_hot, now_ns() - t0);
     }
-    costs.publish_hot_ns = FG_MIN(publish, publish_hot);
+    c->publish_hot_ns = FG_MIN(publish, publish_hot);
     static float x[8192], y[8192];
     double best = 0;
     for (int r = 0; r < 5; ++r) {
@@ -308,14 +325,81 @@ static void measure_costs(void)
         double rate = 8.0 * 8192 / (double)FG_MAX(1, now_ns() - t0);
         best = rate > best ? rate : best;
     }
-    costs.hot_ns = hot;
-    costs.cold_ns = FG_MAX(cold, hot);
-    costs.ops_per_ns = best;
-    int64_t want = (int64_t)(2.0 * (double)costs.cold_ns * best * 2.0); /* 1 / (1 - 1/2) = 2 */
+    c->hot_ns = hot;
+    c->cold_ns = FG_MAX(cold, hot);
+    c->ops_per_us = (int64_t)(best * 1000);
+    int64_t want = (int64_t)(2.0 * (double)c->cold_ns * best * 2.0); /* 1 / (1 - 1/2) = 2 */
     int64_t t = (int64_t)1 << 14;
     while (t * 2 <= want && t < ((int64_t)1 << 22))
         t *= 2;
-    costs.min_cost = t;
+    c->min_cost = t;
+    return 1;
+}
+
+#define LOAD(field) atomic_load_explicit(&costs.field, memory_order_relaxed)
+#define STORE(field, v) atomic_store_explicit(&costs.field, (v), memory_order_relaxed)
+
+static void keep_costs(const cost_set *c)
+{
+    STORE(cold_ns, c->cold_ns);
+    STORE(hot_ns, c->hot_ns);
+    STORE(min_cost, c->min_cost);
+    STORE(publish_ns, c->publish_ns);
+    STORE(publish_hot_ns, c->publish_hot_ns);
+    STORE(ops_per_us, c->ops_per_us);
+    atomic_fetch_add_explicit(&costs.generation, 1, memory_order_release);
+}
+
+/* after a measurement (measured: it could be taken): when the kept costs are missing or look
+ * disturbed, measure again 1, 2, 4, ... s from now, RECHECKS times at most */
+static void schedule_recheck(int measured)
+{
+    int r = atomic_load_explicit(&costs.rechecks, memory_order_relaxed);
+    int disturbed = !measured || LOAD(hot_ns) == 0 || 2 * LOAD(hot_ns) > LOAD(cold_ns) ||
+                    LOAD(publish_ns) <= 2 * LOAD(publish_hot_ns);
+    if (disturbed && r < RECHECKS)
+        STORE(recheck_ns, now_ns() + (RECHECK_NS << r));
+}
+
+static void measure_costs(void)
+{
+    cost_set c;
+    int measured = measure_cost_set(&c);
+    if (measured)
+        keep_costs(&c);
+    schedule_recheck(measured);
+}
+
+/* the re-measurement, when one is due (one caller takes it; the others go on with the kept costs) */
+static void recheck_costs(void)
+{
+    long long due = LOAD(recheck_ns);
+    if (!due || pool.requested < 2 || now_ns() < due ||
+        !atomic_compare_exchange_strong(&costs.recheck_ns, &due, 0))
+        return;
+    atomic_fetch_add_explicit(&costs.rechecks, 1, memory_order_relaxed);
+    cost_set c;
+    int measured = measure_cost_set(&c);
+    if (measured && (LOAD(hot_ns) == 0 || c.hot_ns + c.cold_ns < LOAD(hot_ns) + LOAD(cold_ns)))
+        keep_costs(&c);
+    schedule_recheck(measured);
+}
+
+int fg_pool_costs_generation(void)
+{
+    pthread_once(&costs.once, measure_costs);
+    recheck_costs();
+    return atomic_load_explicit(&costs.generation, memory_order_acquire);
+}
+
+void fg_pool_disturb_costs(int64_t hot_ns, int64_t cold_ns)
+{
+    pthread_once(&costs.once, measure_costs);
+    STORE(hot_ns, hot_ns);
+    STORE(cold_ns, cold_ns);
+    atomic_fetch_add_explicit(&costs.generation, 1, memory_order_release);
+    atomic_store_explicit(&costs.rechecks, 0, memory_order_relaxed);
+    STORE(recheck_ns, 1); /* due now */
 }
 
 /* the cross-core round trip ("how far apart the cores are", below) */
@@ -327,17 +411,18 @@ static struct {
 /* the pool's measured costs: out[0..5] = time for a worker to join, asleep and spinning (ns),
  * the derived threshold, the multiply-add rate (operations per microsecond), the caller's cost of
  * a region with the workers asleep that nobody joins in time, and of a noop region with the
- * workers spinning (ns), measured at the first call; out[6..7] = the latest and the least
+ * workers spinning (ns), measured at the first call (and again while they look disturbed, as
+ * above); out[6..7] = the latest and the least
  * cross-core round trip (ns, 0 until measured: "how far apart the cores are") */
 void fg_pool_costs(int64_t *out)
 {
-    pthread_once(&costs.once, measure_costs);
-    out[0] = costs.cold_ns;
-    out[1] = costs.hot_ns;
-    out[2] = costs.min_cost;
-    out[3] = (int64_t)(costs.ops_per_ns * 1000);
-    out[4] = costs.publish_ns;
-    out[5] = costs.publish_hot_ns;
+    fg_pool_costs_generation();
+    out[0] = LOAD(cold_ns);
+    out[1] = LOAD(hot_ns);
+    out[2] = LOAD(min_cost);
+    out[3] = LOAD(ops_per_us);
+    out[4] = LOAD(publish_ns);
+    out[5] = LOAD(publish_hot_ns);
     out[6] = atomic_load_explicit(&lat.last, memory_order_relaxed);
     out[7] = atomic_load_explicit(&lat.least, memory_order_relaxed);
 }
@@ -501,8 +586,8 @@ int fg_parallel_threads(int64_t n, int64_t cost_per_item)
     int64_t work = n > INT64_MAX / FG_MAX(1, cost_per_item) ? INT64_MAX : n * cost_per_item;
     if (work < ((int64_t)1 << 14))
         return 1;
-    pthread_once(&costs.once, measure_costs);
-    if (work < costs.min_cost)
+    fg_pool_costs_generation();
+    if (work < LOAD(min_cost))
         return 1;
     measure_latency(now_ns(), 100000); /* 100 us: a worker that slow measured the load, not the cores */
     return n < nt ? (int)n : nt;

@@ -136,7 +136,7 @@ def gemm_info() -> dict:
         tiles[f"{m}x{n}"] = f"{t[0]}x{t[1]}"
     info["f32_tile_by_shape"] = tiles
     info["cpu_splits_avx512"] = bool(lib.fg_cpu_avx512_halves())
-    if lib.fg_get_num_threads() > 1:   # measured at the first call (threadpool.c)
+    if lib.fg_get_num_threads() > 1:   # measured at the first call, again while disturbed (threadpool.c)
         p = ffi.new("int64_t[8]")
         lib.fg_pool_costs(p)
         info["parallel_threshold"] = {"join_ns_asleep": p[0], "join_ns_spinning": p[1],

@@ -210,12 +210,12 @@ static int ensure_workers(int nt)
 
 /* ---- what a region costs, and the threshold derived from it ----------------------------------
  * A region's cost is how long the caller waits for a worker to join: measured the first time a
- * region is asked for (and again if disturbed, below) with a probe whose chunk 0 (the caller) spins until
- * chunk 1 has started on a worker: with the workers spinning (hot: regions back to back) and
- * asleep (cold: past SPIN_NS, a futex wake), the least of several tries (a try that found the
- * core busy measured the machine's load, not the pool).  The elementwise threshold: n items of
- * cost c (rough scalar operations, a float multiply-add = 1) at R operations per ns take n c / R
- * ns; nt threads save (1 - 1/nt) of that and pay the cold cost, so a region is worth it from
+ * region is asked for (and again if disturbed, below) with a probe whose chunk 0 (the caller)
+ * spins until chunk 1 has started on a worker: with the workers spinning (hot: regions back to
+ * back) and asleep (cold: past SPIN_NS, a futex wake), the least of several tries (a try that
+ * found the core busy measured the machine's load, not the pool).  The elementwise threshold: n
+ * items of cost c (rough scalar operations, a float multiply-add = 1) at R operations per ns take
+ * n c / R ns; nt threads save (1 - 1/nt) of that and pay the cold cost, so a region is worth it from
  *     n c >= 2 * cold * R / (1 - 1/nt)        (2: chunks never split perfectly evenly)
  * with R measured once too (a multiply-add loop over a 32 KB array, best of 5), clamped to
  * [2^14, 2^22] and rounded down to a power of two so that noise in the measurement rarely moves
@@ -412,8 +412,8 @@ static struct {
  * the derived threshold, the multiply-add rate (operations per microsecond), the caller's cost of
  * a region with the workers asleep that nobody joins in time, and of a noop region with the
  * workers spinning (ns), measured at the first call (and again while they look disturbed, as
- * above); out[6..7] = the latest and the least
- * cross-core round trip (ns, 0 until measured: "how far apart the cores are") */
+ * above); out[6..7] = the latest and the least cross-core round trip (ns, 0 until measured: "how
+ * far apart the cores are") */
 void fg_pool_costs(int64_t *out)
 {
     fg_pool_costs_generation();

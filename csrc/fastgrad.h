@@ -455,10 +455,13 @@ void fg_pool_set_round_trip(int64_t last, int64_t least);
  * kept as the latest: fg_pool_costs out[6]); 0 when it cannot be (fewer than 2 threads set, called
  * inside a region, the pool busy, or no worker answering within 5 ms) */
 int64_t fg_pool_measure_round_trip(void);
-/* tests: take hot_ns and cold_ns as the measured joins (fg_pool_costs out[1], out[0]), as a
- * measurement disturbed by other threads would give, and measure again at the next region asked
- * for (or fg_pool_costs call); the kept set is then the one with the least hot + cold join */
-void fg_pool_disturb_costs(int64_t hot_ns, int64_t cold_ns);
+/* tests: how long idle workers keep polling for the next region before they sleep (ns) */
+int64_t fg_pool_spin_ns(void);
+/* tests: take these as the measured joins and publishes (fg_pool_costs out[0], [1], [4], [5]; the
+ * elementwise threshold is kept); recheck = 1 measures again at the next region asked for (or
+ * fg_pool_costs call), as after a measurement disturbed by other threads, keeping the set with the
+ * least hot + cold join; 0 cancels any re-measurement */
+void fg_pool_set_costs(int64_t cold_ns, int64_t hot_ns, int64_t publish_ns, int64_t publish_hot_ns, int recheck);
 /* tests: rounds x (regions of 2, 3, ..., min(the thread count, 8) chunks back to back, the count
  * lowered to 2 and raised again every 64 rounds); returns how many chunks ran twice, never, or after
  * their region had returned: 0 when the pool hands out each chunk once (one caller at a time) */

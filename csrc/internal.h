@@ -31,10 +31,9 @@ int fg_parallel_threads(int64_t n, int64_t cost_per_item);
 /* the pool's costs (fg_pool_costs) measured, or measured again when due (threadpool.c); returns a
  * number that changes whenever they change */
 int fg_pool_costs_generation(void);
-/* ns since the pool's last region ended (INT64_MAX before the first), and how long idle workers
- * keep polling for the next region before they sleep */
+/* ns since the pool's last region ended (INT64_MAX before the first); how long idle workers keep
+ * polling is fg_pool_spin_ns (fastgrad.h) */
 int64_t fg_pool_idle_ns(void);
-int64_t fg_pool_spin_ns(void);
 /* wake the workers with an empty region (they then poll for the next one for fg_pool_spin_ns);
  * nothing with fewer than 2 threads set, inside a region, or while another thread owns the pool */
 void fg_pool_wake(void);

@@ -392,14 +392,16 @@ int fg_pool_costs_generation(void)
     return atomic_load_explicit(&costs.generation, memory_order_acquire);
 }
 
-void fg_pool_disturb_costs(int64_t hot_ns, int64_t cold_ns)
+void fg_pool_set_costs(int64_t cold_ns, int64_t hot_ns, int64_t publish_ns, int64_t publish_hot_ns, int recheck)
 {
     pthread_once(&costs.once, measure_costs);
-    STORE(hot_ns, hot_ns);
     STORE(cold_ns, cold_ns);
+    STORE(hot_ns, hot_ns);
+    STORE(publish_ns, publish_ns);
+    STORE(publish_hot_ns, publish_hot_ns);
     atomic_fetch_add_explicit(&costs.generation, 1, memory_order_release);
     atomic_store_explicit(&costs.rechecks, 0, memory_order_relaxed);
-    STORE(recheck_ns, 1); /* due now */
+    STORE(recheck_ns, recheck ? 1 : 0); /* 1: due now */
 }
 
 /* the cross-core round trip ("how far apart the cores are", below) */

@@ -225,6 +225,13 @@ def test_far_apart_cores_keep_small_products_on_one_thread():
     try:
         lib.fg_set_num_threads(1)
         want_small, want_large = small(), large()
+        serial = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            small()
+            serial.append(time.perf_counter() - t0)
+        if min(serial) > 100e-6:  # the rule's estimate of it would come near FAR_GEMM_MIN_NS
+            pytest.skip("the W3 product is not short here (an ASan build: 1-2 ms)")
         lib.fg_set_num_threads(2)
         # near: the cost rule alone, which threads a 1024^3 product on any machine with 2 cores
         lib.fg_pool_set_round_trip(60, 60)

@@ -58,6 +58,7 @@ def make_cases(n, rng):
     psm, plsm = _p(sm), _p(lsm)
     target = rng.integers(0, cols, rows).astype(np.int64)
     loss, dloss = np.empty(rows, np.float32), np.full(rows, 1.0 / rows, np.float32)
+    pdb = _p(np.empty(cols, np.float32))
     ptarget, ploss, pdloss = _p(target), _p(loss), _p(dloss)
     p, g, buf, m, v = f(), f() * 1e-3, np.zeros(n, np.float32), np.zeros(n, np.float32), np.zeros(n, np.float32)
     pp, pg, pbuf, pm, pv = _p(p), _p(g), _p(buf), _p(m), _p(v)
@@ -71,6 +72,9 @@ def make_cases(n, rng):
         # fg_linear_relu_bwd (rows x cols, k = 1) with no dx/dW/db asked: its relu mask pass alone
         ("linear_relu bwd mask", 3 * B,
          lambda: lib.fg_linear_relu_bwd_f32(rows, cols, 1, px1, _W1[cols], px, pdy, N, N, N)),
+        # the same with db asked: the mask and the bias gradient's row-order double column sums
+        ("linear_relu bwd+db", 3 * B,
+         lambda: lib.fg_linear_relu_bwd_f32(rows, cols, 1, px1, _W1[cols], px, pdy, N, N, pdb)),
         # fg_linear_relu_fwd with k = 1 (x: rows x 1, W: cols x 1): a rank-1 GEMM writing y, then
         # the relu epilogue reading and writing y (3 passes over y)
         ("linear+relu fwd k=1", 3 * B,
@@ -142,6 +146,7 @@ def torch_cases(n, x, dy, t, y_sig, y_tanh, sm, lsm, target, g):
         "relu fwd": lambda: torch.clamp_min(tx, 0, out=tout),
         "relu bwd": lambda: aten.threshold_backward(tdy, tx, 0),
         "linear_relu bwd": lambda: aten.threshold_backward(tdy, tx, 0),
+        "linear_relu bwd+db": lambda: aten.threshold_backward(tdyr, txr, 0).sum(0),
         "linear+relu fwd": lambda: torch.relu_(torch.nn.functional.linear(tx1, tw)),
         "sigmoid fwd": lambda: torch.sigmoid(tx, out=tout),
         "sigmoid bwd": lambda: aten.sigmoid_backward(tdy, tsig),

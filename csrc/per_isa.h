@@ -7,5 +7,6 @@
 #pragma GCC optimize("fp-contract=off")
 #endif
 #include <math.h>
+#include <string.h>
 #include <tgmath.h>
 #include "internal.h"

@@ -281,3 +281,39 @@ def test_linear_relu_fwd_epilogue_equals_linear_then_relu_bitwise(m, n, k, dtype
     finally:
         lib.fg_gemm_always_threaded(0)
         lib.fg_set_num_threads(before)
+
+
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("m,n", [(1, 1), (2, 3), (3, 7), (5, 1029), (64, 2048), (17, 65)])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_linear_relu_bwd_mask_and_bias_sum_bitwise(m, n, dtype, threads, isa):
+    # the mask pass (broadcast_rows.inc's relu_mask_rows, two rows at a time then one, in
+    # chunks of 1024 columns): dz = y > 0 ? dy : +0 (NaN y masked, NaN dy masked where y <= 0)
+    # and db = the row-order double sum of dz, bitwise at every level and thread count
+    rng = np.random.default_rng(m * 7919 + n)
+    y = rng.standard_normal((m, n)).astype(dtype)
+    dy = rng.standard_normal((m, n)).astype(dtype)
+    y.flat[::5] = np.nan
+    y.flat[1::7] = -0.0
+    dy.flat[2::3] = np.nan
+    dz = np.where(y > 0, dy, dtype(0))
+    acc = np.zeros(n)
+    for row in dz.astype(np.float64):     # in row order, as fg_linear_bwd's bias sum
+        acc += row
+    x, w = np.ones((m, 1), dtype), np.ones((n, 1), dtype)
+    before = lib.fg_get_num_threads()
+    lib.fg_set_num_threads(threads)
+    try:
+        db, dw = np.full(n, 7.0, dtype), np.full((n, 1), 7.0, dtype)
+        fn = _fn("linear_relu_bwd", dtype)
+        assert fn(m, n, 1, rptr(x), rptr(w), rptr(y), rptr(dy), NULL, wptr(dw), wptr(db)) == 0
+        np.testing.assert_array_equal(db.view(np.uint8), acc.astype(dtype).view(np.uint8))
+        # dW = dz^T x with x = 1: each dz column summed by the GEMM (NaN where dz has one)
+        np.testing.assert_array_equal(np.isnan(dw[:, 0]), np.isnan(acc))
+        ok = ~np.isnan(acc)
+        assert np.allclose(dw[ok, 0], acc[ok], rtol=1e-4, atol=1e-4 * m)
+        dw2 = np.full((n, 1), 7.0, dtype)      # the mask alone (no db)
+        assert fn(m, n, 1, rptr(x), rptr(w), rptr(y), rptr(dy), NULL, wptr(dw2), NULL) == 0
+        np.testing.assert_array_equal(dw2.view(np.uint8), dw.view(np.uint8))
+    finally:
+        lib.fg_set_num_threads(before)

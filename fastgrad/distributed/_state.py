@@ -8,12 +8,14 @@ are only checked against it.
 """
 import os
 import sys
+import time
 import traceback
 
 __all__ = ["is_available", "is_initialized", "init_process_group", "destroy_process_group", "get_rank",
            "get_world_size", "get_backend", "barrier", "GroupMember", "group", "mpi", "comm", "is_mpi_available"]
 
 INSTALL_HINT = "pip install fastgrad[mpi] (mpi4py and an MPI library; or pip install mpi4py mpich)"
+ABORT_GRACE_S = 0.5  # time for the launcher to forward a failing rank's traceback
 NOT_INITIALIZED = "Default process group has not been initialized, please make sure to call init_process_group."
 
 
@@ -87,15 +89,24 @@ def comm(group=None):
 
 def _excepthook(kind, value, tb):
     """Print the traceback, then end every rank (MPI Abort): a rank that raised never leaves the
-    others waiting in a collective."""
+    others waiting in a collective.  The message goes to fd 2 in one write, and the abort waits
+    ABORT_GRACE_S, so that the launcher forwards all of it before it kills the job (a launcher
+    that read only the first line of a line-by-line traceback was seen under load)."""
     try:
-        rank = STATE.rank if STATE.comm is not None else "?"
-        sys.stderr.write(f"fastgrad.distributed: rank {rank} raised; aborting the job\n")
-        traceback.print_exception(kind, value, tb)
-        sys.stderr.flush()
         sys.stdout.flush()
+        rank = STATE.rank if STATE.comm is not None else "?"
+        text = f"fastgrad.distributed: rank {rank} raised; aborting the job\n"
+        text += "".join(traceback.format_exception(kind, value, tb))
+        sys.stderr.flush()
+        _write_all(2, text.encode("utf-8", "replace"))
+        time.sleep(ABORT_GRACE_S)
     finally:
         mpi().COMM_WORLD.Abort(1)
+
+
+def _write_all(fd: int, data: bytes) -> None:
+    while data:
+        data = data[os.write(fd, data):]
 
 
 def _share_cores(local) -> int:

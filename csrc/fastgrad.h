@@ -397,6 +397,35 @@ void fg_adagrad_step_f32(int64_t n, float *restrict p, const float *restrict g, 
                          double lr, double lr_decay, double weight_decay, double eps, int maximize, int64_t step);
 void fg_adagrad_step_f64(int64_t n, double *restrict p, const double *restrict g, double *restrict s,
                          double lr, double lr_decay, double weight_decay, double eps, int maximize, int64_t step);
+/* Adamax (torch): g' = g (+wd p); m = b1 m + (1-b1) g'; u = max(b2 u, |g'| + eps) (NaN propagates); p -= lr/(1-b1^t) m / u */
+void fg_adamax_step_f32(int64_t n, float *restrict p, const float *restrict g, float *restrict m, float *restrict u,
+                        double lr, double beta1, double beta2, double eps, double weight_decay, int maximize, int64_t step);
+void fg_adamax_step_f64(int64_t n, double *restrict p, const double *restrict g, double *restrict m, double *restrict u,
+                        double lr, double beta1, double beta2, double eps, double weight_decay, int maximize, int64_t step);
+/* NAdam (torch; decoupled: p *= 1 - lr wd, else g += wd p): mu_t = b1 (1 - 0.96^(t md)/2); mu_product = prod mu_1..mu_t
+ * (the caller's, this step's mu_t included); m, v as Adam; d = sqrt(v/(1-b2^t)) + eps;
+ * p -= lr (1-mu_t)/(1-mu_product) g'/d;  p -= lr mu_{t+1}/(1-mu_product mu_{t+1}) m/d */
+void fg_nadam_step_f32(int64_t n, float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
+                       double lr, double beta1, double beta2, double eps, double weight_decay, double momentum_decay,
+                       int decoupled, int maximize, int64_t step, double mu_product);
+void fg_nadam_step_f64(int64_t n, double *restrict p, const double *restrict g, double *restrict m, double *restrict v,
+                       double lr, double beta1, double beta2, double eps, double weight_decay, double momentum_decay,
+                       int decoupled, int maximize, int64_t step, double mu_product);
+/* RAdam (torch; decoupled: p *= 1 - lr wd, else g += wd p): m, v as Adam; rho_inf = 2/(1-b2) - 1,
+ * rho_t = rho_inf - 2t b2^t/(1-b2^t); rho_t > 5: p -= lr m/(1-b1^t) sqrt(1-b2^t)/(sqrt(v) + eps) r_t
+ * (r_t = sqrt((rho_t-4)(rho_t-2) rho_inf / ((rho_inf-4)(rho_inf-2) rho_t))), else p -= lr m/(1-b1^t) */
+void fg_radam_step_f32(int64_t n, float *restrict p, const float *restrict g, float *restrict m, float *restrict v,
+                       double lr, double beta1, double beta2, double eps, double weight_decay, int decoupled,
+                       int maximize, int64_t step);
+void fg_radam_step_f64(int64_t n, double *restrict p, const double *restrict g, double *restrict m, double *restrict v,
+                       double lr, double beta1, double beta2, double eps, double weight_decay, int decoupled,
+                       int maximize, int64_t step);
+/* Adadelta (torch): g' = g (+wd p); sq = rho sq + (1-rho) g'^2; d = sqrt(acc + eps)/sqrt(sq + eps) g';
+ * acc = rho acc + (1-rho) d^2; p -= lr d */
+void fg_adadelta_step_f32(int64_t n, float *restrict p, const float *restrict g, float *restrict sq, float *restrict acc,
+                          double lr, double rho, double eps, double weight_decay, int maximize);
+void fg_adadelta_step_f64(int64_t n, double *restrict p, const double *restrict g, double *restrict sq,
+                          double *restrict acc, double lr, double rho, double eps, double weight_decay, int maximize);
 /* Multi-tensor steps: the update above for tensors i < count (sizes[i] elements at p[i], g[i] and
  * the state arrays' [i]) in one call, split over the thread pool above a work threshold.  Bit-identical
  * to one single-tensor call per tensor, at any ISA level and thread count; size 0 skips a tensor. */
@@ -428,6 +457,33 @@ void fg_adagrad_step_multi_f32(int64_t count, const int64_t *sizes, float **p, c
 void fg_adagrad_step_multi_f64(int64_t count, const int64_t *sizes, double **p, const double **g, double **s,
                                const int64_t *steps, double lr, double lr_decay, double weight_decay, double eps,
                                int maximize);
+/* Adamax as fg_adamax_step per tensor, tensor i at step steps[i] >= 1 */
+void fg_adamax_step_multi_f32(int64_t count, const int64_t *sizes, float **p, const float **g, float **m, float **u,
+                              const int64_t *steps, double lr, double beta1, double beta2, double eps,
+                              double weight_decay, int maximize);
+void fg_adamax_step_multi_f64(int64_t count, const int64_t *sizes, double **p, const double **g, double **m,
+                              double **u, const int64_t *steps, double lr, double beta1, double beta2, double eps,
+                              double weight_decay, int maximize);
+/* NAdam as fg_nadam_step per tensor, tensor i at step steps[i] >= 1 with mu product mu_products[i] */
+void fg_nadam_step_multi_f32(int64_t count, const int64_t *sizes, float **p, const float **g, float **m, float **v,
+                             const int64_t *steps, const double *mu_products, double lr, double beta1, double beta2,
+                             double eps, double weight_decay, double momentum_decay, int decoupled, int maximize);
+void fg_nadam_step_multi_f64(int64_t count, const int64_t *sizes, double **p, const double **g, double **m,
+                             double **v, const int64_t *steps, const double *mu_products, double lr, double beta1,
+                             double beta2, double eps, double weight_decay, double momentum_decay, int decoupled,
+                             int maximize);
+/* RAdam as fg_radam_step per tensor, tensor i at step steps[i] >= 1 */
+void fg_radam_step_multi_f32(int64_t count, const int64_t *sizes, float **p, const float **g, float **m, float **v,
+                             const int64_t *steps, double lr, double beta1, double beta2, double eps,
+                             double weight_decay, int decoupled, int maximize);
+void fg_radam_step_multi_f64(int64_t count, const int64_t *sizes, double **p, const double **g, double **m,
+                             double **v, const int64_t *steps, double lr, double beta1, double beta2, double eps,
+                             double weight_decay, int decoupled, int maximize);
+/* Adadelta as fg_adadelta_step per tensor */
+void fg_adadelta_step_multi_f32(int64_t count, const int64_t *sizes, float **p, const float **g, float **sq,
+                                float **acc, double lr, double rho, double eps, double weight_decay, int maximize);
+void fg_adadelta_step_multi_f64(int64_t count, const int64_t *sizes, double **p, const double **g, double **sq,
+                                double **acc, double lr, double rho, double eps, double weight_decay, int maximize);
 
 /* ---- gemm.c : packed, blocked matrix multiply (row-major) ------------------ */
 /* what the active ISA's GEMM uses: out[0..7] = MR, NR, MC, KC, NC (elements), the time for a pool

@@ -1,5 +1,5 @@
 /* optim.c — fused in-place optimizer updates with torch's formulas (SGD, Adam/AdamW, RMSprop,
- * Adagrad), following the operation order of torch's single-tensor implementations.  Arithmetic
+ * Adagrad; Adamax, NAdam, RAdam, Adadelta in optim_more.inc / optim_more_kernels.inc), following the operation order of torch's single-tensor implementations.  Arithmetic
  * is done in the parameter dtype with the hyper-parameters rounded to it, as torch does.
  *
  * The loops (optim_kernels.inc) are compiled three times: here for the baseline target (the
@@ -33,18 +33,36 @@
 #ifndef FG_ADAGRAD_COST
 #define FG_ADAGRAD_COST 11
 #endif
+/* Adamax, NAdam, RAdam, Adadelta (optim_more.inc): not measured; costed as Adam (Adadelta and
+ * NAdam, with two square roots or two divisions, a little more) */
+#ifndef FG_ADAMAX_COST
+#define FG_ADAMAX_COST 11
+#endif
+#ifndef FG_NADAM_COST
+#define FG_NADAM_COST 13
+#endif
+#ifndef FG_RADAM_COST
+#define FG_RADAM_COST 13
+#endif
+#ifndef FG_ADADELTA_COST
+#define FG_ADADELTA_COST 14
+#endif
 
 #define FG_TARGET   /* the reference level: the baseline target */
 #define T float
 #define NAME(x) x##_f32
 #include "optim_kernels.inc"
-const fg_optim_kernels_f32 fg_optim_ref_f32 = {sgd_seg_f32, adam_seg_f32, rmsprop_seg_f32, adagrad_seg_f32};
+const fg_optim_kernels_f32 fg_optim_ref_f32 = {sgd_seg_f32, adam_seg_f32, rmsprop_seg_f32, adagrad_seg_f32,
+    adamax_seg_f32, nadam_seg_f32, radam_seg_f32, adadelta_seg_f32};
 #include "optim.inc"
+#include "optim_more.inc"
 #undef T
 #undef NAME
 
 #define T double
 #define NAME(x) x##_f64
 #include "optim_kernels.inc"
-const fg_optim_kernels_f64 fg_optim_ref_f64 = {sgd_seg_f64, adam_seg_f64, rmsprop_seg_f64, adagrad_seg_f64};
+const fg_optim_kernels_f64 fg_optim_ref_f64 = {sgd_seg_f64, adam_seg_f64, rmsprop_seg_f64, adagrad_seg_f64,
+    adamax_seg_f64, nadam_seg_f64, radam_seg_f64, adadelta_seg_f64};
 #include "optim.inc"
+#include "optim_more.inc"

@@ -10,12 +10,14 @@
 #define T float
 #define NAME(x) x##_f32
 #include "optim_kernels.inc"
-const fg_optim_kernels_f32 fg_optim_avx2_f32 = {sgd_seg_f32, adam_seg_f32, rmsprop_seg_f32, adagrad_seg_f32};
+const fg_optim_kernels_f32 fg_optim_avx2_f32 = {sgd_seg_f32, adam_seg_f32, rmsprop_seg_f32, adagrad_seg_f32,
+    adamax_seg_f32, nadam_seg_f32, radam_seg_f32, adadelta_seg_f32};
 #undef T
 #undef NAME
 
 #define T double
 #define NAME(x) x##_f64
 #include "optim_kernels.inc"
-const fg_optim_kernels_f64 fg_optim_avx2_f64 = {sgd_seg_f64, adam_seg_f64, rmsprop_seg_f64, adagrad_seg_f64};
+const fg_optim_kernels_f64 fg_optim_avx2_f64 = {sgd_seg_f64, adam_seg_f64, rmsprop_seg_f64, adagrad_seg_f64,
+    adamax_seg_f64, nadam_seg_f64, radam_seg_f64, adadelta_seg_f64};
 #endif

@@ -5,7 +5,9 @@ the group's parameters; a parameter that appears again in the group gets a one-e
 (count 1) after them, and so does every parameter when the optimizer's ``_multi_tensor`` is
 False.  A call's cffi arrays are made once with ``ffi.new``: element counts, parameter pointers,
 state-array pointers (in the kernel's order) and per-parameter first-step flags (SGD) or step
-counts (Adam, Adagrad).
+counts (Adam, Adagrad), and, for an optimizer with a ``_tensor_scalar`` (NAdam's "mu_product"),
+that per-parameter scalar state of this step (made by its ``_next_tensor_scalar`` as the step is
+counted, written back to the state only once the call has run).
 
 A step then costs, per parameter, a few Python operations: read ``p.grad`` (None: the
 parameter's count becomes 0 and it is skipped); check that ``p._data`` and the arrays of the
@@ -57,7 +59,8 @@ class _Call:
     """One C call of a step: parameters of one dtype and the cffi arrays of their call."""
 
     __slots__ = ("dtype", "ct", "fn", "entries", "count", "sizes", "pp", "gp", "names", "slots", "live",
-                 "check", "per_tensor", "stateful", "steps", "counting", "reset", "head", "args", "args_for")
+                 "check", "per_tensor", "stateful", "steps", "counting", "reset", "head", "args", "args_for",
+                 "scalars")
 
     def __init__(self, opt, dtype, params, names):
         cname = _CNAME[dtype]
@@ -81,9 +84,12 @@ class _Call:
         self.steps = self.per_tensor if counter == STEPS else None   # the step counts the kernel takes
         self.counting = counter in (STEPS, COUNT)
         self.reset = []   # SGD: tensors whose first-step flag goes back to 0 after the call
-        # the kernel's leading arguments: count, sizes, p, g, state arrays[, flags or steps]
+        # NAdam: the per-tensor scalar state of this step (double[]; None: the kernel takes none)
+        self.scalars = ffi.new("double[]", count) if opt._tensor_scalar and self.counting else None
+        # the kernel's leading arguments: count, sizes, p, g, state arrays[, flags or steps][, scalars]
         self.head = (count, self.sizes, self.pp, self.gp, *self.slots) + \
-            ((self.per_tensor,) if self.per_tensor is not None else ())
+            ((self.per_tensor,) if self.per_tensor is not None else ()) + \
+            ((self.scalars,) if self.scalars is not None else ())
         self.args = self.args_for = None  # head + settings, and the settings tuple it was made for
 
 
@@ -200,6 +206,8 @@ def run_plan(opt, group: dict, plan: Plan, settings: tuple) -> None:
         if c.args_for is not settings:
             c.args, c.args_for = c.head + settings, settings
         c.fn(*c.args)
+        if c.scalars is not None:
+            _commit_scalars(opt, c)
         s = _write_seq()   # one in-place write of every stepped parameter (its version counter)
         for e in c.entries:
             if e[3]:   # _LIVE
@@ -216,6 +224,14 @@ def run_plan(opt, group: dict, plan: Plan, settings: tuple) -> None:
         opt._plans.pop(id(group), None)
         for p in leftover:
             run_plan(opt, group, make_plan(opt, {"params": [p]}, plan.names), settings)
+
+
+def _commit_scalars(opt, c) -> None:
+    """Store the per-tensor scalar state the call took (NAdam's mu_product) for the stepped tensors."""
+    name, state, scalars = opt._tensor_scalar, opt.state, c.scalars
+    for i, e in enumerate(c.entries):
+        if e[_LIVE]:
+            state[e[_P]][name] = scalars[i]
 
 
 def _unplanned(opt, group, plan, settings) -> list:
@@ -245,7 +261,7 @@ def _gather(opt, group, c, leftover):
     is rejected, the counters bumped so far are put back."""
     state = opt.state
     gp, ct, dtype, sizes = c.gp, c.ct, c.dtype, c.sizes
-    stateful, counting, steps = c.stateful, c.counting, c.steps
+    stateful, counting, steps, scalars = c.stateful, c.counting, c.steps, c.scalars
     n0, n1, n2, two, three = c.check
     keep = None
     i = -1
@@ -295,6 +311,8 @@ def _gather(opt, group, c, leftover):
                 st["step"] = s = st["step"] + 1
                 if steps is not None:
                     steps[i] = s
+                if scalars is not None:
+                    scalars[i] = opt._next_tensor_scalar(group, st, s)
     except BaseException:
         _uncount(opt, c, c.entries[:max(i, 0)])   # the entries before i were counted in this step
         raise

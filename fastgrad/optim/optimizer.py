@@ -53,6 +53,9 @@ class Optimizer:
     _hyper = ()
     _structure = ()
     _eager_state = False   # True: state is made for every parameter when its group is added (Adagrad)
+    # a scalar state entry the kernel takes per tensor after the step counts (NAdam's "mu_product"):
+    # _next_tensor_scalar(group, state, step) gives this step's value, stored once the call has run
+    _tensor_scalar = None
     _multi_tensor = True   # False: a one-entry call per parameter (same results; for tests)
 
     def __init__(self, params, defaults: dict):

@@ -266,3 +266,32 @@ def test_optim_more_skip_params_without_grad_and_need_params():
         opt = getattr(optim, name)([p])
         opt.step()
         assert not opt.state[p] and p.numpy(force=True).tolist() == [1.0, 1.0]
+
+
+def test_nadam_rejected_gradient_leaves_steps_and_mu_products():
+    a, b = nn.Parameter(fg.ones(3)), nn.Parameter(fg.ones(2))
+    opt = optim.NAdam([a, b])
+    a.grad, b.grad = fg.ones(3), fg.ones(2)
+    opt.step()
+    before = {p: dict(opt.state[p]) for p in (a, b)}
+    b._grad = fg.ones(5)   # wrong shape (set behind .grad's check): the step is refused before any update
+    with pytest.raises(RuntimeError):
+        opt.step()
+    for p in (a, b):
+        assert opt.state[p]["step"] == before[p]["step"] == 1
+        assert opt.state[p]["mu_product"] == before[p]["mu_product"]
+
+
+@pytest.mark.parametrize("name, key, value", [("NAdam", "momentum_decay", 0.5), ("RAdam", "betas", (0.5, 0.9)),
+                                              ("Adamax", "eps", 0.1), ("Adadelta", "rho", 0.3)])
+def test_optim_more_follows_group_options_changed_between_steps(name, key, value, rng):
+    torch = _torch()
+    p0s = [rng.standard_normal(s).astype(np.float32) for s in SHAPES]
+    sched = _schedule(rng, np.float32, 8)
+    fps, fopt = _fg_run(name, {}, p0s, sched[:4])
+    tps, topt = _torch_run(torch, name, {}, p0s, sched[:4])
+    fopt.param_groups[0][key] = value
+    topt.param_groups[0][key] = value
+    _fg_run(name, {}, None, sched[4:], opt=fopt, ps=fps)
+    _torch_run(torch, name, {}, None, sched[4:], opt=topt, ps=tps)
+    _assert_like_torch(fps, fopt, tps, topt, np.float32)

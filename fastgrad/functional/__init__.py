@@ -28,7 +28,7 @@ then the array-level Functions of ``fastgrad.ops``.
     batchnorm    batch_norm (train and eval)
     pad          F.pad: constant, reflect, replicate, circular
     inplace      x += y, add_, copy_, … (torch's in-place rules)
-    normalization  group_norm, instance_norm (on the batch-norm kernel)
+    normalization  layer_norm, group_norm, instance_norm (on the batch-norm kernel), rms_norm
     upsample     interpolate (nearest, linear, bilinear, trilinear, area), pixel_shuffle/unshuffle
     dropout_more dropout1d/2d/3d (whole channels), alpha_dropout, feature_alpha_dropout
     pool_more    adaptive_max_pool1d/2d, max_unpool1d/2d
@@ -71,7 +71,7 @@ from fastgrad.functional.pool import (max_pool2d, avg_pool2d, adaptive_avg_pool2
                                      adaptive_avg_pool1d)
 from fastgrad.functional.batchnorm import batch_norm
 from fastgrad.functional.pad import pad
-from fastgrad.functional.normalization import layer_norm, group_norm, instance_norm
+from fastgrad.functional.normalization import layer_norm, group_norm, instance_norm, rms_norm
 from fastgrad.functional.upsample import (interpolate, upsample, upsample_nearest, upsample_bilinear, pixel_shuffle,
                                           pixel_unshuffle)
 from fastgrad.functional.dropout_more import dropout1d, dropout2d, dropout3d, alpha_dropout, feature_alpha_dropout
@@ -131,7 +131,7 @@ __all__ = [
     "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "batch_norm", "pad",
 ]
-__all__ += ["layer_norm", "group_norm", "instance_norm"]
+__all__ += ["layer_norm", "group_norm", "instance_norm", "rms_norm"]
 __all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle"]
 __all__ += ["dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 __all__ += ["adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d", "max_unpool2d"]

@@ -98,6 +98,10 @@ def kl_div(input: Tensor, target: Tensor, size_average=None, reduce=None, reduct
                       "'mean' will be changed to behave the same as 'batchmean' in the next major release.",
                       UserWarning, stacklevel=2)
     mode = reduction_mode(op, size_average, reduce, reduction, _MODES + ("batchmean",))
+    for k, v in (("input", input), ("target", target)):
+        if check_tensor(v, op, k)._data.dtype.kind not in "fV":
+            raise RuntimeError(f"{op}: Integral inputs not supported ({k} of dtype {v._data.dtype}, shape "
+                               f"{tuple(v.shape)}).")
     x, t = float_operands(op, input=input, target=target)
     if log_target:
         loss = E.mul(E.exp(t), E.sub(t, x))

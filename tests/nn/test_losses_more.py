@@ -197,6 +197,7 @@ def _t(*shape):
 _ERRORS = [  # (id, call(F, as_tensor), loss name in our message)
     ("kl_div-shapes", lambda F, T: F.kl_div(T(_t(3, 4)), T(_t(2, 4)), reduction="sum"), "kl_div"),
     ("kl_div-reduction", lambda F, T: F.kl_div(T(_t(3)), T(_t(3)), reduction="avg"), "kl_div"),
+    ("kl_div-integral_target", lambda F, T: F.kl_div(T(_t(3)), T(np.arange(3)), reduction="sum"), "kl_div"),
     ("gaussian-negative_var", lambda F, T: F.gaussian_nll_loss(T(_t(3)), T(_t(3)), T(-np.ones(3))),
      "gaussian_nll_loss"),
     ("gaussian-negative_float_var", lambda F, T: F.gaussian_nll_loss(T(_t(3)), T(_t(3)), -1.0), "gaussian_nll_loss"),

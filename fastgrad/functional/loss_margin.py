@@ -24,6 +24,7 @@ __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss
            "triplet_margin_with_distance_loss", "multi_margin_loss", "multilabel_margin_loss"]
 
 _EPSILON = 1e-12  # added to the squared norms of cosine_embedding_loss, as torch
+_PAIRS_PER_BLOCK = 1 << 22  # multilabel_margin_loss: (sample, target, class) triples per block
 
 
 def _values(t: Tensor) -> np.ndarray:
@@ -195,15 +196,21 @@ def multilabel_margin_loss(input: Tensor, target: Tensor, size_average=None, red
     if t.size and (t.min() < -1 or t.max() >= c):
         raise RuntimeError(f"{op}: argument #2 'target' is out of range (class indices in [0, {c}), -1 ends "
                            f"the list)")
-    valid = np.cumprod(t >= 0, axis=1).astype(bool)  # the entries before the first -1
+    valid = np.cumprod(t >= 0, axis=1).astype(bool)  # the entries before the first -1 (a prefix)
     idx = np.where(valid, t, 0)
     is_target = np.zeros((n, c), bool)
     rows = np.broadcast_to(np.arange(n)[:, None], (n, c))
     is_target[rows[valid], idx[valid]] = True
-    xy = gather(x, 1, Tensor._make(idx))  # (N, C): x at the j-th target class
-    z = relu(E.add(E.sub(unsqueeze(x, 1), unsqueeze(xy, 2)), 1.0))  # (N, j, i)
-    mask = valid[:, :, None] & ~is_target[:, None, :]
-    loss = E.div(R.sum(E.where(mask, z, 0.0), (1, 2)), c)
+    k = max(1, int(valid.sum(1).max()) if n else 1)  # target slots in use (one, all masked, if none)
+    block = max(1, _PAIRS_PER_BLOCK // max(1, n * c))  # bounds the (N, j, C) temporaries
+    loss = None
+    for j in range(0, k, block):
+        xy = gather(x, 1, Tensor._make(np.ascontiguousarray(idx[:, j:j + block])))  # x at the target classes
+        z = relu(E.add(E.sub(unsqueeze(x, 1), unsqueeze(xy, 2)), 1.0))  # (N, j, i)
+        mask = valid[:, j:j + block, None] & ~is_target[:, None, :]
+        part = R.sum(E.where(mask, z, 0.0), (1, 2))
+        loss = part if loss is None else E.add(loss, part)
+    loss = E.div(loss, c)
     if mode == "none":
         return loss if input.dim() == 2 else reshape(loss, ())
     return reduce_loss(loss, mode)

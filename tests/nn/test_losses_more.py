@@ -14,7 +14,7 @@ import fastgrad.nn as nn
 import fastgrad.nn.functional as F
 from fastgrad.autograd import gradcheck
 
-from losscases_more import CASES, gauss_ref, kl_ref, poisson_ref
+from losscases_more import CASES, gauss_ref, kl_ref, mlm_make, mlm_ref, poisson_ref
 
 IDS = [c[0] for c in CASES]
 ALL = [(c, r) for c in CASES for r in c[4]]
@@ -187,6 +187,45 @@ def test_loss_forward_any_broadcast_shapes_matches_numpy(shapes, which, seed):
     out = _quiet(call, fg.tensor(x), fg.tensor(t))
     assert out.shape == out_shape
     np.testing.assert_allclose(out.numpy(), ref(x, t), rtol=1e-10, atol=1e-12)
+
+
+def test_multilabel_margin_loss_blocks_match_one_block(monkeypatch):
+    import fastgrad.functional.loss_margin as LM
+    (x, _), (t, _) = mlm_make((6, 7))(np.random.default_rng(9))
+    whole = F.multilabel_margin_loss(fg.tensor(x), fg.tensor(t), reduction="none")
+    monkeypatch.setattr(LM, "_PAIRS_PER_BLOCK", 1)  # one target slot per block
+    a = fg.tensor(x, requires_grad=True)
+    blocked = F.multilabel_margin_loss(a, fg.tensor(t), reduction="none")
+    np.testing.assert_allclose(blocked.detach().numpy(), whole.numpy(), rtol=1e-12)
+    np.testing.assert_allclose(blocked.detach().numpy(), mlm_ref(x, t), rtol=1e-12)
+    assert gradcheck(lambda v: F.multilabel_margin_loss(v, fg.tensor(t)), [a])
+
+
+_STRIDED = [  # non-contiguous operands (transposed or strided views) against the contiguous copies
+    lambda F, x, y: F.kl_div(x, y.exp(), reduction="batchmean"),
+    lambda F, x, y: F.gaussian_nll_loss(x, y, x.exp()),
+    lambda F, x, y: F.poisson_nll_loss(x, y.exp(), full=True),
+    lambda F, x, y: F.multilabel_soft_margin_loss(x, y.sigmoid()),
+    lambda F, x, y: F.cosine_embedding_loss(x, y, (x[:, 0] > 0).double() * 2 - 1),
+    lambda F, x, y: F.triplet_margin_loss(x, y, y.flip(0), swap=True),
+    lambda F, x, y: F.rms_norm(x, (x.shape[-1],), y[0]),
+]
+
+
+@pytest.mark.parametrize("i", range(len(_STRIDED)))
+def test_loss_forward_backward_noncontiguous_matches_contiguous(i):
+    rng = np.random.default_rng(11)
+    base = [rng.standard_normal((5, 8)) for _ in range(2)]
+    views = [fg.tensor(b, requires_grad=True) for b in base]
+    copies = [fg.tensor(np.ascontiguousarray(b.T[::2]).T.copy(), requires_grad=True) for b in base]
+    out = _quiet(_STRIDED[i], F, *[v.t()[::2].t() for v in views])
+    ref = _quiet(_STRIDED[i], F, *copies)
+    np.testing.assert_allclose(out.detach().numpy(), ref.detach().numpy(), rtol=1e-12, atol=1e-14)
+    F.sum(out).backward()
+    F.sum(ref).backward()
+    for v, c in zip(views, copies):
+        np.testing.assert_allclose(v.grad.numpy()[:, ::2], c.grad.numpy(), rtol=1e-12, atol=1e-14)
+        assert not v.grad.numpy()[:, 1::2].any()
 
 
 # -- errors ---------------------------------------------------------------------------------------

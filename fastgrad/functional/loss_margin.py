@@ -16,7 +16,8 @@ from fastgrad.functional import reduce as R
 from fastgrad.functional.activation import relu
 from fastgrad.functional.distance import pairwise_distance
 from fastgrad.functional.indexing import gather
-from fastgrad.functional.loss_more import check_broadcast, check_tensor, float_operands, reduce_loss, reduction_mode
+from fastgrad.functional.loss_more import (check_broadcast, check_tensor, float_operands, reduce_loss, reduction_mode,
+                                           values)
 from fastgrad.functional.shape import reshape, unsqueeze
 from fastgrad.tensor import Tensor
 
@@ -25,10 +26,6 @@ __all__ = ["margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss
 
 _EPSILON = 1e-12  # added to the squared norms of cosine_embedding_loss, as torch
 _PAIRS_PER_BLOCK = 1 << 22  # multilabel_margin_loss: (sample, target, class) triples per block
-
-
-def _values(t: Tensor) -> np.ndarray:
-    return t._data if t._data.dtype.kind != "V" else t._data.astype(np.float32)
 
 
 def margin_ranking_loss(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0,
@@ -53,7 +50,7 @@ def hinge_embedding_loss(input: Tensor, target: Tensor, margin: float = 1.0, siz
     mode = reduction_mode(op, size_average, reduce, reduction)
     check_broadcast(op, input=input, target=target)
     (x,) = float_operands(op, input=input)
-    tv = _values(target)
+    tv = values(target)
     margin_part = E.where(tv != 1, E.clamp(E.sub(float(margin), x), min=0.0), 0.0)
     return reduce_loss(E.add(margin_part, E.where(tv != -1, x, 0.0)), mode)
 
@@ -84,7 +81,7 @@ def cosine_embedding_loss(input1: Tensor, input2: Tensor, target: Tensor, margin
     except ValueError:
         raise RuntimeError(f"{op}: target of shape {list(target.shape)} does not match the {list(cos.shape)} "
                            f"samples of inputs {list(input1.shape)} and {list(input2.shape)}") from None
-    tv = _values(target)
+    tv = values(target)
     pos = E.where(tv == 1, E.sub(1.0, cos), 0.0)
     neg = E.where(tv == -1, E.clamp(E.sub(cos, float(margin)), min=0.0), 0.0)
     return reduce_loss(E.add(pos, neg), mode)

@@ -21,6 +21,7 @@ from fastgrad.functional._promote import to_dtype
 from fastgrad.functional.activation_more import logsigmoid
 from fastgrad.functional.loss import legacy_reduction
 from fastgrad.functional.shape import unsqueeze
+from fastgrad.lowp import BF16, cast, values as lowp_values
 from fastgrad.tensor import Tensor
 
 __all__ = ["kl_div", "gaussian_nll_loss", "poisson_nll_loss", "soft_margin_loss", "multilabel_soft_margin_loss"]
@@ -74,14 +75,20 @@ def float_operands(op: str, **named) -> list:
         raise TypeError(f"{op}: expected floating-point inputs, got {', '.join(str(t._data.dtype) for t in ts)}")
     d = floats[0]
     for f in floats[1:]:
-        if f != d:
-            d = np.result_type(d, f) if d.kind == "f" and f.kind == "f" else np.dtype(np.float32)
+        if f != d:  # bfloat16 with another float: float32, or float64 if that is the other (torch)
+            d = np.result_type(d, f) if d.kind == "f" and f.kind == "f" else \
+                np.dtype(np.float64) if np.float64 in (d, f) else np.dtype(np.float32)
     return [t if t._data.dtype == d else to_dtype(t, d, False) for t in ts]
+
+
+def values(t: Tensor) -> np.ndarray:
+    """t's values as a numpy array numpy can compare (bfloat16 storage read as float32)."""
+    return lowp_values(t._data)
 
 
 def _xlogx(t: Tensor) -> Tensor:
     """t log t, 0 where t == 0 (torch's xlogy(t, t)); NaN for t < 0."""
-    zero = t._data == 0
+    zero = values(t) == 0
     return E.where(zero, 0.0, E.mul(t, E.log(E.where(zero, 1.0, t))))
 
 
@@ -135,16 +142,18 @@ def gaussian_nll_loss(input: Tensor, target: Tensor, var, full: bool = False, ep
     if isinstance(var, Number) and not isinstance(var, bool):
         if var < 0:
             raise ValueError(f"{op}: var has negative entry/entries")
-        var = Tensor._make(np.full(input._data.shape, max(float(var), eps), input._data.dtype))
+        d = input._data.dtype
+        v = np.full(input._data.shape, max(float(var), eps), np.float32 if d == BF16 else d)
+        var = Tensor._make(cast(v, d) if d == BF16 else v)
     else:
         check_tensor(var, op, "var")
-        if (var._data < 0).any():
+        if (values(var) < 0).any():
             raise ValueError(f"{op}: var has negative entry/entries")
         var = _var_shape(var, tuple(input._data.shape), op)
     if not isinstance(reduction, str) or reduction not in _MODES:
         raise ValueError(f"{op}: {reduction} is not valid")
     x, t, v = float_operands(op, input=input, target=target, var=var)
-    small = v._data < eps
+    small = values(v) < eps
     if small.any():  # v - v.detach() is exactly 0 forward and passes the gradient straight through
         v = E.where(small, E.add(E.sub(v, v.detach()), eps), v)
     d = E.sub(x, t)
@@ -166,7 +175,7 @@ def poisson_nll_loss(input: Tensor, target: Tensor, log_input: bool = True, full
     else:
         loss = E.sub(x, E.mul(t, E.log(E.add(x, eps))))
     if full:
-        big = t._data > 1
+        big = values(t) > 1
         ts = E.where(big, t, 2.0)  # a safe value where the term is masked (no NaN in its gradient)
         term = E.add(E.sub(E.mul(ts, E.log(ts)), ts), E.mul(E.log(E.mul(ts, 2 * math.pi)), 0.5))
         loss = E.add(loss, E.where(big, term, 0.0))

@@ -12,10 +12,11 @@ import numpy as np
 
 from fastgrad.functional import elementwise as E
 from fastgrad.functional import reduce as R
-from fastgrad.functional._promote import float_input
+from fastgrad.functional._promote import float_input, to_dtype
 from fastgrad.functional.batchnorm import batch_norm
 from fastgrad.functional.shape import reshape
 from fastgrad.ops.layernorm import LayerNorm
+from fastgrad.lowp import F32, LOWP
 from fastgrad.tensor import Tensor
 from fastgrad.typeinfo import finfo
 
@@ -119,7 +120,7 @@ def instance_norm(input: Tensor, running_mean=None, running_var=None, weight=Non
 
 def rms_norm(input: Tensor, normalized_shape, weight=None, eps=None) -> Tensor:
     """y = x / sqrt(mean(x^2 over the last len(normalized_shape) dims) + eps) * weight; eps None is
-    finfo(input.dtype).eps, as torch."""
+    finfo(input.dtype).eps, as torch (float16/bfloat16 run in float32 with float32's eps, as torch)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"rms_norm: expected a Tensor, got {type(input).__name__}")
     if input._data.dtype.kind not in "fV":
@@ -136,7 +137,12 @@ def rms_norm(input: Tensor, normalized_shape, weight=None, eps=None) -> Tensor:
     if weight is not None and tuple(weight.shape) != shape:
         raise RuntimeError(f"rms_norm: Expected weight to be of same shape as normalized_shape, but got weight "
                            f"of shape {list(weight.shape)} and normalized_shape = {list(shape)}")
+    d = x._data.dtype
+    if d in LOWP:  # float16/bfloat16: computed in float32 and rounded once, as torch (eps of float32 too)
+        x = to_dtype(x, F32)
+        weight = None if weight is None else to_dtype(weight, F32)
     eps = finfo(x._data.dtype).eps if eps is None else float(eps)
     dims = tuple(range(x.dim() - k, x.dim()))
     y = E.mul(x, E.rsqrt(E.add(R.mean(E.mul(x, x), dims, True), eps)))
-    return y if weight is None else E.mul(y, weight)
+    y = y if weight is None else E.mul(y, weight)
+    return to_dtype(y, d) if d in LOWP else y

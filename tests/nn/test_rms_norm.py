@@ -96,3 +96,20 @@ def test_rms_norm_bad_input_raises_torch_error_type(name, fn):
     with pytest.raises(Exception) as theirs:
         fn(torch.nn.functional, torch.tensor)
     assert type(ours.value) is type(theirs.value), (ours.value, theirs.value)
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bfloat16"])
+def test_rms_norm_low_precision_matches_torch(rng, dtype):
+    """float16/bfloat16 run in float32 (float32's eps) and round once, so the result is torch's bit for bit."""
+    torch = _torch()
+    x, w = rng.standard_normal((16, 33)).astype(np.float32), rng.standard_normal(33).astype(np.float32)
+    td = getattr(torch, dtype)
+    a = fg.tensor(x).to(getattr(fg, dtype)).requires_grad_()
+    b = torch.tensor(x).to(td).requires_grad_()
+    out = F.rms_norm(a, (33,), fg.tensor(w).to(getattr(fg, dtype)))
+    ref = torch.nn.functional.rms_norm(b, (33,), torch.tensor(w).to(td))
+    assert out.dtype == getattr(fg, dtype)
+    np.testing.assert_array_equal(out.detach().to(fg.float32).numpy(), ref.detach().float().numpy())
+    out.sum().backward()
+    ref.sum().backward()
+    np.testing.assert_allclose(a.grad.to(fg.float32).numpy(), b.grad.float().numpy(), rtol=2e-2, atol=2e-2)

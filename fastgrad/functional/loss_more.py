@@ -188,7 +188,7 @@ def soft_margin_loss(input: Tensor, target: Tensor, size_average=None, reduce=No
     op = "soft_margin_loss"
     mode = reduction_mode(op, size_average, reduce, reduction)
     x, t = float_operands(op, input=input, target=target)
-    if mode == "none" and np.broadcast_shapes(x._data.shape, t._data.shape) != x._data.shape:
+    if np.broadcast_shapes(x._data.shape, t._data.shape) != x._data.shape:  # any reduction, as torch
         raise RuntimeError(f"{op}: output with shape {list(x.shape)} doesn't match the broadcast shape "
                            f"{list(np.broadcast_shapes(x._data.shape, t._data.shape))}")
     return reduce_loss(E.log1p(E.exp(E.neg(E.mul(x, t)))), mode)

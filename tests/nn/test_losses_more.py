@@ -283,6 +283,7 @@ _ERRORS = [  # (id, call(F, as_tensor), loss name in our message)
     ("soft_margin-shapes", lambda F, T: F.soft_margin_loss(T(_t(3, 4)), T(_t(2, 4))), "soft_margin_loss"),
     ("soft_margin-output", lambda F, T: F.soft_margin_loss(T(_t(4)), T(_t(3, 4)), reduction="none"),
      "soft_margin_loss"),
+    ("soft_margin-output_mean", lambda F, T: F.soft_margin_loss(T(_t(4)), T(_t(3, 4))), "soft_margin_loss"),
     ("soft_margin-reduction", lambda F, T: F.soft_margin_loss(T(_t(3)), T(_t(3)), reduction="x"),
      "soft_margin_loss"),
     ("mlsm-reduction", lambda F, T: F.multilabel_soft_margin_loss(T(_t(3, 2)), T(_t(3, 2)), reduction="x"),

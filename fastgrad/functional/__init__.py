@@ -23,12 +23,14 @@ then the array-level Functions of ``fastgrad.ops``.
     norms        vector/matrix norms, torch.norm, normalize
     distance     cdist, pairwise_distance, cosine_similarity
     loss         mse, l1, smooth-l1, huber, cross-entropy, nll, binary cross-entropy
+    loss_more    kl_div, gaussian_nll, poisson_nll, soft_margin, multilabel_soft_margin (composed ops)
+    loss_margin  margin_ranking, hinge/cosine embedding, triplet margin (+ with distance), multi(label) margin
     conv         conv1d/2d, conv_transpose1d/2d
     pool         max/avg/adaptive-avg pooling, 1-D and 2-D
     batchnorm    batch_norm (train and eval)
     pad          F.pad: constant, reflect, replicate, circular
     inplace      x += y, add_, copy_, … (torch's in-place rules)
-    normalization  group_norm, instance_norm (on the batch-norm kernel)
+    normalization  layer_norm, group_norm, instance_norm (on the batch-norm kernel), rms_norm
     upsample     interpolate (nearest, linear, bilinear, trilinear, area), pixel_shuffle/unshuffle
     dropout_more dropout1d/2d/3d (whole channels), alpha_dropout, feature_alpha_dropout
     pool_more    adaptive_max_pool1d/2d, max_unpool1d/2d
@@ -65,13 +67,18 @@ from fastgrad.functional.linalg import matmul, mm, bmm, linear, linear_relu
 from fastgrad.functional.linear_gelu import linear_gelu
 from fastgrad.functional.loss import (mse_loss, l1_loss, smooth_l1_loss, huber_loss, cross_entropy, nll_loss,
                                       binary_cross_entropy, binary_cross_entropy_with_logits)
+from fastgrad.functional.loss_more import (kl_div, gaussian_nll_loss, poisson_nll_loss, soft_margin_loss,
+                                           multilabel_soft_margin_loss)
+from fastgrad.functional.loss_margin import (margin_ranking_loss, hinge_embedding_loss, cosine_embedding_loss,
+                                             triplet_margin_loss, triplet_margin_with_distance_loss,
+                                             multi_margin_loss, multilabel_margin_loss)
 from fastgrad.functional.inplace import inplace, random_like
 from fastgrad.functional.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from fastgrad.functional.pool import (max_pool2d, avg_pool2d, adaptive_avg_pool2d, max_pool1d, avg_pool1d,
                                      adaptive_avg_pool1d)
 from fastgrad.functional.batchnorm import batch_norm
 from fastgrad.functional.pad import pad
-from fastgrad.functional.normalization import layer_norm, group_norm, instance_norm
+from fastgrad.functional.normalization import layer_norm, group_norm, instance_norm, rms_norm
 from fastgrad.functional.upsample import (interpolate, upsample, upsample_nearest, upsample_bilinear, pixel_shuffle,
                                           pixel_unshuffle)
 from fastgrad.functional.dropout_more import dropout1d, dropout2d, dropout3d, alpha_dropout, feature_alpha_dropout
@@ -131,7 +138,10 @@ __all__ = [
     "max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "max_pool1d", "avg_pool1d", "adaptive_avg_pool1d",
     "batch_norm", "pad",
 ]
-__all__ += ["layer_norm", "group_norm", "instance_norm"]
+__all__ += ["layer_norm", "group_norm", "instance_norm", "rms_norm"]
+__all__ += ["kl_div", "gaussian_nll_loss", "poisson_nll_loss", "soft_margin_loss", "multilabel_soft_margin_loss",
+            "margin_ranking_loss", "hinge_embedding_loss", "cosine_embedding_loss", "triplet_margin_loss",
+            "triplet_margin_with_distance_loss", "multi_margin_loss", "multilabel_margin_loss"]
 __all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle"]
 __all__ += ["dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 __all__ += ["adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d", "max_unpool2d"]

@@ -6,18 +6,21 @@ kernel as torch does: the statistics of a group (or of one channel of one sample
     layer_norm:    y = (x - E[x]) / sqrt(Var[x] + eps) * weight + bias over the trailing normalized_shape
     group_norm:    y = (x - E_g[x]) / sqrt(Var_g[x] + eps) * weight_c + bias_c   (biased Var)
     instance_norm: the same with one group per channel and sample, optional running statistics
+    rms_norm:      y = x / sqrt(E[x^2] + eps) * weight over the trailing normalized_shape (composed ops)
 """
 import numpy as np
 
 from fastgrad.functional import elementwise as E
 from fastgrad.functional import reduce as R
-from fastgrad.functional._promote import float_input
+from fastgrad.functional._promote import float_input, to_dtype
 from fastgrad.functional.batchnorm import batch_norm
 from fastgrad.functional.shape import reshape
 from fastgrad.ops.layernorm import LayerNorm
+from fastgrad.lowp import F32, LOWP
 from fastgrad.tensor import Tensor
+from fastgrad.typeinfo import finfo
 
-__all__ = ["layer_norm", "group_norm", "instance_norm"]
+__all__ = ["layer_norm", "group_norm", "instance_norm", "rms_norm"]
 
 
 def layer_norm(input: Tensor, normalized_shape, weight=None, bias=None, eps: float = 1e-5) -> Tensor:
@@ -113,3 +116,33 @@ def instance_norm(input: Tensor, running_mean=None, running_var=None, weight=Non
         running_mean._data[...] = rm._data.reshape(n, c).mean(0).reshape(running_mean._data.shape)
         running_var._data[...] = rv._data.reshape(n, c).mean(0).reshape(running_var._data.shape)
     return _affine(y, weight, bias, c, "instance_norm")
+
+
+def rms_norm(input: Tensor, normalized_shape, weight=None, eps=None) -> Tensor:
+    """y = x / sqrt(mean(x^2 over the last len(normalized_shape) dims) + eps) * weight; eps None is
+    finfo(input.dtype).eps, as torch (float16/bfloat16 run in float32 with float32's eps, as torch)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"rms_norm: expected a Tensor, got {type(input).__name__}")
+    if input._data.dtype.kind not in "fV":
+        raise NotImplementedError(f'"rms_norm" not implemented for {input.dtype}')
+    x = float_input(input, "rms_norm")
+    shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(int(d) for d in normalized_shape)
+    k = len(shape)
+    if k == 0:
+        raise RuntimeError("rms_norm: Expected normalized_shape to be at least 1-dimensional, i.e., containing at "
+                           "least one element, but got normalized_shape = []")
+    if x.dim() < k or tuple(x.shape[x.dim() - k:]) != shape:
+        raise RuntimeError(f"rms_norm: Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*{', '.join(map(str, shape))}], but got input of size{x.shape}")
+    if weight is not None and tuple(weight.shape) != shape:
+        raise RuntimeError(f"rms_norm: Expected weight to be of same shape as normalized_shape, but got weight "
+                           f"of shape {list(weight.shape)} and normalized_shape = {list(shape)}")
+    d = x._data.dtype
+    if d in LOWP:  # float16/bfloat16: computed in float32 and rounded once, as torch (eps of float32 too)
+        x = to_dtype(x, F32)
+        weight = None if weight is None else to_dtype(weight, F32)
+    eps = finfo(x._data.dtype).eps if eps is None else float(eps)
+    dims = tuple(range(x.dim() - k, x.dim()))
+    y = E.mul(x, E.rsqrt(E.add(R.mean(E.mul(x, x), dims, True), eps)))
+    y = y if weight is None else E.mul(y, weight)
+    return to_dtype(y, d) if d in LOWP else y

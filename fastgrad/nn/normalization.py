@@ -1,4 +1,5 @@
-"""LayerNorm (composed from functional ops) and GroupNorm (on the batch-norm kernel)."""
+"""LayerNorm (on the layer-norm kernel), RMSNorm (composed from functional ops) and GroupNorm (on the
+batch-norm kernel)."""
 from fastgrad import dtypes
 from fastgrad.creation import ones, zeros
 from fastgrad.functional.normalization import group_norm
@@ -6,7 +7,7 @@ from fastgrad.nn import functional as NF
 from fastgrad.nn.module import Module
 from fastgrad.nn.parameter import Parameter
 
-__all__ = ["LayerNorm", "GroupNorm"]
+__all__ = ["LayerNorm", "RMSNorm", "GroupNorm"]
 
 
 def _affine_parameters(module, shape, affine, bias, dtype):
@@ -41,6 +42,33 @@ class LayerNorm(Module):
 
     def forward(self, input):
         return NF.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"
+
+
+class RMSNorm(Module):
+    """y = x / sqrt(E[x^2] + eps) * weight over the trailing ``normalized_shape``; eps None means
+    finfo(input.dtype).eps at call time, as torch."""
+
+    def __init__(self, normalized_shape, eps=None, elementwise_affine: bool = True, device=None,
+                 dtype=None):
+        super().__init__()
+        if isinstance(normalized_shape, int):
+            normalized_shape = (normalized_shape,)
+        self.normalized_shape = tuple(normalized_shape)
+        self.eps = eps
+        self.elementwise_affine = elementwise_affine
+        dt = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
+        self.register_parameter("weight", Parameter(ones(self.normalized_shape, dtype=dt))
+                                if elementwise_affine else None)
+
+    def reset_parameters(self) -> None:
+        if self.weight is not None:
+            self.weight._data.fill(1)
+
+    def forward(self, input):
+        return NF.rms_norm(input, self.normalized_shape, self.weight, self.eps)
 
     def extra_repr(self) -> str:
         return f"{self.normalized_shape}, eps={self.eps}, elementwise_affine={self.elementwise_affine}"

@@ -28,6 +28,7 @@ from fastgrad.nn.parameter_containers import ParameterList, ParameterDict
 from fastgrad.nn.attention import MultiheadAttention
 from fastgrad.nn.transformer import (TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer,
                                      TransformerDecoder, Transformer)
+from fastgrad.nn.fold import Fold, Unfold
 from fastgrad.nn import padding as _padding
 from fastgrad.nn.padding import *  # noqa: F401,F403  (ConstantPad1d … CircularPad3d, CosineSimilarity, PairwiseDistance)
 from fastgrad.nn import functional, init, utils
@@ -54,4 +55,5 @@ __all__ += ["ParameterList", "ParameterDict"]
 __all__ += ["Hardtanh", "ReLU6", "Mish", "ELU", "SELU", "CELU", "Softsign", "LogSigmoid", "GLU", "PReLU", "RReLU",
             "Softmin", "Threshold", "Tanhshrink", "Softshrink", "Hardshrink", "Softmax2d"]
 __all__ += ["parallel"]
+__all__ += ["Fold", "Unfold"]
 __all__ += _padding.__all__

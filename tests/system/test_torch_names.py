@@ -55,7 +55,7 @@ DELIBERATE = {
     r"is_inference|isin|logspace|mvlgamma|nextafter|polygamma|promote_types|result_type|put|range|renorm|"
     r"resize_as_|select|signbit|split_with_sizes|trapezoid|trapz|unravel_index|vander|xlogy_?|"
     r"max_pool\dd?_with_indices|adaptive_max_pool\dd?_with_indices|fractional_max_pool.*|FractionalMaxPool.*|"
-    r"lp_pool.*|LPPool.*|fold|unfold|Fold|Unfold|affine_grid|grid_sample|local_response_norm|LocalResponseNorm|"
+    r"lp_pool.*|LPPool.*|affine_grid|grid_sample|local_response_norm|LocalResponseNorm|"
     r"CrossMapLRN2d|ChannelShuffle|Bilinear|AdaptiveLogSoftmaxWithLoss|linear_cross_entropy|"
     r"LinearCrossEntropy.*|grouped_mm|scaled_grouped_mm|scaled_mm|multi_head_attention_forward":
         "not there yet: rarely used in CPU training scripts (issue 15 follow-ups); the common forms exist",

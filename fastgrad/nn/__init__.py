@@ -1,7 +1,7 @@
 """fastgrad.nn: layers, losses, containers, initialisation (torch.nn's names and semantics)."""
-from fastgrad.nn.parameter import Parameter, Buffer
+from fastgrad.nn.parameter import Parameter, Buffer, UninitializedParameter, UninitializedBuffer
 from fastgrad.nn.module import Module
-from fastgrad.nn.linear import Linear, Identity
+from fastgrad.nn.linear import Linear, Identity, Bilinear
 from fastgrad.nn.activation import (ReLU, LeakyReLU, Hardswish, Hardsigmoid, Sigmoid, Tanh, GELU, Softplus, Softmax,
                                    LogSoftmax, SiLU)
 from fastgrad.nn.activation_more import (Hardtanh, ReLU6, Mish, ELU, SELU, CELU, Softsign, LogSigmoid, GLU, PReLU,
@@ -29,6 +29,8 @@ from fastgrad.nn.attention import MultiheadAttention
 from fastgrad.nn.transformer import (TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer,
                                      TransformerDecoder, Transformer)
 from fastgrad.nn.fold import Fold, Unfold
+from fastgrad.nn.lazy import (LazyLinear, LazyConv1d, LazyConv2d, LazyConvTranspose1d, LazyConvTranspose2d,
+                              LazyBatchNorm1d, LazyBatchNorm2d, LazyInstanceNorm1d, LazyInstanceNorm2d)
 from fastgrad.nn import padding as _padding
 from fastgrad.nn.padding import *  # noqa: F401,F403  (ConstantPad1d … CircularPad3d, CosineSimilarity, PairwiseDistance)
 from fastgrad.nn import functional, init, utils
@@ -56,4 +58,7 @@ __all__ += ["Hardtanh", "ReLU6", "Mish", "ELU", "SELU", "CELU", "Softsign", "Log
             "Softmin", "Threshold", "Tanhshrink", "Softshrink", "Hardshrink", "Softmax2d"]
 __all__ += ["parallel"]
 __all__ += ["Fold", "Unfold"]
+__all__ += ["UninitializedParameter", "UninitializedBuffer", "Bilinear", "LazyLinear", "LazyConv1d", "LazyConv2d",
+            "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm1d",
+            "LazyInstanceNorm2d"]
 __all__ += _padding.__all__

@@ -7,6 +7,7 @@ import numpy as np
 from fastgrad.functional import *  # noqa: F401,F403  (the functional API, torch's names)
 from fastgrad.functional.normalization import layer_norm  # noqa: F401
 from fastgrad.functional.fold import fold, unfold  # noqa: F401
+from fastgrad.functional.bilinear import bilinear  # noqa: F401
 from fastgrad import functional as _F
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.tensor import Tensor

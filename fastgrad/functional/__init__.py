@@ -21,7 +21,7 @@ then the array-level Functions of ``fastgrad.ops``.
     einsum       einsum (pairwise contractions through matmul's GEMM)
     products     outer, dot, inner, mv, addmm/addmv/addbmm/baddbmm, kron, cross, tensordot, multi_dot
     norms        vector/matrix norms, torch.norm, normalize
-    distance     cdist, pairwise_distance, cosine_similarity
+    distance     cdist, pdist, pairwise_distance, cosine_similarity
     loss         mse, l1, smooth-l1, huber, cross-entropy, nll, binary cross-entropy
     loss_more    kl_div, gaussian_nll, poisson_nll, soft_margin, multilabel_soft_margin (composed ops)
     loss_margin  margin_ranking, hinge/cosine embedding, triplet margin (+ with distance), multi(label) margin
@@ -88,7 +88,7 @@ from fastgrad.functional.einsum import einsum
 from fastgrad.functional.products import (outer, ger, dot, vdot, inner, mv, addmm, addmv, addbmm, baddbmm, kron,
                                           cross, tensordot, chain_matmul)
 from fastgrad.functional.norms import norm, normalize  # noqa: F811  (torch.norm: p='fro', dim tuples, dtype)
-from fastgrad.functional.distance import cdist, pairwise_distance, cosine_similarity
+from fastgrad.functional.distance import cdist, pdist, pairwise_distance, cosine_similarity
 from fastgrad.functional.shape_more import (flip, fliplr, flipud, roll, rot90, narrow, unbind, movedim, moveaxis,
                                             swapaxes, swapdims, tile, repeat_interleave, broadcast_to,
                                             broadcast_tensors, broadcast_shapes, unflatten, meshgrid)
@@ -154,7 +154,7 @@ __all__ += ["einsum"]
 __all__ += ["outer", "ger", "dot", "vdot", "inner", "mv", "addmm", "addmv", "addbmm", "baddbmm", "kron", "cross",
             "tensordot", "chain_matmul"]
 __all__ += ["normalize"]
-__all__ += ["cdist", "pairwise_distance", "cosine_similarity"]
+__all__ += ["cdist", "pdist", "pairwise_distance", "cosine_similarity"]
 __all__ += ["flip", "fliplr", "flipud", "roll", "rot90", "narrow", "unbind", "movedim", "moveaxis", "swapaxes",
             "swapdims", "tile", "repeat_interleave", "broadcast_to", "broadcast_tensors", "broadcast_shapes",
             "atleast_1d", "atleast_2d", "atleast_3d", "column_stack", "hstack", "vstack", "row_stack", "dstack",

@@ -31,6 +31,9 @@ from fastgrad.nn.transformer import (TransformerEncoderLayer, TransformerEncoder
 from fastgrad.nn.fold import Fold, Unfold
 from fastgrad.nn.lazy import (LazyLinear, LazyConv1d, LazyConv2d, LazyConvTranspose1d, LazyConvTranspose2d,
                               LazyBatchNorm1d, LazyBatchNorm2d, LazyInstanceNorm1d, LazyInstanceNorm2d)
+from fastgrad.nn.pooling import LPPool1d, LPPool2d
+from fastgrad.nn.normalization import LocalResponseNorm, CrossMapLRN2d
+from fastgrad.nn.upsampling import ChannelShuffle
 from fastgrad.nn import padding as _padding
 from fastgrad.nn.padding import *  # noqa: F401,F403  (ConstantPad1d … CircularPad3d, CosineSimilarity, PairwiseDistance)
 from fastgrad.nn import functional, init, utils
@@ -61,4 +64,5 @@ __all__ += ["Fold", "Unfold"]
 __all__ += ["UninitializedParameter", "UninitializedBuffer", "Bilinear", "LazyLinear", "LazyConv1d", "LazyConv2d",
             "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm1d",
             "LazyInstanceNorm2d"]
+__all__ += ["LPPool1d", "LPPool2d", "LocalResponseNorm", "CrossMapLRN2d", "ChannelShuffle"]
 __all__ += _padding.__all__

@@ -9,7 +9,7 @@ from fastgrad.nn.activation_more import (Hardtanh, ReLU6, Mish, ELU, SELU, CELU,
 from fastgrad.nn.container import Sequential, ModuleList, ModuleDict
 from fastgrad.nn.flatten import Flatten, Unflatten
 from fastgrad.nn.dropout import Dropout
-from fastgrad.nn.embedding import Embedding
+from fastgrad.nn.embedding import Embedding, EmbeddingBag
 from fastgrad.nn.normalization import LayerNorm
 from fastgrad.nn.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
                               BCEWithLogitsLoss)
@@ -64,5 +64,5 @@ __all__ += ["Fold", "Unfold"]
 __all__ += ["UninitializedParameter", "UninitializedBuffer", "Bilinear", "LazyLinear", "LazyConv1d", "LazyConv2d",
             "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm1d",
             "LazyInstanceNorm2d"]
-__all__ += ["LPPool1d", "LPPool2d", "LocalResponseNorm", "CrossMapLRN2d", "ChannelShuffle"]
+__all__ += ["EmbeddingBag", "LPPool1d", "LPPool2d", "LocalResponseNorm", "CrossMapLRN2d", "ChannelShuffle"]
 __all__ += _padding.__all__

@@ -63,8 +63,8 @@ DELIBERATE = {
         "torch.nn.functional forms (F.kl_div, F.margin_ranking_loss, …) and the nn modules",
     r"CTCLoss|NLLLoss2d":
         "CTC loss and the deprecated NLLLoss2d: not there yet",
-    r"(RNN|LSTM|GRU)(Cell)?|RNNBase|RNNCellBase|EmbeddingBag":
-        "recurrent layers and EmbeddingBag: not there yet (a sequence model can use the transformer layers)",
+    r"(RNN|LSTM|GRU)(Cell)?|RNNBase|RNNCellBase":
+        "recurrent layers: not there yet (a sequence model can use the transformer layers)",
     r"(?!atleast_3d$).*3d|SyncBatchNorm|DataParallel|Container":
         "3-D layers (lazy ones too), multi-GPU wrappers and deprecated containers: not there yet or meaningless "
         "on one CPU (fastgrad.nn.parallel.DistributedDataParallel is the multi-process form)",

@@ -9,6 +9,7 @@ from fastgrad.functional.normalization import layer_norm  # noqa: F401
 from fastgrad.functional.fold import fold, unfold  # noqa: F401
 from fastgrad.functional.bilinear import bilinear  # noqa: F401
 from fastgrad.functional.embedding_bag import embedding_bag  # noqa: F401
+from fastgrad.functional.grid_sample import affine_grid, grid_sample  # noqa: F401
 from fastgrad.functional.pool_lp import (lp_pool1d, lp_pool2d, max_pool1d_with_indices,  # noqa: F401
                                          max_pool2d_with_indices, adaptive_max_pool1d_with_indices,
                                          adaptive_max_pool2d_with_indices)

@@ -55,7 +55,7 @@ DELIBERATE = {
     r"is_inference|isin|logspace|mvlgamma|nextafter|polygamma|promote_types|result_type|put|range|renorm|"
     r"resize_as_|select|signbit|split_with_sizes|trapezoid|trapz|unravel_index|vander|xlogy_?|"
     r"fractional_max_pool.*|FractionalMaxPool.*|"
-    r"affine_grid|grid_sample|AdaptiveLogSoftmaxWithLoss|linear_cross_entropy|"
+    r"AdaptiveLogSoftmaxWithLoss|linear_cross_entropy|"
     r"LinearCrossEntropy.*|grouped_mm|scaled_grouped_mm|scaled_mm|multi_head_attention_forward":
         "not there yet: rarely used in CPU training scripts (issue 15 follow-ups); the common forms exist",
     r"kl_div|margin_ranking_loss|hinge_embedding_loss|cosine_embedding_loss|poisson_nll_loss|triplet_margin_loss":

@@ -12,6 +12,7 @@ from fastgrad.functional.pad import pad
 from fastgrad.functional.scan import cumsum
 from fastgrad.functional.shape import reshape, transpose
 from fastgrad.functional.shape_more import narrow
+from fastgrad.lowp import refuse
 from fastgrad.tensor import Tensor
 
 __all__ = ["channel_shuffle", "native_channel_shuffle", "local_response_norm", "cross_map_lrn2d"]
@@ -42,6 +43,8 @@ def local_response_norm(input: Tensor, size: int, alpha: float = 1e-4, beta: flo
         raise ValueError(f"Expected 3D or higher dimensionality input (got {nd} dimensions)")
     if input.numel() == 0:
         return input
+    if nd > 3:  # torch pools over a 5-D view with avg_pool3d, which has no float16/bfloat16 kernel
+        refuse(input._data.dtype, "avg_pool3d_out_frame", "local_response_norm")
     shape = tuple(input.shape)
     sq = reshape(mul(input, input), (shape[0], shape[1], -1))
     padded = pad(sq, (0, 0, size // 2, (size - 1) // 2))                  # (N, C + size - 1, L)

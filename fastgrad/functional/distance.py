@@ -72,6 +72,7 @@ def pdist(input: Tensor, p: float = 2.0) -> Tensor:
         raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
     if p < 0:
         raise RuntimeError("pdist only supports non-negative p values")
+    refuse(input._data.dtype, "pdist", "pdist")  # torch's CPU has no float16/bfloat16 pdist
     i, j = np.triu_indices(input._data.shape[0], 1)
     diff = sub(index_select(input, 0, i.astype(np.int64)), index_select(input, 0, j.astype(np.int64)))
     return vector_norm(diff, p, 1)

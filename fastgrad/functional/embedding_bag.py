@@ -10,6 +10,8 @@ import numpy as np
 
 from fastgrad import dtypes
 from fastgrad.autograd.grad_mode import no_grad
+from fastgrad.lowp import LOWP, cast, values
+from fastgrad.functional._promote import to_dtype
 from fastgrad.functional.elementwise import div, mul
 from fastgrad.functional.gather_scatter import index_add, index_select
 from fastgrad.functional.indexing import gather
@@ -105,15 +107,27 @@ def embedding_bag(input, weight: Tensor, offsets=None, max_norm=None, norm_type:
         with no_grad():
             w = weight._data
             u = np.unique(rows)
-            norms = np.linalg.norm(w[u].astype(np.float64), ord=norm_type, axis=1)
-            w[u] = (w[u] * np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)[:, None]).astype(w.dtype)
+            v = values(w[u]).astype(np.float64)
+            norms = np.linalg.norm(v, ord=norm_type, axis=1)
+            w[u] = cast(v * np.where(norms > max_norm, max_norm / (norms + 1e-7), 1.0)[:, None], w.dtype)
+    dt = weight._data.dtype
     vecs = index_select(weight, 0, rows)                                             # (K, D)
-    out = Tensor._make(np.zeros((nbags, dim), weight._data.dtype))
+    if dt in LOWP:  # float16 / bfloat16: in float32, rounded once at the end (as torch's CPU)
+        vecs = to_dtype(vecs, np.dtype(np.float32))
+        if per_sample_weights is not None:
+            per_sample_weights = to_dtype(per_sample_weights, np.dtype(np.float32))
+    out = _bag_reduce(vecs, rows, bag, entries, nbags, dim, mode, per_sample_weights)
+    return to_dtype(out, dt) if dt in LOWP else out
+
+
+def _bag_reduce(vecs, rows, bag, entries, nbags, dim, mode, per_sample_weights):
+    """The (nbags, dim) sums, means or maxima of the gathered rows ``vecs`` (entry k in bag ``bag[k]``)."""
+    out = Tensor._make(np.zeros((nbags, dim), vecs._data.dtype))
     if mode == "max":
         if not rows.size:
             return out
         starts = np.flatnonzero(np.r_[True, bag[1:] != bag[:-1]])                 # entries are grouped by bag
-        vals = weight._data[rows]
+        vals = vecs._data
         best = np.maximum.reduceat(vals, starts, axis=0)
         pos = np.where(vals == best[np.repeat(np.arange(starts.size), np.diff(np.r_[starts, rows.size]))],
                        np.arange(rows.size)[:, None], rows.size)
@@ -124,6 +138,6 @@ def embedding_bag(input, weight: Tensor, offsets=None, max_norm=None, norm_type:
         vecs = mul(vecs, reshape(psw, (-1, 1)))
     out = index_add(out, 0, bag, vecs)
     if mode == "mean":
-        count = np.maximum(np.bincount(bag, minlength=nbags), 1).astype(weight._data.dtype)
+        count = np.maximum(np.bincount(bag, minlength=nbags), 1).astype(vecs._data.dtype)
         out = div(out, Tensor._make(count[:, None]))
     return out

@@ -11,6 +11,8 @@ import warnings
 
 import numpy as np
 
+from fastgrad.lowp import LOWP
+from fastgrad.functional._promote import to_dtype
 from fastgrad.functional.elementwise import add, mul, sub, where
 from fastgrad.functional.indexing import gather
 from fastgrad.functional.linalg import matmul
@@ -59,6 +61,8 @@ def affine_grid(theta: Tensor, size, align_corners=None) -> Tensor:
                       "align_corners=True. This is not an intended use case of affine_grid. See the documentation "
                       "of affine_grid for details.", UserWarning, stacklevel=2)
     dt = theta._data.dtype
+    if dt in LOWP:  # float16 / bfloat16: in float32, rounded once at the end (as torch's CPU)
+        return to_dtype(affine_grid(to_dtype(theta, np.dtype(np.float32)), size, align_corners), dt)
     base = np.empty((h, w, 3), dt)
     base[..., 0] = _linspace(w, align_corners, dt)[None, :]
     base[..., 1] = _linspace(h, align_corners, dt)[:, None]
@@ -138,6 +142,10 @@ def grid_sample(input: Tensor, grid: Tensor, mode: str = "bilinear", padding_mod
     if input._data.dtype != grid._data.dtype:
         raise RuntimeError(f"grid_sampler(): expected input and grid to have same dtype, but got input "
                            f"{input.dtype} and grid {grid.dtype}")
+    if input._data.dtype in LOWP:
+        f32 = np.dtype(np.float32)
+        out = grid_sample(to_dtype(input, f32), to_dtype(grid, f32), mode, padding_mode, align_corners)
+        return to_dtype(out, input._data.dtype)
     n, c, h, w = xs
     p = gs[1] * gs[2]
     g = reshape(grid, (n, p, 2))

@@ -36,6 +36,12 @@ then the array-level Functions of ``fastgrad.ops``.
     pool_more    adaptive_max_pool1d/2d, max_unpool1d/2d
     attention    scaled_dot_product_attention (the fused kernel of csrc/attention.c)
     pointwise    sin … rad2deg, floor/ceil/round/trunc, logit, nan_to_num (+ pointwise_binary: atan2 … addcdiv, isclose)
+    fold         unfold (im2col), fold (col2im)                      } torch.nn.functional only
+    bilinear     bilinear                                            } (exported by fastgrad.nn.functional;
+    embedding_bag  embedding_bag (sum / mean / max bags)             }  bilinear, channel_shuffle and
+    grid_sample  affine_grid, grid_sample (4-D)                      }  max_pool1d_with_indices also at
+    pool_lp      lp_pool1d/2d, max/adaptive_max_pool*_with_indices   }  the top level, as torch)
+    channel_ops  channel_shuffle, local_response_norm, cross_map_lrn2d
 """
 from fastgrad.functional._promote import to_dtype, clone
 from fastgrad.functional.elementwise import (add, sub, subtract, mul, multiply, div, divide, true_divide, pow,

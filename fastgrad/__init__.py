@@ -141,7 +141,8 @@ from fastgrad.functional.torch_forms import (greater, greater_equal, less, less_
 from fastgrad.nn.functional import (conv1d, conv2d, conv_transpose1d, conv_transpose2d, max_pool1d,  # noqa: E402
                                     max_pool2d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, batch_norm,
                                     dropout, embedding, pixel_shuffle, pixel_unshuffle, cosine_similarity,
-                                    pairwise_distance, binary_cross_entropy_with_logits, rms_norm)
+                                    pairwise_distance, binary_cross_entropy_with_logits, rms_norm, bilinear, pdist,
+                                    channel_shuffle, native_channel_shuffle, max_pool1d_with_indices)
 from fastgrad.creation import as_tensor as asarray  # noqa: E402
 
 globals().update(_torch_forms.FUNCTIONS)  # torch.sin_(t), torch.zero_(t), … (in-place function forms)
@@ -149,7 +150,8 @@ __all__ += ["greater", "greater_equal", "less", "less_equal", "not_equal", "conc
             "rsub", "fill", "scalar_tensor", "is_nonzero", "is_signed", "is_same_size", "detach", "conv1d", "conv2d",
             "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d", "adaptive_avg_pool1d",
             "adaptive_max_pool1d", "batch_norm", "dropout", "embedding", "pixel_shuffle", "pixel_unshuffle",
-            "cosine_similarity", "pairwise_distance", "binary_cross_entropy_with_logits", "asarray", "rms_norm"]
+            "cosine_similarity", "pairwise_distance", "binary_cross_entropy_with_logits", "asarray", "rms_norm",
+            "bilinear", "pdist", "channel_shuffle", "native_channel_shuffle", "max_pool1d_with_indices"]
 __all__ += sorted(_torch_forms.FUNCTIONS)
 from fastgrad.dtype_objects import bfloat16  # noqa: E402
 from fastgrad.legacy import BFloat16Tensor  # noqa: E402

@@ -21,7 +21,7 @@ then the array-level Functions of ``fastgrad.ops``.
     einsum       einsum (pairwise contractions through matmul's GEMM)
     products     outer, dot, inner, mv, addmm/addmv/addbmm/baddbmm, kron, cross, tensordot, multi_dot
     norms        vector/matrix norms, torch.norm, normalize
-    distance     cdist, pairwise_distance, cosine_similarity
+    distance     cdist, pdist, pairwise_distance, cosine_similarity
     loss         mse, l1, smooth-l1, huber, cross-entropy, nll, binary cross-entropy
     loss_more    kl_div, gaussian_nll, poisson_nll, soft_margin, multilabel_soft_margin (composed ops)
     loss_margin  margin_ranking, hinge/cosine embedding, triplet margin (+ with distance), multi(label) margin
@@ -36,6 +36,12 @@ then the array-level Functions of ``fastgrad.ops``.
     pool_more    adaptive_max_pool1d/2d, max_unpool1d/2d
     attention    scaled_dot_product_attention (the fused kernel of csrc/attention.c)
     pointwise    sin … rad2deg, floor/ceil/round/trunc, logit, nan_to_num (+ pointwise_binary: atan2 … addcdiv, isclose)
+    fold         unfold (im2col), fold (col2im)                      } torch.nn.functional only
+    bilinear     bilinear                                            } (exported by fastgrad.nn.functional;
+    embedding_bag  embedding_bag (sum / mean / max bags)             }  bilinear, channel_shuffle and
+    grid_sample  affine_grid, grid_sample (4-D)                      }  max_pool1d_with_indices also at
+    pool_lp      lp_pool1d/2d, max/adaptive_max_pool*_with_indices   }  the top level, as torch)
+    channel_ops  channel_shuffle, local_response_norm, cross_map_lrn2d
 """
 from fastgrad.functional._promote import to_dtype, clone
 from fastgrad.functional.elementwise import (add, sub, subtract, mul, multiply, div, divide, true_divide, pow,
@@ -88,7 +94,7 @@ from fastgrad.functional.einsum import einsum
 from fastgrad.functional.products import (outer, ger, dot, vdot, inner, mv, addmm, addmv, addbmm, baddbmm, kron,
                                           cross, tensordot, chain_matmul)
 from fastgrad.functional.norms import norm, normalize  # noqa: F811  (torch.norm: p='fro', dim tuples, dtype)
-from fastgrad.functional.distance import cdist, pairwise_distance, cosine_similarity
+from fastgrad.functional.distance import cdist, pdist, pairwise_distance, cosine_similarity
 from fastgrad.functional.shape_more import (flip, fliplr, flipud, roll, rot90, narrow, unbind, movedim, moveaxis,
                                             swapaxes, swapdims, tile, repeat_interleave, broadcast_to,
                                             broadcast_tensors, broadcast_shapes, unflatten, meshgrid)
@@ -154,7 +160,7 @@ __all__ += ["einsum"]
 __all__ += ["outer", "ger", "dot", "vdot", "inner", "mv", "addmm", "addmv", "addbmm", "baddbmm", "kron", "cross",
             "tensordot", "chain_matmul"]
 __all__ += ["normalize"]
-__all__ += ["cdist", "pairwise_distance", "cosine_similarity"]
+__all__ += ["cdist", "pdist", "pairwise_distance", "cosine_similarity"]
 __all__ += ["flip", "fliplr", "flipud", "roll", "rot90", "narrow", "unbind", "movedim", "moveaxis", "swapaxes",
             "swapdims", "tile", "repeat_interleave", "broadcast_to", "broadcast_tensors", "broadcast_shapes",
             "atleast_1d", "atleast_2d", "atleast_3d", "column_stack", "hstack", "vstack", "row_stack", "dstack",

@@ -1,9 +1,12 @@
-"""Distances and similarities at the Tensor level (torch names and defaults): cdist,
+"""Distances and similarities at the Tensor level (torch names and defaults): cdist, pdist,
 F.pairwise_distance and F.cosine_similarity (torch's exact eps rule)."""
+import numpy as np
+
 from fastgrad import dtypes
 from fastgrad.lowp import refuse
 from fastgrad.functional._promote import common_dtype, to_dtype
 from fastgrad.functional.elementwise import add, clamp, div, mul, sub
+from fastgrad.functional.gather_scatter import index_select
 from fastgrad.functional.norms import vector_norm
 from fastgrad.functional.reduce import sum as _sum
 from fastgrad.functional.shape import expand
@@ -11,7 +14,7 @@ from fastgrad.ops.common import broadcast_shape, wrap_dim
 from fastgrad.ops.distance import CDist
 from fastgrad.tensor import Tensor
 
-__all__ = ["cdist", "pairwise_distance", "cosine_similarity"]
+__all__ = ["cdist", "pdist", "pairwise_distance", "cosine_similarity"]
 
 _MODES = ("use_mm_for_euclid_dist_if_necessary", "use_mm_for_euclid_dist", "donot_use_mm_for_euclid_dist")
 
@@ -57,6 +60,22 @@ def cdist(x1: Tensor, x2: Tensor, p: float = 2.0,
     if not use_mm or p != 2:
         refuse(x1._data.dtype, "cdist")  # (torch's CPU: float16/bfloat16 only through the matrix product)
     return CDist.apply(x1, x2, float(p), use_mm)
+
+
+def pdist(input: Tensor, p: float = 2.0) -> Tensor:
+    """y = ||x_i - x_j||_p for every row pair i < j of an (N, M) input, in row-major order (N (N - 1) / 2
+    values); the gradient at a zero distance is 0, as torch."""
+    _check("pdist", input=input)
+    if input._data.dtype.kind not in "fV":
+        raise RuntimeError("pdist only supports floating-point dtypes")
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    refuse(input._data.dtype, "pdist", "pdist")  # torch's CPU has no float16/bfloat16 pdist
+    i, j = np.triu_indices(input._data.shape[0], 1)
+    diff = sub(index_select(input, 0, i.astype(np.int64)), index_select(input, 0, j.astype(np.int64)))
+    return vector_norm(diff, p, 1)
 
 
 def pairwise_distance(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-6, keepdim: bool = False) -> Tensor:

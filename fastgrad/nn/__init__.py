@@ -1,7 +1,7 @@
 """fastgrad.nn: layers, losses, containers, initialisation (torch.nn's names and semantics)."""
-from fastgrad.nn.parameter import Parameter, Buffer
+from fastgrad.nn.parameter import Parameter, Buffer, UninitializedParameter, UninitializedBuffer
 from fastgrad.nn.module import Module
-from fastgrad.nn.linear import Linear, Identity
+from fastgrad.nn.linear import Linear, Identity, Bilinear
 from fastgrad.nn.activation import (ReLU, LeakyReLU, Hardswish, Hardsigmoid, Sigmoid, Tanh, GELU, Softplus, Softmax,
                                    LogSoftmax, SiLU)
 from fastgrad.nn.activation_more import (Hardtanh, ReLU6, Mish, ELU, SELU, CELU, Softsign, LogSigmoid, GLU, PReLU,
@@ -9,7 +9,7 @@ from fastgrad.nn.activation_more import (Hardtanh, ReLU6, Mish, ELU, SELU, CELU,
 from fastgrad.nn.container import Sequential, ModuleList, ModuleDict
 from fastgrad.nn.flatten import Flatten, Unflatten
 from fastgrad.nn.dropout import Dropout
-from fastgrad.nn.embedding import Embedding
+from fastgrad.nn.embedding import Embedding, EmbeddingBag
 from fastgrad.nn.normalization import LayerNorm
 from fastgrad.nn.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
                               BCEWithLogitsLoss)
@@ -28,6 +28,12 @@ from fastgrad.nn.parameter_containers import ParameterList, ParameterDict
 from fastgrad.nn.attention import MultiheadAttention
 from fastgrad.nn.transformer import (TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer,
                                      TransformerDecoder, Transformer)
+from fastgrad.nn.fold import Fold, Unfold
+from fastgrad.nn.lazy import (LazyLinear, LazyConv1d, LazyConv2d, LazyConvTranspose1d, LazyConvTranspose2d,
+                              LazyBatchNorm1d, LazyBatchNorm2d, LazyInstanceNorm1d, LazyInstanceNorm2d)
+from fastgrad.nn.pooling import LPPool1d, LPPool2d
+from fastgrad.nn.normalization import LocalResponseNorm, CrossMapLRN2d
+from fastgrad.nn.upsampling import ChannelShuffle
 from fastgrad.nn import padding as _padding
 from fastgrad.nn.padding import *  # noqa: F401,F403  (ConstantPad1d … CircularPad3d, CosineSimilarity, PairwiseDistance)
 from fastgrad.nn import functional, init, utils
@@ -54,4 +60,9 @@ __all__ += ["ParameterList", "ParameterDict"]
 __all__ += ["Hardtanh", "ReLU6", "Mish", "ELU", "SELU", "CELU", "Softsign", "LogSigmoid", "GLU", "PReLU", "RReLU",
             "Softmin", "Threshold", "Tanhshrink", "Softshrink", "Hardshrink", "Softmax2d"]
 __all__ += ["parallel"]
+__all__ += ["Fold", "Unfold"]
+__all__ += ["UninitializedParameter", "UninitializedBuffer", "Bilinear", "LazyLinear", "LazyConv1d", "LazyConv2d",
+            "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm1d",
+            "LazyInstanceNorm2d"]
+__all__ += ["EmbeddingBag", "LPPool1d", "LPPool2d", "LocalResponseNorm", "CrossMapLRN2d", "ChannelShuffle"]
 __all__ += _padding.__all__

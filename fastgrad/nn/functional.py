@@ -6,6 +6,14 @@ import numpy as np
 
 from fastgrad.functional import *  # noqa: F401,F403  (the functional API, torch's names)
 from fastgrad.functional.normalization import layer_norm  # noqa: F401
+from fastgrad.functional.fold import fold, unfold  # noqa: F401
+from fastgrad.functional.bilinear import bilinear  # noqa: F401
+from fastgrad.functional.embedding_bag import embedding_bag  # noqa: F401
+from fastgrad.functional.grid_sample import affine_grid, grid_sample  # noqa: F401
+from fastgrad.functional.pool_lp import (lp_pool1d, lp_pool2d, max_pool1d_with_indices,  # noqa: F401
+                                         max_pool2d_with_indices, adaptive_max_pool1d_with_indices,
+                                         adaptive_max_pool2d_with_indices)
+from fastgrad.functional.channel_ops import channel_shuffle, native_channel_shuffle, local_response_norm  # noqa: F401
 from fastgrad import functional as _F
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.tensor import Tensor

@@ -4,11 +4,12 @@ import math
 from fastgrad import dtypes
 from fastgrad import functional as F
 from fastgrad.creation import empty
+from fastgrad.functional.bilinear import bilinear
 from fastgrad.nn import init
 from fastgrad.nn.module import Module
 from fastgrad.nn.parameter import Parameter
 
-__all__ = ["Linear", "Identity"]
+__all__ = ["Linear", "Identity", "Bilinear"]
 
 
 class Linear(Module):
@@ -52,3 +53,34 @@ class Identity(Module):
 
     def forward(self, input):
         return input
+
+
+class Bilinear(Module):
+    """y = x1^T W_o x2 + b_o with W of shape (out_features, in1_features, in2_features).
+
+    Initialised as torch: W, b ~ U(-1/sqrt(in1_features), 1/sqrt(in1_features))."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int, bias: bool = True, device=None,
+                 dtype=None):
+        super().__init__()
+        self.in1_features, self.in2_features, self.out_features = in1_features, in2_features, out_features
+        dtype = dtypes.to_dtype(dtype) or dtypes.get_default_dtype()
+        self.weight = Parameter(empty((out_features, in1_features, in2_features), dtype=dtype))
+        if bias:
+            self.bias = Parameter(empty(out_features, dtype=dtype))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        bound = 1 / math.sqrt(self.weight.shape[1]) if self.weight.shape[1] > 0 else 0
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1, input2):
+        return bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

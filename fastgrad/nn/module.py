@@ -8,7 +8,7 @@ from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.device import check_device
 from fastgrad.functional.convert import parse_to, resolve_type
 from fastgrad.tensor import Tensor
-from fastgrad.nn.parameter import Buffer, Parameter
+from fastgrad.nn.parameter import Buffer, Parameter, is_lazy
 from fastgrad.nn.state_dict import load_from_state_dict, load_state_dict
 
 __all__ = ["Module"]
@@ -343,10 +343,10 @@ class Module:
             destination = OrderedDict()
         for name, p in self._parameters.items():
             if p is not None:
-                destination[prefix + name] = p if keep_vars else p.detach()
+                destination[prefix + name] = p if keep_vars or is_lazy(p) else p.detach()
         for name, b in self._buffers.items():
             if b is not None and name not in self._non_persistent_buffers_set:
-                destination[prefix + name] = b if keep_vars else b.detach()
+                destination[prefix + name] = b if keep_vars or is_lazy(b) else b.detach()
         for name, m in self._modules.items():
             if m is not None:
                 m.state_dict(destination=destination, prefix=prefix + name + ".", keep_vars=keep_vars)

@@ -3,6 +3,7 @@ batch-norm kernel)."""
 from fastgrad import dtypes
 from fastgrad.creation import ones, zeros
 from fastgrad.functional.normalization import group_norm
+from fastgrad.functional.channel_ops import cross_map_lrn2d, local_response_norm
 from fastgrad.nn import functional as NF
 from fastgrad.nn.module import Module
 from fastgrad.nn.parameter import Parameter
@@ -95,3 +96,29 @@ class GroupNorm(Module):
     def extra_repr(self) -> str:
         return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
                 f"bias={self.bias is not None}")
+
+
+class LocalResponseNorm(Module):
+    """y_c = x_c / (k + alpha / size * sum of x^2 over the ``size`` neighbouring channels)^beta
+    (F.local_response_norm)."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1.0):
+        super().__init__()
+        self.size, self.alpha, self.beta, self.k = size, alpha, beta, k
+
+    def forward(self, input):
+        return local_response_norm(input, self.size, self.alpha, self.beta, self.k)
+
+    def extra_repr(self) -> str:
+        return f"{self.size}, alpha={self.alpha}, beta={self.beta}, k={self.k}"
+
+
+class CrossMapLRN2d(LocalResponseNorm):
+    """torch's legacy cross-map LRN on (N, C, H, W): the same forward values as torch.nn.CrossMapLRN2d
+    (its running-sum window included); the gradient is that forward's exact derivative."""
+
+    def __init__(self, size: int, alpha: float = 1e-4, beta: float = 0.75, k: float = 1):
+        super().__init__(size, alpha, beta, k)
+
+    def forward(self, input):
+        return cross_map_lrn2d(input, self.size, self.alpha, self.beta, self.k)

@@ -2,6 +2,7 @@
 (torch's arguments and repr)."""
 from fastgrad import functional as F
 from fastgrad.functional import pool_more as PM
+from fastgrad.functional.pool_lp import lp_pool1d as _lp_pool1d, lp_pool2d as _lp_pool2d
 from fastgrad.nn.module import Module
 
 __all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
@@ -138,3 +139,25 @@ class MaxUnpool1d(MaxUnpool2d):
 
     def forward(self, input, indices, output_size=None):
         return PM.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
+class LPPool2d(Module):
+    """y = (sum over each window of x^p)^(1/p) (F.lp_pool2d); stride defaults to kernel_size."""
+
+    def __init__(self, norm_type: float, kernel_size, stride=None, ceil_mode: bool = False):
+        super().__init__()
+        self.norm_type, self.kernel_size, self.stride, self.ceil_mode = norm_type, kernel_size, stride, ceil_mode
+
+    def forward(self, input):
+        return _lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, stride={self.stride}, "
+                f"ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(LPPool2d):
+    """y = (sum over each window of x^p)^(1/p) (F.lp_pool1d) on (N, C, L) or (C, L)."""
+
+    def forward(self, input):
+        return _lp_pool1d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)

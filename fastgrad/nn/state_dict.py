@@ -8,6 +8,7 @@ import numpy as np
 from fastgrad.lowp import cast as lowp_cast
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.tensor import Tensor
+from fastgrad.nn.parameter import is_lazy
 
 __all__ = ["load_state_dict", "load_from_state_dict"]
 
@@ -40,6 +41,11 @@ def load_from_state_dict(module, state_dict, prefix, missing, unexpected, errors
                 errors.append(f'While copying the parameter named "{key}", expected Tensor or '
                               f"Tensor-like object from checkpoint but received {type(src)}")
                 continue
+        if is_lazy(param) or is_lazy(src):  # an uninitialised one on either side (a lazy module's)
+            if not (is_lazy(param) and is_lazy(src)):
+                errors.append(f"While copying the parameter named \"{key}\": an uninitialized parameter or "
+                              f"buffer cannot be loaded into an initialized one (run a forward first)")
+            continue
         if src._data.shape != param._data.shape:
             errors.append(f"size mismatch for {key}: copying a param with shape {src.shape} from "
                           f"checkpoint, the shape in current model is {param.shape}.")

@@ -40,8 +40,8 @@ DELIBERATE = {
     r"(stft|istft|bartlett_window|blackman_window|hamming_window|hann_window|kaiser_window|fft.*)":
         "signal processing (spectral transforms and windows) is outside fastgrad's scope",
     r"(lstm|gru|rnn_tanh|rnn_relu)(_cell)?|quantized_.*|lstm_cell|gru_cell|rnn_.*|ctc_loss|embedding_bag|"
-    r"embedding_renorm_|(affine_)?grid_sampler.*|affine_grid_generator|bilinear|conv3d|conv_transpose3d|"
-    r"conv_tbc|convolution|max_pool3d|channel_shuffle|native_.*|batch_norm_.*|instance_norm|group_norm|layer_norm|"
+    r"embedding_renorm_|(affine_)?grid_sampler.*|affine_grid_generator|conv3d|conv_transpose3d|"
+    r"conv_tbc|convolution|max_pool3d|(adaptive_)?max_pool3d_with_indices|native_(?!channel_shuffle$).*|batch_norm_.*|instance_norm|group_norm|layer_norm|"
     r"feature_(alpha_)?dropout_?|alpha_dropout_?|dropout_|rrelu_with_noise.*|constant_pad_nd":
         "recurrent layers, 3-D convolution/pooling and kernel-level entry points are not there yet (see the "
         "nn.functional forms for the ones that are)",
@@ -54,20 +54,19 @@ DELIBERATE = {
     r"diagflat|diff|dist|fmax|fmin|frexp|gcd_?|lcm_?|ldexp_?|gradient|histogramdd|i0_?|igammac?|index_reduce|"
     r"is_inference|isin|logspace|mvlgamma|nextafter|polygamma|promote_types|result_type|put|range|renorm|"
     r"resize_as_|select|signbit|split_with_sizes|trapezoid|trapz|unravel_index|vander|xlogy_?|"
-    r"max_pool\dd?_with_indices|adaptive_max_pool\dd?_with_indices|fractional_max_pool.*|FractionalMaxPool.*|"
-    r"lp_pool.*|LPPool.*|fold|unfold|Fold|Unfold|affine_grid|grid_sample|local_response_norm|LocalResponseNorm|"
-    r"CrossMapLRN2d|ChannelShuffle|Bilinear|AdaptiveLogSoftmaxWithLoss|linear_cross_entropy|"
+    r"fractional_max_pool.*|FractionalMaxPool.*|"
+    r"AdaptiveLogSoftmaxWithLoss|linear_cross_entropy|"
     r"LinearCrossEntropy.*|grouped_mm|scaled_grouped_mm|scaled_mm|multi_head_attention_forward":
         "not there yet: rarely used in CPU training scripts (issue 15 follow-ups); the common forms exist",
     r"kl_div|margin_ranking_loss|hinge_embedding_loss|cosine_embedding_loss|poisson_nll_loss|triplet_margin_loss":
         "torch-level aten forms of losses, which take the reduction as an int enum: fastgrad has the "
         "torch.nn.functional forms (F.kl_div, F.margin_ranking_loss, …) and the nn modules",
-    r"CTCLoss|NLLLoss2d|pdist":
-        "CTC loss, the deprecated NLLLoss2d and pdist: not there yet",
-    r"(RNN|LSTM|GRU)(Cell)?|RNNBase|RNNCellBase|EmbeddingBag":
-        "recurrent layers and EmbeddingBag: not there yet (a sequence model can use the transformer layers)",
-    r"(?!atleast_3d$).*3d|Lazy.*|SyncBatchNorm|DataParallel|Container|Uninitialized(Buffer|Parameter)":
-        "3-D layers, lazy modules, multi-GPU wrappers and deprecated containers: not there yet or meaningless "
+    r"CTCLoss|NLLLoss2d":
+        "CTC loss and the deprecated NLLLoss2d: not there yet",
+    r"(RNN|LSTM|GRU)(Cell)?|RNNBase|RNNCellBase":
+        "recurrent layers: not there yet (a sequence model can use the transformer layers)",
+    r"(?!atleast_3d$).*3d|SyncBatchNorm|DataParallel|Container":
+        "3-D layers (lazy ones too), multi-GPU wrappers and deprecated containers: not there yet or meaningless "
         "on one CPU (fastgrad.nn.parallel.DistributedDataParallel is the multi-process form)",
     r"Optional|assert_int_or_pair|boolean_dispatch|handle_torch_function|has_torch_function.*|empty_quantized":
         "torch.nn.functional's own helpers and typing re-exports, not part of its API",

@@ -112,6 +112,8 @@ def test_weighted_random_sampler_frequencies_and_replacement():
     s1 = list(D.WeightedRandomSampler([1, 2, 3], 8, generator=fg.Generator().manual_seed(1)))
     s2 = list(D.WeightedRandomSampler([1, 2, 3], 8, generator=fg.Generator().manual_seed(1)))
     assert s1 == s2 and len(D.WeightedRandomSampler([1, 2], 8)) == 8
+    ws = D.WeightedRandomSampler([1, 2], 8).weights
+    assert isinstance(ws, fg.Tensor) and ws.dtype == fg.float64 and ws.tolist() == [1.0, 2.0]
 
 
 def test_weighted_random_sampler_errors_as_torch():

@@ -242,3 +242,30 @@ def test_clip_grad_norm_deprecated_alias_warns_as_torch_and_clips():
     assert got[0].filename == __file__
     assert float(total) == pytest.approx(float(ttotal))
     np.testing.assert_allclose(p.grad.numpy(), tp.grad.numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("path,names", [
+    ("fastgrad.nn.utils", ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm",
+                           "clip_grads_with_norm_", "parameters_to_vector", "vector_to_parameters", "skip_init",
+                           "weight_norm", "remove_weight_norm", "fuse_conv_bn_eval", "fuse_conv_bn_weights",
+                           "fuse_linear_bn_eval", "fuse_linear_bn_weights"]),
+    ("fastgrad.nn.utils.clip_grad", ["clip_grad_norm_", "clip_grad_value_"]),
+    ("fastgrad.nn.utils.convert_parameters", ["parameters_to_vector", "vector_to_parameters"]),
+    ("fastgrad.nn.utils.fusion", ["fuse_conv_bn_eval", "fuse_conv_bn_weights", "fuse_linear_bn_eval",
+                                  "fuse_linear_bn_weights"]),
+    ("fastgrad.nn.utils.rnn", ["pad_sequence", "unpad_sequence"]),
+    ("fastgrad.nn.utils.parametrize", ["register_parametrization", "remove_parametrizations", "is_parametrized",
+                                       "cached", "type_before_parametrizations", "ParametrizationList",
+                                       "transfer_parametrizations_and_params"]),
+    ("fastgrad.nn.utils.parametrizations", ["weight_norm", "orthogonal"]),
+    ("fastgrad.nn.utils.stateless", ["functional_call"]),
+    ("fastgrad.func", ["functional_call"]),
+    ("fastgrad.nn.init", ["orthogonal_", "dirac_", "eye_", "sparse_", "uniform", "sparse"]),
+])
+def test_torch_submodule_paths(path, names):
+    import importlib
+    pytest.importorskip("torch")
+    mod = importlib.import_module(path)
+    tmod = importlib.import_module(path.replace("fastgrad", "torch"))
+    for n in names:
+        assert hasattr(tmod, n) and hasattr(mod, n), n

@@ -83,6 +83,17 @@ def test_assignment_goes_through_right_inverse_and_keeps_the_parameter_object():
     np.testing.assert_array_equal(m.weight.detach().numpy(), np.triu(np.arange(9.0).reshape(3, 3)))
 
 
+def test_transfer_parametrizations_and_params():
+    src = PZ.weight_norm(nn.Linear(3, 2))
+    dst = P.transfer_parametrizations_and_params(src, nn.Linear(3, 2))
+    assert type(dst).__name__ == "ParametrizedLinear" and list(dst.state_dict()) == list(src.state_dict())
+    np.testing.assert_array_equal(dst.weight.detach().numpy(), src.weight.detach().numpy())
+    x = fg.randn(4, 3)
+    with fg.no_grad():
+        dst.bias.copy_(src.bias)
+    np.testing.assert_array_equal(dst(x).detach().numpy(), src(x).detach().numpy())
+
+
 def test_parametrizing_a_buffer_and_cached():
     calls = []
 

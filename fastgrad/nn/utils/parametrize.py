@@ -241,23 +241,20 @@ def type_before_parametrizations(module) -> type:
 
 
 def transfer_parametrizations_and_params(from_module, to_module, tensor_name=None):
-    """Give ``to_module`` the parametrizations of ``from_module`` (on ``tensor_name``, or all), with
-    the same original tensors copied in."""
+    """Register ``from_module``'s parametrizations (of ``tensor_name``, or all) on ``to_module`` and
+    make its originals share ``from_module``'s data (torch's ``set_``)."""
     if not is_parametrized(from_module):
         return to_module
     names = list(from_module.parametrizations) if tensor_name is None else [tensor_name]
     for name in names:
         if not hasattr(to_module, name):
-            src = getattr(from_module, name)
-            to_module.register_parameter(name, Parameter(src.detach().clone(), src.requires_grad))
+            setattr(to_module, name, Parameter(getattr(from_module, name).detach()))
         for p in from_module.parametrizations[name]:
-            if not is_parametrized(to_module, name) or p not in list(to_module.parametrizations[name]):
-                register_parametrization(to_module, name, p)
-        src_list, dst_list = from_module.parametrizations[name], to_module.parametrizations[name]
-        with no_grad():
-            if src_list.is_tensor:
-                _set_data(dst_list.original, src_list.original.detach().clone())
-            else:
-                for i in range(src_list.ntensors):
-                    _set_data(getattr(dst_list, f"original{i}"), getattr(src_list, f"original{i}").detach().clone())
+            register_parametrization(to_module, name, p)
+        src, dst = from_module.parametrizations[name], to_module.parametrizations[name]
+        if src.is_tensor:
+            _set_data(dst.original, src.original)
+        else:
+            for i in range(src.ntensors):
+                _set_data(getattr(dst, f"original{i}"), getattr(src, f"original{i}"))
     return to_module

@@ -6,6 +6,7 @@ stream, so ``fastgrad.manual_seed`` makes an epoch's order reproducible (not tor
 import numpy as np
 
 from fastgrad import random as _random
+from fastgrad.tensor import Tensor
 
 __all__ = ["Sampler", "SequentialSampler", "RandomSampler", "SubsetRandomSampler", "WeightedRandomSampler",
            "BatchSampler"]
@@ -102,13 +103,13 @@ class WeightedRandomSampler(Sampler):
         w = np.asarray(getattr(weights, "_data", weights), dtype=np.float64)
         if w.ndim != 1:
             raise ValueError(f"weights should be a 1d sequence but given weights have shape {tuple(w.shape)}")
-        self.weights = w
+        self.weights = Tensor._make(w)           # float64, as torch's as_tensor(weights, dtype=double)
         self.num_samples = int(num_samples)
         self.replacement = replacement
         self.generator = generator
 
     def _indices(self) -> np.ndarray:
-        w = self.weights
+        w = self.weights._data
         if w.size == 0 or not np.isfinite(w).all() or (w < 0).any():
             raise RuntimeError("WeightedRandomSampler: invalid multinomial distribution (weights must be "
                                "finite, non-negative and not empty)")

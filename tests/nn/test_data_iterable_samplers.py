@@ -224,6 +224,14 @@ def test_default_convert_matches_torch(make):
         _same(ours, theirs)
 
 
+def test_default_collate_keeps_the_graph_of_tensors_that_require_grad():
+    a = fg.tensor([1.0, 2.0], requires_grad=True)
+    out = D.default_collate([a, fg.tensor([3.0, 4.0])])
+    assert out.requires_grad and out.shape == fg.Size([2, 2])
+    out.sum().backward()
+    assert a.grad.tolist() == [1.0, 1.0]
+
+
 def test_default_collate_errors_as_torch():
     torch = pytest.importorskip("torch")
     cases = [(lambda T: [T(np.ones(2)), T(np.ones(3))], RuntimeError),

@@ -1,5 +1,6 @@
 """nn.utils.parametrize / parametrizations (weight_norm, orthogonal) and functional_call: torch's
 state_dict keys, values and gradients (float64), class swapping, caching, right_inverse, errors."""
+import copy
 import pickle
 import warnings
 
@@ -151,6 +152,10 @@ def test_parametrize_errors_as_torch():
     assert m.weight.shape == fg.Size([1, 2])
     with pytest.raises(RuntimeError, match="only supported through state_dict"):
         pickle.dumps(m)
+    c = copy.deepcopy(PZ.weight_norm(nn.Linear(3, 2)))           # deepcopy works, as torch
+    assert type(c).__name__ == "ParametrizedLinear" and c(fg.ones(1, 3)).shape == fg.Size([1, 2])
+    c.parametrizations.weight.original0.data.mul_(0.0)
+    assert c.weight.abs().sum().item() == 0
 
 
 # -- parametrizations.weight_norm ----------------------------------------------------------

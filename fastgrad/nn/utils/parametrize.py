@@ -8,6 +8,7 @@ property for the name; the original tensor moves to ``m.parametrizations.<name>.
 torch's state_dict keys.  Assigning ``m.weight = X`` stores ``right_inverse(X)``.  Inside
 ``with cached():`` each parametrized tensor is computed once.
 """
+import copy
 from collections.abc import Sequence
 from contextlib import contextmanager
 
@@ -138,11 +139,24 @@ class ParametrizationList(ModuleList):
 def _inject_new_class(module) -> None:
     cls = module.__class__
 
+    def default_deepcopy(self, memo):
+        """A deep copy of the instance (the generated class is shared; pickling is refused below)."""
+        replica = memo.get(id(self))
+        if replica is not None:
+            return replica
+        replica = self.__new__(self.__class__)
+        memo[id(self)] = replica
+        replica.__dict__ = copy.deepcopy(self.__dict__, memo)
+        return replica
+
     def getstate(self):
         raise RuntimeError("Serialization of parametrized modules is only supported through state_dict(). "
                            "See: https://pytorch.org/tutorials/beginner/saving_loading_models.html")
 
-    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), {"__getstate__": getstate})
+    dct = {"__getstate__": getstate}
+    if not hasattr(cls, "__deepcopy__"):
+        dct["__deepcopy__"] = default_deepcopy
+    module.__class__ = type(f"Parametrized{cls.__name__}", (cls,), dct)
 
 
 def _inject_property(module, tensor_name: str) -> None:

@@ -10,6 +10,7 @@ import numbers
 
 import numpy as np
 
+from fastgrad.functional.shape import stack
 from fastgrad.tensor import Tensor
 
 __all__ = ["default_collate", "default_convert"]
@@ -35,7 +36,10 @@ def default_collate(batch):
     """Stack a list of samples into one batch (see the module docstring for the rules)."""
     elem = batch[0]
     if isinstance(elem, Tensor):
-        return _stack([b._data for b in batch], "tensor")
+        out = _stack([b._data for b in batch], "tensor")
+        if any(b.requires_grad for b in batch):     # keep the graph, as torch.stack
+            out = stack(batch)
+        return out
     if _is_numpy(elem):
         if elem.dtype.kind in "SUOV":
             raise TypeError(_ERR.format(elem.dtype.str))

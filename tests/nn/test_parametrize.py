@@ -360,3 +360,20 @@ def test_functional_call_on_a_parametrized_module():
     y = fg.func.functional_call(m, {"parametrizations.weight.original0": g}, fg.ones(1, 3))
     y.sum().backward()
     assert g.grad is not None and g.grad.shape == fg.Size([2, 1])
+
+
+def test_functional_call_with_a_parametrized_name_goes_through_right_inverse_as_torch():
+    torch = pytest.importorskip("torch")
+    m = PZ.weight_norm(nn.Linear(2, 2, bias=False))
+    before = m.weight.detach().numpy().copy()
+    assert fg.func.functional_call(m, {"weight": fg.eye(2)}, fg.ones(1, 2)).tolist() == [[1.0, 1.0]]
+    np.testing.assert_allclose(m.weight.detach().numpy(), before, rtol=1e-6)
+    m2 = P.register_parametrization(nn.Linear(2, 2, bias=False), "weight", Double())
+    t2 = torch.nn.utils.parametrize.register_parametrization(torch.nn.Linear(2, 2, bias=False), "weight",
+                                                             type("Double", (torch.nn.Module,),
+                                                                  {"forward": lambda self, x: 2 * x})())
+    with pytest.raises(RuntimeError) as want:
+        torch.func.functional_call(t2, {"weight": torch.eye(2)}, torch.ones(1, 2))
+    with pytest.raises(RuntimeError) as got:
+        fg.func.functional_call(m2, {"weight": fg.eye(2)}, fg.ones(1, 2))
+    assert str(got.value) == str(want.value)

@@ -14,9 +14,6 @@ from fastgrad.tensor import Tensor
 
 __all__ = ["functional_call"]
 
-_MISSING = object()
-
-
 def _merge(dicts) -> dict:
     if isinstance(dicts, Mapping):
         return dict(dicts)
@@ -77,15 +74,22 @@ def _check_strict(module, values: dict) -> None:
 
 
 def _swap(mod, leaf: str, value):
-    """Put value under mod.<leaf>; returns what restores the previous state."""
+    """Put value under mod.<leaf>; returns a function that restores the previous state.  A name that is
+    neither a parameter nor a buffer is set as an attribute (a parametrized name goes through its
+    right_inverse, as torch)."""
     for store in (mod._parameters, mod._buffers):
         if leaf in store:
             old = store[leaf]
             store[leaf] = value
-            return store, old
-    old = mod.__dict__.get(leaf, _MISSING)
-    mod.__dict__[leaf] = value
-    return mod.__dict__, old
+            return lambda: store.__setitem__(leaf, old)
+    if hasattr(mod, leaf):
+        old = getattr(mod, leaf)
+        if not isinstance(old, Tensor):
+            raise TypeError(f"attribute `{leaf}`: {old} is not an instance of fastgrad.Tensor")
+        setattr(mod, leaf, value)
+        return lambda: setattr(mod, leaf, old)
+    setattr(mod, leaf, value)
+    return lambda: delattr(mod, leaf)
 
 
 def _functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None, *, tie_weights: bool = True,
@@ -106,15 +110,11 @@ def _functional_call(module, parameter_and_buffer_dicts, args=None, kwargs=None,
     try:
         for name, value in values.items():
             mod, leaf = _owner(module, name)
-            store, old = _swap(mod, leaf, value)
-            undo.append((store, leaf, old))
+            undo.append(_swap(mod, leaf, value))
         return module(*args, **(kwargs or {}))
     finally:
-        for store, leaf, old in reversed(undo):
-            if old is _MISSING:
-                del store[leaf]
-            else:
-                store[leaf] = old
+        for restore in reversed(undo):
+            restore()
 
 
 def functional_call(module, parameters_and_buffers, args=None, kwargs=None, *, tie_weights: bool = True,

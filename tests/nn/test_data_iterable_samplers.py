@@ -309,3 +309,28 @@ def test_torch_submodule_paths(path, names):
         assert hasattr(tmod, n) and hasattr(mod, n), n
     for n in D.__all__:
         assert hasattr(torch.utils.data, n), n
+
+
+def test_typed_subclasses_as_in_torch_code():
+    class Ints(D.Dataset[int]):
+        def __getitem__(self, i):
+            return i
+
+        def __len__(self):
+            return 3
+
+    class Every2(D.Sampler[int]):
+        def __init__(self, n):
+            self.n = n
+
+        def __iter__(self):
+            return iter(range(0, self.n, 2))
+
+        def __len__(self):
+            return (self.n + 1) // 2
+
+    class Stream3(D.IterableDataset[int]):
+        def __iter__(self):
+            return iter([7, 8, 9])
+    assert [b.tolist() for b in D.DataLoader(Ints(), batch_size=2, sampler=Every2(3))] == [[0, 2]]
+    assert [b.tolist() for b in D.DataLoader(Stream3(), batch_size=2)] == [[7, 8], [9]]

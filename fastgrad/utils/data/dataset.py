@@ -7,6 +7,7 @@ import bisect
 import itertools
 import math
 import warnings
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -17,9 +18,10 @@ __all__ = ["Dataset", "IterableDataset", "TensorDataset", "StackDataset", "Conca
            "Subset", "random_split"]
 
 _make = Tensor._make
+T_co = TypeVar("T_co", covariant=True)
 
 
-class Dataset:
+class Dataset(Generic[T_co]):
     """Map-style dataset: subclasses define ``__getitem__(i)`` and ``__len__``."""
 
     def __getitem__(self, index):
@@ -29,7 +31,7 @@ class Dataset:
         return ConcatDataset([self, other])
 
 
-class IterableDataset(Dataset):
+class IterableDataset(Dataset[T_co]):
     """A stream of samples: subclasses define ``__iter__``.  The DataLoader batches the stream as it
     comes (no sampler, no shuffle); ``a + b`` chains two streams."""
 

@@ -3,6 +3,8 @@
 Random samplers draw from ``generator`` (a ``fastgrad.Generator``) or, by default, from the global
 stream, so ``fastgrad.manual_seed`` makes an epoch's order reproducible (not torch's order).
 """
+from typing import Generic, TypeVar
+
 import numpy as np
 
 from fastgrad import random as _random
@@ -22,7 +24,10 @@ def _bool(name: str, value, exc=ValueError) -> None:
         raise exc(f"{name} should be a boolean value, but got {name}={value}")
 
 
-class Sampler:
+T_co = TypeVar("T_co", covariant=True)
+
+
+class Sampler(Generic[T_co]):
     """Iterates over dataset indices."""
 
     def __init__(self, data_source=None) -> None:

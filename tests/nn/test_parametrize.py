@@ -220,6 +220,36 @@ def test_orthogonal_keys_initial_weight_and_gradients_match_torch(shape, kw):
                                t.parametrizations.weight.original.grad.numpy(), atol=1e-10)
 
 
+@pytest.mark.parametrize("shape,kw", [((2, 4, 4), {}), ((2, 5, 3), {}), ((2, 3, 5), {}),
+                                      ((2, 5, 3), {"use_trivialization": False})])
+def test_orthogonal_batches_of_matrices_match_torch(shape, kw):
+    torch = pytest.importorskip("torch")
+
+    def holder(lib):
+        class Holder(lib.nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.w = lib.nn.Parameter(lib.zeros(*shape, dtype=lib.float64))
+        return Holder()
+    m, t = holder(fg), holder(torch)
+    rng = np.random.default_rng(0)
+    w0 = rng.standard_normal(shape)
+    with torch.no_grad():
+        t.w.copy_(torch.tensor(w0))
+    _from_torch(m, t)
+    torch.nn.utils.parametrizations.orthogonal(t, "w", **kw)
+    PZ.orthogonal(m, "w", **kw)
+    np.testing.assert_allclose(m.w.detach().numpy(), t.w.detach().numpy(), atol=1e-12)
+    with torch.no_grad():
+        t.parametrizations.w.original.add_(torch.tensor(0.3 * rng.standard_normal(shape) * (1 - np.eye(*shape[1:]))))
+    _from_torch(m, t)
+    m.w.pow(3).sum().backward()
+    t.w.pow(3).sum().backward()
+    np.testing.assert_allclose(m.w.detach().numpy(), t.w.detach().numpy(), atol=1e-12)
+    np.testing.assert_allclose(m.parametrizations.w.original.grad.numpy(), t.parametrizations.w.original.grad.numpy(),
+                               atol=1e-10)
+
+
 def test_orthogonal_stays_orthogonal_under_training_float32_and_assignment():
     m = PZ.orthogonal(nn.Linear(6, 6))
     opt = fg.optim.SGD(m.parameters(), lr=0.5)

@@ -1,5 +1,6 @@
 """Gradient clipping: clip_grad_norm_ and clip_grad_value_ (torch's semantics)."""
 import math
+import warnings
 
 import numpy as np
 
@@ -111,7 +112,6 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
 def clip_grad_norm(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False,
                    foreach=None) -> Tensor:
     """Deprecated spelling of :func:`clip_grad_norm_` (warns as torch, then clips)."""
-    import warnings
     warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
                   FutureWarning, stacklevel=2)
     return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)

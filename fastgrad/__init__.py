@@ -113,13 +113,13 @@ def backend_info() -> dict:
     }
 
 
-from fastgrad import nn, optim, utils  # noqa: E402  (they build on everything above)
+from fastgrad import nn, optim, utils, func  # noqa: E402  (they build on everything above)
 from fastgrad.serialization import save, load  # noqa: E402
 from fastgrad.functional.sampling import normal, bernoulli, poisson, multinomial  # noqa: E402
 from fastgrad.functional.convert import is_floating_point  # noqa: E402
 from fastgrad.functional.counting import histc, histogram, bincount  # noqa: E402
 
-__all__ += ["nn", "optim", "utils", "save", "load"]
+__all__ += ["nn", "optim", "utils", "func", "save", "load"]
 from fastgrad import amp  # noqa: E402
 from fastgrad.amp import autocast  # noqa: E402
 from fastgrad.compiler import compile  # noqa: E402,A004

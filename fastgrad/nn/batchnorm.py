@@ -2,7 +2,7 @@
 from fastgrad import dtypes
 from fastgrad import functional as F
 from fastgrad.creation import ones, tensor, zeros
-from fastgrad.nn.module import Module
+from fastgrad.nn.module import Module, _weight_bias
 from fastgrad.nn.parameter import Parameter
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
@@ -59,9 +59,9 @@ class _BatchNorm(Module):
                 factor = 1.0 / float(b["num_batches_tracked"]._data)
         bn_training = True if self.training else (b["running_mean"] is None and b["running_var"] is None)
         use = not self.training or self.track_running_stats
-        p = self._parameters
+        weight, bias = _weight_bias(self)
         return F.batch_norm(input, b["running_mean"] if use else None, b["running_var"] if use else None,
-                            p["weight"], p["bias"], bn_training, factor, self.eps)
+                            weight, bias, bn_training, factor, self.eps)
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, affine={self.affine}, "

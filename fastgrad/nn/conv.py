@@ -5,7 +5,7 @@ from fastgrad import dtypes
 from fastgrad import functional as F
 from fastgrad.creation import empty
 from fastgrad.nn import init
-from fastgrad.nn.module import Module
+from fastgrad.nn.module import Module, _weight_bias
 from fastgrad.nn.parameter import Parameter
 
 __all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
@@ -105,9 +105,9 @@ class Conv2d(_ConvNd):
     _d = 2
 
     def forward(self, input):
-        p = self._parameters
+        weight, bias = _weight_bias(self)
         x, pad = self._padded(input)
-        return F.conv2d(x, p["weight"], p["bias"], self.stride, pad, self.dilation, self.groups)
+        return F.conv2d(x, weight, bias, self.stride, pad, self.dilation, self.groups)
 
 
 class Conv1d(_ConvNd):
@@ -116,9 +116,9 @@ class Conv1d(_ConvNd):
     _d = 1
 
     def forward(self, input):
-        p = self._parameters
+        weight, bias = _weight_bias(self)
         x, pad = self._padded(input)
-        return F.conv1d(x, p["weight"], p["bias"], self.stride, pad, self.dilation, self.groups)
+        return F.conv1d(x, weight, bias, self.stride, pad, self.dilation, self.groups)
 
 
 class _ConvTransposeNd(_ConvNd):
@@ -160,8 +160,8 @@ class ConvTranspose2d(_ConvTransposeNd):
     _d = 2
 
     def forward(self, input, output_size=None):
-        p = self._parameters
-        return F.conv_transpose2d(input, p["weight"], p["bias"], self.stride, self.padding,
+        weight, bias = _weight_bias(self)
+        return F.conv_transpose2d(input, weight, bias, self.stride, self.padding,
                                   self._output_padding(input, output_size), self.groups, self.dilation)
 
 
@@ -171,6 +171,6 @@ class ConvTranspose1d(_ConvTransposeNd):
     _d = 1
 
     def forward(self, input, output_size=None):
-        p = self._parameters
-        return F.conv_transpose1d(input, p["weight"], p["bias"], self.stride, self.padding,
+        weight, bias = _weight_bias(self)
+        return F.conv_transpose1d(input, weight, bias, self.stride, self.padding,
                                   self._output_padding(input, output_size), self.groups, self.dilation)

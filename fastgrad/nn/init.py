@@ -11,7 +11,8 @@ from fastgrad import random as _random
 
 __all__ = ["calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
            "eye_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_",
-           "orthogonal_"]
+           "orthogonal_", "dirac_", "sparse_", "uniform", "normal", "constant", "eye", "dirac", "xavier_uniform",
+           "xavier_normal", "kaiming_uniform", "kaiming_normal", "orthogonal", "sparse"]
 
 
 def calculate_gain(nonlinearity: str, param=None) -> float:
@@ -156,6 +157,8 @@ def orthogonal_(tensor, gain: float = 1.0, generator=None):
     """A (semi-)orthogonal matrix from the QR decomposition of a normal sample, times gain."""
     if tensor._data.ndim < 2:
         raise ValueError("Only tensors with 2 or more dimensions are supported")
+    if tensor._data.size == 0:
+        return tensor                                   # nothing to fill, as torch
     rows = tensor._data.shape[0]
     cols = tensor._data.size // rows
     flat = np.asarray(_sample(type(tensor)._make(np.empty((rows, cols))), "normal", 0.0, 1.0, generator),
@@ -167,3 +170,63 @@ def orthogonal_(tensor, gain: float = 1.0, generator=None):
     if rows < cols:
         q = q.T
     return _fill(tensor, (gain * q).reshape(tensor._data.shape))
+
+
+def dirac_(tensor, groups: int = 1):
+    """The identity of a convolution: w[g*out_per_group + d, d, centre...] = 1 for d < min(out_per_group,
+    in_channels), 0 elsewhere (3-, 4- or 5-D weights)."""
+    a = tensor._data
+    if a.ndim not in (3, 4, 5):
+        raise ValueError("Only tensors with 3, 4, or 5 dimensions are supported")
+    if a.shape[0] % groups != 0:
+        raise ValueError("dim 0 must be divisible by groups")
+    out_per_group = a.shape[0] // groups
+    values = np.zeros(a.shape)
+    centre = tuple(s // 2 for s in a.shape[2:])
+    for g in range(groups):
+        for d in range(min(out_per_group, a.shape[1])):
+            values[(g * out_per_group + d, d) + centre] = 1
+    return _fill(tensor, values)
+
+
+def sparse_(tensor, sparsity: float, std: float = 0.01, generator=None):
+    """N(0, std^2), then ceil(sparsity * rows) entries of every column (rows chosen at random) set to 0."""
+    a = tensor._data
+    if a.ndim != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    rows, cols = a.shape
+    num_zeros = int(math.ceil(sparsity * rows))
+    values = np.array(_sample(tensor, "normal", 0.0, std, generator), dtype=np.float64)
+    rng = _random.get_rng(generator)
+    for col in range(cols):
+        values[rng.permutation(rows)[:num_zeros], col] = 0.0
+    return _fill(tensor, values)
+
+
+# -- torch's deprecated spellings without the trailing underscore ------------------------------
+def _make_deprecate(meth):
+    new_name = meth.__name__
+    old_name = new_name[:-1]
+
+    def deprecated_init(*args, **kwargs):
+        warnings.warn(f"`nn.init.{old_name}` is now deprecated in favor of `nn.init.{new_name}`.",
+                      FutureWarning, stacklevel=2)
+        return meth(*args, **kwargs)
+
+    deprecated_init.__doc__ = f"{old_name}(...): deprecated, warns and calls :func:`{new_name}`."
+    deprecated_init.__name__ = old_name
+    deprecated_init.__qualname__ = old_name
+    return deprecated_init
+
+
+uniform = _make_deprecate(uniform_)
+normal = _make_deprecate(normal_)
+constant = _make_deprecate(constant_)
+eye = _make_deprecate(eye_)
+dirac = _make_deprecate(dirac_)
+xavier_uniform = _make_deprecate(xavier_uniform_)
+xavier_normal = _make_deprecate(xavier_normal_)
+kaiming_uniform = _make_deprecate(kaiming_uniform_)
+kaiming_normal = _make_deprecate(kaiming_normal_)
+orthogonal = _make_deprecate(orthogonal_)
+sparse = _make_deprecate(sparse_)

@@ -3,6 +3,7 @@ import warnings
 
 from fastgrad.functional.normalization import instance_norm
 from fastgrad.nn.batchnorm import _BatchNorm
+from fastgrad.nn.module import _weight_bias
 
 __all__ = ["InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"]
 
@@ -18,8 +19,9 @@ class _InstanceNorm(_BatchNorm):
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype, bias=bias)
 
     def _normalise(self, input):
-        b, p = self._buffers, self._parameters
-        return instance_norm(input, b["running_mean"], b["running_var"], p["weight"], p["bias"],
+        b = self._buffers
+        weight, bias = _weight_bias(self)
+        return instance_norm(input, b["running_mean"], b["running_var"], weight, bias,
                              self.training or not self.track_running_stats,
                              0.0 if self.momentum is None else self.momentum, self.eps)
 

@@ -6,7 +6,7 @@ from fastgrad import functional as F
 from fastgrad.creation import empty
 from fastgrad.functional.bilinear import bilinear
 from fastgrad.nn import init
-from fastgrad.nn.module import Module
+from fastgrad.nn.module import Module, _weight_bias
 from fastgrad.nn.parameter import Parameter
 
 __all__ = ["Linear", "Identity", "Bilinear"]
@@ -38,8 +38,8 @@ class Linear(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def forward(self, input):
-        p = self._parameters  # direct: Module.__getattr__ would search three dicts per access
-        return F.linear(input, p["weight"], p["bias"])
+        weight, bias = _weight_bias(self)  # direct: Module.__getattr__ would search three dicts per access
+        return F.linear(input, weight, bias)
 
     def extra_repr(self) -> str:
         return f"in_features={self.in_features}, out_features={self.out_features}, bias={self.bias is not None}"

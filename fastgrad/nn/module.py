@@ -383,6 +383,15 @@ class Module:
         return main + ")"
 
 
+def _weight_bias(module):
+    """A layer's (weight, bias) for its forward: straight from ``_parameters`` (the hot path), or
+    through the attribute when weight_norm or a parametrization has taken the name over."""
+    p = module._parameters
+    if "weight" in p and "bias" in p:
+        return p["weight"], p["bias"]
+    return module.weight, module.bias
+
+
 class _Handle:
     """Returned by register_*_hook: ``remove()`` unregisters the hook."""
 

@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from fastgrad.utils.data import Sampler
+from fastgrad.utils.data.sampler import Sampler
 
 __all__ = ["DistributedSampler", "torch_randperm"]
 

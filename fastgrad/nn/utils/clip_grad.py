@@ -1,12 +1,13 @@
 """Gradient clipping: clip_grad_norm_ and clip_grad_value_ (torch's semantics)."""
 import math
+import warnings
 
 import numpy as np
 
 from fastgrad._ffi import ffi, lib, rptr
 from fastgrad.tensor import Tensor
 
-__all__ = ["clip_grad_norm_", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
+__all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "get_total_norm", "clip_grads_with_norm_"]
 
 
 def _grads(parameters):
@@ -106,3 +107,11 @@ def clip_grad_value_(parameters, clip_value: float, foreach=None) -> None:
         if not a.flags.writeable:
             g._data = a = a.copy()
         np.clip(a, -clip_value, clip_value, out=a)
+
+
+def clip_grad_norm(parameters, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False,
+                   foreach=None) -> Tensor:
+    """Deprecated spelling of :func:`clip_grad_norm_` (warns as torch, then clips)."""
+    warnings.warn("`torch.nn.utils.clip_grad_norm` is now deprecated in favor of `torch.nn.utils.clip_grad_norm_`.",
+                  FutureWarning, stacklevel=2)
+    return clip_grad_norm_(parameters, max_norm, norm_type, error_if_nonfinite, foreach)

@@ -1,0 +1,4 @@
+"""torch.utils.data.distributed's import path: DistributedSampler."""
+from fastgrad.utils.distributed_sampler import DistributedSampler
+
+__all__ = ["DistributedSampler"]

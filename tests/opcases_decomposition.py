@@ -1,0 +1,90 @@
+"""Op cases for torch.linalg's inverses, determinants, solvers and factorizations (see test_ops.py):
+well-conditioned inputs (a normal draw plus a multiple of the identity), batched and broadcast
+shapes; Cholesky and eigh run on a symmetric positive-definite A = X X^T + n I built from the input,
+so finite differences see the symmetric matrix torch's gradient describes."""
+import numpy as np
+
+import fastgrad as fg
+from opcases.common import _torch, case
+
+
+def _wc(*shapes):
+    """rng -> arrays; square ones get n I added (well conditioned, det away from 0)."""
+    def make(rng):
+        out = []
+        for s in shapes:
+            a = rng.standard_normal(s)
+            if len(s) >= 2 and s[-1] == s[-2]:
+                a = a + s[-1] * np.eye(s[-1])
+            out.append(a)
+        return out
+    return make
+
+
+def _spd_np(x):
+    return x @ np.swapaxes(x, -1, -2) + x.shape[-1] * np.eye(x.shape[-1])
+
+
+def _spd(x):
+    return x @ x.mT + fg.eye(x.shape[-1], dtype=x.dtype) * x.shape[-1]
+
+
+def _spd_t(x):
+    torch = _torch()
+    return x @ x.mT + torch.eye(x.shape[-1], dtype=x.dtype) * x.shape[-1]
+
+
+def _tri_np(a, b, upper, left, unit):
+    t = np.triu(a) if upper else np.tril(a)
+    if unit:
+        t = t - np.einsum("...ii->...i", t)[..., None] * np.eye(t.shape[-1]) + np.eye(t.shape[-1])
+    if left:
+        return np.linalg.solve(t, np.broadcast_to(b, np.broadcast_shapes(t.shape[:-2], b.shape[:-2]) + b.shape[-2:]))
+    return np.swapaxes(np.linalg.solve(np.swapaxes(t, -1, -2), np.swapaxes(b, -1, -2)), -1, -2)
+
+
+def _tl():
+    return _torch().linalg
+
+
+CASES = [
+    case("linalg_inv", fg.linalg.inv, np.linalg.inv, _wc((3, 3)), "inv-3x3", torch=lambda a: _tl().inv(a)),
+    case("linalg_inv", fg.linalg.inv, np.linalg.inv, _wc((2, 3, 4, 4)), "inv-batched",
+         torch=lambda a: _tl().inv(a)),
+    case("linalg_inv", fg.linalg.inv, np.linalg.inv, _wc((1, 1)), "inv-1x1", torch=lambda a: _tl().inv(a)),
+    case("linalg_inv", lambda a: fg.linalg.matrix_power(a, -2), lambda a: np.linalg.matrix_power(np.linalg.inv(a), 2),
+         _wc((2, 3, 3)), "matrix_power-neg", torch=lambda a: _tl().matrix_power(a, -2)),
+    case("linalg_det", fg.linalg.det, np.linalg.det, _wc((3, 3)), "det-3x3", torch=lambda a: _tl().det(a)),
+    case("linalg_det", fg.linalg.det, np.linalg.det, _wc((2, 4, 4)), "det-batched", torch=lambda a: _tl().det(a)),
+    case("linalg_slogdet", lambda a: fg.linalg.slogdet(a)[1], lambda a: np.linalg.slogdet(a)[1],
+         _wc((2, 4, 4)), "slogdet", torch=lambda a: _tl().slogdet(a)[1]),
+    case("linalg_slogdet", fg.logdet, lambda a: np.log(np.linalg.det(a)), _wc((3, 3)), "logdet",
+         torch=lambda a: _torch().logdet(a)),
+    case("linalg_solve", fg.linalg.solve, np.linalg.solve, _wc((3, 3), (3, 2)), "solve-3x3",
+         torch=lambda a, b: _tl().solve(a, b)),
+    case("linalg_solve", fg.linalg.solve, lambda a, b: np.linalg.solve(a, b[..., None])[..., 0],
+         _wc((2, 3, 3), (3,)), "solve-vector", torch=lambda a, b: _tl().solve(a, b)),
+    case("linalg_solve", fg.linalg.solve, lambda a, b: np.linalg.solve(np.broadcast_to(a, (2, 4, 3, 3)), b),
+         _wc((4, 3, 3), (2, 1, 3, 2)), "solve-broadcast", torch=lambda a, b: _tl().solve(a, b)),
+    case("linalg_solve", lambda a, b: fg.linalg.solve(a, b, left=False),
+         lambda a, b: np.swapaxes(np.linalg.solve(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)), -1, -2),
+         _wc((3, 3), (2, 3)), "solve-right", torch=lambda a, b: _tl().solve(a, b, left=False)),
+    case("linalg_cholesky", lambda x: fg.linalg.cholesky(_spd(x)), lambda x: np.linalg.cholesky(_spd_np(x)),
+         _wc((2, 4, 4)), "cholesky", torch=lambda x: _tl().cholesky(_spd_t(x))),
+    case("linalg_cholesky", lambda x: fg.linalg.cholesky(_spd(x), upper=True),
+         lambda x: np.swapaxes(np.linalg.cholesky(_spd_np(x)), -1, -2), _wc((3, 3)), "cholesky-upper",
+         torch=lambda x: _tl().cholesky(_spd_t(x), upper=True)),
+]
+for _upper in (True, False):
+    for _left in (True, False):
+        for _unit in (False, True):
+            _bs = (2, 3, 2) if _left else (2, 2, 3)
+            CASES.append(case(
+                "linalg_solve_triangular",
+                lambda a, b, u=_upper, le=_left, un=_unit: fg.linalg.solve_triangular(a, b, upper=u, left=le,
+                                                                                     unitriangular=un),
+                lambda a, b, u=_upper, le=_left, un=_unit: _tri_np(a, b, u, le, un), _wc((3, 3), _bs),
+                f"solve_triangular-{'upper' if _upper else 'lower'}-{'left' if _left else 'right'}"
+                f"{'-unit' if _unit else ''}",
+                torch=lambda a, b, u=_upper, le=_left, un=_unit: _tl().solve_triangular(a, b, upper=u, left=le,
+                                                                                       unitriangular=un)))

@@ -88,3 +88,64 @@ for _upper in (True, False):
                 f"{'-unit' if _unit else ''}",
                 torch=lambda a, b, u=_upper, le=_left, un=_unit: _tl().solve_triangular(a, b, upper=u, left=le,
                                                                                        unitriangular=un)))
+
+
+# QR, eigh, SVD, pinv: gauge-invariant outputs (|Q|, Q diag(f(L)) Q^T, U diag(S) Vh, squared entries)
+def _sym_np(x):
+    return x + np.swapaxes(x, -1, -2)
+
+
+def _eigvec_sq_np(x):
+    return np.linalg.eigh(_sym_np(x))[1] ** 2
+
+
+def _svd_sq(x, k, fm=False):
+    r = fg.linalg.svd(x, full_matrices=fm)
+    n = min(x.shape[-2:])
+    return r[0][..., :n] ** 2 if k == 0 else r[2][..., :n, :] ** 2
+
+
+def _svd_sq_np(x, k):
+    u, _, vh = np.linalg.svd(x, full_matrices=False)
+    return u ** 2 if k == 0 else vh ** 2
+
+
+def _svd_sq_t(x, k, fm=False):
+    r = _tl().svd(x, full_matrices=fm)
+    n = min(x.shape[-2:])
+    return r[0][..., :n] ** 2 if k == 0 else r[2][..., :n, :] ** 2
+
+
+CASES += [
+    case("linalg_eigh", lambda x: fg.linalg.eigvalsh(x + x.mT), lambda x: np.linalg.eigvalsh(_sym_np(x)),
+         _wc((2, 4, 4)), "eigvalsh", torch=lambda x: _tl().eigvalsh(x + x.mT)),
+    case("linalg_eigh", lambda x: fg.linalg.eigh(x + x.mT)[1] ** 2, _eigvec_sq_np, _wc((2, 4, 4)), "eigh-vectors",
+         torch=lambda x: _tl().eigh(x + x.mT)[1] ** 2),
+    case("linalg_eigh", lambda x: fg.linalg.eigh(x + x.mT, UPLO="U")[0], lambda x: np.linalg.eigvalsh(_sym_np(x)),
+         _wc((3, 3)), "eigh-upper", torch=lambda x: _tl().eigh(x + x.mT, UPLO="U")[0]),
+    case("linalg_svd", fg.linalg.svdvals, lambda x: np.linalg.svd(x, compute_uv=False), _wc((2, 5, 3)), "svdvals",
+         torch=lambda x: _tl().svdvals(x)),
+    case("linalg_svd", lambda x: _svd_sq(x, 0), lambda x: _svd_sq_np(x, 0), _wc((2, 5, 3)), "svd-U-tall",
+         torch=lambda x: _svd_sq_t(x, 0)),
+    case("linalg_svd", lambda x: _svd_sq(x, 2), lambda x: _svd_sq_np(x, 2), _wc((3, 5)), "svd-Vh-wide",
+         torch=lambda x: _svd_sq_t(x, 2)),
+    case("linalg_svd", lambda x: _svd_sq(x, 0, True), lambda x: _svd_sq_np(x, 0), _wc((3, 5)), "svd-U-full",
+         torch=lambda x: _svd_sq_t(x, 0, True)),
+    case("linalg_svd", lambda x: _svd_sq(x, 2, True), lambda x: _svd_sq_np(x, 2), _wc((5, 3)), "svd-Vh-full",
+         torch=lambda x: _svd_sq_t(x, 2, True)),
+    case("linalg_qr", lambda x: fg.linalg.qr(x)[0], lambda x: np.linalg.qr(x)[0], _wc((2, 5, 3)), "qr-Q-tall",
+         torch=lambda x: _tl().qr(x)[0]),
+    case("linalg_qr", lambda x: fg.linalg.qr(x)[1], lambda x: np.linalg.qr(x)[1], _wc((2, 5, 3)), "qr-R-tall",
+         torch=lambda x: _tl().qr(x)[1]),
+    case("linalg_qr", lambda x: fg.linalg.qr(x)[0], lambda x: np.linalg.qr(x)[0], _wc((3, 5)), "qr-Q-wide",
+         torch=lambda x: _tl().qr(x)[0]),
+    case("linalg_qr", lambda x: fg.linalg.qr(x, mode="complete")[1], lambda x: np.linalg.qr(x, mode="complete")[1],
+         _wc((3, 5)), "qr-R-wide-complete", torch=lambda x: _tl().qr(x, mode="complete")[1]),
+    case("linalg_pinv", fg.linalg.pinv, np.linalg.pinv, _wc((2, 5, 3)), "pinv-tall", torch=lambda x: _tl().pinv(x)),
+    case("linalg_pinv", fg.linalg.pinv, np.linalg.pinv, _wc((3, 4)), "pinv-wide", torch=lambda x: _tl().pinv(x)),
+    case("linalg_pinv", lambda x: fg.linalg.pinv(x @ x.mT, hermitian=True),
+         lambda x: np.linalg.pinv(x @ np.swapaxes(x, -1, -2), hermitian=True), _wc((3, 3)), "pinv-hermitian",
+         torch=lambda x: _tl().pinv(x @ x.mT, hermitian=True)),
+    case("linalg_pinv", lambda a, b: fg.linalg.lstsq(a, b).solution, lambda a, b: np.linalg.lstsq(a, b)[0],
+         _wc((5, 3), (5, 2)), "lstsq", torch=lambda a, b: _tl().lstsq(a, b).solution),
+]

@@ -16,7 +16,7 @@ from fastgrad.tensor import Tensor
 
 __all__ = ["LinAlgError", "inv", "inv_ex", "det", "slogdet", "logdet", "solve", "solve_ex", "cholesky",
            "cholesky_ex", "solve_triangular", "matrix_power", "inverse", "torch_slogdet", "torch_cholesky",
-           "check_matrix", "check_square", "mT"]
+           "check_matrix", "check_square", "check_kernel_dtype", "scalar_name", "mT"]
 
 _make = Tensor._make
 _TORCH_SCALAR = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte", "bool": "Bool",
@@ -43,6 +43,12 @@ def check_matrix(t, op: str, name: str = "A", kernel: str = None) -> None:
         raise RuntimeError(f"{op}: Low precision dtypes not supported. Got {s}")
     if s not in ("Float", "Double"):
         raise RuntimeError(f"{op}: Expected a floating point or complex tensor as input. Got {s}")
+
+
+def check_kernel_dtype(t, kernel: str) -> None:
+    """torch's CPU kernel refuses any dtype but float32/float64: NotImplementedError naming it."""
+    if isinstance(t, Tensor) and scalar_name(t) not in ("Float", "Double"):
+        raise NotImplementedError(f'"{kernel}" not implemented for \'{scalar_name(t)}\'')
 
 
 def check_square(t, op: str, name: str = "A", kernel: str = None) -> None:
@@ -226,9 +232,8 @@ def solve_triangular(A: Tensor, B: Tensor, *, upper: bool, left: bool = True, un
     """X with tri(A) X = B (left) or X tri(A) = B, reading only A's upper / lower triangle (and a
     unit diagonal when unitriangular); no error for a zero diagonal (inf/NaN, as torch)."""
     op = "linalg.solve_triangular"
-    for t in (A, B):
-        if isinstance(t, Tensor) and scalar_name(t) not in ("Float", "Double"):  # torch: the kernel refuses
-            raise NotImplementedError(f'"triangular_solve_cpu" not implemented for \'{scalar_name(t)}\'')
+    check_kernel_dtype(A, "triangular_solve_cpu")
+    check_kernel_dtype(B, "triangular_solve_cpu")
     check_matrix(A, op, kernel="triangular_solve_cpu")
     check_matrix(B, op, "B", kernel="triangular_solve_cpu")
     if B._data.dtype != A._data.dtype:

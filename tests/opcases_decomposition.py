@@ -149,3 +149,36 @@ CASES += [
     case("linalg_pinv", lambda a, b: fg.linalg.lstsq(a, b).solution, lambda a, b: np.linalg.lstsq(a, b)[0],
          _wc((5, 3), (5, 2)), "lstsq", torch=lambda a, b: _tl().lstsq(a, b).solution),
 ]
+
+
+def _expm_np(a):
+    """exp(A) by its Taylor series (float64, small norms: converges in 60 terms)."""
+    out = np.broadcast_to(np.eye(a.shape[-1]), a.shape).copy()
+    term = out.copy()
+    for k in range(1, 60):
+        term = term @ a / k
+        out = out + term
+    return out
+
+
+def _small(*shapes):
+    def make(rng):
+        return [rng.standard_normal(s) * 0.5 for s in shapes]
+    return make
+
+
+# matrix_exp (no torch form: torch's float16 matrix_exp overflows, so the low-precision table would compare
+# against garbage; tests/ops/test_linalg_matrix_function.py has the float32/float64 parity)
+CASES += [
+    case("linalg_matrix_exp", fg.linalg.matrix_exp, _expm_np, _small((3, 3)), "matrix_exp"),
+    case("linalg_matrix_exp", fg.linalg.matrix_exp, _expm_np, _small((2, 2, 4, 4)), "matrix_exp-batched"),
+    case("linalg_matrix_exp", lambda a: fg.linalg.matrix_exp(a * 4), lambda a: _expm_np(a * 4), _small((3, 3)),
+         "matrix_exp-squaring"),
+    case("linalg_inv", lambda a: fg.linalg.tensorinv(a, ind=1), lambda a: np.linalg.tensorinv(a, ind=1),
+         lambda rng: [(rng.standard_normal((6, 6)) + 6 * np.eye(6)).reshape(6, 2, 3)],
+         "tensorinv", torch=lambda a: _tl().tensorinv(a, ind=1)),
+    case("linalg_solve", fg.linalg.tensorsolve, np.linalg.tensorsolve, _wc((2, 3, 6), (2, 3)), "tensorsolve",
+         torch=lambda a, b: _tl().tensorsolve(a, b)),
+]
+CASES[-1]["inputs"] = lambda rng: [(rng.standard_normal((6, 6)) + 6 * np.eye(6)).reshape(2, 3, 6),
+                                   rng.standard_normal((2, 3))]

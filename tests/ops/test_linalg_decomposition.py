@@ -18,8 +18,7 @@ LINALG_LEFT_OUT = {
     "ldl_factor": "not there yet (cholesky / solve cover the symmetric cases)",
     "ldl_factor_ex": "not there yet (cholesky / solve cover the symmetric cases)",
     "ldl_solve": "not there yet (cholesky / solve cover the symmetric cases)",
-    "matrix_exp": "not there yet", "vander": "not there yet", "diagonal": "not there yet",
-    "tensorinv": "not there yet", "tensorsolve": "not there yet", "lu_factor": "not there yet",
+    "lu_factor": "not there yet",
     "lu_factor_ex": "not there yet", "lu": "not there yet", "lu_solve": "not there yet",
 }
 

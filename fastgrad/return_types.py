@@ -50,5 +50,8 @@ svd = _named("svd", ["U", "S", "V"])
 linalg_lstsq = _named("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
 linalg_lu_factor = _named("linalg_lu_factor", ["LU", "pivots"])
 linalg_lu = _named("linalg_lu", ["P", "L", "U"])
+linalg_lu_factor_ex = _named("linalg_lu_factor_ex", ["LU", "pivots", "info"])
+lu_unpack = _named("lu_unpack", ["P", "L", "U"])
+__all__ += ["linalg_lu_factor_ex", "lu_unpack"]
 __all__ += ["linalg_inv_ex", "linalg_cholesky_ex", "linalg_solve_ex", "linalg_slogdet", "slogdet", "linalg_qr", "qr",
             "linalg_eigh", "linalg_svd", "svd", "linalg_lstsq", "linalg_lu_factor", "linalg_lu"]

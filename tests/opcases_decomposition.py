@@ -5,7 +5,7 @@ so finite differences see the symmetric matrix torch's gradient describes."""
 import numpy as np
 
 import fastgrad as fg
-from opcases.common import _torch, case
+from opcases.common import _n, _torch, case
 
 
 def _wc(*shapes):
@@ -182,3 +182,50 @@ CASES += [
 ]
 CASES[-1]["inputs"] = lambda rng: [(rng.standard_normal((6, 6)) + 6 * np.eye(6)).reshape(2, 3, 6),
                                    rng.standard_normal((2, 3))]
+
+
+# LU with partial pivoting (random draws: rows get swapped; finite differences keep the pivots)
+def _lu_np(a):
+    """(packed LU, perm) by getf2 in float64: the reference the fastgrad factorization follows."""
+    a = np.array(a, dtype=np.float64)
+    m, n = a.shape
+    perm = np.arange(m)
+    for j in range(min(m, n)):
+        p = j + int(np.argmax(np.abs(a[j:, j])))
+        a[[j, p]], perm[[j, p]] = a[[p, j]], perm[[p, j]]
+        a[j + 1:, j] /= a[j, j]
+        a[j + 1:, j + 1:] -= np.outer(a[j + 1:, j], a[j, j + 1:])
+    return a, perm
+
+
+def _lu_batched(a):
+    return np.stack([_lu_np(m)[0] for m in a.reshape((-1,) + a.shape[-2:])]).reshape(a.shape)
+
+
+def _lu_L(a):
+    k = min(a.shape[-2:])
+    return np.tril(_lu_batched(a)[..., :, :k], -1) + np.eye(a.shape[-2], k)
+
+
+def _lu_U(a):
+    return np.triu(_lu_batched(a)[..., :min(a.shape[-2:]), :])
+
+
+CASES += [
+    case("linalg_lu_factor", lambda a: fg.linalg.lu_factor(a).LU, _lu_batched, _n((2, 4, 4)), "lu_factor",
+         torch=lambda a: _tl().lu_factor(a).LU),
+    case("linalg_lu_factor", lambda a: fg.linalg.lu_factor(a).LU, _lu_batched, _n((5, 3)), "lu_factor-tall",
+         torch=lambda a: _tl().lu_factor(a).LU),
+    case("linalg_lu_factor", lambda a: fg.linalg.lu_factor(a).LU, _lu_batched, _n((3, 5)), "lu_factor-wide",
+         torch=lambda a: _tl().lu_factor(a).LU),
+    case("linalg_lu", lambda a: fg.linalg.lu(a).L, _lu_L, _n((2, 5, 3)), "lu-L-tall", torch=lambda a: _tl().lu(a).L),
+    case("linalg_lu", lambda a: fg.linalg.lu(a).U, _lu_U, _n((3, 5)), "lu-U-wide", torch=lambda a: _tl().lu(a).U),
+    case("linalg_lu_solve", lambda a, b: fg.linalg.lu_solve(*fg.linalg.lu_factor(a), b), np.linalg.solve,
+         _n((2, 3, 3), (2, 3, 2)), "lu_solve", torch=lambda a, b: _tl().lu_solve(*_tl().lu_factor(a), b)),
+    case("linalg_lu_solve", lambda a, b: fg.linalg.lu_solve(*fg.linalg.lu_factor(a), b, adjoint=True),
+         lambda a, b: np.linalg.solve(np.swapaxes(a, -1, -2), b), _n((3, 3), (3, 2)), "lu_solve-adjoint",
+         torch=lambda a, b: _tl().lu_solve(*_tl().lu_factor(a), b, adjoint=True)),
+    case("linalg_lu_solve", lambda a, b: fg.linalg.lu_solve(*fg.linalg.lu_factor(a), b, left=False),
+         lambda a, b: np.swapaxes(np.linalg.solve(np.swapaxes(a, -1, -2), np.swapaxes(b, -1, -2)), -1, -2),
+         _n((3, 3), (2, 3)), "lu_solve-right", torch=lambda a, b: _tl().lu_solve(*_tl().lu_factor(a), b, left=False)),
+]

@@ -74,7 +74,7 @@ inverse = inv
 
 
 def _info_tensor(info):
-    return _make(np.ascontiguousarray(info, np.int32))
+    return _make(np.array(info, np.int32))
 
 
 def inv_ex(A: Tensor, *, check_errors: bool = False):

@@ -48,10 +48,10 @@ DELIBERATE = {
     r"eig|symeig|solve|lstsq|matrix_rank":
         "removed from torch (stubs that raise, pointing to torch.linalg.eig / eigh / solve / lstsq / matrix_rank, "
         "which fastgrad.linalg has but eig: complex results, no complex dtype here)",
-    r"(cholesky_inverse|cholesky_solve|lu.*|svd_lowrank|triangular_solve|geqrf|orgqr|ormqr|lobpcg|"
+    r"(cholesky_inverse|cholesky_solve|svd_lowrank|triangular_solve|geqrf|orgqr|ormqr|lobpcg|"
     r"pca_lowrank|nuclear_norm|frobenius_norm|norm_except_dim)":
         "these decompositions and solvers are not in fastgrad yet (fastgrad.linalg has inv, det, slogdet, solve, "
-        "cholesky, solve_triangular, matrix_power, qr, eigh, svd, pinv, lstsq, matrix_rank, cond, matrix_exp)",
+        "cholesky, solve_triangular, matrix_power, qr, eigh, svd, pinv, lstsq, matrix_rank, cond, matrix_exp, lu)",
     # not there yet: each is rare in training scripts; added when a user asks (issue 15 follow-ups)
     r"addmv_|addr|binomial|block_diag|can_cast|cartesian_prod|combinations|corrcoef|cov|cumulative_trapezoid|"
     r"diagflat|diff|dist|fmax|fmin|frexp|gcd_?|lcm_?|ldexp_?|gradient|histogramdd|i0_?|igammac?|index_reduce|"

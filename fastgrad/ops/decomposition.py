@@ -19,7 +19,7 @@ from fastgrad.autograd.function import Function, register
 from fastgrad.ops.common import sum_to
 
 __all__ = ["LinAlgError", "Inv", "Det", "LogAbsDet", "Solve", "Cholesky", "SolveTriangular", "mT", "lapack",
-           "inv_info", "cholesky_info", "slogdet_arrays", "tri_solve"]
+           "inv_info", "cholesky_info", "slogdet_arrays", "tri_solve", "converged"]
 
 
 class LinAlgError(RuntimeError):
@@ -67,10 +67,9 @@ def inv_info(a: np.ndarray) -> np.ndarray:
 def _pd_order(m: np.ndarray) -> int:
     """Order of the first leading minor that is not positive-definite (potrf's info), 0 if PD:
     a binary search (a leading block of a PD matrix is PD)."""
-    def pd(k):
+    def pd(k):  # a NaN pivot fails too (potrf tests !(ajj > 0))
         try:
-            np.linalg.cholesky(m[:k, :k])
-            return True
+            return not np.isnan(np.diagonal(np.linalg.cholesky(m[:k, :k]))).any()
         except np.linalg.LinAlgError:
             return False
     n = m.shape[0]
@@ -136,7 +135,10 @@ def adjugate_t(a: np.ndarray) -> np.ndarray:
     A = U S V^T, adj(A)^T = det(U) det(V) U diag(prod_{j != i} s_j) V^T."""
     if a.shape[-1] == 0:
         return np.zeros_like(a)
-    u, s, vt = np.linalg.svd(a)
+    try:
+        u, s, vt = np.linalg.svd(a)
+    except np.linalg.LinAlgError:  # non-finite A: a NaN gradient, as torch
+        return np.full_like(a, np.nan)
     n = s.shape[-1]
     ones = np.ones(s.shape[:-1] + (1,), s.dtype)
     left = np.cumprod(np.concatenate([ones, s[..., :-1]], -1), -1)
@@ -249,13 +251,33 @@ def tri_solve(a: np.ndarray, b: np.ndarray, upper: bool, unit: bool = False) -> 
     return x
 
 
+def _cholesky_checked(a):
+    """numpy's Cholesky, failing (as LAPACK's potrf does) on a NaN pivot as well."""
+    l_ = np.linalg.cholesky(a)
+    if np.isnan(np.einsum("...ii->...i", l_)).any():
+        raise np.linalg.LinAlgError("NaN pivot")
+    return l_
+
+
+def converged(fn, a, op: str, what: str):
+    """fn(a) (an SVD or eigendecomposition); numpy's non-convergence as torch's LinAlgError."""
+    try:
+        return fn(a)
+    except np.linalg.LinAlgError:
+        if not np.isfinite(a).all():
+            raise LinAlgError(f"{op}: The algorithm failed to converge because the input matrix contained "
+                              "non-finite values.") from None
+        raise LinAlgError(f"{op}: The algorithm failed to converge because the input matrix is ill-conditioned "
+                          f"or has too many repeated {what}.") from None
+
+
 @register("linalg_cholesky")
 class Cholesky(Function):
     """L = chol(A) (lower; A's lower triangle is read);  gA = sym(L^-T Phi(L^T gL) L^-1)."""
 
     @staticmethod
     def forward(ctx, a):
-        l_ = np.zeros_like(a) if a.size == 0 else lapack(np.linalg.cholesky, a, "linalg.cholesky", "pd")
+        l_ = np.zeros_like(a) if a.size == 0 else lapack(_cholesky_checked, a, "linalg.cholesky", "pd")
         l_ = l_.astype(a.dtype, copy=False)
         ctx.save_for_backward(l_)
         return l_

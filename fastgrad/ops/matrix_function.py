@@ -23,9 +23,8 @@ def expm(a: np.ndarray) -> np.ndarray:
         return np.zeros(a.shape, a.dtype)
     x = a
     norm1 = np.abs(x).sum(-2).max(-1)  # the 1-norm of each matrix
-    with np.errstate(divide="ignore"):
-        s = np.maximum(0, np.ceil(np.log2(norm1 / _THETA13))).astype(np.int64)
-    s = np.where(np.isfinite(norm1), s, 0)
+    with np.errstate(all="ignore"):
+        s = np.maximum(0, np.ceil(np.log2(np.where(np.isfinite(norm1), norm1, 0) / _THETA13))).astype(np.int64)
     x = x / np.exp2(s).astype(a.dtype)[..., None, None]
     b = _B13
     eye = np.eye(n, dtype=a.dtype)

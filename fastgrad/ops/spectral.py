@@ -16,7 +16,7 @@ output that is not used costs nothing in backward.  Formulas (real case, torch's
 import numpy as np
 
 from fastgrad.autograd.function import Function, register
-from fastgrad.ops.decomposition import mT, tri_solve
+from fastgrad.ops.decomposition import converged, mT, tri_solve
 
 __all__ = ["Eigh", "Svd", "Qr", "Pinv", "eigh_arrays", "svd_arrays", "qr_arrays", "pinv_array"]
 
@@ -31,7 +31,7 @@ def eigh_arrays(a: np.ndarray, upper: bool):
     """(eigenvalues ascending, eigenvectors as columns) in a's dtype."""
     if a.size == 0:
         return np.zeros(a.shape[:-1], a.dtype), np.zeros(a.shape, a.dtype)
-    w, q = np.linalg.eigh(a, UPLO="U" if upper else "L")
+    w, q = converged(lambda x: np.linalg.eigh(x, UPLO="U" if upper else "L"), a, "linalg.eigh", "eigenvalues")
     return w.astype(a.dtype, copy=False), q.astype(a.dtype, copy=False)
 
 
@@ -71,7 +71,8 @@ def svd_arrays(a: np.ndarray, full_matrices: bool):
         u = np.broadcast_to(np.eye(m, ur, dtype=a.dtype), a.shape[:-2] + (m, ur)).copy()
         vh = np.broadcast_to(np.eye(vc, n, dtype=a.dtype), a.shape[:-2] + (vc, n)).copy()
         return u, np.zeros(a.shape[:-2] + (k,), a.dtype), vh
-    u, s, vh = np.linalg.svd(a, full_matrices=full_matrices)
+    u, s, vh = converged(lambda x: np.linalg.svd(x, full_matrices=full_matrices), a, "linalg.svd",
+                         "singular values")
     return u.astype(a.dtype, copy=False), s.astype(a.dtype, copy=False), vh.astype(a.dtype, copy=False)
 
 
@@ -186,10 +187,10 @@ def pinv_array(a: np.ndarray, atol, rtol, hermitian: bool) -> np.ndarray:
     if a.size == 0:
         return np.zeros(a.shape[:-2] + (n, m), a.dtype)
     if hermitian:
-        w, q = np.linalg.eigh(a)
+        w, q = converged(np.linalg.eigh, a, "linalg.eigh", "eigenvalues")
         s = np.abs(w)
     else:
-        u, s, vh = np.linalg.svd(a, full_matrices=False)
+        u, s, vh = converged(lambda x: np.linalg.svd(x, full_matrices=False), a, "linalg.svd", "singular values")
     smax = s.max(-1, keepdims=True)
     cut = np.maximum(np.asarray(atol)[..., None], np.asarray(rtol)[..., None] * smax)
     keep = s > cut

@@ -244,3 +244,16 @@ def test_training_through_svd_and_eigh():
         opt.step()
         first = loss.item() if first is None else first
     assert loss.item() < 1e-2 * first
+
+
+def test_non_finite_inputs_raise_linalg_error_as_torch():
+    nan = np.full((3, 3), np.nan)
+    for f in (lambda L, x: L.svd(x), lambda L, x: L.eigh(x), lambda L, x: L.pinv(x), lambda L, x: L.svdvals(x),
+              lambda L, x: L.cholesky(x)):
+        with pytest.raises(torch.linalg.LinAlgError):
+            f(torch.linalg, torch.tensor(nan))
+        with pytest.raises(fg.linalg.LinAlgError):
+            f(fg.linalg, fg.tensor(nan))
+    np.testing.assert_array_equal(fg.linalg.cholesky_ex(fg.tensor(nan)).info.numpy(),
+                                  torch.linalg.cholesky_ex(torch.tensor(nan)).info.numpy())
+    assert np.isnan(fg.linalg.matrix_exp(fg.tensor(nan)).numpy()).all()

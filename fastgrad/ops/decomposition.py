@@ -155,7 +155,8 @@ class Det(Function):
     @staticmethod
     def forward(ctx, a):
         ctx.save_for_backward(a)
-        return np.asarray(np.linalg.det(a), a.dtype)
+        with np.errstate(invalid="ignore"):  # NaN in, NaN out (quietly, as torch)
+            return np.asarray(np.linalg.det(a), a.dtype)
 
     @staticmethod
     def backward(ctx, g):

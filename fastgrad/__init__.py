@@ -34,6 +34,11 @@ from fastgrad.functional import (relu_, selu, selu_, celu, celu_, prelu, rrelu, 
 from fastgrad.functional import (einsum, outer, ger, dot, vdot, inner, mv, addmm, addmv, addbmm, baddbmm, kron,
                                  cross, tensordot, chain_matmul, cdist)
 from fastgrad import linalg
+from fastgrad.functional.decomposition import (inverse, det, logdet, torch_slogdet as slogdet,
+                                             torch_cholesky as cholesky, matrix_power)
+from fastgrad.functional.spectral import torch_qr as qr, torch_svd as svd, pinverse
+from fastgrad.functional.matrix_function import matrix_exp, torch_vander as vander
+from fastgrad.functional.lu import torch_lu as lu, torch_lu_solve as lu_solve, lu_unpack
 from fastgrad.functional import (flip, fliplr, flipud, roll, rot90, narrow, unbind, movedim, moveaxis, swapaxes,
                                  swapdims, tile, repeat_interleave, broadcast_to, broadcast_tensors, broadcast_shapes,
                                  atleast_1d, atleast_2d, atleast_3d, column_stack, hstack, vstack, row_stack, dstack,
@@ -68,6 +73,8 @@ __all__ += ["relu_", "selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_
 
 __all__ += ["einsum", "outer", "ger", "dot", "vdot", "inner", "mv", "addmm", "addmv", "addbmm", "baddbmm", "kron",
             "cross", "tensordot", "chain_matmul", "cdist", "linalg"]
+__all__ += ["inverse", "det", "logdet", "slogdet", "cholesky", "matrix_power", "qr", "svd", "pinverse",
+            "matrix_exp", "vander", "lu", "lu_solve", "lu_unpack"]
 
 __all__ += ["flip", "fliplr", "flipud", "roll", "rot90", "narrow", "unbind", "movedim", "moveaxis", "swapaxes",
             "swapdims", "tile", "repeat_interleave", "broadcast_to", "broadcast_tensors", "broadcast_shapes",

@@ -109,6 +109,10 @@ from fastgrad.functional.gather_scatter import (index_select, index_add, index_c
                                          scatter_add, scatter_reduce, take, take_along_dim, masked_select,
                                          masked_scatter, nonzero, argwhere)
 from fastgrad.functional.gather_scatter import where  # noqa: F811  (adds where(cond) to elementwise.where)
+from fastgrad.functional import decomposition  # noqa: F401  (binds its Tensor methods: inverse, det, ...)
+from fastgrad.functional import spectral  # noqa: F401  (binds its Tensor methods: qr, svd, pinverse)
+from fastgrad.functional import matrix_function  # noqa: F401  (binds Tensor.matrix_exp)
+from fastgrad.functional import lu as _lu  # noqa: F401  (binds Tensor.lu, Tensor.lu_solve)
 from fastgrad.functional.pointwise import (sin, cos,  # noqa: A004
                                            tan, asin, acos, atan, arcsin, arccos, arctan, sinh, cosh,
                                            asinh, acosh, atanh, arcsinh, arccosh, arctanh, exp2, expm1, log2,

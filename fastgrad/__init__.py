@@ -154,3 +154,15 @@ __all__ += sorted(_torch_forms.FUNCTIONS)
 from fastgrad.dtype_objects import bfloat16  # noqa: E402
 from fastgrad.legacy import BFloat16Tensor  # noqa: E402
 __all__ += ["bfloat16", "BFloat16Tensor"]
+from fastgrad.functional.numeric_more import (diff, trapezoid, trapz, cumulative_trapezoid, xlogy,  # noqa: E402
+                                              xlogy_, fmax, fmin, signbit, isin, logspace, cov, corrcoef, renorm,
+                                              dist, addr)
+from fastgrad.functional.combinatorics import (block_diag, cartesian_prod, combinations, vander,  # noqa: E402
+                                               diagflat)
+__all__ += ["diff", "trapezoid", "trapz", "cumulative_trapezoid", "xlogy", "xlogy_", "fmax", "fmin", "signbit",
+            "isin", "logspace", "cov", "corrcoef", "renorm", "dist", "addr", "block_diag", "cartesian_prod",
+            "combinations", "vander", "diagflat"]
+from fastgrad.functional.special import (i0, i0_, igamma, igammac, polygamma, mvlgamma, frexp, ldexp,  # noqa: E402
+                                         ldexp_, nextafter, gcd, gcd_, lcm, lcm_)
+__all__ += ["i0", "i0_", "igamma", "igammac", "polygamma", "mvlgamma", "frexp", "ldexp", "ldexp_", "nextafter",
+            "gcd", "gcd_", "lcm", "lcm_"]

@@ -3,7 +3,7 @@
 from collections import namedtuple
 
 __all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode", "cummax", "cummin",
-           "aminmax"]
+           "aminmax", "frexp", "histogramdd"]
 
 
 def _values_indices(name):
@@ -25,3 +25,7 @@ cummax = _values_indices("cummax")
 cummin = _values_indices("cummin")
 aminmax = namedtuple("aminmax", ["min", "max"])
 aminmax.__module__ = "fastgrad.return_types"
+frexp = namedtuple("frexp", ["mantissa", "exponent"])
+frexp.__module__ = "fastgrad.return_types"
+histogramdd = namedtuple("histogramdd", ["hist", "bin_edges"])
+histogramdd.__module__ = "fastgrad.return_types"

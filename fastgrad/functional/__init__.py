@@ -36,6 +36,10 @@ then the array-level Functions of ``fastgrad.ops``.
     pool_more    adaptive_max_pool1d/2d, max_unpool1d/2d
     attention    scaled_dot_product_attention (the fused kernel of csrc/attention.c)
     pointwise    sin … rad2deg, floor/ceil/round/trunc, logit, nan_to_num (+ pointwise_binary: atan2 … addcdiv, isclose)
+    numeric_more diff, trapezoid/trapz/cumulative_trapezoid, xlogy, fmax/fmin, signbit, isin, logspace,
+                 cov/corrcoef, renorm, dist, addr
+    combinatorics  block_diag, cartesian_prod, combinations, vander, diagflat
+    special      i0, igamma/igammac, polygamma, mvlgamma, frexp, ldexp, nextafter, gcd, lcm
 """
 from fastgrad.functional._promote import to_dtype, clone
 from fastgrad.functional.elementwise import (add, sub, subtract, mul, multiply, div, divide, true_divide, pow,
@@ -116,6 +120,11 @@ from fastgrad.functional.pointwise_binary import (atan2, arctan2, logaddexp, log
 from fastgrad.functional.convert import to, is_floating_point
 from fastgrad.functional.sampling import normal, bernoulli, poisson, multinomial
 from fastgrad.functional.counting import histc, histogram, bincount
+from fastgrad.functional.numeric_more import (diff, trapezoid, trapz, cumulative_trapezoid, xlogy, fmax, fmin,
+                                              signbit, isin, logspace, cov, corrcoef, renorm, dist, addr)
+from fastgrad.functional.combinatorics import block_diag, cartesian_prod, combinations, vander, diagflat
+from fastgrad.functional.special import (i0, igamma, igammac, polygamma, mvlgamma, frexp, ldexp, nextafter, gcd,
+                                         lcm)
 __all__ = [
     "to_dtype", "clone",
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "neg", "negative",
@@ -180,3 +189,7 @@ __all__ += ["sort", "argsort", "msort", "topk", "unique", "unique_consecutive", 
 __all__ += ["kthvalue", "median", "nanmedian", "mode", "quantile", "nanquantile"]
 from fastgrad.functional import torch_forms  # noqa: E402,F401  (binds the in-place methods of the basic unary ops)
 __all__ += ["linear_gelu"]
+__all__ += ["diff", "trapezoid", "trapz", "cumulative_trapezoid", "xlogy", "fmax", "fmin", "signbit", "isin",
+            "logspace", "cov", "corrcoef", "renorm", "dist", "addr"]
+__all__ += ["block_diag", "cartesian_prod", "combinations", "vander", "diagflat"]
+__all__ += ["i0", "igamma", "igammac", "polygamma", "mvlgamma", "frexp", "ldexp", "nextafter", "gcd", "lcm"]

@@ -93,15 +93,13 @@ def polygamma(n: int, input: Tensor) -> Tensor:
 
 
 def mvlgamma(input: Tensor, p: int) -> Tensor:
-    """The multivariate log-gamma: sum_{i<p} lgamma(x - i/2) + p (p - 1) / 4 log(pi); every
-    element must exceed (p - 1) / 2."""
+    """The multivariate log-gamma: sum_{i<p} lgamma(x - i/2) + p (p - 1) / 4 log(pi) (defined for
+    x > (p - 1) / 2; like torch 2.x, smaller x are not refused: lgamma is then log|Gamma|)."""
     p = operator.index(p)
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
     x = _as_float(input, "mvlgamma")
     vals = x._data.astype(np.float32) if x._data.dtype == BF16 else x._data
-    if not np.all(vals > (p - 1) / 2):
-        raise RuntimeError(f"All elements must be greater than (p-1)/2 = {(p - 1) / 2:g}")
     offsets = _make(np.arange(0, -p / 2, -0.5)[:p].astype(vals.dtype if x._data.dtype != BF16 else np.float32))
     if x._data.dtype == BF16:
         offsets = to_dtype(offsets, x._data.dtype)
@@ -118,11 +116,13 @@ def frexp(input: Tensor):
     vals = input._data.astype(np.float32) if input._data.dtype == BF16 else input._data
     _, e = np.frexp(vals)
     e = e.astype(np.int32)
-    scale = np.ldexp(np.ones((), vals.dtype), -e).astype(vals.dtype)
-    scale_t = _make(np.asarray(scale))
+    one = np.ones((), vals.dtype)   # mantissa = input * 2^-e in two exact steps (2^-e alone overflows for subnormals)
+    lo = -e // 2
+    scales = [_make(np.asarray(np.ldexp(one, k).astype(vals.dtype))) for k in (-e - lo, lo)]
     if input._data.dtype == BF16:
-        scale_t = to_dtype(scale_t, BF16)
-    return _Frexp(mul(input, scale_t), _make(np.ascontiguousarray(e)))
+        scales = [to_dtype(t, BF16) for t in scales]
+    mantissa = mul(mul(input, scales[0]), scales[1])
+    return _Frexp(mantissa, _make(np.ascontiguousarray(e)))
 
 
 def ldexp(input: Tensor, other: Tensor) -> Tensor:

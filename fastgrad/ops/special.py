@@ -98,12 +98,14 @@ class I0(Function):
     @classmethod
     def forward(cls, ctx, x):
         ctx.saved = (x,)
-        return np.ascontiguousarray(np.i0(_f64(x)).astype(x.dtype))
+        with np.errstate(all="ignore"):   # numpy's i0 divides by inf at +-inf (its value is inf, as torch's)
+            return np.ascontiguousarray(np.i0(_f64(x)).astype(x.dtype))
 
     @classmethod
     def backward(cls, ctx, dy):
         (x,) = ctx.saved
-        return np.ascontiguousarray((dy * i1(x)).astype(x.dtype))
+        with np.errstate(all="ignore"):
+            return np.ascontiguousarray((dy * i1(x)).astype(x.dtype))
 
 
 # -- incomplete gamma ---------------------------------------------------------------------
@@ -192,7 +194,8 @@ class _IncompleteGamma(Function):
         a, x = np.broadcast_arrays(np.asarray(a), np.asarray(x))
         ctx.saved = (a, x)
         pq = _igamma_pair(a, x)
-        return np.ascontiguousarray(pq[0 if cls.SIGN > 0 else 1].astype(np.result_type(a, x)))
+        with np.errstate(all="ignore"):
+            return np.ascontiguousarray(pq[0 if cls.SIGN > 0 else 1].astype(np.result_type(a, x)))
 
     @classmethod
     def backward(cls, ctx, dy):
@@ -247,14 +250,15 @@ def hurwitz_zeta(s, q):
             b = b / a
             k += 1
     pole = (q <= 0) & (q == np.floor(q))
-    return np.where(pole, np.inf, total).reshape(shape)
+    return np.where(pole, np.inf, np.where(q == np.inf, 0.0, total)).reshape(shape)
 
 
 def polygamma(n, x):
     """psi^(n)(x) in float64: digamma for n = 0, else (-1)^(n+1) n! zeta(n + 1, x)."""
     if n == 0:
         return _digamma(x)
-    return (-1.0) ** (n + 1) * math.factorial(n) * hurwitz_zeta(n + 1.0, x)
+    out = (-1.0) ** (n + 1) * math.factorial(n) * hurwitz_zeta(n + 1.0, x)
+    return out if n == 1 else np.where(_f64(x) == np.inf, np.nan, out)  # torch: 0 at +inf for n = 1, NaN above
 
 
 @register("polygamma")
@@ -265,9 +269,11 @@ class Polygamma(Function):
     def forward(cls, ctx, x, n):
         ctx.saved = (x,)
         ctx.n = n
-        return np.ascontiguousarray(polygamma(n, x).astype(x.dtype))
+        with np.errstate(all="ignore"):
+            return np.ascontiguousarray(polygamma(n, x).astype(x.dtype))
 
     @classmethod
     def backward(cls, ctx, dy):
         (x,) = ctx.saved
-        return np.ascontiguousarray((dy * polygamma(ctx.n + 1, x)).astype(x.dtype)), None
+        with np.errstate(all="ignore"):
+            return np.ascontiguousarray((dy * polygamma(ctx.n + 1, x)).astype(x.dtype)), None

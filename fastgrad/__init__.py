@@ -166,3 +166,12 @@ from fastgrad.functional.special import (i0, i0_, igamma, igammac, polygamma, mv
                                          ldexp_, nextafter, gcd, gcd_, lcm, lcm_)
 __all__ += ["i0", "i0_", "igamma", "igammac", "polygamma", "mvlgamma", "frexp", "ldexp", "ldexp_", "nextafter",
             "gcd", "gcd_", "lcm", "lcm_"]
+from fastgrad.functional.indexing_more import (select, split_with_sizes, unravel_index, put,  # noqa: E402
+                                               index_reduce, resize_as_)
+from fastgrad.functional.type_rules import promote_types, result_type, can_cast  # noqa: E402
+from fastgrad.functional.counting import histogramdd  # noqa: E402
+from fastgrad.functional.sampling import binomial  # noqa: E402
+from fastgrad.functional.products import addmv_  # noqa: E402
+from fastgrad.functional.numeric_more import deprecated_range as range  # noqa: E402,A004
+__all__ += ["select", "split_with_sizes", "unravel_index", "put", "index_reduce", "resize_as_", "promote_types",
+            "result_type", "can_cast", "histogramdd", "binomial", "addmv_", "range"]

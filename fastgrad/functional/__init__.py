@@ -40,6 +40,8 @@ then the array-level Functions of ``fastgrad.ops``.
                  cov/corrcoef, renorm, dist, addr
     combinatorics  block_diag, cartesian_prod, combinations, vander, diagflat
     special      i0, igamma/igammac, polygamma, mvlgamma, frexp, ldexp, nextafter, gcd, lcm
+    indexing_more  select, split_with_sizes, unravel_index, put, index_reduce, resize_as_
+    type_rules   promote_types, result_type, can_cast
 """
 from fastgrad.functional._promote import to_dtype, clone
 from fastgrad.functional.elementwise import (add, sub, subtract, mul, multiply, div, divide, true_divide, pow,
@@ -123,6 +125,11 @@ from fastgrad.functional.counting import histc, histogram, bincount
 from fastgrad.functional.numeric_more import (diff, trapezoid, trapz, cumulative_trapezoid, xlogy, fmax, fmin,
                                               signbit, isin, logspace, cov, corrcoef, renorm, dist, addr)
 from fastgrad.functional.combinatorics import block_diag, cartesian_prod, combinations, vander, diagflat
+from fastgrad.functional.indexing_more import (select, split_with_sizes, unravel_index, put, index_reduce,
+                                               resize_as_)
+from fastgrad.functional.type_rules import promote_types, result_type, can_cast
+from fastgrad.functional.counting import histogramdd
+from fastgrad.functional.sampling import binomial
 from fastgrad.functional.special import (i0, igamma, igammac, polygamma, mvlgamma, frexp, ldexp, nextafter, gcd,
                                          lcm)
 __all__ = [
@@ -193,3 +200,5 @@ __all__ += ["diff", "trapezoid", "trapz", "cumulative_trapezoid", "xlogy", "fmax
             "logspace", "cov", "corrcoef", "renorm", "dist", "addr"]
 __all__ += ["block_diag", "cartesian_prod", "combinations", "vander", "diagflat"]
 __all__ += ["i0", "igamma", "igammac", "polygamma", "mvlgamma", "frexp", "ldexp", "nextafter", "gcd", "lcm"]
+__all__ += ["select", "split_with_sizes", "unravel_index", "put", "index_reduce", "resize_as_", "promote_types",
+            "result_type", "can_cast", "histogramdd", "binomial"]

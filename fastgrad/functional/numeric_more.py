@@ -2,6 +2,7 @@
 cumulative_trapezoid, xlogy, fmax / fmin, signbit, isin, logspace, cov / corrcoef, renorm, dist
 and addr.  Every differentiable one is composed of differentiable fastgrad ops (its gradient is
 theirs); the bool results (signbit, isin) are plain arrays, as torch's have no gradient."""
+import math
 import numbers
 import warnings
 
@@ -224,6 +225,35 @@ def logspace(start, end, steps: int, base: float = 10.0, *, dtype=None, device=N
         vals = np.power(float(base), np.linspace(start, end, steps))
     if dt.kind in "iu":
         vals = np.trunc(vals)
+    return _finish(_astype(vals, dt), requires_grad)
+
+
+def deprecated_range(start=0, end=None, step=1, *, dtype=None, device=None, requires_grad=False, out=None,
+                     layout=None) -> Tensor:
+    """torch.range (deprecated, with torch's warning): start, start + step, ... up to and including
+    ``end``; the default float dtype unless ``dtype`` is given."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because its behavior is "
+                  "inconsistent with Python's range builtin. Instead, use torch.arange, which produces values in "
+                  "[start, end).", UserWarning, stacklevel=2)
+    if out is not None:
+        raise NotImplementedError("range: out= is not supported")
+    if device is not None:
+        from fastgrad.device import check_device
+        check_device(device, "range")
+    if end is None:
+        raise TypeError("range() missing required argument 'end' (pos 2)")
+    start, end, step = (v.item() if isinstance(v, Tensor) else v for v in (start, end, step))
+    dt = _dtype(dtype)
+    if dt.kind in "iub":
+        start, end, step = int(start), int(end), int(step)
+    if step == 0:
+        raise RuntimeError("step must be nonzero")
+    if not (math.isfinite(start) and math.isfinite(end)):
+        raise RuntimeError(f"unsupported range: {start} -> {end}")
+    if (step > 0 and end < start) or (step < 0 and end > start):
+        raise RuntimeError("upper bound and lower bound inconsistent with step sign")
+    n = int(math.floor((end - start) / step)) + 1
+    vals = start + np.arange(n, dtype=np.float64 if dt.kind in "fV" else np.int64) * step
     return _finish(_astype(vals, dt), requires_grad)
 
 

@@ -13,6 +13,7 @@ from fastgrad.functional.scan import cumprod
 from fastgrad.functional.shape import cat, expand, reshape, stack
 from fastgrad.functional.shape_more import flip, meshgrid
 from fastgrad.functional.triangular import diag
+from fastgrad.lowp import BF16
 from fastgrad.tensor import Tensor
 
 __all__ = ["block_diag", "cartesian_prod", "combinations", "vander", "diagflat"]
@@ -105,7 +106,8 @@ def vander(x: Tensor, N=None, increasing: bool = False) -> Tensor:
     m = x._data.shape[0]
     if n == 0:
         return _make(np.zeros((m, 0), dt))
-    cols = [_make(np.ones((m, 1), dt))]
+    ones = _make(np.ones((m, 1), np.float32 if dt == BF16 else dt))
+    cols = [ones if dt != BF16 else to_dtype(ones, dt)]
     if n > 1:
         cols.append(cumprod(expand(reshape(x, (-1, 1)), (m, n - 1)), 1))
     out = cat(cols, 1)

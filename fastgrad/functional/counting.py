@@ -140,9 +140,10 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False, out=None
     from fastgrad.return_types import histogramdd as _Result
     if out is not None:
         raise NotImplementedError("histogramdd: out= is not supported")
-    if getattr(input, "_data", None) is not None and input._data.dtype.kind == "V":  # bfloat16
-        return via_float32(histogramdd, input, bins, range=range, weight=weight, density=density)
     a = _float_input(input, "histogramdd", "histogramdd")
+    if a.dtype.itemsize == 2:   # as torch's CPU: no float16/bfloat16 kernel
+        name = "Half" if a.dtype.kind == "f" else "BFloat16"
+        raise NotImplementedError(f'"histogramdd" not implemented for \'{name}\'')
     if a.ndim < 2:
         raise RuntimeError("torch.histogramdd: input tensor should have at least 2 dimensions")
     dt = a.dtype

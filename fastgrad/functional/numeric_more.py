@@ -11,6 +11,7 @@ import numpy as np
 from fastgrad import dtypes
 from fastgrad.creation import _astype, _dtype, _finish
 from fastgrad.functional._promote import Number, clone, operand, result_dtype, to_dtype
+from fastgrad.lowp import BF16, values, via_float32
 from fastgrad.functional._rebind import inplace_result
 from fastgrad.functional.elementwise import add, div, mul, sqrt, sub
 from fastgrad.functional.gather_scatter import where
@@ -162,9 +163,10 @@ def _fminmax(input, other, op, keep):
     dt = result_dtype(input, other)
     a, b = operand(input, dt, op), operand(other, dt, op)
     broadcast_shape(a._data.shape, b._data.shape, op)
-    take_a = keep(a._data, b._data)
+    av, bv = values(a._data), values(b._data)
+    take_a = keep(av, bv)
     if dt.kind in "fV":
-        take_a = take_a | np.isnan(b._data)
+        take_a = take_a | np.isnan(bv)
     return where(_make(np.asarray(take_a)), a, b)
 
 
@@ -197,8 +199,9 @@ def isin(elements, test_elements, *, assume_unique: bool = False, invert: bool =
     for x in (elements, test_elements):
         if isinstance(x, Tensor):
             a = x._data
-            if a.dtype == np.bool_ or a.dtype.kind == "V":
-                raise RuntimeError(f"Unsupported input type encountered for isin(): {dtypes.dtype_name(a.dtype)}")
+            if a.dtype == np.bool_:
+                raise RuntimeError("Unsupported input type encountered for isin(): Bool")
+            a = values(a)
         elif isinstance(x, Number) and not isinstance(x, (bool, np.bool_)):
             a = np.asarray(x)
         else:
@@ -281,6 +284,10 @@ def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> 
     if input._data.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                            f"{input._data.ndim} dimensions")
+    if input._data.dtype == BF16 or any(getattr(w, "_data", None) is not None and w._data.dtype == BF16
+                                        for w in (aweights,)):
+        return via_float32(lambda t, aw: cov(t, correction=correction, fweights=fweights, aweights=aw), input,
+                           aweights)
     x = input if input._data.ndim == 2 else reshape(input, (1, -1))
     if x._data.dtype.kind not in "fV":
         x = to_dtype(x, dtypes.get_default_dtype())
@@ -348,7 +355,7 @@ def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
         raise RuntimeError(f"renorm: input needs at least 2 dimensions, got {nd} dimensions")
     others = tuple(i for i in range(nd) if i != d)
     norm = vector_norm(input, p, others, keepdim=True)
-    over = _make(np.asarray(norm._data > maxnorm))
+    over = _make(np.asarray(values(norm._data) > maxnorm))
     factor = where(over, div(maxnorm, add(norm, 1e-7)), _make(np.ones((), norm._data.dtype)))
     return mul(input, factor)
 

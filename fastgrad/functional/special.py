@@ -99,10 +99,9 @@ def mvlgamma(input: Tensor, p: int) -> Tensor:
     if p < 1:
         raise RuntimeError("p has to be greater than or equal to 1")
     x = _as_float(input, "mvlgamma")
-    vals = x._data.astype(np.float32) if x._data.dtype == BF16 else x._data
-    offsets = _make(np.arange(0, -p / 2, -0.5)[:p].astype(vals.dtype if x._data.dtype != BF16 else np.float32))
     if x._data.dtype == BF16:
-        offsets = to_dtype(offsets, x._data.dtype)
+        return via_float32(mvlgamma, x, p)
+    offsets = _make(np.arange(0, -p / 2, -0.5)[:p].astype(x._data.dtype))
     return add(_sum(lgamma(add(unsqueeze(x, -1), offsets)), -1), p * (p - 1) / 4 * math.log(math.pi))
 
 
@@ -113,14 +112,14 @@ def frexp(input: Tensor):
     _check_tensor(input, "frexp")
     if input._data.dtype.kind not in "fV":
         raise RuntimeError("torch.frexp() only supports floating-point dtypes")
-    vals = input._data.astype(np.float32) if input._data.dtype == BF16 else input._data
+    if input._data.dtype == BF16:   # the float32 mantissa of a bfloat16 value is exact in bfloat16
+        return via_float32(frexp, input)
+    vals = input._data
     _, e = np.frexp(vals)
     e = e.astype(np.int32)
     one = np.ones((), vals.dtype)   # mantissa = input * 2^-e in two exact steps (2^-e alone overflows for subnormals)
     lo = -e // 2
     scales = [_make(np.asarray(np.ldexp(one, k).astype(vals.dtype))) for k in (-e - lo, lo)]
-    if input._data.dtype == BF16:
-        scales = [to_dtype(t, BF16) for t in scales]
     mantissa = mul(mul(input, scales[0]), scales[1])
     return _Frexp(mantissa, _make(np.ascontiguousarray(e)))
 

@@ -170,3 +170,33 @@ def test_addmv_inplace_as_torch():
     np.testing.assert_allclose(mm.grad.numpy(), np.outer(np.ones(2), v))
     _raises_like(lambda f: f.zeros(3).addmv_(f.ones(2, 3), f.ones(3)), lambda t: t.zeros(3).addmv_(t.ones(2, 3),
                                                                                                      t.ones(3)))
+
+
+@pytest.mark.parametrize("dt", ["float16", "bfloat16"])
+def test_low_precision_forms_match_torch(dt):
+    """Every new float function in float16 and bfloat16 (computed in float32 and rounded, as torch's CPU)."""
+    torch = _torch()
+    av, bv = [0.0, 1.5, 2.0], [0.0, 2.0, 3.0]
+    a, b = fg.tensor(av, dtype=getattr(fg, dt)), fg.tensor(bv, dtype=getattr(fg, dt))
+    ta, tb = torch.tensor(av, dtype=getattr(torch, dt)), torch.tensor(bv, dtype=getattr(torch, dt))
+    calls = [
+        lambda m, x, y: m.xlogy(x, y), lambda m, x, y: m.i0(y), lambda m, x, y: m.igamma(y + 1, x),
+        lambda m, x, y: m.igammac(y + 1, x), lambda m, x, y: m.polygamma(2, y + 1),
+        lambda m, x, y: m.mvlgamma(y + 1, 2),
+        lambda m, x, y: m.frexp(y)[0], lambda m, x, y: m.frexp(y)[1], lambda m, x, y: m.ldexp(y, x),
+        lambda m, x, y: m.diff(y), lambda m, x, y: m.cov(m.stack([x, y])), lambda m, x, y: m.corrcoef(m.stack([x, y])),
+        lambda m, x, y: m.fmax(x, y), lambda m, x, y: m.fmin(x, y), lambda m, x, y: m.signbit(-x),
+        lambda m, x, y: m.trapezoid(y), lambda m, x, y: m.cumulative_trapezoid(y, x),
+        lambda m, x, y: m.renorm(m.stack([x, y]), 2, 0, 1.0), lambda m, x, y: m.dist(x, y),
+        lambda m, x, y: m.addr(m.stack([x, y, x]), x, y), lambda m, x, y: m.block_diag(x, y),
+        lambda m, x, y: m.cartesian_prod(x, y), lambda m, x, y: m.combinations(x), lambda m, x, y: m.diagflat(x),
+        lambda m, x, y: m.vander(y), lambda m, x, y: m.isin(x, y), lambda m, x, y: m.nextafter(x, y),
+        lambda m, x, y: m.put(y, m.tensor([0]), x[:1]),
+    ]
+    for c in calls:
+        y, ty = c(fg, a, b), c(torch, ta, tb)
+        assert _dn(y.dtype) == _dn(ty.dtype)
+        conv = (lambda z: z.numpy()) if _dn(y.dtype) in ("bool", "int32") else (lambda z: z.float().numpy())
+        np.testing.assert_allclose(conv(y), conv(ty), rtol=1e-2, atol=1e-3, equal_nan=True)
+    _raises_like(lambda m: m.histogramdd(m.ones(3, 2, dtype=getattr(m, dt)), bins=2),
+                 lambda t: t.histogramdd(t.ones(3, 2, dtype=getattr(t, dt)), bins=2))

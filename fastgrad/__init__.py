@@ -155,8 +155,9 @@ from fastgrad.dtype_objects import bfloat16  # noqa: E402
 from fastgrad.legacy import BFloat16Tensor  # noqa: E402
 __all__ += ["bfloat16", "BFloat16Tensor"]
 from fastgrad.functional.numeric_more import (diff, trapezoid, trapz, cumulative_trapezoid, xlogy,  # noqa: E402
-                                              xlogy_, fmax, fmin, signbit, isin, logspace, cov, corrcoef, renorm,
-                                              dist, addr)
+                                              xlogy_, fmax, fmin, signbit, isin, logspace, renorm, dist,
+                                              addr)
+from fastgrad.functional.statistics import cov, corrcoef  # noqa: E402
 from fastgrad.functional.combinatorics import (block_diag, cartesian_prod, combinations, vander,  # noqa: E402
                                                diagflat)
 __all__ += ["diff", "trapezoid", "trapz", "cumulative_trapezoid", "xlogy", "xlogy_", "fmax", "fmin", "signbit",

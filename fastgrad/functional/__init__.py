@@ -37,7 +37,7 @@ then the array-level Functions of ``fastgrad.ops``.
     attention    scaled_dot_product_attention (the fused kernel of csrc/attention.c)
     pointwise    sin … rad2deg, floor/ceil/round/trunc, logit, nan_to_num (+ pointwise_binary: atan2 … addcdiv, isclose)
     numeric_more diff, trapezoid/trapz/cumulative_trapezoid, xlogy, fmax/fmin, signbit, isin, logspace,
-                 cov/corrcoef, renorm, dist, addr
+                 renorm, dist, addr (statistics: cov, corrcoef)
     combinatorics  block_diag, cartesian_prod, combinations, vander, diagflat
     special      i0, igamma/igammac, polygamma, mvlgamma, frexp, ldexp, nextafter, gcd, lcm
     indexing_more  select, split_with_sizes, unravel_index, put, index_reduce, resize_as_
@@ -123,7 +123,8 @@ from fastgrad.functional.convert import to, is_floating_point
 from fastgrad.functional.sampling import normal, bernoulli, poisson, multinomial
 from fastgrad.functional.counting import histc, histogram, bincount
 from fastgrad.functional.numeric_more import (diff, trapezoid, trapz, cumulative_trapezoid, xlogy, fmax, fmin,
-                                              signbit, isin, logspace, cov, corrcoef, renorm, dist, addr)
+                                              signbit, isin, logspace, renorm, dist, addr)
+from fastgrad.functional.statistics import cov, corrcoef
 from fastgrad.functional.combinatorics import block_diag, cartesian_prod, combinations, vander, diagflat
 from fastgrad.functional.indexing_more import (select, split_with_sizes, unravel_index, put, index_reduce,
                                                resize_as_)

@@ -1,7 +1,8 @@
 """Numerical odds and ends with torch's names, defaults and errors: diff, trapezoid / trapz /
-cumulative_trapezoid, xlogy, fmax / fmin, signbit, isin, logspace, cov / corrcoef, renorm, dist
-and addr.  Every differentiable one is composed of differentiable fastgrad ops (its gradient is
-theirs); the bool results (signbit, isin) are plain arrays, as torch's have no gradient."""
+cumulative_trapezoid, xlogy, fmax / fmin, signbit, isin, logspace, the deprecated range, renorm,
+dist and addr (cov / corrcoef: statistics.py).  Every differentiable one is composed of
+differentiable fastgrad ops (its gradient is theirs); the bool results (signbit, isin) are plain
+arrays, as torch's have no gradient."""
 import math
 import numbers
 import warnings
@@ -11,9 +12,9 @@ import numpy as np
 from fastgrad import dtypes
 from fastgrad.creation import _astype, _dtype, _finish
 from fastgrad.functional._promote import Number, clone, operand, result_dtype, to_dtype
-from fastgrad.lowp import BF16, values, via_float32
+from fastgrad.lowp import values
 from fastgrad.functional._rebind import inplace_result
-from fastgrad.functional.elementwise import add, div, mul, sqrt, sub
+from fastgrad.functional.elementwise import add, div, mul, sub
 from fastgrad.functional.gather_scatter import where
 from fastgrad.functional.indexing import getitem
 from fastgrad.functional.norms import vector_norm
@@ -21,16 +22,13 @@ from fastgrad.functional.products import outer
 from fastgrad.functional.reduce import sum as _sum
 from fastgrad.functional.scan import cumsum
 from fastgrad.functional.shape import cat, reshape
-from fastgrad.functional.elementwise import clamp
-from fastgrad.functional.linalg import mm
 from fastgrad.functional.pointwise import inplace_method
-from fastgrad.functional.triangular import diag
 from fastgrad.ops.common import broadcast_shape, wrap_dim
 from fastgrad.ops.special import Xlogy
 from fastgrad.tensor import Tensor
 
 __all__ = ["diff", "trapezoid", "trapz", "cumulative_trapezoid", "xlogy", "fmax", "fmin", "signbit", "isin",
-           "logspace", "cov", "corrcoef", "renorm", "dist", "addr"]
+           "logspace", "deprecated_range", "renorm", "dist", "addr"]
 
 _make = Tensor._make
 
@@ -260,86 +258,6 @@ def deprecated_range(start=0, end=None, step=1, *, dtype=None, device=None, requ
     return _finish(_astype(vals, dt), requires_grad)
 
 
-# -- statistics ---------------------------------------------------------------------------
-def _weights(w, name, num_obs, kinds, kind_name):
-    _check_tensor(w, "cov", name)
-    a = w._data
-    if a.ndim > 1:
-        raise RuntimeError(f"cov(): expected {name} to have one or fewer dimensions but got {name} with "
-                           f"{a.ndim} dimensions")
-    if a.size != num_obs:
-        raise RuntimeError(f"cov(): expected {name} to have the same numel as there are observations in the "
-                           f"input but got {a.size} != {num_obs}")
-    if a.dtype.kind not in kinds:
-        raise RuntimeError(f"cov(): expected {name} to have {kind_name} dtype but got {dtypes.dtype_name(a.dtype)}")
-    if a.size and a.min() < 0:
-        raise RuntimeError(f"cov(): {name} cannot be negative")
-    return w
-
-
-def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> Tensor:
-    """Covariance of the variables in input's rows (observations in its columns): sum_k w_k
-    (x_ik - mean_i)(x_jk - mean_j) / (sum w - correction), w = fweights * aweights."""
-    _check_tensor(input, "cov")
-    if input._data.ndim > 2:
-        raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
-                           f"{input._data.ndim} dimensions")
-    if input._data.dtype == BF16 or any(getattr(w, "_data", None) is not None and w._data.dtype == BF16
-                                        for w in (aweights,)):
-        return via_float32(lambda t, aw: cov(t, correction=correction, fweights=fweights, aweights=aw), input,
-                           aweights)
-    x = input if input._data.ndim == 2 else reshape(input, (1, -1))
-    if x._data.dtype.kind not in "fV":
-        x = to_dtype(x, dtypes.get_default_dtype())
-    num_obs = x._data.shape[1]
-    w = None
-    if fweights is not None:
-        w = _weights(fweights, "fweights", num_obs, "iu", "integral")
-    if aweights is not None:
-        aw = _weights(aweights, "aweights", num_obs, "fV", "floating point")
-        aw = aw if aw._data.dtype == x._data.dtype else to_dtype(aw, x._data.dtype)
-        w = aw if w is None else mul(w, aw)
-    if w is not None:
-        w = to_dtype(w, x._data.dtype) if w._data.dtype != x._data.dtype else w
-        w_sum = _sum(w)
-        avg = div(_sum(mul(x, w), 1), w_sum)
-    else:
-        w_sum = None
-        avg = _sum(x, 1) / num_obs if num_obs else mul(_sum(x, 1), float("nan"))
-    if w is not None and correction != 0:
-        if aweights is None:
-            norm = sub(w_sum, correction)
-        else:
-            norm = sub(w_sum, div(mul(_sum(mul(w, aw)), correction), w_sum))
-    elif w is not None:
-        norm = w_sum
-    else:
-        norm = _make(np.asarray(num_obs - correction, dtype=x._data.dtype))
-    if float(norm._data) <= 0:
-        warnings.warn("cov(): degrees of freedom is <= 0. Correction should be strictly less than the number of "
-                      "observations.", UserWarning, stacklevel=2)
-        norm = mul(norm, 0)
-    xm = sub(x, reshape(avg, (-1, 1)))
-    c = mm(xm, (mul(xm, w) if w is not None else xm).t())
-    c = div(c, norm)
-    return reshape(c, ()) if c._data.shape == (1, 1) else c
-
-
-def corrcoef(input: Tensor) -> Tensor:
-    """Pearson correlation of the variables in input's rows: cov_ij / sqrt(cov_ii cov_jj), clipped
-    to [-1, 1]."""
-    _check_tensor(input, "corrcoef")
-    if input._data.ndim > 2:
-        raise RuntimeError(f"corrcoef(): expected input to have two or fewer dimensions but got an input with "
-                           f"{input._data.ndim} dimensions")
-    c = cov(input)
-    if c._data.ndim == 0:
-        return div(c, c)
-    std = sqrt(diag(c))
-    c = div(div(c, reshape(std, (-1, 1))), reshape(std, (1, -1)))
-    return clamp(c, -1, 1)
-
-
 # -- norms and products -------------------------------------------------------------------
 def renorm(input: Tensor, p, dim: int, maxnorm) -> Tensor:
     """Each slice input.select(dim, i) whose p-norm exceeds ``maxnorm`` scaled to norm maxnorm
@@ -410,5 +328,5 @@ def addr_(self: Tensor, vec1: Tensor, vec2: Tensor, *, beta=1, alpha=1) -> Tenso
 xlogy_ = inplace_method(xlogy)
 
 TENSOR_METHODS = {"diff": diff, "xlogy": xlogy, "xlogy_": xlogy_, "fmax": fmax, "fmin": fmin, "signbit": signbit,
-                  "cov": cov, "corrcoef": corrcoef, "renorm": renorm, "renorm_": renorm_, "dist": dist,
+                  "renorm": renorm, "renorm_": renorm_, "dist": dist,
                   "addr": addr, "addr_": addr_}

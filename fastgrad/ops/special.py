@@ -115,12 +115,17 @@ def _log_prefix(a, x):
         return a * np.log(x) - x - _lgamma(a)
 
 
+def _iterations(a):
+    """Enough terms for the series / continued fraction near x = a (they need about 9 sqrt(a))."""
+    return int(min(200 + 12 * np.sqrt(a.max()), 200_000)) if a.size else 0
+
+
 def _series_p(a, x):
     """P(a, x) by its power series (x < a + 1)."""
     term = np.ones(a.shape)
     total = np.ones(a.shape)
     ap = a.copy()
-    for _ in range(2000):
+    for _ in range(_iterations(a)):
         ap = ap + 1
         term = term * x / ap
         total = total + term
@@ -137,7 +142,7 @@ def _cf_q(a, x):
     c = np.full(a.shape, 1 / tiny)
     d = 1 / np.where(np.abs(b) < tiny, tiny, b)
     h = d.copy()
-    for i in range(1, 2000):
+    for i in range(1, _iterations(a)):
         an = -i * (i - a)
         b = b + 2
         d = an * d + b

@@ -25,7 +25,16 @@ cummax = _values_indices("cummax")
 cummin = _values_indices("cummin")
 aminmax = namedtuple("aminmax", ["min", "max"])
 aminmax.__module__ = "fastgrad.return_types"
-frexp = namedtuple("frexp", ["mantissa", "exponent"])
-frexp.__module__ = "fastgrad.return_types"
-histogramdd = namedtuple("histogramdd", ["hist", "bin_edges"])
-histogramdd.__module__ = "fastgrad.return_types"
+
+
+def _named(name, fields):
+    """A torch-style named tuple: ``fastgrad.return_types.<name>(`` then one ``field=value`` per line."""
+    cls = namedtuple(name, fields)
+    cls.__module__ = "fastgrad.return_types"
+    cls.__repr__ = lambda self: (f"fastgrad.return_types.{name}(\n"
+                                 + ",\n".join(f"{f}={v!r}" for f, v in zip(fields, self)) + ")")
+    return cls
+
+
+frexp = _named("frexp", ["mantissa", "exponent"])
+histogramdd = _named("histogramdd", ["hist", "bin_edges"])

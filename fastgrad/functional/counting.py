@@ -7,6 +7,7 @@ from collections import namedtuple
 import numpy as np
 
 from fastgrad.lowp import via_float32
+from fastgrad.return_types import histogramdd as _HistogramddResult
 from fastgrad.tensor import Tensor
 
 __all__ = ["histc", "histogram", "histogramdd", "bincount", "HistogramResult"]
@@ -137,7 +138,6 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False, out=None
     every dim, one count per dim, or one tensor of increasing edges per dim; ``range`` as
     [min0, max0, min1, max1, ...]; optional per-point ``weight``; ``density`` normalises to a
     probability density over the D-dimensional bins."""
-    from fastgrad.return_types import histogramdd as _Result
     if out is not None:
         raise NotImplementedError("histogramdd: out= is not supported")
     a = _float_input(input, "histogramdd", "histogramdd")
@@ -183,7 +183,7 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False, out=None
             for k, e in enumerate(edges):
                 widths = np.diff(e.astype(np.float64))
                 hist = hist / widths.reshape((1,) * k + (-1,) + (1,) * (len(edges) - k - 1))
-    return _Result(_make(np.ascontiguousarray(hist.astype(dt))),
+    return _HistogramddResult(_make(np.ascontiguousarray(hist.astype(dt))),
                    tuple(_make(np.ascontiguousarray(e)) for e in edges))
 
 

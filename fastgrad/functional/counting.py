@@ -183,7 +183,7 @@ def histogramdd(input, bins, *, range=None, weight=None, density=False, out=None
             for k, e in enumerate(edges):
                 widths = np.diff(e.astype(np.float64))
                 hist = hist / widths.reshape((1,) * k + (-1,) + (1,) * (len(edges) - k - 1))
-    return _HistogramddResult(_make(np.ascontiguousarray(hist.astype(dt))),
+    return _HistogramddResult(_make(np.asarray(hist.astype(dt), order="C")),
                    tuple(_make(np.ascontiguousarray(e)) for e in edges))
 
 

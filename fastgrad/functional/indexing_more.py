@@ -39,6 +39,8 @@ def select(input: Tensor, dim: int, index: int) -> Tensor:
     if x.ndim == 0:
         raise IndexError("select() cannot be applied to a 0-dim tensor.")
     d = wrap_dim(dim, x.ndim, "select")
+    if isinstance(index, bool):
+        raise TypeError("select(): argument 'index' (position 3) must be int, not bool")
     i = operator.index(index)
     if not -x.shape[d] <= i < x.shape[d]:
         raise IndexError(f"select(): index {i} out of range for tensor of size {list(x.shape)} at dimension {d}")
@@ -157,7 +159,7 @@ def index_reduce(input: Tensor, dim: int, index: Tensor, source: Tensor, reduce:
         raise IndexError("index out of range in self")
     flat = np.where(flat < 0, flat + xs[d], flat)
     full = np.broadcast_to(flat.reshape((-1,) + (1,) * (len(ss) - d - 1)), ss) if s.ndim else flat.reshape(())
-    return scatter_reduce(input, dim, _make(np.ascontiguousarray(full)), source, reduce,
+    return scatter_reduce(input, dim, _make(np.asarray(full, order="C")), source, reduce,
                           include_self=bool(include_self))
 
 

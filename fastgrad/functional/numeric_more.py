@@ -60,6 +60,13 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
         if t is not None and t._data.ndim != nd:
             raise RuntimeError("diff expects prepend or append to be the same dimension as input")
     d = wrap_dim(dim, nd, "diff")
+    for t in (prepend, append):
+        if t is not None:
+            for i, (a, b) in enumerate(zip(input._data.shape, t._data.shape)):
+                if i != d and a != b:
+                    raise RuntimeError(f"diff expects the shape of tensor to prepend or append to match that of "
+                                       f"input except along the differencing dimension; input.size({i}) = {a}, but "
+                                       f"got tensor.size({i}) = {b}")
     x = input
     if prepend is not None or append is not None:
         x = cat([t for t in (prepend, input, append) if t is not None], d)
@@ -73,16 +80,14 @@ def diff(input: Tensor, n: int = 1, dim: int = -1, prepend=None, append=None) ->
 
 
 def _dx_along(y, x, d, op):
-    """The spacings of the sample points ``x`` (1-D of y's length along d, or broadcastable to y),
-    shaped to broadcast against y's interval slices along d."""
+    """The spacings of the sample points ``x`` along y's dim d: a 1-D x (one value per sample) is
+    laid along d; any other x is differenced along its own dim d and broadcast, as torch."""
     if x._data.ndim == 1:
         if x._data.shape[0] != y._data.shape[d]:
             raise RuntimeError(f"{op}: There must be one `x` value for each sample point")
         dx = diff(x)
         return reshape(dx, tuple(dx._data.shape[0] if i == d else 1 for i in range(y._data.ndim)))
-    if x._data.shape[d if x._data.ndim == y._data.ndim else -1] != y._data.shape[d]:
-        raise RuntimeError(f"{op}: There must be one `x` value for each sample point")
-    return diff(x, dim=d - y._data.ndim)
+    return diff(x, dim=d)
 
 
 def _trapezoid_args(y, x, dx, dim, op):

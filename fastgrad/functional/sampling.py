@@ -114,7 +114,7 @@ def binomial(count, prob, generator=None) -> Tensor:
     n = np.floor(np.clip(np.nan_to_num(cv, nan=0.0), 0, None)).astype(np.int64)
     draw = get_rng(generator).binomial(n, np.clip(np.nan_to_num(pv, nan=0.0), 0, 1)).astype(np.float64)
     draw = np.where(np.isnan(cv) | np.isnan(pv), np.nan, draw)
-    return _make(np.ascontiguousarray(lowp_cast(draw, c.dtype)))
+    return _make(np.asarray(lowp_cast(draw, c.dtype), order="C"))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None) -> Tensor:

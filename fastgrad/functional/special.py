@@ -121,7 +121,7 @@ def frexp(input: Tensor):
     lo = -e // 2
     scales = [_make(np.asarray(np.ldexp(one, k).astype(vals.dtype))) for k in (-e - lo, lo)]
     mantissa = mul(mul(input, scales[0]), scales[1])
-    return _Frexp(mantissa, _make(np.ascontiguousarray(e)))
+    return _Frexp(mantissa, _make(np.asarray(e, order="C")))
 
 
 def ldexp(input: Tensor, other: Tensor) -> Tensor:
@@ -141,7 +141,7 @@ def _nextafter_bf16(x, y):
     out = np.where(xv == 0, 1 | sign_y, bits + step)
     out = np.where(xv == yv, np.broadcast_to(y.view(np.uint16), xv.shape), out)
     out = np.where(np.isnan(xv) | np.isnan(yv), 0x7FC0, out)
-    return np.ascontiguousarray(out.astype(np.uint16)).view(BF16)
+    return np.asarray(out.astype(np.uint16), order="C").view(BF16)
 
 
 def nextafter(input: Tensor, other: Tensor) -> Tensor:
@@ -150,7 +150,7 @@ def nextafter(input: Tensor, other: Tensor) -> Tensor:
     a, b = _float_pair(input, other, "nextafter")
     if a._data.dtype == BF16:
         return _make(_nextafter_bf16(a._data, b._data))
-    return _make(np.ascontiguousarray(np.nextafter(a._data, b._data)))
+    return _make(np.asarray(np.nextafter(a._data, b._data), order="C"))
 
 
 # -- integer ------------------------------------------------------------------------------
@@ -163,7 +163,7 @@ def _int_pair(a, b, op, fn):
     dt = result_dtype(a, b)
     if dt.kind not in "iu":
         raise NotImplementedError(f'"{op}_cpu" not implemented for \'{_tname(dt)}\'')
-    return _make(np.ascontiguousarray(fn(a._data.astype(dt), b._data.astype(dt)).astype(dt)))
+    return _make(np.asarray(fn(a._data.astype(dt), b._data.astype(dt)).astype(dt), order="C"))
 
 
 def gcd(input: Tensor, other: Tensor) -> Tensor:

@@ -44,6 +44,8 @@ def cov(input: Tensor, *, correction: int = 1, fweights=None, aweights=None) -> 
     """Covariance of the variables in input's rows (observations in its columns): sum_k w_k
     (x_ik - mean_i)(x_jk - mean_j) / (sum w - correction), w = fweights * aweights."""
     _check_tensor(input, "cov")
+    if isinstance(correction, bool) or not isinstance(correction, (int, np.integer)):
+        raise TypeError(f"cov(): argument 'correction' must be int, not {type(correction).__name__}")
     if input._data.ndim > 2:
         raise RuntimeError(f"cov(): expected input to have two or fewer dimensions but got an input with "
                            f"{input._data.ndim} dimensions")

@@ -54,7 +54,7 @@ class Xlogy(Function):
         ctx.saved = (a, b)
         with np.errstate(all="ignore"):
             y = np.where((a == 0) & ~np.isnan(b), 0, a * np.log(b))
-        return np.ascontiguousarray(y.astype(np.result_type(a, b), copy=False))
+        return np.asarray(y.astype(np.result_type(a, b), copy=False), order="C")
 
     @classmethod
     def backward(cls, ctx, dy):
@@ -64,9 +64,9 @@ class Xlogy(Function):
         with np.errstate(all="ignore"):
             if ctx.inputs[0] is not None:
                 da = np.where(((dy == 0) & ~np.isnan(b)) | ((a == 0) & (b <= 0)), 0, dy * np.log(b)).astype(a.dtype)
-                da = sum_to(np.ascontiguousarray(da), sa)
+                da = sum_to(np.asarray(da, order="C"), sa)
             if ctx.inputs[1] is not None:
-                db = sum_to(np.ascontiguousarray((dy * a / b).astype(b.dtype)), sb)
+                db = sum_to(np.asarray((dy * a / b).astype(b.dtype), order="C"), sb)
         return da, db
 
 
@@ -99,13 +99,13 @@ class I0(Function):
     def forward(cls, ctx, x):
         ctx.saved = (x,)
         with np.errstate(all="ignore"):   # numpy's i0 divides by inf at +-inf (its value is inf, as torch's)
-            return np.ascontiguousarray(np.i0(_f64(x)).astype(x.dtype))
+            return np.asarray(np.i0(_f64(x)).astype(x.dtype), order="C")
 
     @classmethod
     def backward(cls, ctx, dy):
         (x,) = ctx.saved
         with np.errstate(all="ignore"):
-            return np.ascontiguousarray((dy * i1(x)).astype(x.dtype))
+            return np.asarray((dy * i1(x)).astype(x.dtype), order="C")
 
 
 # -- incomplete gamma ---------------------------------------------------------------------
@@ -200,7 +200,7 @@ class _IncompleteGamma(Function):
         ctx.saved = (a, x)
         pq = _igamma_pair(a, x)
         with np.errstate(all="ignore"):
-            return np.ascontiguousarray(pq[0 if cls.SIGN > 0 else 1].astype(np.result_type(a, x)))
+            return np.asarray(pq[0 if cls.SIGN > 0 else 1].astype(np.result_type(a, x)), order="C")
 
     @classmethod
     def backward(cls, ctx, dy):
@@ -210,7 +210,7 @@ class _IncompleteGamma(Function):
         a64, x64 = _f64(a), _f64(x)
         with np.errstate(all="ignore"):
             g = cls.SIGN * np.exp((a64 - 1) * np.log(x64) - x64 - _lgamma(a64))
-        return None, sum_to(np.ascontiguousarray((dy * g).astype(x.dtype)), ctx.shapes[1])
+        return None, sum_to(np.asarray((dy * g).astype(x.dtype), order="C"), ctx.shapes[1])
 
 
 @register("igamma")
@@ -275,10 +275,10 @@ class Polygamma(Function):
         ctx.saved = (x,)
         ctx.n = n
         with np.errstate(all="ignore"):
-            return np.ascontiguousarray(polygamma(n, x).astype(x.dtype))
+            return np.asarray(polygamma(n, x).astype(x.dtype), order="C")
 
     @classmethod
     def backward(cls, ctx, dy):
         (x,) = ctx.saved
         with np.errstate(all="ignore"):
-            return np.ascontiguousarray((dy * polygamma(ctx.n + 1, x)).astype(x.dtype)), None
+            return np.asarray((dy * polygamma(ctx.n + 1, x)).astype(x.dtype), order="C"), None

@@ -48,6 +48,7 @@ def test_select_is_a_view_with_gradient():
     _raises_like(lambda m: m.select(m.ones(2, 3), 1, 5), lambda t: t.select(t.ones(2, 3), 1, 5))
     _raises_like(lambda m: m.select(m.tensor(1.0), 0, 0), lambda t: t.select(t.tensor(1.0), 0, 0))
     _raises_like(lambda m: m.select(m.ones(2), 1, 0), lambda t: t.select(t.ones(2), 1, 0))
+    _raises_like(lambda m: m.select(m.ones(2, 3), 1, True), lambda t: t.select(t.ones(2, 3), 1, True))
 
 
 def test_split_with_sizes_views_grads_and_errors():

@@ -102,6 +102,8 @@ def test_diff_errors_as_torch():
     _raises_like(lambda m: m.diff(m.ones(3), prepend=0), lambda t: t.diff(t.ones(3), prepend=0))
     _raises_like(lambda m: m.diff(m.ones(3), prepend=m.ones(1, 1)), lambda t: t.diff(t.ones(3), prepend=t.ones(1, 1)))
     _raises_like(lambda m: m.diff(m.ones(3), dim=2), lambda t: t.diff(t.ones(3), dim=2))
+    _raises_like(lambda m: m.diff(m.ones(2, 3), dim=0, append=m.ones(1, 2)),
+                 lambda t: t.diff(t.ones(2, 3), dim=0, append=t.ones(1, 2)))
 
 
 # -- trapezoid family -------------------------------------------------------------------------
@@ -128,6 +130,9 @@ def test_trapezoid_grads_and_torch():
     for name in ("trapezoid", "trapz", "cumulative_trapezoid"):
         parity(name, y, x)
         parity(name, y, xb)
+        _raises_like(lambda m, n=name: getattr(m, n)(m.ones(5), m.ones(5, 3)),    # x differenced along y's dim 0
+                     lambda t, n=name: getattr(t, n)(t.ones(5), t.ones(5, 3)))
+        parity(name, y, xb[:1])                                   # x broadcast over y's rows
         parity(name, y.T, dim=0)
         parity(name, y, dx=2.5)
         parity(name, np.zeros((3, 0)))
@@ -258,6 +263,7 @@ def test_cov_corrcoef_grads_torch_and_dtypes():
 
 def test_cov_errors_as_torch():
     _raises_like(lambda m: m.cov(m.ones(2, 2, 2)), lambda t: t.cov(t.ones(2, 2, 2)))
+    _raises_like(lambda m: m.cov(m.ones(2, 3), correction=1.5), lambda t: t.cov(t.ones(2, 3), correction=1.5))
     _raises_like(lambda m: m.cov(m.ones(2, 3), fweights=m.ones(3)), lambda t: t.cov(t.ones(2, 3), fweights=t.ones(3)))
     _raises_like(lambda m: m.cov(m.ones(2, 3), fweights=m.tensor([1, -1, 1])),
                  lambda t: t.cov(t.ones(2, 3), fweights=t.tensor([1, -1, 1])))

@@ -124,6 +124,12 @@ def test_polygamma_values_poles_and_dtypes():
         _same(fg.tensor(x[:5], dtype=fg.float32).polygamma(n), torch.tensor(x[:5], dtype=torch.float32).polygamma(n),
               rtol=1e-5)
     _same(fg.polygamma(1, fg.tensor([1, 2])), torch.polygamma(1, torch.tensor([1, 2])), rtol=1e-6)
+    for n in (0, 1, 3):                                          # 0-d stays 0-d
+        _same(fg.polygamma(n, fg.tensor(True)), torch.polygamma(n, torch.tensor(True)), rtol=1e-6)
+    two, three = fg.tensor(2.0), fg.tensor(3.0)
+    assert fg.frexp(two)[0].shape == () and fg.i0(two).shape == () and fg.xlogy(two, three).shape == ()
+    assert fg.igamma(two, three).shape == () and fg.nextafter(two, three).shape == ()
+    assert fg.gcd(fg.tensor(4), fg.tensor(6)).shape == ()
     np.testing.assert_allclose(fg.polygamma(1, fg.tensor([1.0], dtype=fg.float64)).numpy(), [math.pi ** 2 / 6],
                                rtol=1e-14)
     np.testing.assert_allclose(fg.polygamma(2, fg.tensor([1.0], dtype=fg.float64)).numpy(), [-2 * 1.2020569031595942],

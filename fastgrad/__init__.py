@@ -158,6 +158,7 @@ from fastgrad.functional.numeric_more import (diff, trapezoid, trapz, cumulative
                                               xlogy_, fmax, fmin, signbit, isin, logspace, renorm, dist,
                                               addr)
 from fastgrad.functional.statistics import cov, corrcoef  # noqa: E402
+from fastgrad.functional.finite_differences import gradient  # noqa: E402
 from fastgrad.functional.combinatorics import (block_diag, cartesian_prod, combinations, vander,  # noqa: E402
                                                diagflat)
 __all__ += ["diff", "trapezoid", "trapz", "cumulative_trapezoid", "xlogy", "xlogy_", "fmax", "fmin", "signbit",
@@ -176,3 +177,4 @@ from fastgrad.functional.products import addmv_  # noqa: E402
 from fastgrad.functional.numeric_more import deprecated_range as range  # noqa: E402,A004
 __all__ += ["select", "split_with_sizes", "unravel_index", "put", "index_reduce", "resize_as_", "promote_types",
             "result_type", "can_cast", "histogramdd", "binomial", "addmv_", "range"]
+__all__ += ["gradient"]

@@ -37,7 +37,7 @@ then the array-level Functions of ``fastgrad.ops``.
     attention    scaled_dot_product_attention (the fused kernel of csrc/attention.c)
     pointwise    sin … rad2deg, floor/ceil/round/trunc, logit, nan_to_num (+ pointwise_binary: atan2 … addcdiv, isclose)
     numeric_more diff, trapezoid/trapz/cumulative_trapezoid, xlogy, fmax/fmin, signbit, isin, logspace,
-                 renorm, dist, addr (statistics: cov, corrcoef)
+                 renorm, dist, addr (statistics: cov, corrcoef; finite_differences: gradient)
     combinatorics  block_diag, cartesian_prod, combinations, vander, diagflat
     special      i0, igamma/igammac, polygamma, mvlgamma, frexp, ldexp, nextafter, gcd, lcm
     indexing_more  select, split_with_sizes, unravel_index, put, index_reduce, resize_as_
@@ -125,6 +125,7 @@ from fastgrad.functional.counting import histc, histogram, bincount
 from fastgrad.functional.numeric_more import (diff, trapezoid, trapz, cumulative_trapezoid, xlogy, fmax, fmin,
                                               signbit, isin, logspace, renorm, dist, addr)
 from fastgrad.functional.statistics import cov, corrcoef
+from fastgrad.functional.finite_differences import gradient
 from fastgrad.functional.combinatorics import block_diag, cartesian_prod, combinations, vander, diagflat
 from fastgrad.functional.indexing_more import (select, split_with_sizes, unravel_index, put, index_reduce,
                                                resize_as_)
@@ -203,3 +204,4 @@ __all__ += ["block_diag", "cartesian_prod", "combinations", "vander", "diagflat"
 __all__ += ["i0", "igamma", "igammac", "polygamma", "mvlgamma", "frexp", "ldexp", "nextafter", "gcd", "lcm"]
 __all__ += ["select", "split_with_sizes", "unravel_index", "put", "index_reduce", "resize_as_", "promote_types",
             "result_type", "can_cast", "histogramdd", "binomial"]
+__all__ += ["gradient"]

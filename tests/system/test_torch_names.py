@@ -50,7 +50,6 @@ DELIBERATE = {
     r"norm_except_dim|cholesky_inverse|cholesky_solve)":
         "dense decompositions and solvers: not in fastgrad yet (numpy.linalg on .numpy() meanwhile)",
     # not there yet: each is rare in training scripts; added when a user asks (issue 15 follow-ups)
-    r"gradient|"
     r"max_pool\dd?_with_indices|adaptive_max_pool\dd?_with_indices|fractional_max_pool.*|FractionalMaxPool.*|"
     r"lp_pool.*|LPPool.*|fold|unfold|Fold|Unfold|affine_grid|grid_sample|local_response_norm|LocalResponseNorm|"
     r"CrossMapLRN2d|ChannelShuffle|Bilinear|AdaptiveLogSoftmaxWithLoss|linear_cross_entropy|"

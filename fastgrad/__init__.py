@@ -37,7 +37,7 @@ from fastgrad import linalg
 from fastgrad.functional.decomposition import (inverse, det, logdet, torch_slogdet as slogdet,
                                              torch_cholesky as cholesky, matrix_power)
 from fastgrad.functional.spectral import torch_qr as qr, torch_svd as svd, pinverse
-from fastgrad.functional.matrix_function import matrix_exp, torch_vander as vander
+from fastgrad.functional.matrix_function import matrix_exp
 from fastgrad.functional.lu import torch_lu as lu, torch_lu_solve as lu_solve, lu_unpack
 from fastgrad.functional import (flip, fliplr, flipud, roll, rot90, narrow, unbind, movedim, moveaxis, swapaxes,
                                  swapdims, tile, repeat_interleave, broadcast_to, broadcast_tensors, broadcast_shapes,
@@ -74,7 +74,7 @@ __all__ += ["relu_", "selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_
 __all__ += ["einsum", "outer", "ger", "dot", "vdot", "inner", "mv", "addmm", "addmv", "addbmm", "baddbmm", "kron",
             "cross", "tensordot", "chain_matmul", "cdist", "linalg"]
 __all__ += ["inverse", "det", "logdet", "slogdet", "cholesky", "matrix_power", "qr", "svd", "pinverse",
-            "matrix_exp", "vander", "lu", "lu_solve", "lu_unpack"]
+            "matrix_exp", "lu", "lu_solve", "lu_unpack"]
 
 __all__ += ["flip", "fliplr", "flipud", "roll", "rot90", "narrow", "unbind", "movedim", "moveaxis", "swapaxes",
             "swapdims", "tile", "repeat_interleave", "broadcast_to", "broadcast_tensors", "broadcast_shapes",
@@ -163,3 +163,27 @@ __all__ += sorted(_torch_forms.FUNCTIONS)
 from fastgrad.dtype_objects import bfloat16  # noqa: E402
 from fastgrad.legacy import BFloat16Tensor  # noqa: E402
 __all__ += ["bfloat16", "BFloat16Tensor"]
+from fastgrad.functional.numeric_more import (diff, trapezoid, trapz, cumulative_trapezoid, xlogy,  # noqa: E402
+                                              xlogy_, fmax, fmin, signbit, isin, logspace, renorm, dist,
+                                              addr)
+from fastgrad.functional.statistics import cov, corrcoef  # noqa: E402
+from fastgrad.functional.finite_differences import gradient  # noqa: E402
+from fastgrad.functional.combinatorics import (block_diag, cartesian_prod, combinations, vander,  # noqa: E402
+                                               diagflat)
+__all__ += ["diff", "trapezoid", "trapz", "cumulative_trapezoid", "xlogy", "xlogy_", "fmax", "fmin", "signbit",
+            "isin", "logspace", "cov", "corrcoef", "renorm", "dist", "addr", "block_diag", "cartesian_prod",
+            "combinations", "vander", "diagflat"]
+from fastgrad.functional.special import (i0, i0_, igamma, igammac, polygamma, mvlgamma, frexp, ldexp,  # noqa: E402
+                                         ldexp_, nextafter, gcd, gcd_, lcm, lcm_)
+__all__ += ["i0", "i0_", "igamma", "igammac", "polygamma", "mvlgamma", "frexp", "ldexp", "ldexp_", "nextafter",
+            "gcd", "gcd_", "lcm", "lcm_"]
+from fastgrad.functional.indexing_more import (select, split_with_sizes, unravel_index, put,  # noqa: E402
+                                               index_reduce, resize_as_)
+from fastgrad.functional.type_rules import promote_types, result_type, can_cast  # noqa: E402
+from fastgrad.functional.counting import histogramdd  # noqa: E402
+from fastgrad.functional.sampling import binomial  # noqa: E402
+from fastgrad.functional.products import addmv_  # noqa: E402
+from fastgrad.functional.numeric_more import deprecated_range as range  # noqa: E402,A004
+__all__ += ["select", "split_with_sizes", "unravel_index", "put", "index_reduce", "resize_as_", "promote_types",
+            "result_type", "can_cast", "histogramdd", "binomial", "addmv_", "range"]
+__all__ += ["gradient"]

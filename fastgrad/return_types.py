@@ -3,7 +3,7 @@
 from collections import namedtuple
 
 __all__ = ["max", "min", "sort", "topk", "kthvalue", "median", "nanmedian", "mode", "cummax", "cummin",
-           "aminmax"]
+           "aminmax", "frexp", "histogramdd"]
 
 
 def _values_indices(name):
@@ -55,3 +55,5 @@ lu_unpack = _named("lu_unpack", ["P", "L", "U"])
 __all__ += ["linalg_lu_factor_ex", "lu_unpack"]
 __all__ += ["linalg_inv_ex", "linalg_cholesky_ex", "linalg_solve_ex", "linalg_slogdet", "slogdet", "linalg_qr", "qr",
             "linalg_eigh", "linalg_svd", "svd", "linalg_lstsq", "linalg_lu_factor", "linalg_lu"]
+frexp = _named("frexp", ["mantissa", "exponent"])
+histogramdd = _named("histogramdd", ["hist", "bin_edges"])

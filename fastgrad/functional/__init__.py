@@ -42,6 +42,12 @@ then the array-level Functions of ``fastgrad.ops``.
     grid_sample  affine_grid, grid_sample (4-D)                      }  max_pool1d_with_indices also at
     pool_lp      lp_pool1d/2d, max/adaptive_max_pool*_with_indices   }  the top level, as torch)
     channel_ops  channel_shuffle, local_response_norm, cross_map_lrn2d
+    numeric_more diff, trapezoid/trapz/cumulative_trapezoid, xlogy, fmax/fmin, signbit, isin, logspace,
+                 renorm, dist, addr (statistics: cov, corrcoef; finite_differences: gradient)
+    combinatorics  block_diag, cartesian_prod, combinations, vander, diagflat
+    special      i0, igamma/igammac, polygamma, mvlgamma, frexp, ldexp, nextafter, gcd, lcm
+    indexing_more  select, split_with_sizes, unravel_index, put, index_reduce, resize_as_
+    type_rules   promote_types, result_type, can_cast
 """
 from fastgrad.functional._promote import to_dtype, clone
 from fastgrad.functional.elementwise import (add, sub, subtract, mul, multiply, div, divide, true_divide, pow,
@@ -126,6 +132,18 @@ from fastgrad.functional.pointwise_binary import (atan2, arctan2, logaddexp, log
 from fastgrad.functional.convert import to, is_floating_point
 from fastgrad.functional.sampling import normal, bernoulli, poisson, multinomial
 from fastgrad.functional.counting import histc, histogram, bincount
+from fastgrad.functional.numeric_more import (diff, trapezoid, trapz, cumulative_trapezoid, xlogy, fmax, fmin,
+                                              signbit, isin, logspace, renorm, dist, addr)
+from fastgrad.functional.statistics import cov, corrcoef
+from fastgrad.functional.finite_differences import gradient
+from fastgrad.functional.combinatorics import block_diag, cartesian_prod, combinations, vander, diagflat
+from fastgrad.functional.indexing_more import (select, split_with_sizes, unravel_index, put, index_reduce,
+                                               resize_as_)
+from fastgrad.functional.type_rules import promote_types, result_type, can_cast
+from fastgrad.functional.counting import histogramdd
+from fastgrad.functional.sampling import binomial
+from fastgrad.functional.special import (i0, igamma, igammac, polygamma, mvlgamma, frexp, ldexp, nextafter, gcd,
+                                         lcm)
 __all__ = [
     "to_dtype", "clone",
     "add", "sub", "subtract", "mul", "multiply", "div", "divide", "true_divide", "pow", "neg", "negative",
@@ -190,3 +208,10 @@ __all__ += ["sort", "argsort", "msort", "topk", "unique", "unique_consecutive", 
 __all__ += ["kthvalue", "median", "nanmedian", "mode", "quantile", "nanquantile"]
 from fastgrad.functional import torch_forms  # noqa: E402,F401  (binds the in-place methods of the basic unary ops)
 __all__ += ["linear_gelu"]
+__all__ += ["diff", "trapezoid", "trapz", "cumulative_trapezoid", "xlogy", "fmax", "fmin", "signbit", "isin",
+            "logspace", "cov", "corrcoef", "renorm", "dist", "addr"]
+__all__ += ["block_diag", "cartesian_prod", "combinations", "vander", "diagflat"]
+__all__ += ["i0", "igamma", "igammac", "polygamma", "mvlgamma", "frexp", "ldexp", "nextafter", "gcd", "lcm"]
+__all__ += ["select", "split_with_sizes", "unravel_index", "put", "index_reduce", "resize_as_", "promote_types",
+            "result_type", "can_cast", "histogramdd", "binomial"]
+__all__ += ["gradient"]

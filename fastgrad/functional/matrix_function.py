@@ -10,12 +10,12 @@ import numpy as np
 from fastgrad.functional.decomposition import check_square, inv, scalar_name, solve
 from fastgrad.functional.scan import cumprod
 from fastgrad.functional.shape import cat, expand, reshape, unsqueeze
-from fastgrad.functional.shape_more import flip, movedim
+from fastgrad.functional.shape_more import movedim
 from fastgrad.functional.triangular import diagonal as _diagonal
 from fastgrad.ops.matrix_function import MatrixExp
 from fastgrad.tensor import Tensor
 
-__all__ = ["matrix_exp", "vander", "torch_vander", "linalg_diagonal", "tensorinv", "tensorsolve"]
+__all__ = ["matrix_exp", "vander", "linalg_diagonal", "tensorinv", "tensorsolve"]
 
 _make = Tensor._make
 
@@ -48,21 +48,6 @@ def vander(x: Tensor, *, N=None) -> Tensor:
     if x._data.dtype.kind not in "fV":
         return _make(np.cumprod(np.concatenate([ones._data, np.repeat(col._data, n - 1, -1)], -1), -1))
     return cumprod(cat([ones, expand(col, tuple(x._data.shape) + (n - 1,))], -1), -1)
-
-
-def torch_vander(x: Tensor, N=None, increasing: bool = False) -> Tensor:
-    """torch.vander: a 1-D x, decreasing powers unless increasing (N = 0 gives an (n, 0) matrix)."""
-    if not isinstance(x, Tensor):
-        raise TypeError(f"vander(): argument 'x' must be Tensor, not {type(x).__name__}")
-    if x._data.ndim != 1:
-        raise RuntimeError("x must be a one-dimensional tensor.")
-    n = x._data.shape[0] if N is None else operator.index(N)
-    if n < 0:
-        raise RuntimeError("N must be non-negative.")
-    if n <= 1:
-        return _make(np.ones((x._data.shape[0], n), x._data.dtype))
-    v = vander(x, N=n)
-    return v if increasing else flip(v, (-1,))
 
 
 def linalg_diagonal(A: Tensor, *, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Tensor:

@@ -4,6 +4,7 @@ and linalg.vecdot.  Every contraction runs in the C GEMM through ``matmul``; gra
 the ops they are composed of."""
 import warnings
 
+from fastgrad.functional._rebind import inplace_result
 from fastgrad.functional.einsum import _LETTERS, einsum
 from fastgrad.functional.elementwise import add, mul, sub
 from fastgrad.functional.linalg import _dtype_name, bmm, matmul, mm
@@ -14,7 +15,7 @@ from fastgrad.ops.common import broadcast_shape, wrap_dim
 from fastgrad.tensor import Tensor
 
 __all__ = ["outer", "ger", "dot", "vdot", "inner", "mv", "addmm", "addmv", "addbmm", "baddbmm", "kron",
-           "cross", "linalg_cross", "tensordot", "chain_matmul", "multi_dot", "vecdot"]
+           "cross", "linalg_cross", "tensordot", "chain_matmul", "multi_dot", "vecdot", "addmv_"]
 
 
 def _tensors(op, **named):
@@ -296,7 +297,13 @@ def vecdot(x: Tensor, y: Tensor, *, dim: int = -1) -> Tensor:
     return _sum(mul(x, y), d - len(shape))
 
 
+def addmv_(self: Tensor, mat: Tensor, vec: Tensor, *, beta=1, alpha=1) -> Tensor:
+    """self = beta * self + alpha * (mat @ vec), in place."""
+    return inplace_result(self, "addmv_", lambda s: addmv(s, mat, vec, beta=beta, alpha=alpha), (mat, vec))
+
+
 TENSOR_METHODS = {
+    "addmv_": addmv_,
     "outer": outer, "ger": ger, "dot": dot, "vdot": vdot, "inner": inner, "mv": mv, "addmm": addmm,
     "addmv": addmv, "addbmm": addbmm, "baddbmm": baddbmm, "kron": kron, "cross": cross,
 }  # torch has no Tensor.tensordot

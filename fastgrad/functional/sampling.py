@@ -1,5 +1,6 @@
 """Sampling from tensors of parameters with torch's forms and errors: ``normal`` (its four
-overloads, differentiable in mean and std), ``bernoulli``, ``poisson``, ``multinomial``, and the
+overloads, differentiable in mean and std), ``bernoulli``, ``poisson``, ``binomial``,
+``multinomial``, and the
 in-place initialisers ``uniform_ normal_ bernoulli_ exponential_ geometric_ log_normal_ cauchy_
 random_``.  Streams are numpy's (fastgrad/random.py), not torch's."""
 import numbers
@@ -16,7 +17,7 @@ from fastgrad.functional.inplace import inplace
 from fastgrad.random import get_rng
 from fastgrad.tensor import Tensor
 
-__all__ = ["normal", "bernoulli", "poisson", "multinomial"]
+__all__ = ["normal", "bernoulli", "poisson", "binomial", "multinomial"]
 
 _make = Tensor._make
 
@@ -93,6 +94,27 @@ def poisson(input, generator=None) -> Tensor:
     if (values(input._data) < 0).any():
         raise RuntimeError("poisson: invalid Poisson rate, expected rate to be non-negative")
     return _zero_grad_like(input, lowp_cast(get_rng(generator).poisson(values(input._data)), input._data.dtype))
+
+
+def binomial(count, prob, generator=None) -> Tensor:
+    """Binomial samples: successes in ``count`` trials of probability ``prob`` (the two broadcast;
+    both float, of one dtype), in count's dtype; counts below 0 give 0, probabilities are clipped to
+    [0, 1].  No gradient (torch's backward raises)."""
+    for name, t in (("count", count), ("prob", prob)):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"binomial(): argument '{name}' must be Tensor, not {type(t).__name__}")
+    c, p = count._data, prob._data
+    if c.dtype.kind not in "fV":
+        raise ValueError(f"binomial only supports floating-point dtypes for count, got: {_legacy_name(c.dtype)}")
+    if p.dtype != c.dtype:
+        fname = {"float32": "Float", "float64": "Double", "float16": "Half", "V2": "BFloat16"}
+        raise RuntimeError(f"Found dtype {fname.get(p.dtype.name, _legacy_name(p.dtype))} but expected "
+                           f"{fname.get(c.dtype.name, c.dtype.name)}")
+    cv, pv = np.broadcast_arrays(values(c).astype(np.float64), values(p).astype(np.float64))
+    n = np.floor(np.clip(np.nan_to_num(cv, nan=0.0), 0, None)).astype(np.int64)
+    draw = get_rng(generator).binomial(n, np.clip(np.nan_to_num(pv, nan=0.0), 0, 1)).astype(np.float64)
+    draw = np.where(np.isnan(cv) | np.isnan(pv), np.nan, draw)
+    return _make(np.asarray(lowp_cast(draw, c.dtype), order="C"))
 
 
 def multinomial(input, num_samples, replacement=False, *, generator=None, out=None) -> Tensor:

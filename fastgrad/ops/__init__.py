@@ -9,6 +9,7 @@ Tensor-level checks, promotion and the public functions live in ``fastgrad.funct
     shape         views, expand, repeat, cat, stack           indexing     x[i], index_put, gather
     linalg        GEMM, matmul, linear (+relu)                loss         the losses
     scan          cumsum, cumprod, logcumsumexp, cummax/min   sort         sort/topk indices, selections
+    special       xlogy, i0, igamma/igammac, polygamma (numpy, float64)
 
 Which arithmetic runs where:
 * C kernels (csrc/): elementwise arithmetic and broadcasting, unary maths, activations,
@@ -16,5 +17,5 @@ Which arithmetic runs where:
 * numpy: views and index bookkeeping (reshape, permute, expand, slicing, gather/scatter of
   gradients with np.add.at), concatenation, dtype casts, comparisons and logical ops on
   bool/int tensors — memory movement numpy already does at memcpy speed, or work with no
-  arithmetic worth a kernel.
+  arithmetic worth a kernel; and the rare special functions of ops/special.py (float64, rounded once).
 """

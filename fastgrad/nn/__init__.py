@@ -25,6 +25,8 @@ from fastgrad.nn.parameter_containers import ParameterList, ParameterDict
 from fastgrad.nn.attention import MultiheadAttention
 from fastgrad.nn.transformer import (TransformerEncoderLayer, TransformerEncoder, TransformerDecoderLayer,
                                      TransformerDecoder, Transformer)
+from fastgrad.nn.rnn import RNNBase, RNN, LSTM, GRU
+from fastgrad.nn.rnn_cell import RNNCellBase, RNNCell, LSTMCell, GRUCell
 from fastgrad.nn import padding as _padding
 from fastgrad.nn.padding import *  # noqa: F401,F403  (ConstantPad1d … CircularPad3d, CosineSimilarity, PairwiseDistance)
 from fastgrad.nn import functional, init, utils
@@ -47,5 +49,6 @@ __all__ += ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder
 __all__ += ["ParameterList", "ParameterDict"]
 __all__ += ["Hardtanh", "ReLU6", "Mish", "ELU", "SELU", "CELU", "Softsign", "LogSigmoid", "GLU", "PReLU", "RReLU",
             "Softmin", "Threshold", "Tanhshrink", "Softshrink", "Hardshrink", "Softmax2d"]
+__all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 __all__ += ["parallel"]
 __all__ += _padding.__all__

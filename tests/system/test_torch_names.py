@@ -43,8 +43,9 @@ DELIBERATE = {
     r"embedding_renorm_|(affine_)?grid_sampler.*|affine_grid_generator|bilinear|conv3d|conv_transpose3d|"
     r"conv_tbc|convolution|max_pool3d|channel_shuffle|native_.*|batch_norm_.*|instance_norm|group_norm|layer_norm|"
     r"feature_(alpha_)?dropout_?|alpha_dropout_?|dropout_|rrelu_with_noise.*|constant_pad_nd":
-        "recurrent layers, 3-D convolution/pooling and kernel-level entry points are not there yet (see the "
-        "nn.functional forms for the ones that are)",
+        "kernel-level recurrent entry points (the layers are nn.RNN/LSTM/GRU and their cells), 3-D "
+        "convolution/pooling and other kernel-level entry points are not there yet (see the nn.functional "
+        "forms for the ones that are)",
     r"(cholesky.*|eig|symeig|lu.*|qr|svd.*|solve|triangular_solve|lstsq|slogdet|logdet|det|inverse|pinverse|"
     r"matrix_exp|matrix_power|matrix_rank|geqrf|orgqr|ormqr|lobpcg|pca_lowrank|nuclear_norm|frobenius_norm|"
     r"norm_except_dim|cholesky_inverse|cholesky_solve)":
@@ -64,8 +65,8 @@ DELIBERATE = {
     r"(CosineEmbedding|HingeEmbedding|MarginRanking|PoissonNLL|GaussianNLL|TripletMargin|TripletMarginWithDistance|"
     r"KLDiv|MultiMargin|MultiLabelMargin|MultiLabelSoftMargin|SoftMargin|CTC)Loss|NLLLoss2d|pdist":
         "losses beyond the common ones (MSE, L1, smooth L1, Huber, cross-entropy, NLL, BCE): not there yet",
-    r"(RNN|LSTM|GRU)(Cell)?|RNNBase|RNNCellBase|EmbeddingBag":
-        "recurrent layers and EmbeddingBag: not there yet (a sequence model can use the transformer layers)",
+    r"EmbeddingBag":
+        "EmbeddingBag: not there yet (Embedding followed by a sum or mean over the bag does the same)",
     r"(?!atleast_3d$).*3d|Lazy.*|SyncBatchNorm|DataParallel|Container|Uninitialized(Buffer|Parameter)":
         "3-D layers, lazy modules, multi-GPU wrappers and deprecated containers: not there yet or meaningless "
         "on one CPU (fastgrad.nn.parallel.DistributedDataParallel is the multi-process form)",

@@ -5,7 +5,10 @@ shapes, init, input/state shapes and errors as torch; PackedSequence input is no
     step t (reversed for d = 1):  h_t = step(gi_t, h_{t-1})   (steps in ``fastgrad/nn/rnn_cell.py``)
     output = cat over directions of (h_1 .. h_L); the next layer's input is dropout(output) in training
 
-Built from differentiable fastgrad ops, so backward comes from autograd.
+LSTM (without proj_size) and GRU run each layer and direction as one fused autograd node
+(``fastgrad.functional.recurrent``: the time loop and backpropagation through time over C gate kernels and
+GEMMs), a few nodes per layer rather than ~15 per step.  RNN (tanh/relu) and LSTM with proj_size > 0
+are composed per step from differentiable fastgrad ops (the step functions of rnn_cell.py).
 """
 import math
 import numbers
@@ -16,6 +19,7 @@ from fastgrad import dtypes
 from fastgrad import functional as F
 from fastgrad.creation import empty, zeros
 from fastgrad.device import check_device
+from fastgrad.functional.recurrent import gru_layer, lstm_layer
 from fastgrad.nn import init
 from fastgrad.nn.module import Module
 from fastgrad.nn.parameter import Parameter
@@ -191,9 +195,19 @@ class RNNBase(Module):
                 w_hr = p.get("weight_hr" + sfx)
                 if b_ih is not None and mode != "GRU":  # b_hh folds into the input projection
                     b_ih, b_hh = b_ih + b_hh, None
-                gi = _time_steps(F.linear(x, w_ih, b_ih))
                 k = layer * num_directions + direction
                 cur = [s[k] for s in states]
+                if mode == "GRU" or (mode == "LSTM" and w_hr is None):  # one fused node for the whole loop
+                    gi = F.linear(x, w_ih, b_ih)
+                    if mode == "LSTM":
+                        out, *cur = lstm_layer(gi, cur[0], cur[1], w_hh, direction == 1)
+                    else:
+                        out, *cur = gru_layer(gi, cur[0], w_hh, b_hh, direction == 1)
+                    for acc, s in zip(finals, cur):
+                        acc.append(s)
+                    outs.append(out)
+                    continue
+                gi = _time_steps(F.linear(x, w_ih, b_ih))
                 steps = range(len(gi) - 1, -1, -1) if direction else range(len(gi))
                 hs = [None] * len(gi)
                 for t in steps:

@@ -11,6 +11,7 @@ import pytest
 import fastgrad as fg
 import fastgrad.nn as nn
 from fastgrad.autograd import gradcheck
+from fastgrad.functional.recurrent import gru_layer, lstm_layer
 
 MODES = [("RNN", dict(nonlinearity="tanh")), ("RNN", dict(nonlinearity="relu")), ("LSTM", {}), ("GRU", {})]
 MODE_IDS = ["rnn_tanh", "rnn_relu", "lstm", "gru"]
@@ -167,6 +168,86 @@ def test_two_layer_bidirectional_backward_gradcheck(kind, rng):
         assert gradcheck(lambda a, b, d, *ps: (lambda o: (o[0], *o[1]))(layer(a, (b, d))), [x, h, c, *params])
     else:
         assert gradcheck(lambda a, b, *ps: layer(a, b), [x, h, *params])
+
+
+# -- the fused whole-sequence nodes (fastgrad/functional/recurrent.py, fastgrad/ops/recurrent.py) --------------------
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("length", [1, 3])
+def test_lstm_layer_node_backward_gradcheck(length, reverse, rng):
+    args = [_f64((length, 2, 8), rng), _f64((2, 2), rng), _f64((2, 2), rng), _f64((8, 2), rng)]
+    assert gradcheck(lambda *a: lstm_layer(*a, reverse), args)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("bias", [False, True])
+def test_gru_layer_node_backward_gradcheck(bias, reverse, rng):
+    args = [_f64((3, 2, 9), rng), _f64((2, 3), rng), _f64((9, 3), rng)] + ([_f64((9,), rng)] if bias else [])
+    assert gradcheck(lambda gi, h, w, *b: gru_layer(gi, h, w, b[0] if b else None, reverse), args)
+
+
+def _fused(kind, arrays, wants, reverse):
+    """Outputs and gradients of lstm_layer / gru_layer with only the inputs flagged in ``wants`` requiring grad."""
+    ts = [fg.tensor(a, requires_grad=w) for a, w in zip(arrays, wants)]
+    outs = lstm_layer(*ts, reverse) if kind == "lstm" else gru_layer(*ts, reverse)
+    loss = sum((o * fg.tensor(np.linspace(-1, 1, o.numel()).reshape(tuple(o.shape)))).sum() for o in outs)
+    if any(wants):
+        loss.backward()
+    return [o.detach().numpy() for o in outs], [t.grad.numpy() if w else None for t, w in zip(ts, wants)]
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("kind", ["lstm", "gru"])
+def test_fused_layer_any_subset_of_gradients_and_no_grad_give_the_same_values(kind, reverse, rng):
+    shapes = [(5, 3, 16), (3, 4), (3, 4), (16, 4)] if kind == "lstm" else [(5, 3, 12), (3, 4), (12, 4), (12,)]
+    arrays = [rng.standard_normal(s) for s in shapes]
+    outs, grads = _fused(kind, arrays, [True] * 4, reverse)
+    for k in range(4):
+        wants = [j == k for j in range(4)]
+        o, g = _fused(kind, arrays, wants, reverse)
+        for a, b in zip(o, outs):
+            np.testing.assert_array_equal(a, b)
+        np.testing.assert_array_equal(g[k], grads[k])
+    with fg.no_grad():
+        o, _ = _fused(kind, arrays, [False] * 4, reverse)
+    for a, b in zip(o, outs):
+        np.testing.assert_array_equal(a, b)
+    assert not any(t.requires_grad for t in (lstm_layer if kind == "lstm" else gru_layer)(
+        *[fg.tensor(a) for a in arrays], reverse))
+
+
+def test_fused_layer_backward_twice_with_retain_graph_gives_the_same_gradients(rng):
+    ts = [fg.tensor(rng.standard_normal(s), requires_grad=True) for s in [(4, 2, 12), (2, 4), (12, 4), (12,)]]
+    out, h_n = gru_layer(*ts)
+    loss = (out * out).sum() + h_n.sum()
+    loss.backward(retain_graph=True)
+    first = [t.grad.numpy().copy() for t in ts]
+    for t in ts:
+        t.grad = None
+    loss.backward()
+    for a, t in zip(first, ts):
+        np.testing.assert_array_equal(t.grad.numpy(), a)
+
+
+def _op_names(t):
+    """Names of the op nodes in t's graph."""
+    seen, stack, names = set(), [t.grad_fn], []
+    while stack:
+        node = stack.pop()
+        if node is None or id(node) in seen or not hasattr(node, "inputs"):
+            continue
+        seen.add(id(node))
+        names.append(type(node).__name__)
+        stack.extend(node.inputs or ())
+    return names
+
+
+@pytest.mark.parametrize("kind,proj_size,nodes", [("LSTM", 0, 4), ("GRU", 0, 4), ("LSTM", 2, 0)])
+def test_lstm_and_gru_layers_record_one_fused_node_per_layer_and_direction(kind, proj_size, nodes):
+    m = getattr(nn, kind)(3, 4, num_layers=2, bidirectional=True, **({"proj_size": proj_size} if proj_size else {}))
+    out = m(fg.randn(6, 2, 3))[0]
+    names = _op_names(out)
+    assert names.count(f"{kind}Layer") == nodes
+    assert len(names) < 60 if nodes else len(names) > 100  # the projected LSTM keeps the per-step graph
 
 
 # -- parameters, repr, modes ------------------------------------------------------------------------

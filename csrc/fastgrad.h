@@ -604,7 +604,7 @@ void fg_layer_norm_bwd_f32(int64_t R, int64_t N, const float *x, const float *w,
                            const float *dy, float *dx, float *dw, float *db);
 void fg_layer_norm_bwd_f64(int64_t R, int64_t N, const double *x, const double *w, const double *mean,
                            const double *rstd, const double *dy, double *dx, double *dw, double *db);
-/* ---- recurrent.c : the pointwise part of one LSTM / GRU time step (the matrix products are fg_gemm calls) -----
+/* ---- recurrent.c : the pointwise part of one LSTM / GRU / RNN time step (the matrix products are fg_gemm calls) -----
  * m = n h; row-major gate blocks x (n x k*h): gate q of row r at x[r*k*h + q*h + j]; gate-major `gates` (k x n x h):
  * gate q at gates[q*m + r*h + j]; each activated gate is bitwise fg_sigmoid_fwd / fg_tanh_fwd of its pre-activation;
  * `pre` is scratch (overwritten); dh may be NULL (no carried gradient: zero) */
@@ -639,6 +639,17 @@ void fg_gru_cell_bwd_f32(int64_t n, int64_t h, const float *restrict gates, cons
 void fg_gru_cell_bwd_f64(int64_t n, int64_t h, const double *restrict gates, const double *restrict gh,
                          const double *restrict h_prev, const double *restrict dy, const double *restrict dh,
                          double *restrict dgi, double *restrict dgh, double *restrict dh_prev);
+/* Elman RNN: a = gi + gh (n x h); hout = tanh(a) (relu == 0) or a < 0 ? 0 : a (relu == 1; bitwise fg_tanh_fwd /
+ * fg_relu_fwd of a)   (pre: m elements, used for tanh) */
+void fg_rnn_cell_fwd_f32(int64_t n, int64_t h, const float *restrict gi, const float *restrict gh, float *restrict pre,
+                         float *restrict hout, int relu);
+void fg_rnn_cell_fwd_f64(int64_t n, int64_t h, const double *restrict gi, const double *restrict gh,
+                         double *restrict pre, double *restrict hout, int relu);
+/* d = dy + dh; dgates (pre-activation, n x h) = d (1 - hout^2) (tanh) or hout <= 0 ? 0 : d (relu) */
+void fg_rnn_cell_bwd_f32(int64_t n, int64_t h, const float *restrict hout, const float *restrict dy,
+                         const float *restrict dh, float *restrict dgates, int relu);
+void fg_rnn_cell_bwd_f64(int64_t n, int64_t h, const double *restrict hout, const double *restrict dy,
+                         const double *restrict dh, double *restrict dgates, int relu);
 /* ---- scatter.c : accumulating scatters (index_add, scatter_add); indices validated by the caller -- */
 /* out[o, idx[j], i] += alpha src[o, j, i]  (out: outer x m x inner, src: outer x n x inner; sequential,
  * so duplicate indices add in index order whatever the thread count) */

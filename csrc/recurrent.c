@@ -1,4 +1,4 @@
-/* recurrent.c — the pointwise part of one LSTM or GRU time step, forward and backward side by
+/* recurrent.c — the pointwise part of one LSTM, GRU or Elman RNN time step, forward and backward side by
  * side (the recurrent matrix products are fg_gemm calls made by the caller, fastgrad/ops/recurrent.py).
  * Bodies in recurrent.inc, once per dtype.
  *

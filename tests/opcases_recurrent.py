@@ -4,7 +4,7 @@ on them is in tests/nn/test_rnn.py."""
 import numpy as np
 
 import fastgrad.functional as F
-from fastgrad.functional.recurrent import gru_layer, lstm_layer
+from fastgrad.functional.recurrent import gru_layer, lstm_layer, rnn_layer
 from opcases.common import _n, case
 
 
@@ -33,6 +33,17 @@ def gru_ref(gi, h, w, b=None, reverse=False):
     return out
 
 
+def rnn_ref(gi, h, w, act=np.tanh, reverse=False):
+    out = np.empty(gi.shape[:2] + (h.shape[-1],))
+    for t in (range(len(gi) - 1, -1, -1) if reverse else range(len(gi))):
+        h = out[t] = act(gi[t] + h @ w.T)
+    return out
+
+
+def _relu(x):
+    return np.maximum(x, 0)
+
+
 def _lstm(reverse):
     def fn(gi, h, c, w):
         out, _, c_n = lstm_layer(gi, h, c, w, reverse)
@@ -48,4 +59,12 @@ CASES = [
          "forward-bias-L4-H5"),
     case("gru_layer", lambda gi, h, w: gru_layer(gi, h, w, None, True)[0], lambda *a: gru_ref(*a, reverse=True),
          _n((3, 2, 6), (2, 2), (6, 2)), "reverse-no-bias-L3-H2"),
+    case("rnn_layer", lambda gi, h, w: rnn_layer(gi, h, w)[0], rnn_ref, _n((4, 3, 5), (3, 5), (5, 5)),
+         "tanh-forward-L4-H5"),
+    # relu: inputs away from the kink (gi shifted up so that pre-activations stay clear of 0 in this draw)
+    case("rnn_layer", lambda gi, h, w: rnn_layer(gi, h, w, "relu", True)[0],
+         lambda gi, h, w: rnn_ref(gi, h, w, _relu, True), lambda rng: [rng.standard_normal((3, 2, 4)) + 2.0,
+                                                                       rng.standard_normal((2, 4)),
+                                                                       0.1 * rng.standard_normal((4, 4))],
+         "relu-reverse-L3-H4"),
 ]

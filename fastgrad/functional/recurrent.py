@@ -4,6 +4,7 @@ here with views.
 
     lstm_layer(gi, h0, c0, w_hh, reverse) -> (out (L, N, H), h_n, c_n)   gi = x W_ih^T + b_ih + b_hh
     gru_layer(gi, h0, w_hh, b_hh, reverse) -> (out (L, N, H), h_n)        gi = x W_ih^T + b_ih
+    rnn_layer(gi, h0, w_hh, nonlinearity, reverse) -> (out (L, N, H), h_n) gi = x W_ih^T + b_ih + b_hh
 
 The time steps run in order t = 0 .. L-1, or L-1 .. 0 when ``reverse`` (out[t] is always the hidden
 state after step t; h_n the one after the last step run).  Not torch names (torch's ``lstm``/``gru`` take
@@ -11,10 +12,10 @@ flat weight lists); the layers are the public API.
 """
 from typing import Optional, Tuple
 
-from fastgrad.ops.recurrent import GRULayer, LSTMLayer
+from fastgrad.ops.recurrent import GRULayer, LSTMLayer, RNNLayer
 from fastgrad.tensor import Tensor
 
-__all__ = ["lstm_layer", "gru_layer"]
+__all__ = ["lstm_layer", "gru_layer", "rnn_layer"]
 
 
 def _check(op, gi, gates, states, w_hh, b_hh=None):
@@ -50,4 +51,15 @@ def gru_layer(gi: Tensor, h0: Tensor, w_hh: Tensor, b_hh: Optional[Tensor], reve
     z = sigmoid(gi_z + gh_z), n = tanh(gi_n + r gh_n), h = (1 - z) n + z h; returns (out, h_n)."""
     _check("gru_layer", gi, 3, (h0,), w_hh, b_hh)
     out = GRULayer.apply(gi, h0, w_hh, b_hh, bool(reverse))
+    return out, out[0 if reverse else gi.shape[0] - 1]
+
+
+def rnn_layer(gi: Tensor, h0: Tensor, w_hh: Tensor, nonlinearity: str = "tanh", reverse: bool = False
+              ) -> Tuple[Tensor, Tensor]:
+    """One Elman RNN layer over a sequence: per step h = act(gi[t] + h W_hh^T), act = tanh or relu;
+    returns (out, h_n)."""
+    if nonlinearity not in ("tanh", "relu"):
+        raise ValueError(f"rnn_layer: Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or 'relu'.")
+    _check("rnn_layer", gi, 1, (h0,), w_hh)
+    out = RNNLayer.apply(gi, h0, w_hh, bool(reverse), int(nonlinearity == "relu"))
     return out, out[0 if reverse else gi.shape[0] - 1]

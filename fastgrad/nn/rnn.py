@@ -5,10 +5,10 @@ shapes, init, input/state shapes and errors as torch; PackedSequence input is no
     step t (reversed for d = 1):  h_t = step(gi_t, h_{t-1})   (steps in ``fastgrad/nn/rnn_cell.py``)
     output = cat over directions of (h_1 .. h_L); the next layer's input is dropout(output) in training
 
-LSTM (without proj_size) and GRU run each layer and direction as one fused autograd node
-(``fastgrad.functional.recurrent``: the time loop and backpropagation through time over C gate kernels and
-GEMMs), a few nodes per layer rather than ~15 per step.  RNN (tanh/relu) and LSTM with proj_size > 0
-are composed per step from differentiable fastgrad ops (the step functions of rnn_cell.py).
+Each layer and direction runs as one fused autograd node (``fastgrad.functional.recurrent``: the time
+loop and backpropagation through time over C gate kernels and GEMMs), a few nodes per layer rather than
+~15 per step; only an LSTM with proj_size > 0 is composed per step from differentiable fastgrad ops (the
+step functions of rnn_cell.py).
 """
 import math
 import numbers
@@ -19,7 +19,7 @@ from fastgrad import dtypes
 from fastgrad import functional as F
 from fastgrad.creation import empty, zeros
 from fastgrad.device import check_device
-from fastgrad.functional.recurrent import gru_layer, lstm_layer
+from fastgrad.functional.recurrent import gru_layer, lstm_layer, rnn_layer
 from fastgrad.nn import init
 from fastgrad.nn.module import Module
 from fastgrad.nn.parameter import Parameter
@@ -197,12 +197,15 @@ class RNNBase(Module):
                     b_ih, b_hh = b_ih + b_hh, None
                 k = layer * num_directions + direction
                 cur = [s[k] for s in states]
-                if mode == "GRU" or (mode == "LSTM" and w_hr is None):  # one fused node for the whole loop
+                if w_hr is None:  # one fused node for the whole loop
                     gi = F.linear(x, w_ih, b_ih)
                     if mode == "LSTM":
                         out, *cur = lstm_layer(gi, cur[0], cur[1], w_hh, direction == 1)
-                    else:
+                    elif mode == "GRU":
                         out, *cur = gru_layer(gi, cur[0], w_hh, b_hh, direction == 1)
+                    else:
+                        out, *cur = rnn_layer(gi, cur[0], w_hh, "relu" if mode == "RNN_RELU" else "tanh",
+                                              direction == 1)
                     for acc, s in zip(finals, cur):
                         acc.append(s)
                     outs.append(out)

@@ -6,6 +6,8 @@
         returns y (L + 1, N, H): y[t] = h_t for t < L, y[L] = the last step's c
     GRULayer(gi, h0, W_hh, b_hh, reverse)   gi = x W_ih^T + b_ih (L, N, 3H), gates r, z, n (torch's)
         per step gh = h W_hh^T + b_hh (fg_gemm), h = fg_gru_cell_fwd(gi[t], gh, h); returns y (L, N, H)
+    RNNLayer(gi, h0, W_hh, reverse, relu)  gi = x W_ih^T + b_ih + b_hh (L, N, H)
+        per step h = act(gi[t] + h W_hh^T), act = tanh or relu (fg_rnn_cell_fwd); returns y (L, N, H)
 
 Backward is backpropagation through time: per step (last to first) one ``fg_*_cell_bwd`` call (the
 step's gate gradients, written straight into dgi) and one GEMM carrying the hidden-state gradient to
@@ -20,11 +22,12 @@ from fastgrad._ffi import CTYPES, NULL, from_buffer, kernels
 from fastgrad.autograd.function import Function, register
 from fastgrad.ops.common import contiguous
 
-__all__ = ["LSTMLayer", "GRULayer"]
+__all__ = ["LSTMLayer", "GRULayer", "RNNLayer"]
 
 _GEMM, _COLSUM = kernels("gemm"), kernels("colsum")
 _LSTM_FWD, _LSTM_BWD = kernels("lstm_cell_fwd"), kernels("lstm_cell_bwd")
 _GRU_FWD, _GRU_BWD = kernels("gru_cell_fwd"), kernels("gru_cell_bwd")
+_RNN_FWD, _RNN_BWD = kernels("rnn_cell_fwd"), kernels("rnn_cell_bwd")
 
 
 def _recorded(ctx) -> bool:
@@ -206,3 +209,63 @@ class GRULayer(Function):
             db = np.empty(g, dt)
             _COLSUM[dt](length * n, g, p_dgh, from_buffer(ct, db, True))
         return dgi if need[0] else None, dh0, dw, db, None
+
+
+@register("rnn_layer")
+class RNNLayer(Function):
+    """One Elman RNN layer (tanh, or relu when ``relu``) in one direction over a sequence (module
+    docstring).  Backward, per step from the last: d = dy_t + dh, da = d (1 - h_t^2) (tanh) or
+    h_t > 0 ? d : 0 (relu), dh = da W_hh; dgi = da, dW_hh = sum_t da_t^T h_{t-1}, dh0 the carried dh."""
+
+    @staticmethod
+    def forward(ctx, gi, h0, w_hh, reverse, relu):
+        gi, h0, w_hh = contiguous(gi), contiguous(h0), contiguous(w_hh)
+        length, n, h = gi.shape
+        m = n * h
+        dt = gi.dtype
+        y = np.empty((length, n, h), dt)
+        if m:
+            ct = CTYPES[dt]
+            gemm, cell = _GEMM[dt], _RNN_FWD[dt]
+            gh, pre = np.empty((n, h), dt), np.empty(m, dt)
+            p_gi, p_w, p_y = from_buffer(ct, gi), from_buffer(ct, w_hh), from_buffer(ct, y, True)
+            p_gh, p_pre = from_buffer(ct, gh, True), from_buffer(ct, pre, True)
+            hp = from_buffer(ct, h0)
+            for t in _order(length, reverse):
+                ht = p_y + t * m
+                gemm(0, 1, n, h, h, 1.0, hp, h, p_w, h, 0.0, p_gh, h)
+                cell(n, h, p_gi + t * m, p_gh, p_pre, ht, relu)
+                hp = ht
+        if _recorded(ctx):
+            ctx.saved = (h0, w_hh, y, reverse, relu)
+        return y
+
+    @staticmethod
+    def backward(ctx, dy):
+        h0, w_hh, y, reverse, relu = ctx.saved
+        need = ctx.needs_input_grad
+        dy = contiguous(dy)
+        length, n, h = y.shape
+        m = n * h
+        dt = y.dtype
+        dgi = np.empty((length, n, h), dt)
+        dh = np.empty((n, h), dt)
+        if m == 0:
+            dgi.fill(0)
+            dh.fill(0)
+            return dgi if need[0] else None, dh if need[1] else None, \
+                np.zeros((h, h), dt) if need[2] else None, None, None
+        ct = CTYPES[dt]
+        gemm, cell = _GEMM[dt], _RNN_BWD[dt]
+        p_dgi, p_dh, p_dy = from_buffer(ct, dgi, True), from_buffer(ct, dh, True), from_buffer(ct, dy)
+        p_w, p_y = from_buffer(ct, w_hh), from_buffer(ct, y)
+        first = length - 1 if reverse else 0
+        carried = NULL
+        for t in reversed(_order(length, reverse)):
+            da = p_dgi + t * m
+            cell(n, h, p_y + t * m, p_dy + t * m, carried, da, relu)
+            if t != first or need[1]:
+                gemm(0, 0, n, h, h, 1.0, da, h, p_w, h, 0.0, p_dh, h)
+                carried = p_dh
+        dw = _dw_hh(dt, gemm, dgi, p_dgi, h0, y, reverse) if need[2] else None
+        return dgi if need[0] else None, dh if need[1] else None, dw, None, None

@@ -146,3 +146,30 @@ def test_gru_cell_bwd_matches_numpy(isa, dtype, n, h, carried, rng):
     close(dgi, np.stack([dr, dz, dn], axis=1).reshape(n, 3 * h), dtype)
     close(dgh, np.stack([dr, dz, dn * r], axis=1).reshape(n, 3 * h), dtype)
     close(dh_prev, d * z, dtype)
+
+
+@pytest.mark.parametrize("relu", [0, 1])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n,h", SHAPES)
+def test_rnn_cell_fwd_matches_numpy_and_is_bitwise_the_activation_kernel(isa, dtype, n, h, relu, rng):
+    gi, gh = (rng.standard_normal((n, h)) * 2).astype(dtype), rng.standard_normal((n, h)).astype(dtype)
+    pre, hout = nans(n * h, dtype), nans((n, h), dtype)
+    fn("rnn_cell_fwd", dtype)(n, h, rptr(gi), rptr(gh), wptr(pre), wptr(hout), relu)
+    a = gi.astype(np.float64) + gh
+    close(hout, np.maximum(a, 0) if relu else np.tanh(a), dtype)
+    np.testing.assert_array_equal(hout, act("relu" if relu else "tanh", gi + gh))
+
+
+@pytest.mark.parametrize("carried", [False, True])
+@pytest.mark.parametrize("relu", [0, 1])
+@pytest.mark.parametrize("dtype", DTYPES)
+@pytest.mark.parametrize("n,h", SHAPES)
+def test_rnn_cell_bwd_matches_numpy(isa, dtype, n, h, relu, carried, rng):
+    hout = rng.standard_normal((n, h)).astype(dtype)
+    hout = np.maximum(hout, 0) if relu else np.tanh(hout)
+    dy, dh = rng.standard_normal((n, h)).astype(dtype), rng.standard_normal((n, h)).astype(dtype)
+    dg = nans((n, h), dtype)
+    fn("rnn_cell_bwd", dtype)(n, h, rptr(hout), rptr(dy), rptr(dh) if carried else NULL, wptr(dg), relu)
+    d = dy + (dh.astype(np.float64) if carried else 0)
+    y = hout.astype(np.float64)
+    close(dg, np.where(y > 0, d, 0) if relu else d * (1 - y * y), dtype)

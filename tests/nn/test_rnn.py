@@ -11,7 +11,7 @@ import pytest
 import fastgrad as fg
 import fastgrad.nn as nn
 from fastgrad.autograd import gradcheck
-from fastgrad.functional.recurrent import gru_layer, lstm_layer
+from fastgrad.functional.recurrent import gru_layer, lstm_layer, rnn_layer
 
 MODES = [("RNN", dict(nonlinearity="tanh")), ("RNN", dict(nonlinearity="relu")), ("LSTM", {}), ("GRU", {})]
 MODE_IDS = ["rnn_tanh", "rnn_relu", "lstm", "gru"]
@@ -185,10 +185,19 @@ def test_gru_layer_node_backward_gradcheck(bias, reverse, rng):
     assert gradcheck(lambda gi, h, w, *b: gru_layer(gi, h, w, b[0] if b else None, reverse), args)
 
 
+@pytest.mark.parametrize("reverse", [False, True])
+@pytest.mark.parametrize("nonlinearity", ["tanh", "relu"])
+def test_rnn_layer_node_backward_gradcheck(nonlinearity, reverse, rng):
+    gi = fg.tensor(rng.standard_normal((3, 2, 3)) + (2.0 if nonlinearity == "relu" else 0.0), dtype=fg.float64,
+                   requires_grad=True)  # relu: pre-activations clear of the kink at 0
+    args = [gi, _f64((2, 3), rng), fg.tensor(0.2 * rng.standard_normal((3, 3)), requires_grad=True)]
+    assert gradcheck(lambda *a: rnn_layer(*a, nonlinearity, reverse), args)
+
+
 def _fused(kind, arrays, wants, reverse):
     """Outputs and gradients of lstm_layer / gru_layer with only the inputs flagged in ``wants`` requiring grad."""
     ts = [fg.tensor(a, requires_grad=w) for a, w in zip(arrays, wants)]
-    outs = lstm_layer(*ts, reverse) if kind == "lstm" else gru_layer(*ts, reverse)
+    outs = {"lstm": lstm_layer, "gru": gru_layer, "rnn": rnn_layer}[kind](*ts, **{"reverse": reverse})
     loss = sum((o * fg.tensor(np.linspace(-1, 1, o.numel()).reshape(tuple(o.shape)))).sum() for o in outs)
     if any(wants):
         loss.backward()
@@ -196,23 +205,25 @@ def _fused(kind, arrays, wants, reverse):
 
 
 @pytest.mark.parametrize("reverse", [False, True])
-@pytest.mark.parametrize("kind", ["lstm", "gru"])
+@pytest.mark.parametrize("kind", ["lstm", "gru", "rnn"])
 def test_fused_layer_any_subset_of_gradients_and_no_grad_give_the_same_values(kind, reverse, rng):
-    shapes = [(5, 3, 16), (3, 4), (3, 4), (16, 4)] if kind == "lstm" else [(5, 3, 12), (3, 4), (12, 4), (12,)]
+    shapes = {"lstm": [(5, 3, 16), (3, 4), (3, 4), (16, 4)], "gru": [(5, 3, 12), (3, 4), (12, 4), (12,)],
+              "rnn": [(5, 3, 4), (3, 4), (4, 4)]}[kind]
     arrays = [rng.standard_normal(s) for s in shapes]
-    outs, grads = _fused(kind, arrays, [True] * 4, reverse)
-    for k in range(4):
-        wants = [j == k for j in range(4)]
+    k_in = len(shapes)
+    outs, grads = _fused(kind, arrays, [True] * k_in, reverse)
+    for k in range(k_in):
+        wants = [j == k for j in range(k_in)]
         o, g = _fused(kind, arrays, wants, reverse)
         for a, b in zip(o, outs):
             np.testing.assert_array_equal(a, b)
         np.testing.assert_array_equal(g[k], grads[k])
     with fg.no_grad():
-        o, _ = _fused(kind, arrays, [False] * 4, reverse)
+        o, _ = _fused(kind, arrays, [False] * k_in, reverse)
     for a, b in zip(o, outs):
         np.testing.assert_array_equal(a, b)
-    assert not any(t.requires_grad for t in (lstm_layer if kind == "lstm" else gru_layer)(
-        *[fg.tensor(a) for a in arrays], reverse))
+    o, _ = _fused(kind, arrays, [False] * k_in, reverse)  # recorded nowhere: no input requires grad
+    assert all(np.array_equal(a, b) for a, b in zip(o, outs))
 
 
 def test_fused_layer_backward_twice_with_retain_graph_gives_the_same_gradients(rng):
@@ -241,8 +252,8 @@ def _op_names(t):
     return names
 
 
-@pytest.mark.parametrize("kind,proj_size,nodes", [("LSTM", 0, 4), ("GRU", 0, 4), ("LSTM", 2, 0)])
-def test_lstm_and_gru_layers_record_one_fused_node_per_layer_and_direction(kind, proj_size, nodes):
+@pytest.mark.parametrize("kind,proj_size,nodes", [("LSTM", 0, 4), ("GRU", 0, 4), ("RNN", 0, 4), ("LSTM", 2, 0)])
+def test_layers_record_one_fused_node_per_layer_and_direction(kind, proj_size, nodes):
     m = getattr(nn, kind)(3, 4, num_layers=2, bidirectional=True, **({"proj_size": proj_size} if proj_size else {}))
     out = m(fg.randn(6, 2, 3))[0]
     names = _op_names(out)

@@ -239,6 +239,29 @@ def test_fused_layer_backward_twice_with_retain_graph_gives_the_same_gradients(r
         np.testing.assert_array_equal(t.grad.numpy(), a)
 
 
+@pytest.mark.parametrize("kind", ["LSTM", "GRU", "RNN"])
+def test_buffers_reused_across_calls_never_overwrite_what_is_still_held(kind, rng):
+    """The fused nodes reuse large buffers of earlier calls once nothing references them
+    (fastgrad/ops/recurrent.py, _POOL): outputs kept, graphs kept alive and gradients kept stay intact."""
+    m = getattr(nn, kind)(8, 64, num_layers=2, dtype=fg.float64)  # buffers above the pool's size floor
+    xs = [fg.tensor(rng.standard_normal((40, 16, 8)), requires_grad=True) for _ in range(3)]
+    want = []
+    for x in xs:  # reference values, each from a fresh model run with nothing else alive
+        out = m(x)[0]
+        out.sum().backward()
+        want.append((out.detach().numpy().copy(), x.grad.numpy().copy()))
+        x.grad = None
+    outs = [m(x)[0] for x in xs]  # three graphs alive at once, then backward in another order
+    for i in (2, 0, 1):
+        outs[i].sum().backward()
+    for (o_want, g_want), out, x in zip(want, outs, xs):
+        np.testing.assert_array_equal(out.detach().numpy(), o_want)
+        np.testing.assert_array_equal(x.grad.numpy(), g_want)
+    kept = [m(x)[0].detach().numpy() for x in xs]  # outputs held while later calls run
+    for k, (o_want, _) in zip(kept, want):
+        np.testing.assert_array_equal(k, o_want)
+
+
 def _op_names(t):
     """Names of the op nodes in t's graph."""
     seen, stack, names = set(), [t.grad_fn], []

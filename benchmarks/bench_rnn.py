@@ -1,9 +1,8 @@
 """Recurrent-layer rows: fastgrad beside torch (numpy has no recurrent layer to compare with).
 
 * "R1 <mode> 32->64 2L (20, 16, 32) fwd+bwd": a two-layer RNN/LSTM/GRU over a short sequence, where
-  per-step overheads show (fastgrad runs each LSTM/GRU layer and direction as one fused node, a Python
-  time loop of two C calls a step; its RNN composes each step from autograd ops; torch runs one
-  fused kernel per layer).
+  per-step overheads show (fastgrad runs each layer and direction as one fused node, a Python time
+  loop of two C calls a step; torch runs one fused kernel per layer).
 * "R2 <mode> 32->64 2L (200, 16, 32) fwd+bwd": the same over a ten times longer sequence.
 
 Both frameworks start from the same weights (torch's initialisation loaded into fastgrad) and see

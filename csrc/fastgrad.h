@@ -660,6 +660,52 @@ void fg_layer_norm_bwd_f32(int64_t R, int64_t N, const float *x, const float *w,
                            const float *dy, float *dx, float *dw, float *db);
 void fg_layer_norm_bwd_f64(int64_t R, int64_t N, const double *x, const double *w, const double *mean,
                            const double *rstd, const double *dy, double *dx, double *dw, double *db);
+/* ---- recurrent.c : the pointwise part of one LSTM / GRU / RNN time step (the matrix products are fg_gemm calls) -----
+ * m = n h; row-major gate blocks x (n x k*h): gate q of row r at x[r*k*h + q*h + j]; gate-major `gates` (k x n x h):
+ * gate q at gates[q*m + r*h + j]; each activated gate is bitwise fg_sigmoid_fwd / fg_tanh_fwd of its pre-activation;
+ * `pre` is scratch (overwritten); dh may be NULL (no carried gradient: zero) */
+/* LSTM (gates i, f, g, o): a = gi + gh (n x 4h), gates = sigmoid(a_i), sigmoid(a_f), tanh(a_g), sigmoid(a_o);
+ * c = f c_prev + i g; tc = tanh(c); hout = o tc   (pre: 4m elements) */
+void fg_lstm_cell_fwd_f32(int64_t n, int64_t h, const float *restrict gi, const float *restrict gh,
+                          const float *restrict c_prev, float *restrict pre, float *restrict gates, float *restrict c,
+                          float *restrict tc, float *restrict hout);
+void fg_lstm_cell_fwd_f64(int64_t n, int64_t h, const double *restrict gi, const double *restrict gh,
+                          const double *restrict c_prev, double *restrict pre, double *restrict gates, double *restrict c,
+                          double *restrict tc, double *restrict hout);
+/* d = dy + dh; dc (in: carried, out: dc_prev) = f (dc + d o (1 - tc^2)); dgates (n x 4h, pre-activation):
+ * di = dc' g i(1-i), df = dc' c_prev f(1-f), dg = dc' i (1-g^2), do = d tc o(1-o), dc' = dc + d o (1 - tc^2) */
+void fg_lstm_cell_bwd_f32(int64_t n, int64_t h, const float *restrict gates, const float *restrict c_prev,
+                          const float *restrict tc, const float *restrict dy, const float *restrict dh,
+                          float *restrict dc, float *restrict dgates);
+void fg_lstm_cell_bwd_f64(int64_t n, int64_t h, const double *restrict gates, const double *restrict c_prev,
+                          const double *restrict tc, const double *restrict dy, const double *restrict dh,
+                          double *restrict dc, double *restrict dgates);
+/* GRU (gates r, z, n; torch's): gh = h_prev W_hh^T + b_hh (n x 3h); r = sigmoid(gi_r + gh_r), z = sigmoid(gi_z + gh_z),
+ * nn = tanh(gi_n + r gh_n); hout = nn + z (h_prev - nn)   (pre: 2m elements) */
+void fg_gru_cell_fwd_f32(int64_t n, int64_t h, const float *restrict gi, const float *restrict gh,
+                         const float *restrict h_prev, float *restrict pre, float *restrict gates, float *restrict hout);
+void fg_gru_cell_fwd_f64(int64_t n, int64_t h, const double *restrict gi, const double *restrict gh,
+                         const double *restrict h_prev, double *restrict pre, double *restrict gates,
+                         double *restrict hout);
+/* d = dy + dh; dn = d (1-z)(1-nn^2), dz = d (h_prev - nn) z(1-z), dr = dn gh_n r(1-r);
+ * dgi = (dr, dz, dn), dgh = (dr, dz, dn r) (n x 3h each); dh_prev = d z (the direct part; + dgh W_hh by the caller) */
+void fg_gru_cell_bwd_f32(int64_t n, int64_t h, const float *restrict gates, const float *restrict gh,
+                         const float *restrict h_prev, const float *restrict dy, const float *restrict dh,
+                         float *restrict dgi, float *restrict dgh, float *restrict dh_prev);
+void fg_gru_cell_bwd_f64(int64_t n, int64_t h, const double *restrict gates, const double *restrict gh,
+                         const double *restrict h_prev, const double *restrict dy, const double *restrict dh,
+                         double *restrict dgi, double *restrict dgh, double *restrict dh_prev);
+/* Elman RNN: a = gi + gh (n x h); hout = tanh(a) (relu == 0) or a < 0 ? 0 : a (relu == 1; bitwise fg_tanh_fwd /
+ * fg_relu_fwd of a)   (pre: m elements, used for tanh) */
+void fg_rnn_cell_fwd_f32(int64_t n, int64_t h, const float *restrict gi, const float *restrict gh, float *restrict pre,
+                         float *restrict hout, int relu);
+void fg_rnn_cell_fwd_f64(int64_t n, int64_t h, const double *restrict gi, const double *restrict gh,
+                         double *restrict pre, double *restrict hout, int relu);
+/* d = dy + dh; dgates (pre-activation, n x h) = d (1 - hout^2) (tanh) or hout <= 0 ? 0 : d (relu) */
+void fg_rnn_cell_bwd_f32(int64_t n, int64_t h, const float *restrict hout, const float *restrict dy,
+                         const float *restrict dh, float *restrict dgates, int relu);
+void fg_rnn_cell_bwd_f64(int64_t n, int64_t h, const double *restrict hout, const double *restrict dy,
+                         const double *restrict dh, double *restrict dgates, int relu);
 /* ---- scatter.c : accumulating scatters (index_add, scatter_add); indices validated by the caller -- */
 /* out[o, idx[j], i] += alpha src[o, j, i]  (out: outer x m x inner, src: outer x n x inner; sequential,
  * so duplicate indices add in index order whatever the thread count) */

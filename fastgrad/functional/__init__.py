@@ -35,6 +35,8 @@ then the array-level Functions of ``fastgrad.ops``.
     dropout_more dropout1d/2d/3d (whole channels), alpha_dropout, feature_alpha_dropout
     pool_more    adaptive_max_pool1d/2d, max_unpool1d/2d
     attention    scaled_dot_product_attention (the fused kernel of csrc/attention.c)
+    recurrent    lstm_layer, gru_layer, rnn_layer: a whole recurrent layer as one node (csrc/recurrent.c;
+                 imported by nn.LSTM/GRU/RNN from fastgrad.functional.recurrent, not exported here: not torch names)
     pointwise    sin … rad2deg, floor/ceil/round/trunc, logit, nan_to_num (+ pointwise_binary: atan2 … addcdiv, isclose)
     fold         unfold (im2col), fold (col2im)                      } torch.nn.functional only
     bilinear     bilinear                                            } (exported by fastgrad.nn.functional;

@@ -34,6 +34,8 @@ from fastgrad.nn.lazy import (LazyLinear, LazyConv1d, LazyConv2d, LazyConvTransp
 from fastgrad.nn.pooling import LPPool1d, LPPool2d
 from fastgrad.nn.normalization import LocalResponseNorm, CrossMapLRN2d
 from fastgrad.nn.upsampling import ChannelShuffle
+from fastgrad.nn.rnn import RNNBase, RNN, LSTM, GRU
+from fastgrad.nn.rnn_cell import RNNCellBase, RNNCell, LSTMCell, GRUCell
 from fastgrad.nn import padding as _padding
 from fastgrad.nn.padding import *  # noqa: F401,F403  (ConstantPad1d … CircularPad3d, CosineSimilarity, PairwiseDistance)
 from fastgrad.nn import functional, init, utils
@@ -59,6 +61,7 @@ __all__ += ["MultiheadAttention", "TransformerEncoderLayer", "TransformerEncoder
 __all__ += ["ParameterList", "ParameterDict"]
 __all__ += ["Hardtanh", "ReLU6", "Mish", "ELU", "SELU", "CELU", "Softsign", "LogSigmoid", "GLU", "PReLU", "RReLU",
             "Softmin", "Threshold", "Tanhshrink", "Softshrink", "Hardshrink", "Softmax2d"]
+__all__ += ["RNNBase", "RNN", "LSTM", "GRU", "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell"]
 __all__ += ["parallel"]
 __all__ += ["Fold", "Unfold"]
 __all__ += ["UninitializedParameter", "UninitializedBuffer", "Bilinear", "LazyLinear", "LazyConv1d", "LazyConv2d",

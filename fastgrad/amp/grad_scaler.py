@@ -105,7 +105,9 @@ class GradScaler:
                     if grad is None:
                         continue
                     seen = True
-                    if not np.isfinite(grad._data).all():
+                    data = grad._data
+                    finite = np.isfinite(data).all() if data.dtype.kind == "f" else bool(grad.isfinite().all())
+                    if not finite:                  # (the second form for bfloat16's raw storage)
                         found = 1.0
                     if inv_scale != 1.0:
                         grad.mul_(inv_scale)

@@ -169,3 +169,19 @@ def test_grad_scaler_errors_as_torch(mod):
         s.update()
     with pytest.raises(AssertionError, match="new_scale should be a float or a 1-element"):
         s.update(m.ones(2))
+
+
+def test_grad_scaler_bfloat16_and_float64_gradients():
+    for dtype in (fastgrad.bfloat16, fastgrad.float64):
+        p = fastgrad.zeros(3, dtype=dtype, requires_grad=True)
+        s = GradScaler("cpu", init_scale=4.0)
+        (s.scale(p.float() * fastgrad.tensor([1.0, 2.0, 3.0])).sum()).backward()
+        s.unscale_(fastgrad.optim.SGD([p], lr=1.0))
+        np.testing.assert_array_equal(p.grad.float().numpy(), [1.0, 2.0, 3.0])
+        p.grad = fastgrad.tensor([1.0, float("inf"), 0.0]).to(dtype)
+        s2 = GradScaler("cpu", init_scale=4.0)
+        s2.scale(p.float().sum())
+        opt = fastgrad.optim.SGD([p], lr=1.0)
+        s2.step(opt)
+        s2.update()
+        assert s2.get_scale() == 2.0 and np.array_equal(p.detach().float().numpy(), [0.0, 0.0, 0.0])

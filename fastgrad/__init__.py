@@ -132,6 +132,9 @@ from fastgrad.amp import autocast  # noqa: E402
 from fastgrad.compiler import compile  # noqa: E402,A004
 
 __all__ += ["amp", "autocast", "compile"]
+from fastgrad import testing  # noqa: E402
+from fastgrad.autograd import functional as _autograd_functional  # noqa: E402,F401  (torch.autograd.functional)
+__all__ += ["testing"]
 __all__ += ["randint_like", "bernoulli", "poisson", "multinomial", "is_tensor", "numel", "is_floating_point",
             "inference_mode", "is_inference_mode_enabled", "histc", "histogram", "bincount"]
 __all__ += ["dtype", "float16", "int32", "int16", "int8", "uint8", "uint16", "uint32", "uint64", "float",

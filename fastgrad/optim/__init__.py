@@ -8,7 +8,7 @@ from fastgrad.optim.adadelta import Adadelta
 from fastgrad.optim.adamax import Adamax
 from fastgrad.optim.nadam import NAdam
 from fastgrad.optim.radam import RAdam
-from fastgrad.optim import lr_scheduler
+from fastgrad.optim import lr_scheduler, swa_utils
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "NAdam", "RAdam",
-           "lr_scheduler"]
+           "lr_scheduler", "swa_utils"]

@@ -12,4 +12,4 @@ from fastgrad.nn.utils import rnn  # noqa: F401  (torch.nn.utils.rnn's path)
 __all__ = ["clip_grad_norm_", "clip_grad_norm", "clip_grad_value_", "clip_grads_with_norm_", "get_total_norm",
            "parameters_to_vector", "vector_to_parameters", "fuse_conv_bn_eval", "fuse_conv_bn_weights",
            "fuse_linear_bn_eval", "fuse_linear_bn_weights", "skip_init", "weight_norm", "remove_weight_norm"]
-from fastgrad.nn.utils import parametrize, parametrizations, stateless  # noqa: E402,F401  (torch's submodule paths)
+from fastgrad.nn.utils import parametrize, parametrizations, prune, stateless  # noqa: E402,F401  (torch's submodule paths)

@@ -87,9 +87,18 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
     return (values, idx) if return_indices else values
 
 
+def _triple(v, what, op):
+    t = (v,) * 3 if isinstance(v, int) and not isinstance(v, bool) else tuple(v)
+    if len(t) == 1:
+        t = t * 3
+    if len(t) != 3:
+        raise RuntimeError(f"{op}: {what} must be a single int, or a tuple of three ints")
+    return t
+
+
 def _unpool(input, indices, kernel_size, stride, padding, output_size, spatial, op):
     x = float_input(input, op)
-    conv = _pair if spatial == 2 else (lambda v, what, o: (_single(v, what, o),))
+    conv = {1: lambda v, what, o: (_single(v, what, o),), 2: _pair, 3: _triple}[spatial]
     k = conv(kernel_size, "kernel_size", op)
     s = k if stride is None else conv(stride, "stride", op)
     p = conv(padding, "padding", op)

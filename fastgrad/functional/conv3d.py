@@ -4,9 +4,12 @@ conv.py's, then the depth axis is folded into the batch so each call is one larg
     conv3d:  y[n, :, od] = sum_j conv2d(x[n, :, od sD + j dD], w[:, :, j])   (the depth taps are stacked
              along the channels: one conv2d over (N Do, kD C, H, W) slabs)
     conv_transpose3d: its adjoint, one conv_transpose2d over (N Di, C, H, W) whose kD outputs per plane
-             are added at depths i sD + j dD - pD
+             are added (index_add) at depths i sD + j dD - pD
 """
+import numpy as np
+
 from fastgrad.functional.conv import _conv, _conv_t
+from fastgrad.functional.gather_scatter import index_add
 from fastgrad.functional.pad import pad
 from fastgrad.functional.shape import stack
 from fastgrad.tensor import Tensor
@@ -50,17 +53,12 @@ def _conv_t3d(x, w, bias, stride, padding, output_padding, dilation, groups, out
     xt = xb.permute(0, 2, 1, 3, 4).reshape(n * di, cin, hi, wi)
     w2 = w.permute(0, 2, 1, 3, 4).reshape(cin, kd * cog, kh, kw)  # out channels ordered (g, kD, C/g)
     y = conv_transpose2d(xt, w2, None, (sh, sw), (ph, pw), (oph, opw), groups, (dh, dw))
-    y = y.reshape(n, di, groups, kd, cog, ho, wo)
+    m = groups * cog * ho * wo
+    y = y.reshape(n, di, groups, kd, cog * ho * wo).permute(0, 1, 3, 2, 4).reshape(n, di * kd, m)
     full = (di - 1) * sd + dd * (kd - 1) + 1 + opd
-    span = (di - 1) * sd + 1
-    total = None
-    for j in range(kd):
-        t = y[:, :, :, j]                                              # (N, Di, g, C/g, Ho, Wo)
-        if sd > 1:  # the planes land sD apart: interleave sD - 1 zero planes
-            t = pad(t.unsqueeze(2), (0, 0) * 4 + (0, sd - 1)).reshape(n, di * sd, groups, cog, ho, wo)[:, :span]
-        t = pad(t, (0, 0) * 4 + (j * dd, full - j * dd - span))
-        total = t if total is None else total + t
-    out = total[:, pd:pd + do].reshape(n, do, groups * cog, ho, wo).permute(0, 2, 1, 3, 4).contiguous()
+    depth = (np.arange(di)[:, None] * sd + np.arange(kd)[None, :] * dd).ravel()  # where plane (i, j) lands
+    buf = index_add(Tensor._make(np.zeros((n, full, m), y._data.dtype)), 1, depth, y)
+    out = buf[:, pd:pd + do].reshape(n, do, groups * cog, ho, wo).permute(0, 2, 1, 3, 4).contiguous()
     if bias is not None:
         out = out + bias.reshape(1, groups * cog, 1, 1, 1)
     return out if x.dim() == 5 else out.squeeze(0)

@@ -78,6 +78,9 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, d, op, impl=No
     batched = len(xs) == d + 2
     xb = xs if batched else (1,) + xs
     cin = xb[1]
+    if ws[0] < groups:
+        raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be at least {groups} at dimension 0, but "
+                           f"got weight of size {_size(ws)} instead")
     if ws[0] % groups:
         raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be divisible by {groups} at "
                            f"dimension 0, but got weight of size [{_size(ws)}] instead")

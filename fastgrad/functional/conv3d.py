@@ -8,7 +8,7 @@ conv.py's, then the depth axis is folded into the batch so each call is one larg
 """
 import numpy as np
 
-from fastgrad.functional.conv import _conv, _conv_t
+from fastgrad.functional.conv import _conv, _conv_t, conv2d, conv_transpose2d
 from fastgrad.functional.gather_scatter import index_add
 from fastgrad.functional.pad import pad
 from fastgrad.functional.shape import stack
@@ -19,7 +19,6 @@ __all__ = ["conv3d", "conv_transpose3d"]
 
 def _conv3d(x, w, bias, stride, padding, dilation, groups, extra, out_shape):
     """y = conv3d(x, w) + bias for checked arguments (extra: the odd 'same' padding on the high side)."""
-    from fastgrad.functional.conv import conv2d
     xb = x if x.dim() == 5 else x.unsqueeze(0)
     n, c, _, h, wd = xb.shape
     o, cg, kd, kh, kw = w.shape
@@ -43,7 +42,6 @@ def _conv3d(x, w, bias, stride, padding, dilation, groups, extra, out_shape):
 
 def _conv_t3d(x, w, bias, stride, padding, output_padding, dilation, groups, out_shape):
     """y = conv_transpose3d(x, w) + bias for checked arguments."""
-    from fastgrad.functional.conv import conv_transpose2d
     xb = x if x.dim() == 5 else x.unsqueeze(0)
     n, cin, di, hi, wi = xb.shape
     _, cog, kd, kh, kw = w.shape

@@ -164,6 +164,8 @@ ERRORS = [
     ("conv3d", (2, 3, 4, 5, 6), (4, 3, 2, 2, 2), dict(padding=-1)),
     ("conv3d", (2, 3, 4, 5, 6), (4, 3, 2, 2, 2), dict(groups=0)),
     ("conv3d", (2, 6, 4, 5, 6), (3, 3, 2, 2, 2), dict(groups=2)),
+    ("conv3d", (2, 3, 4, 5, 6), (0, 3, 1, 1, 1), {}),
+    ("conv3d", (2, 6, 4, 5, 6), (1, 2, 1, 1, 1), dict(groups=3)),
     ("conv_transpose3d", (2, 3, 4, 5, 6), (3, 4, 2, 2, 2), dict(groups=2)),
     ("conv_transpose3d", (2, 3, 4, 5, 6), (3, 4, 2, 2, 2), dict(stride=2, output_padding=2)),
     ("conv_transpose3d", (2, 3, 4, 5, 6), (5, 4, 2, 2, 2), {}),
@@ -176,6 +178,15 @@ def test_conv3d_errors_as_torch(name, xs, ws, kw):
     x, w = np.ones(xs, np.float32), np.ones(ws, np.float32)
     _same_error(lambda: getattr(F, name)(fg.tensor(x), fg.tensor(w), **kw),
                 lambda: getattr(TF, name)(torch.tensor(x), torch.tensor(w), **kw))
+
+
+@pytest.mark.parametrize("name,xs,ws", [("conv1d", (2, 3, 4), (0, 3, 1)), ("conv2d", (2, 3, 4, 4), (0, 3, 1, 1)),
+                                         ("conv2d", (2, 4, 4, 4), (1, 2, 1, 1))])
+def test_fewer_out_channels_than_groups_raise_as_torch(name, xs, ws):
+    x, w = np.ones(xs, np.float32), np.ones(ws, np.float32)
+    groups = xs[1] // ws[1]
+    _same_error(lambda: getattr(F, name)(fg.tensor(x), fg.tensor(w), groups=groups),
+                lambda: getattr(TF, name)(torch.tensor(x), torch.tensor(w), groups=groups))
 
 
 def test_conv3d_bias_and_dtype_errors():

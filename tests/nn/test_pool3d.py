@@ -63,10 +63,17 @@ def test_max_pool3d_ties_nan_and_inf_follow_torch(rng):
     yt, it = TF.max_pool3d(torch.tensor(x), 2, 1, return_indices=True)
     np.testing.assert_array_equal(ia.numpy(), it.numpy())
     np.testing.assert_array_equal(np.isnan(ya.numpy()), np.isnan(yt.numpy()))
-    for name in ("adaptive_max_pool3d",):
-        ya, ia = getattr(F, name)(fg.tensor(x), (3, 2, 4), True)
-        yt, it = getattr(TF, name)(torch.tensor(x), (3, 2, 4), True)
+    for out in ((3, 2, 4), (2, 5, 3), (4, 1, 6)):  # uneven windows; windows that tile evenly (max_pool2d's kernel)
+        ya, ia = F.adaptive_max_pool3d(fg.tensor(x), out, True)
+        yt, it = TF.adaptive_max_pool3d(torch.tensor(x), out, True)
         np.testing.assert_array_equal(ia.numpy(), it.numpy())
+        ya, ia = F.adaptive_max_pool2d(fg.tensor(x[0]), out[1:], True)
+        yt, it = TF.adaptive_max_pool2d(torch.tensor(x[0]), out[1:], True)
+        np.testing.assert_array_equal(ia.numpy(), it.numpy())
+    x = np.round(rng.standard_normal((2, 2, 4, 6, 8))).astype(np.float32)
+    x[0, 0, 0] = -np.inf
+    _run("adaptive_max_pool3d", x, ((2, 3, 4), True), {}, rng, indices=True)
+    _run("adaptive_max_pool2d", x[0], ((3, 4), True), {}, rng, indices=True)
 
 
 AVG = [  # (shape, kernel_size, stride, padding, ceil_mode)

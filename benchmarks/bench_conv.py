@@ -6,6 +6,8 @@
   sum of its output (gradients of input, weight and bias).
 * "C4 depthwise conv2d 3x3 64ch 32x32 b32 fwd+bwd": the same with groups = channels (MobileNet's
   depthwise layer; fastgrad's own kernel in csrc/conv_direct.c).
+* "C5 conv3d 3x3x3 8->16 16x32x32 b4 fwd+bwd": F.conv3d (padding 1) forward and backward of the sum;
+  fastgrad composes it from one conv2d over the depth taps stacked along the channels.
 
 Both frameworks start from the same weights and data; the C1 rows check that the loss after the
 timed steps agrees with a fresh torch run of as many steps (when torch is installed).
@@ -23,6 +25,7 @@ from _common import QUICK  # noqa: E402
 
 LENET_BATCH = 16 if QUICK else 64
 CONV = (4, 16, 16, 8) if QUICK else (16, 64, 64, 32)  # batch, in, out, size
+CONV3D = (2, 4, 8, 8, 8) if QUICK else (4, 8, 16, 16, 32)  # batch, in, out, depth, height = width
 DEPTHWISE = (4, 16, 8) if QUICK else (32, 64, 32)     # batch, channels, size
 
 
@@ -132,6 +135,30 @@ def test_depthwise_conv2d_3x3_fwd_bwd(benchmark, framework):
         F.conv2d(x, w, b, padding=1, groups=ch).sum().backward()
 
     C.run_pedantic(benchmark, step, rounds=30, iterations=1)
+    assert np.isfinite(float(w.grad.sum()))
+
+
+@pytest.mark.parametrize("framework", ["torch", "fastgrad"])
+def test_conv3d_3x3x3_fwd_bwd(benchmark, framework):
+    C.need(framework)
+    n, cin, cout, d, hw = CONV3D
+    name = "C5 conv3d 3x3x3 %d->%d %dx%dx%d b%d fwd+bwd" % (cin, cout, d, hw, hw, n)
+    benchmark.group = name
+    C.tag(benchmark, framework, category="cnn", workload=name, flops=3 * 2 * n * cout * cin * 27 * d * hw * hw)
+    rng = C.rng(19)
+    x0 = rng.standard_normal((n, cin, d, hw, hw), dtype=np.float32)
+    w0 = (rng.standard_normal((cout, cin, 3, 3, 3), dtype=np.float32) * 0.05).astype(np.float32)
+    b0 = np.zeros(cout, np.float32)
+    lib = C.torch if framework == "torch" else C.fastgrad
+    F = lib.nn.functional
+    x, w, b = (lib.tensor(a, requires_grad=True) for a in (x0, w0, b0))
+
+    def step():
+        for p in (x, w, b):
+            p.grad = None
+        F.conv3d(x, w, b, padding=1).sum().backward()
+
+    C.run_pedantic(benchmark, step, rounds=20, iterations=1)
     assert np.isfinite(float(w.grad.sum()))
 
 

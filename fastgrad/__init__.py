@@ -152,7 +152,8 @@ from fastgrad.nn.functional import (conv1d, conv2d, conv_transpose1d, conv_trans
                                     max_pool2d, avg_pool1d, adaptive_avg_pool1d, adaptive_max_pool1d, batch_norm,
                                     dropout, embedding, pixel_shuffle, pixel_unshuffle, cosine_similarity,
                                     pairwise_distance, binary_cross_entropy_with_logits, rms_norm, bilinear, pdist,
-                                    channel_shuffle, native_channel_shuffle, max_pool1d_with_indices)
+                                    channel_shuffle, native_channel_shuffle, max_pool1d_with_indices, conv3d,
+                                    conv_transpose3d, max_pool3d)
 from fastgrad.creation import as_tensor as asarray  # noqa: E402
 
 globals().update(_torch_forms.FUNCTIONS)  # torch.sin_(t), torch.zero_(t), … (in-place function forms)
@@ -161,7 +162,8 @@ __all__ += ["greater", "greater_equal", "less", "less_equal", "not_equal", "conc
             "conv_transpose1d", "conv_transpose2d", "max_pool1d", "max_pool2d", "avg_pool1d", "adaptive_avg_pool1d",
             "adaptive_max_pool1d", "batch_norm", "dropout", "embedding", "pixel_shuffle", "pixel_unshuffle",
             "cosine_similarity", "pairwise_distance", "binary_cross_entropy_with_logits", "asarray", "rms_norm",
-            "bilinear", "pdist", "channel_shuffle", "native_channel_shuffle", "max_pool1d_with_indices"]
+            "bilinear", "pdist", "channel_shuffle", "native_channel_shuffle", "max_pool1d_with_indices", "conv3d",
+            "conv_transpose3d", "max_pool3d"]
 __all__ += sorted(_torch_forms.FUNCTIONS)
 from fastgrad.dtype_objects import bfloat16  # noqa: E402
 from fastgrad.legacy import BFloat16Tensor  # noqa: E402

@@ -26,7 +26,9 @@ then the array-level Functions of ``fastgrad.ops``.
     loss_more    kl_div, gaussian_nll, poisson_nll, soft_margin, multilabel_soft_margin (composed ops)
     loss_margin  margin_ranking, hinge/cosine embedding, triplet margin (+ with distance), multi(label) margin
     conv         conv1d/2d, conv_transpose1d/2d
+    conv3d       conv3d, conv_transpose3d (composed from the 2-D kernels)
     pool         max/avg/adaptive-avg pooling, 1-D and 2-D
+    pool3d       max/avg/adaptive pooling and max_unpool3d (composed from the 2-D ones)
     batchnorm    batch_norm (train and eval)
     pad          F.pad: constant, reflect, replicate, circular
     inplace      x += y, add_, copy_, … (torch's in-place rules)
@@ -97,6 +99,9 @@ from fastgrad.functional.upsample import (interpolate, upsample, upsample_neares
                                           pixel_unshuffle)
 from fastgrad.functional.dropout_more import dropout1d, dropout2d, dropout3d, alpha_dropout, feature_alpha_dropout
 from fastgrad.functional.pool_more import adaptive_max_pool1d, adaptive_max_pool2d, max_unpool1d, max_unpool2d
+from fastgrad.functional.conv3d import conv3d, conv_transpose3d
+from fastgrad.functional.pool3d import (max_pool3d, avg_pool3d, adaptive_avg_pool3d, adaptive_max_pool3d,
+                                       max_unpool3d)
 from fastgrad.functional.attention import scaled_dot_product_attention
 from fastgrad.functional.einsum import einsum
 from fastgrad.functional.products import (outer, ger, dot, vdot, inner, mv, addmm, addmv, addbmm, baddbmm, kron,
@@ -175,6 +180,8 @@ __all__ += ["kl_div", "gaussian_nll_loss", "poisson_nll_loss", "soft_margin_loss
 __all__ += ["interpolate", "upsample", "upsample_nearest", "upsample_bilinear", "pixel_shuffle", "pixel_unshuffle"]
 __all__ += ["dropout1d", "dropout2d", "dropout3d", "alpha_dropout", "feature_alpha_dropout"]
 __all__ += ["adaptive_max_pool1d", "adaptive_max_pool2d", "max_unpool1d", "max_unpool2d"]
+__all__ += ["conv3d", "conv_transpose3d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d", "adaptive_max_pool3d",
+            "max_unpool3d"]
 __all__ += ["scaled_dot_product_attention"]
 __all__ += ["relu_", "leaky_relu_"]
 __all__ += ["hardtanh", "hardtanh_", "relu6", "silu", "mish", "elu", "elu_", "selu", "selu_", "celu", "celu_",

@@ -1,5 +1,5 @@
 """Convolutions at the Tensor level: conv1d, conv2d and their transposes with torch's arguments, checks and error
-messages (each prefixed with the op's name), then ``ops.conv.Convolution``.
+messages (each prefixed with the op's name), then ``ops.conv.Convolution``; conv3d.py reuses the checks.
 
     y[n, o] = b[o] + sum_{c in o's group} w[o, c] (*) x[n, c]   (cross-correlation)
     out = floor((in + 2 pad - dilation (k - 1) - 1) / stride) + 1 per spatial dim
@@ -46,7 +46,8 @@ def _operands(input, weight, d, op):
     return x, w, xs, ws
 
 
-def _conv(input, weight, bias, stride, padding, dilation, groups, d, op):
+def _conv(input, weight, bias, stride, padding, dilation, groups, d, op, impl=None):
+    """torch's checks, then the kernel (or ``impl``, given the checked arguments, for d = 3)."""
     x, w, xs, ws = _operands(input, weight, d, op)
     stride = _ntuple(stride, d, "stride", op)
     dilation = _ntuple(dilation, d, "dilation", op)
@@ -57,7 +58,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, d, op):
     if any(s <= 0 for s in dilation):
         raise RuntimeError(f"{op}: non-positive dilation is not supported")
     ksize = ws[2:]
-    extra = (0, 0)
+    extra = (0,) * max(d, 2)
     if isinstance(padding, str):
         if padding == "valid":
             padding = (0,) * d
@@ -77,6 +78,9 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, d, op):
     batched = len(xs) == d + 2
     xb = xs if batched else (1,) + xs
     cin = xb[1]
+    if ws[0] < groups:
+        raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be at least {groups} at dimension 0, but "
+                           f"got weight of size {_size(ws)} instead")
     if ws[0] % groups:
         raise RuntimeError(f"{op}: Given groups={groups}, expected weight to be divisible by {groups} at "
                            f"dimension 0, but got weight of size [{_size(ws)}] instead")
@@ -84,7 +88,7 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, d, op):
         raise RuntimeError(f"{op}: Given groups={groups}, weight of size {_size(ws)}, expected input{_size(xb)} "
                            f"to have {ws[1] * groups} channels, but got {cin} channels instead")
     spatial = xb[2:]
-    padded = [s + 2 * p + e for s, p, e in zip(spatial, padding, extra[2 - d:])]
+    padded = [s + 2 * p + e for s, p, e in zip(spatial, padding, extra[len(extra) - d:])]
     eff = [dl * (k - 1) + 1 for dl, k in zip(dilation, ksize)]
     if any(p < k for p, k in zip(padded, eff)):
         raise RuntimeError(f"{op}: Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
@@ -100,6 +104,8 @@ def _conv(input, weight, bias, stride, padding, dilation, groups, d, op):
                                f"{x._data.dtype} and {bias._data.dtype}")
     out = [(p - e) // s + 1 for p, e, s in zip(padded, eff, stride)]
     out_shape = (xb[0], ws[0], *out) if batched else (ws[0], *out)
+    if impl is not None:
+        return impl(x, w, bias, stride, padding, dilation, groups, extra, out_shape)
     if d == 1:
         x4, w4 = (xb[0], cin, 1, xb[2]), (ws[0], ws[1], 1, ws[2])
         stride, padding, dilation = (1,) + stride, (0,) + padding, (1,) + dilation
@@ -119,7 +125,8 @@ def conv1d(input: Tensor, weight: Tensor, bias=None, stride=1, padding=0, dilati
     return _conv(input, weight, bias, stride, padding, dilation, groups, 1, "conv1d")
 
 
-def _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, d, op):
+def _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilation, d, op, impl=None):
+    """torch's checks, then the kernel (or ``impl``, given the checked arguments, for d = 3)."""
     x, w, xs, ws = _operands(input, weight, d, op)
     if isinstance(padding, str):
         raise TypeError(f"{op}(): argument 'padding' must be tuple of ints, not str")
@@ -134,7 +141,7 @@ def _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilati
     if any(p < 0 for p in padding) or any(p < 0 for p in output_padding):
         raise RuntimeError(f"{op}: negative padding is not supported")
     if any(o >= s and o >= dl for o, s, dl in zip(output_padding, stride, dilation)):
-        names = ("height", "width")[2 - d:]
+        names = ("depth", "height", "width")[3 - d:]
         raise RuntimeError(f"{op}: output padding must be smaller than either stride or dilation, but got "
                            + " ".join(f"output_padding_{n}: {v}" for n, v in zip(names, output_padding)) + " "
                            + " ".join(f"stride_{n}: {v}" for n, v in zip(names, stride)) + " "
@@ -159,6 +166,8 @@ def _conv_t(input, weight, bias, stride, padding, output_padding, groups, dilati
         raise RuntimeError(f"{op}: Given input size per channel: ({' x '.join(map(str, xb[2:]))}). Calculated output "
                            f"size per channel: ({' x '.join(map(str, out))}). Output size is too small")
     out_shape = (xb[0], cout, *out) if batched else (cout, *out)
+    if impl is not None:
+        return impl(x, w, bias, stride, padding, output_padding, dilation, groups, out_shape)
     if d == 1:
         x4, w4, y4 = (xb[0], xb[1], 1, xb[2]), (ws[0], ws[1], 1, ws[2]), (xb[0], cout, 1, out[0])
         stride, padding, dilation = (1,) + stride, (0,) + padding, (1,) + dilation

@@ -1,16 +1,18 @@
-"""Power-average pooling (F.lp_pool1d / lp_pool2d) and torch's ``*_with_indices`` forms of max pooling, composed
-from the existing pooling ops.
+"""Power-average pooling (F.lp_pool1d / lp_pool2d / lp_pool3d) and torch's ``*_with_indices`` forms of max
+pooling, composed from the existing pooling ops.
 
     lp_pool: y = (sum over the window of x^p)^(1/p) = (avg_pool(x^p) * window size)^(1/p)
 """
 from fastgrad.functional.activation import relu
 from fastgrad.functional.elementwise import abs as _abs, mul, pow as _pow, sign
 from fastgrad.functional.pool import avg_pool1d, avg_pool2d, max_pool1d, max_pool2d
+from fastgrad.functional.pool3d import adaptive_max_pool3d, avg_pool3d, max_pool3d
 from fastgrad.functional.pool_more import adaptive_max_pool1d, adaptive_max_pool2d
 from fastgrad.tensor import Tensor
 
-__all__ = ["lp_pool1d", "lp_pool2d", "max_pool1d_with_indices", "max_pool2d_with_indices",
-           "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices"]
+__all__ = ["lp_pool1d", "lp_pool2d", "lp_pool3d", "max_pool1d_with_indices", "max_pool2d_with_indices",
+           "max_pool3d_with_indices", "adaptive_max_pool1d_with_indices", "adaptive_max_pool2d_with_indices",
+           "adaptive_max_pool3d_with_indices"]
 
 
 def _lp(pooled, norm_type, window):
@@ -31,6 +33,13 @@ def lp_pool1d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: boo
     out = avg_pool1d(_pow(input, norm_type), kernel_size, stride, 0, ceil_mode)
     k = kernel_size if isinstance(kernel_size, int) else tuple(kernel_size)[0]
     return _lp(out, norm_type, k)
+
+
+def lp_pool3d(input: Tensor, norm_type, kernel_size, stride=None, ceil_mode: bool = False) -> Tensor:
+    """y = (sum over each kD x kH x kW window of x^p)^(1/p) on (N, C, D, H, W) or (C, D, H, W); no padding."""
+    kd, kh, kw = (kernel_size,) * 3 if isinstance(kernel_size, int) else tuple(kernel_size)
+    out = avg_pool3d(_pow(input, norm_type), kernel_size, stride, 0, ceil_mode)
+    return _lp(out, norm_type, kd * kh * kw)
 
 
 def _stride(stride):
@@ -57,3 +66,14 @@ def adaptive_max_pool2d_with_indices(input: Tensor, output_size, return_indices:
 def adaptive_max_pool1d_with_indices(input: Tensor, output_size, return_indices: bool = False):
     """(y, indices) = adaptive_max_pool1d(..., return_indices=True)."""
     return adaptive_max_pool1d(input, output_size, True)
+
+
+def max_pool3d_with_indices(input: Tensor, kernel_size, stride=None, padding=0, dilation=1, ceil_mode: bool = False,
+                            return_indices: bool = False):
+    """(y, indices) = max_pool3d(..., return_indices=True), whatever ``return_indices`` says (as torch)."""
+    return max_pool3d(input, kernel_size, _stride(stride), padding, dilation, ceil_mode, True)
+
+
+def adaptive_max_pool3d_with_indices(input: Tensor, output_size, return_indices: bool = False):
+    """(y, indices) = adaptive_max_pool3d(..., return_indices=True)."""
+    return adaptive_max_pool3d(input, output_size, True)

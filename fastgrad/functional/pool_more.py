@@ -1,6 +1,7 @@
 """Adaptive max pooling and max unpooling at the Tensor level (torch's F.adaptive_max_pool1d/2d,
 F.max_unpool1d/2d): window bounds, output sizes and torch's error messages.  Adaptive max pool finds
-each window's index in numpy and gathers the values (so the gradient flows to the chosen elements).
+each window's index in numpy and gathers the values (so the gradient flows to the chosen elements), or,
+when the output size divides the input's, runs max_pool2d with kernel = stride = input / output.
 
     window i of n inputs into m outputs: [floor(i n / m), ceil((i + 1) n / m))
     max_unpool output size: (in - 1) stride - 2 padding + kernel_size
@@ -9,7 +10,7 @@ import numpy as np
 
 from fastgrad.functional._promote import float_input
 from fastgrad.functional.indexing import gather
-from fastgrad.functional.pool import _pair, _single
+from fastgrad.functional.pool import _pair, _single, max_pool2d
 from fastgrad.functional.shape import reshape
 from fastgrad.ops.unpool import MaxUnpool
 from fastgrad.tensor import Tensor
@@ -71,7 +72,13 @@ def adaptive_max_pool2d(input: Tensor, output_size, return_indices: bool = False
         raise RuntimeError(f"adaptive_max_pool2d: elements of output_size must be greater than or equal to 0 but "
                            f"received {list(out)}")
     x4 = x if x.dim() == 4 else x.unsqueeze(0)
-    values, idx = _adaptive_max(x4, out, "adaptive_max_pool2d")
+    h, w = x4.shape[-2:]
+    if min(out) > 0 and h % out[0] == 0 and w % out[1] == 0 and x4.shape[0] > 0:
+        # windows [i k, (i + 1) k): max_pool2d's C kernel (same windows, same first-max / NaN rule)
+        values, idx = max_pool2d(x4, (h // out[0], w // out[1]), return_indices=True)
+        idx = idx._data
+    else:
+        values, idx = _adaptive_max(x4, out, "adaptive_max_pool2d")
     if x.dim() == 3:
         values, idx = values.squeeze(0), idx[0]
     return (values, _make(idx)) if return_indices else values
@@ -87,9 +94,18 @@ def adaptive_max_pool1d(input: Tensor, output_size, return_indices: bool = False
     return (values, idx) if return_indices else values
 
 
+def _triple(v, what, op):
+    t = (v,) * 3 if isinstance(v, int) and not isinstance(v, bool) else tuple(v)
+    if len(t) == 1:
+        t = t * 3
+    if len(t) != 3:
+        raise RuntimeError(f"{op}: {what} must be a single int, or a tuple of three ints")
+    return t
+
+
 def _unpool(input, indices, kernel_size, stride, padding, output_size, spatial, op):
     x = float_input(input, op)
-    conv = _pair if spatial == 2 else (lambda v, what, o: (_single(v, what, o),))
+    conv = {1: lambda v, what, o: (_single(v, what, o),), 2: _pair, 3: _triple}[spatial]
     k = conv(kernel_size, "kernel_size", op)
     s = k if stride is None else conv(stride, "stride", op)
     p = conv(padding, "padding", op)

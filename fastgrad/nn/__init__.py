@@ -13,9 +13,10 @@ from fastgrad.nn.embedding import Embedding, EmbeddingBag
 from fastgrad.nn.normalization import LayerNorm
 from fastgrad.nn.loss import (MSELoss, L1Loss, SmoothL1Loss, HuberLoss, CrossEntropyLoss, NLLLoss, BCELoss,
                               BCEWithLogitsLoss)
-from fastgrad.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from fastgrad.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
 from fastgrad.nn.pooling import MaxPool2d, AvgPool2d, AdaptiveAvgPool2d, MaxPool1d, AvgPool1d, AdaptiveAvgPool1d
-from fastgrad.nn.batchnorm import BatchNorm1d, BatchNorm2d
+from fastgrad.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from fastgrad.nn.pooling import MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, AdaptiveMaxPool3d, MaxUnpool3d
 from fastgrad.nn.normalization import GroupNorm, RMSNorm
 from fastgrad.nn.loss_more import (KLDivLoss, GaussianNLLLoss, PoissonNLLLoss, SoftMarginLoss, MultiLabelSoftMarginLoss,
                                    MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss, TripletMarginLoss,
@@ -30,8 +31,9 @@ from fastgrad.nn.transformer import (TransformerEncoderLayer, TransformerEncoder
                                      TransformerDecoder, Transformer)
 from fastgrad.nn.fold import Fold, Unfold
 from fastgrad.nn.lazy import (LazyLinear, LazyConv1d, LazyConv2d, LazyConvTranspose1d, LazyConvTranspose2d,
-                              LazyBatchNorm1d, LazyBatchNorm2d, LazyInstanceNorm1d, LazyInstanceNorm2d)
-from fastgrad.nn.pooling import LPPool1d, LPPool2d
+                              LazyBatchNorm1d, LazyBatchNorm2d, LazyInstanceNorm1d, LazyInstanceNorm2d, LazyConv3d,
+                              LazyConvTranspose3d, LazyBatchNorm3d, LazyInstanceNorm3d)
+from fastgrad.nn.pooling import LPPool1d, LPPool2d, LPPool3d
 from fastgrad.nn.normalization import LocalResponseNorm, CrossMapLRN2d
 from fastgrad.nn.upsampling import ChannelShuffle
 from fastgrad.nn.rnn import RNNBase, RNN, LSTM, GRU
@@ -69,3 +71,6 @@ __all__ += ["UninitializedParameter", "UninitializedBuffer", "Bilinear", "LazyLi
             "LazyInstanceNorm2d"]
 __all__ += ["EmbeddingBag", "LPPool1d", "LPPool2d", "LocalResponseNorm", "CrossMapLRN2d", "ChannelShuffle"]
 __all__ += _padding.__all__
+__all__ += ["Conv3d", "ConvTranspose3d", "BatchNorm3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
+            "AdaptiveMaxPool3d", "MaxUnpool3d", "LazyConv3d", "LazyConvTranspose3d", "LazyBatchNorm3d",
+            "LazyInstanceNorm3d", "LPPool3d"]

@@ -1,11 +1,11 @@
-"""BatchNorm1d and BatchNorm2d (torch's arguments, buffers, state_dict keys, repr and update rule)."""
+"""BatchNorm1d, BatchNorm2d and BatchNorm3d (torch's arguments, buffers, state_dict keys, repr and update rule)."""
 from fastgrad import dtypes
 from fastgrad import functional as F
 from fastgrad.creation import ones, tensor, zeros
 from fastgrad.nn.module import Module, _weight_bias
 from fastgrad.nn.parameter import Parameter
 
-__all__ = ["BatchNorm1d", "BatchNorm2d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
 
 class _BatchNorm(Module):
@@ -82,3 +82,11 @@ class BatchNorm2d(_BatchNorm):
     def _check_input_dim(self, input):
         if input.dim() != 4:
             raise ValueError(f"BatchNorm2d: expected 4D input (got {input.dim()}D input)")
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch norm over (N, C, D, H, W) inputs: statistics per channel over N, D, H and W."""
+
+    def _check_input_dim(self, input):
+        if input.dim() != 5:
+            raise ValueError(f"BatchNorm3d: expected 5D input (got {input.dim()}D input)")

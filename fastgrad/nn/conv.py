@@ -1,4 +1,4 @@
-"""Conv1d, Conv2d and their transposes (torch's arguments, init, repr and state_dict keys)."""
+"""Conv1d, Conv2d, Conv3d and their transposes (torch's arguments, init, repr and state_dict keys)."""
 import math
 
 from fastgrad import dtypes
@@ -8,7 +8,7 @@ from fastgrad.nn import init
 from fastgrad.nn.module import Module, _weight_bias
 from fastgrad.nn.parameter import Parameter
 
-__all__ = ["Conv1d", "Conv2d", "ConvTranspose1d", "ConvTranspose2d"]
+__all__ = ["Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d"]
 
 _MODES = ("zeros", "reflect", "replicate", "circular")
 
@@ -121,6 +121,17 @@ class Conv1d(_ConvNd):
         return F.conv1d(x, weight, bias, self.stride, pad, self.dilation, self.groups)
 
 
+class Conv3d(_ConvNd):
+    """3-D convolution over (N, C, D, H, W) or (C, D, H, W) inputs (F.conv3d: composed from conv2d)."""
+
+    _d = 3
+
+    def forward(self, input):
+        weight, bias = _weight_bias(self)
+        x, pad = self._padded(input)
+        return F.conv3d(x, weight, bias, self.stride, pad, self.dilation, self.groups)
+
+
 class _ConvTransposeNd(_ConvNd):
     """y = conv_transpose(x, weight) + bias; weight (in, out / groups, *kernel_size)."""
 
@@ -173,4 +184,15 @@ class ConvTranspose1d(_ConvTransposeNd):
     def forward(self, input, output_size=None):
         weight, bias = _weight_bias(self)
         return F.conv_transpose1d(input, weight, bias, self.stride, self.padding,
+                                  self._output_padding(input, output_size), self.groups, self.dilation)
+
+
+class ConvTranspose3d(_ConvTransposeNd):
+    """The adjoint of Conv3d over (N, C, D, H, W) or (C, D, H, W) inputs; forward(input, output_size=None)."""
+
+    _d = 3
+
+    def forward(self, input, output_size=None):
+        weight, bias = _weight_bias(self)
+        return F.conv_transpose3d(input, weight, bias, self.stride, self.padding,
                                   self._output_padding(input, output_size), self.groups, self.dilation)

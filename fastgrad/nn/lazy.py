@@ -1,19 +1,20 @@
-"""Lazy modules (torch.nn.LazyLinear, LazyConv1d/2d, LazyConvTranspose1d/2d, LazyBatchNorm1d/2d,
-LazyInstanceNorm1d/2d): parameters are UninitializedParameters until the first forward reads the input
+"""Lazy modules (torch.nn.LazyLinear, LazyConv1d/2d/3d, LazyConvTranspose1d/2d/3d, LazyBatchNorm1d/2d/3d,
+LazyInstanceNorm1d/2d/3d): parameters are UninitializedParameters until the first forward reads the input
 feature count, materialises them, runs the eager class's ``reset_parameters`` and turns the module into that
 class (``cls_to_become``).  A state_dict of initialised tensors loaded before the first forward materialises
 them to the loaded shapes."""
 from fastgrad.autograd.grad_mode import no_grad
 from fastgrad.creation import tensor
 from fastgrad import dtypes
-from fastgrad.nn.batchnorm import BatchNorm1d, BatchNorm2d, _BatchNorm
-from fastgrad.nn.conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
-from fastgrad.nn.instancenorm import InstanceNorm1d, InstanceNorm2d
+from fastgrad.nn.batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, _BatchNorm
+from fastgrad.nn.conv import Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d
+from fastgrad.nn.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from fastgrad.nn.linear import Linear
 from fastgrad.nn.parameter import UninitializedBuffer, UninitializedParameter, is_lazy
 
 __all__ = ["LazyModuleMixin", "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConvTranspose1d",
-           "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm1d", "LazyInstanceNorm2d"]
+           "LazyConvTranspose2d", "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyInstanceNorm1d", "LazyInstanceNorm2d",
+           "LazyConv3d", "LazyConvTranspose3d", "LazyBatchNorm3d", "LazyInstanceNorm3d"]
 
 
 class LazyModuleMixin:
@@ -165,6 +166,29 @@ class LazyConvTranspose2d(_LazyConvXdMixin, ConvTranspose2d):
         self._lazy_init(out_channels, bias, dtype)
 
 
+class LazyConv3d(_LazyConvXdMixin, Conv3d):
+    """A Conv3d whose in_channels comes from the first input."""
+
+    cls_to_become = Conv3d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, dilation=1, groups: int = 1,
+                 bias: bool = True, padding_mode: str = "zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, dilation, groups, False, padding_mode, device, dtype)
+        self._lazy_init(out_channels, bias, dtype)
+
+
+class LazyConvTranspose3d(_LazyConvXdMixin, ConvTranspose3d):
+    """A ConvTranspose3d whose in_channels comes from the first input."""
+
+    cls_to_become = ConvTranspose3d
+
+    def __init__(self, out_channels: int, kernel_size, stride=1, padding=0, output_padding=0, groups: int = 1,
+                 bias: bool = True, dilation=1, padding_mode: str = "zeros", device=None, dtype=None):
+        super().__init__(0, 0, kernel_size, stride, padding, output_padding, groups, False, dilation, padding_mode,
+                         device, dtype)
+        self._lazy_init(out_channels, bias, dtype)
+
+
 class _LazyNormBase(LazyModuleMixin, _BatchNorm):
     """num_features from the first input's dim 1 (as torch, also for an unbatched instance-norm input)."""
 
@@ -219,3 +243,15 @@ class LazyInstanceNorm2d(_LazyNormBase, InstanceNorm2d):
     """An InstanceNorm2d whose num_features comes from the first input."""
 
     cls_to_become = InstanceNorm2d
+
+
+class LazyBatchNorm3d(_LazyNormBase, BatchNorm3d):
+    """A BatchNorm3d whose num_features comes from the first input."""
+
+    cls_to_become = BatchNorm3d
+
+
+class LazyInstanceNorm3d(_LazyNormBase, InstanceNorm3d):
+    """An InstanceNorm3d whose num_features comes from the first input."""
+
+    cls_to_become = InstanceNorm3d

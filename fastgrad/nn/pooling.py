@@ -1,12 +1,14 @@
-"""Pooling layers: MaxPool1d/2d, AvgPool1d/2d, AdaptiveAvgPool1d/2d, AdaptiveMaxPool1d/2d, MaxUnpool1d/2d
+"""Pooling layers: MaxPool1d/2d/3d, AvgPool1d/2d/3d, AdaptiveAvgPool1d/2d/3d, AdaptiveMaxPool1d/2d/3d, MaxUnpool1d/2d/3d
 (torch's arguments and repr)."""
 from fastgrad import functional as F
+from fastgrad.functional import pool3d as P3
 from fastgrad.functional import pool_more as PM
-from fastgrad.functional.pool_lp import lp_pool1d as _lp_pool1d, lp_pool2d as _lp_pool2d
+from fastgrad.functional.pool_lp import lp_pool1d as _lp_pool1d, lp_pool2d as _lp_pool2d, lp_pool3d as _lp_pool3d
 from fastgrad.nn.module import Module
 
 __all__ = ["MaxPool2d", "AvgPool2d", "AdaptiveAvgPool2d", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
-           "AdaptiveMaxPool2d", "AdaptiveMaxPool1d", "MaxUnpool2d", "MaxUnpool1d"]
+           "AdaptiveMaxPool2d", "AdaptiveMaxPool1d", "MaxUnpool2d", "MaxUnpool1d", "MaxPool3d", "AvgPool3d",
+           "AdaptiveAvgPool3d", "AdaptiveMaxPool3d", "MaxUnpool3d", "LPPool3d"]
 
 
 class MaxPool2d(Module):
@@ -141,6 +143,45 @@ class MaxUnpool1d(MaxUnpool2d):
         return PM.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
 
 
+class MaxPool3d(MaxPool2d):
+    """y = max over each (kD, kH, kW) window of (N, C, D, H, W) or (C, D, H, W) (stride defaults to kernel_size)."""
+
+    def forward(self, input):
+        return P3.max_pool3d(input, self.kernel_size, self.stride, self.padding, self.dilation, self.ceil_mode,
+                             self.return_indices)
+
+
+class AvgPool3d(AvgPool2d):
+    """y = window sum / divisor over (D, H, W) (see functional.avg_pool3d)."""
+
+    def forward(self, input):
+        return P3.avg_pool3d(input, self.kernel_size, self.stride, self.padding, self.ceil_mode,
+                             self.count_include_pad, self.divisor_override)
+
+
+class AdaptiveAvgPool3d(AdaptiveAvgPool2d):
+    """y = mean over adaptive windows of (D, H, W) giving output_size (None keeps that input size)."""
+
+    def forward(self, input):
+        return P3.adaptive_avg_pool3d(input, self.output_size)
+
+
+class AdaptiveMaxPool3d(AdaptiveMaxPool2d):
+    """Max over windows that tile (D, H, W) into output_size."""
+
+    def forward(self, input):
+        return P3.adaptive_max_pool3d(input, self.output_size, self.return_indices)
+
+
+class MaxUnpool3d(MaxUnpool2d):
+    """The inverse placement of MaxPool3d."""
+
+    _n = 3
+
+    def forward(self, input, indices, output_size=None):
+        return P3.max_unpool3d(input, indices, self.kernel_size, self.stride, self.padding, output_size)
+
+
 class LPPool2d(Module):
     """y = (sum over each window of x^p)^(1/p) (F.lp_pool2d); stride defaults to kernel_size."""
 
@@ -161,3 +202,10 @@ class LPPool1d(LPPool2d):
 
     def forward(self, input):
         return _lp_pool1d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)
+
+
+class LPPool3d(LPPool2d):
+    """y = (sum over each window of x^p)^(1/p) (F.lp_pool3d) on (N, C, D, H, W) or (C, D, H, W)."""
+
+    def forward(self, input):
+        return _lp_pool3d(input, float(self.norm_type), self.kernel_size, self.stride, self.ceil_mode)

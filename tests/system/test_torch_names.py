@@ -40,12 +40,11 @@ DELIBERATE = {
     r"(stft|istft|bartlett_window|blackman_window|hamming_window|hann_window|kaiser_window|fft.*)":
         "signal processing (spectral transforms and windows) is outside fastgrad's scope",
     r"(lstm|gru|rnn_tanh|rnn_relu)(_cell)?|quantized_.*|lstm_cell|gru_cell|rnn_.*|ctc_loss|embedding_bag|"
-    r"embedding_renorm_|(affine_)?grid_sampler.*|affine_grid_generator|conv3d|conv_transpose3d|"
-    r"conv_tbc|convolution|max_pool3d|(adaptive_)?max_pool3d_with_indices|native_(?!channel_shuffle$).*|batch_norm_.*|instance_norm|group_norm|layer_norm|"
+    r"embedding_renorm_|(affine_)?grid_sampler.*|affine_grid_generator|"
+    r"conv_tbc|convolution|native_(?!channel_shuffle$).*|batch_norm_.*|instance_norm|group_norm|layer_norm|"
     r"feature_(alpha_)?dropout_?|alpha_dropout_?|dropout_|rrelu_with_noise.*|constant_pad_nd":
-        "kernel-level recurrent entry points (the layers are nn.RNN/LSTM/GRU and their cells), 3-D "
-        "convolution/pooling and other kernel-level entry points are not there yet (see the nn.functional "
-        "forms for the ones that are)",
+        "kernel-level recurrent entry points (the layers are nn.RNN/LSTM/GRU and their cells) and other "
+        "kernel-level entry points are not there yet (see the nn.functional forms for the ones that are)",
     r"eig|symeig|solve|lstsq|matrix_rank":
         "removed from torch (stubs that raise, pointing to torch.linalg.eig / eigh / solve / lstsq / matrix_rank, "
         "which fastgrad.linalg has but eig: complex results, no complex dtype here)",
@@ -66,9 +65,9 @@ DELIBERATE = {
         "torch.nn.functional forms (F.kl_div, F.margin_ranking_loss, …) and the nn modules",
     r"CTCLoss|NLLLoss2d":
         "CTC loss and the deprecated NLLLoss2d: not there yet",
-    r"(?!atleast_3d$).*3d|SyncBatchNorm|DataParallel|Container":
-        "3-D layers (lazy ones too), multi-GPU wrappers and deprecated containers: not there yet or meaningless "
-        "on one CPU (fastgrad.nn.parallel.DistributedDataParallel is the multi-process form)",
+    r"SyncBatchNorm|DataParallel|Container":
+        "multi-GPU wrappers and deprecated containers: meaningless on one CPU "
+        "(fastgrad.nn.parallel.DistributedDataParallel is the multi-process form)",
     r"Optional|assert_int_or_pair|boolean_dispatch|handle_torch_function|has_torch_function.*|empty_quantized":
         "torch.nn.functional's own helpers and typing re-exports, not part of its API",
 }

@@ -40,6 +40,7 @@ from fastgrad.nn import padding as _padding
 from fastgrad.nn.padding import *  # noqa: F401,F403  (ConstantPad1d … CircularPad3d, CosineSimilarity, PairwiseDistance)
 from fastgrad.nn import functional, init, utils
 from fastgrad.nn import parallel
+from fastgrad.nn.adaptive import AdaptiveLogSoftmaxWithLoss
 
 __all__ = ["Parameter", "Buffer", "Module", "Linear", "Identity", "ReLU", "LeakyReLU", "Hardswish", "Hardsigmoid",
            "Sigmoid", "Tanh", "GELU", "Softplus", "Softmax", "LogSoftmax", "SiLU", "Sequential", "ModuleList",
@@ -69,3 +70,4 @@ __all__ += ["UninitializedParameter", "UninitializedBuffer", "Bilinear", "LazyLi
             "LazyInstanceNorm2d"]
 __all__ += ["EmbeddingBag", "LPPool1d", "LPPool2d", "LocalResponseNorm", "CrossMapLRN2d", "ChannelShuffle"]
 __all__ += _padding.__all__
+__all__ += ["AdaptiveLogSoftmaxWithLoss"]

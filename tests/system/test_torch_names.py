@@ -55,7 +55,7 @@ DELIBERATE = {
         "cholesky, solve_triangular, matrix_power, qr, eigh, svd, pinv, lstsq, matrix_rank, cond, matrix_exp, lu)",
     # not there yet: each is rare in training scripts; added when a user asks (issue 15 follow-ups)
     r"fractional_max_pool.*|FractionalMaxPool.*|"
-    r"AdaptiveLogSoftmaxWithLoss|linear_cross_entropy|"
+    r"linear_cross_entropy|"
     r"LinearCrossEntropy.*|grouped_mm|scaled_grouped_mm|scaled_mm|multi_head_attention_forward":
         "not there yet: rarely used in CPU training scripts (issue 15 follow-ups); the common forms exist",
     r"is_inference":

@@ -4,6 +4,8 @@ CTCLoss Function (fastgrad/ops/ctc.py):
     loss_b = -log sum_{alignments pi of l_b} prod_t exp(log_probs[t, b, pi_t])
 
 'mean' divides each loss by its target length (at least 1) and averages over the batch, as torch does.
+The gradient with respect to log_probs is torch's, exp(log_probs) - occupancy / p(l | x): the form that is exact
+for log_probs produced by a log_softmax (the usual case; the exp(log_probs) term vanishes through it).
 """
 from numbers import Integral
 

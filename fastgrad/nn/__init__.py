@@ -20,7 +20,7 @@ from fastgrad.nn.pooling import MaxPool3d, AvgPool3d, AdaptiveAvgPool3d, Adaptiv
 from fastgrad.nn.normalization import GroupNorm, RMSNorm
 from fastgrad.nn.loss_more import (KLDivLoss, GaussianNLLLoss, PoissonNLLLoss, SoftMarginLoss, MultiLabelSoftMarginLoss,
                                    MarginRankingLoss, HingeEmbeddingLoss, CosineEmbeddingLoss, TripletMarginLoss,
-                                   TripletMarginWithDistanceLoss, MultiMarginLoss, MultiLabelMarginLoss)
+                                   TripletMarginWithDistanceLoss, MultiMarginLoss, MultiLabelMarginLoss, CTCLoss)
 from fastgrad.nn.instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from fastgrad.nn.dropout import Dropout1d, Dropout2d, Dropout3d, AlphaDropout, FeatureAlphaDropout
 from fastgrad.nn.upsampling import Upsample, UpsamplingNearest2d, UpsamplingBilinear2d, PixelShuffle, PixelUnshuffle
@@ -42,6 +42,7 @@ from fastgrad.nn import padding as _padding
 from fastgrad.nn.padding import *  # noqa: F401,F403  (ConstantPad1d … CircularPad3d, CosineSimilarity, PairwiseDistance)
 from fastgrad.nn import functional, init, utils
 from fastgrad.nn import parallel
+from fastgrad.nn.adaptive import AdaptiveLogSoftmaxWithLoss
 
 __all__ = ["Parameter", "Buffer", "Module", "Linear", "Identity", "ReLU", "LeakyReLU", "Hardswish", "Hardsigmoid",
            "Sigmoid", "Tanh", "GELU", "Softplus", "Softmax", "LogSoftmax", "SiLU", "Sequential", "ModuleList",
@@ -54,7 +55,7 @@ __all__ = ["Parameter", "Buffer", "Module", "Linear", "Identity", "ReLU", "Leaky
 __all__ += ["GroupNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "RMSNorm"]
 __all__ += ["KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
             "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
-            "TripletMarginWithDistanceLoss", "MultiMarginLoss", "MultiLabelMarginLoss"]
+            "TripletMarginWithDistanceLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "CTCLoss"]
 __all__ += ["Dropout1d", "Dropout2d", "Dropout3d", "AlphaDropout", "FeatureAlphaDropout"]
 __all__ += ["Upsample", "UpsamplingNearest2d", "UpsamplingBilinear2d", "PixelShuffle", "PixelUnshuffle"]
 __all__ += ["AdaptiveMaxPool1d", "AdaptiveMaxPool2d", "MaxUnpool1d", "MaxUnpool2d"]
@@ -74,3 +75,4 @@ __all__ += _padding.__all__
 __all__ += ["Conv3d", "ConvTranspose3d", "BatchNorm3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d",
             "AdaptiveMaxPool3d", "MaxUnpool3d", "LazyConv3d", "LazyConvTranspose3d", "LazyBatchNorm3d",
             "LazyInstanceNorm3d", "LPPool3d"]
+__all__ += ["AdaptiveLogSoftmaxWithLoss"]

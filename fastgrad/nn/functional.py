@@ -14,6 +14,7 @@ from fastgrad.functional.pool_lp import (lp_pool1d, lp_pool2d, max_pool1d_with_i
                                          max_pool2d_with_indices, adaptive_max_pool1d_with_indices,
                                          adaptive_max_pool2d_with_indices, lp_pool3d, max_pool3d_with_indices,
                                          adaptive_max_pool3d_with_indices)
+from fastgrad.functional.ctc import ctc_loss  # noqa: F401
 from fastgrad.functional.channel_ops import channel_shuffle, native_channel_shuffle, local_response_norm  # noqa: F401
 from fastgrad import functional as _F
 from fastgrad.autograd.grad_mode import no_grad

@@ -1,13 +1,14 @@
 """Loss modules beyond the common ones: hold the options (torch's names and defaults) and call the
 functional forms of fastgrad/functional/loss_more.py and loss_margin.py."""
 from fastgrad.functional import loss_margin as LM
+from fastgrad.functional.ctc import ctc_loss
 from fastgrad.functional import loss_more as LS
 from fastgrad.functional.loss import legacy_reduction
 from fastgrad.nn.loss import _Loss, _WeightedLoss
 from fastgrad.nn.module import Module
 from fastgrad.nn.padding import PairwiseDistance
 
-__all__ = ["KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
+__all__ = ["CTCLoss", "KLDivLoss", "GaussianNLLLoss", "PoissonNLLLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss",
            "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss", "TripletMarginLoss",
            "TripletMarginWithDistanceLoss", "MultiMarginLoss", "MultiLabelMarginLoss"]
 
@@ -155,3 +156,16 @@ class MultiLabelMarginLoss(_Loss):
 
     def forward(self, input, target):
         return LM.multilabel_margin_loss(input, target, reduction=self.reduction)
+
+
+class CTCLoss(_Loss):
+    """Connectionist temporal classification: -log p(target | log_probs) summed over all alignments."""
+
+    def __init__(self, blank: int = 0, reduction: str = "mean", zero_infinity: bool = False):
+        super().__init__(reduction=reduction)
+        self.blank = blank
+        self.zero_infinity = zero_infinity
+
+    def forward(self, log_probs, targets, input_lengths, target_lengths):
+        return ctc_loss(log_probs, targets, input_lengths, target_lengths, self.blank, self.reduction,
+                        self.zero_infinity)

@@ -39,7 +39,7 @@ DELIBERATE = {
         "TorchScript, compiler, profiler and process-wide switches that have no meaning here",
     r"(stft|istft|bartlett_window|blackman_window|hamming_window|hann_window|kaiser_window|fft.*)":
         "signal processing (spectral transforms and windows) is outside fastgrad's scope",
-    r"(lstm|gru|rnn_tanh|rnn_relu)(_cell)?|quantized_.*|lstm_cell|gru_cell|rnn_.*|ctc_loss|embedding_bag|"
+    r"(lstm|gru|rnn_tanh|rnn_relu)(_cell)?|quantized_.*|lstm_cell|gru_cell|rnn_.*|embedding_bag|"
     r"embedding_renorm_|(affine_)?grid_sampler.*|affine_grid_generator|"
     r"conv_tbc|convolution|native_(?!channel_shuffle$).*|batch_norm_.*|instance_norm|group_norm|layer_norm|"
     r"feature_(alpha_)?dropout_?|alpha_dropout_?|dropout_|rrelu_with_noise.*|constant_pad_nd":
@@ -54,7 +54,7 @@ DELIBERATE = {
         "cholesky, solve_triangular, matrix_power, qr, eigh, svd, pinv, lstsq, matrix_rank, cond, matrix_exp, lu)",
     # not there yet: each is rare in training scripts; added when a user asks (issue 15 follow-ups)
     r"fractional_max_pool.*|FractionalMaxPool.*|"
-    r"AdaptiveLogSoftmaxWithLoss|linear_cross_entropy|"
+    r"linear_cross_entropy|"
     r"LinearCrossEntropy.*|grouped_mm|scaled_grouped_mm|scaled_mm|multi_head_attention_forward":
         "not there yet: rarely used in CPU training scripts (issue 15 follow-ups); the common forms exist",
     r"is_inference":
@@ -63,8 +63,10 @@ DELIBERATE = {
     r"kl_div|margin_ranking_loss|hinge_embedding_loss|cosine_embedding_loss|poisson_nll_loss|triplet_margin_loss":
         "torch-level aten forms of losses, which take the reduction as an int enum: fastgrad has the "
         "torch.nn.functional forms (F.kl_div, F.margin_ranking_loss, …) and the nn modules",
-    r"CTCLoss|NLLLoss2d":
-        "CTC loss and the deprecated NLLLoss2d: not there yet",
+    r"ctc_loss":
+        "torch.ctc_loss is the aten form (reduction as an int enum): fastgrad has F.ctc_loss and nn.CTCLoss",
+    r"NLLLoss2d":
+        "the deprecated NLLLoss2d: not there yet",
     r"SyncBatchNorm|DataParallel|Container":
         "multi-GPU wrappers and deprecated containers: meaningless on one CPU "
         "(fastgrad.nn.parallel.DistributedDataParallel is the multi-process form)",

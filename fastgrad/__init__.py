@@ -163,3 +163,5 @@ __all__ += sorted(_torch_forms.FUNCTIONS)
 from fastgrad.dtype_objects import bfloat16  # noqa: E402
 from fastgrad.legacy import BFloat16Tensor  # noqa: E402
 __all__ += ["bfloat16", "BFloat16Tensor"]
+from fastgrad import distributions  # noqa: E402  (built on functional and nn.functional)
+__all__ += ["distributions"]

@@ -1,13 +1,37 @@
 """fastgrad.distributions: torch.distributions' classes, composed from differentiable fastgrad ops
 (gradients flow from log_prob / entropy / rsample into the parameters).  Samples come from
 fastgrad's stream (``fastgrad.manual_seed``), so they differ from torch's for the same seed."""
-from fastgrad.distributions import constraints
+from fastgrad.distributions import constraints, transforms
 from fastgrad.distributions.bernoulli import Bernoulli
+from fastgrad.distributions.beta import Beta
+from fastgrad.distributions.binomial import Binomial
 from fastgrad.distributions.categorical import Categorical
+from fastgrad.distributions.cauchy import Cauchy
+from fastgrad.distributions.dirichlet import Dirichlet
 from fastgrad.distributions.distribution import Distribution
+from fastgrad.distributions.exponential import Exponential
+from fastgrad.distributions.gamma import Chi2, Gamma
+from fastgrad.distributions.geometric import Geometric
+from fastgrad.distributions.independent import Independent
 from fastgrad.distributions.kl import kl_divergence, register_kl
+from fastgrad.distributions.laplace import Laplace
+from fastgrad.distributions.log_normal import LogNormal
+from fastgrad.distributions.mixture_same_family import MixtureSameFamily
+from fastgrad.distributions.multivariate_normal import MultivariateNormal
 from fastgrad.distributions.normal import Normal
+from fastgrad.distributions.one_hot_categorical import OneHotCategorical
+from fastgrad.distributions.poisson import Poisson
+from fastgrad.distributions.relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
+from fastgrad.distributions.relaxed_categorical import ExpRelaxedCategorical, RelaxedOneHotCategorical
+from fastgrad.distributions.studentT import StudentT
+from fastgrad.distributions.transformed_distribution import TransformedDistribution
+from fastgrad.distributions.transforms import (AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform,
+                                               TanhTransform, Transform, identity_transform)
 from fastgrad.distributions.uniform import Uniform
 
-__all__ = ["Bernoulli", "Categorical", "Distribution", "Normal", "Uniform", "constraints", "kl_divergence",
-           "register_kl"]
+__all__ = ["AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "ComposeTransform",
+           "Dirichlet", "Distribution", "ExpRelaxedCategorical", "ExpTransform", "Exponential", "Gamma", "Geometric",
+           "Independent", "Laplace", "LogNormal", "LogitRelaxedBernoulli", "MixtureSameFamily", "MultivariateNormal",
+           "Normal", "OneHotCategorical", "Poisson", "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform",
+           "StudentT", "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "constraints",
+           "identity_transform", "kl_divergence", "register_kl", "transforms"]

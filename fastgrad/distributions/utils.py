@@ -114,3 +114,11 @@ def vec_to_tril_matrix(vec, diag: int = 0):
     out = fastgrad.zeros(tuple(vec.shape[:-1]) + (n * n,), dtype=vec.dtype)
     out = out.index_add(-1, fastgrad.tensor((rows * n + cols).astype(np.int64)), vec)
     return out.reshape(tuple(vec.shape[:-1]) + (n, n))
+
+
+def xlogy(x, y):
+    """x log y, 0 where x = 0 (torch.special.xlogy); differentiable in both."""
+    zero = x == 0
+    safe_y = fastgrad.where(zero, fastgrad.ones_like(y), y) if isinstance(y, Tensor) else y
+    return fastgrad.where(zero, fastgrad.zeros_like(x * safe_y), x * fastgrad.log(safe_y)
+                          if isinstance(safe_y, Tensor) else x * float(np.log(safe_y)))

@@ -59,3 +59,177 @@ SAMPLE_CASES = {
     "Uniform": ({"low": np.array([0.0, -3.0]), "high": np.array([1.0, 5.0])},
                 lambda D, p: D.Uniform(p["low"], p["high"])),
 }
+
+# -- group 2 ------------------------------------------------------------------------------------
+POS = R.uniform(0.5, 3.0, (2, 3))
+POS2 = R.uniform(0.5, 3.0, (3,))
+CONC = R.uniform(0.5, 3.0, (2, 4))
+SIMPLEX = R.dirichlet(np.ones(4), (2,))
+A = R.standard_normal((2, 3, 3))
+LOC3 = R.standard_normal((2, 3))
+
+
+def _spd(D, a):
+    """A symmetric positive-definite matrix from any square a (a aᵀ + I), so perturbations stay valid."""
+    return a @ a.transpose(-1, -2) + D_eye(a)
+
+
+def D_eye(a):
+    import fastgrad
+    try:
+        import torch
+        if isinstance(a, torch.Tensor):
+            return torch.eye(a.shape[-1], dtype=a.dtype)
+    except ImportError:  # pragma: no cover
+        pass
+    return fastgrad.eye(a.shape[-1], dtype=a.dtype)
+
+
+CASES.update({
+    "Exponential": ({"rate": POS}, lambda D, p: D.Exponential(p["rate"]), R.uniform(0.1, 3, (2, 3)),
+                    ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf", "icdf"]),
+    "Laplace": ({"loc": LOC, "scale": SCALE}, lambda D, p: D.Laplace(p["loc"], p["scale"]), R.standard_normal((2, 3)),
+                ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf", "icdf"]),
+    "Cauchy": ({"loc": LOC, "scale": SCALE}, lambda D, p: D.Cauchy(p["loc"], p["scale"]), R.standard_normal((2, 3)),
+               ["log_prob", "entropy", "mean", "mode", "variance", "cdf", "icdf"]),
+    "StudentT": ({"df": np.array([0.7, 1.5, 4.0]), "loc": LOC, "scale": SCALE},
+                 lambda D, p: D.StudentT(p["df"], p["loc"], p["scale"]), R.standard_normal((2, 3)),
+                 ["log_prob", "entropy", "mean", "mode", "variance"]),
+    "Gamma": ({"concentration": POS, "rate": POS2}, lambda D, p: D.Gamma(p["concentration"], p["rate"]),
+              R.uniform(0.1, 3, (2, 3)), ["log_prob", "entropy", "mean", "mode", "variance"]),
+    "Chi2": ({"df": POS}, lambda D, p: D.Chi2(p["df"]), R.uniform(0.1, 3, (2, 3)),
+             ["log_prob", "entropy", "mean", "variance"]),
+    "Beta": ({"a": POS, "b": POS2}, lambda D, p: D.Beta(p["a"], p["b"]), R.uniform(0.05, 0.95, (2, 3)),
+             ["log_prob", "entropy", "mean", "mode", "variance"]),
+    "Dirichlet": ({"concentration": CONC}, lambda D, p: D.Dirichlet(p["concentration"]), SIMPLEX,
+                  ["log_prob", "entropy", "mean", "mode", "variance"]),
+    "Poisson": ({"rate": POS}, lambda D, p: D.Poisson(p["rate"]), np.array([[0.0, 1, 2], [3, 0, 5]]),
+                ["log_prob", "mean", "mode", "variance"]),
+    "Binomial": ({"probs": PROBS}, lambda D, p: D.Binomial(5, probs=p["probs"]), np.array([[0.0, 1, 2], [5, 3, 4]]),
+                 ["log_prob", "entropy", "mean", "mode", "variance"]),
+    "Binomial_logits": ({"logits": LOGITS}, lambda D, p: D.Binomial(7, logits=p["logits"]),
+                        np.array([[0.0, 7, 2], [5, 3, 4]]), ["log_prob", "entropy", "mean", "variance"]),
+    "Geometric": ({"probs": PROBS}, lambda D, p: D.Geometric(probs=p["probs"]), np.array([[0.0, 1, 2], [5, 3, 4]]),
+                  ["log_prob", "entropy", "mean", "mode", "variance"]),
+    "OneHotCategorical": ({"logits": CAT_LOGITS}, lambda D, p: D.OneHotCategorical(logits=p["logits"]),
+                          np.eye(4)[[0, 3]], ["log_prob", "entropy", "mean", "mode", "variance"]),
+    "MultivariateNormal_scale_tril": (
+        {"loc": LOC3, "L": A}, lambda D, p: D.MultivariateNormal(p["loc"], scale_tril=p["L"].tril()
+                                                                 + 3 * D_eye(p["L"])),
+        R.standard_normal((4, 2, 3)), ["log_prob", "entropy", "mean", "mode", "variance"]),
+    "MultivariateNormal_covariance": (
+        {"loc": LOC3[0], "A": A}, lambda D, p: D.MultivariateNormal(p["loc"], covariance_matrix=_spd(D, p["A"])),
+        R.standard_normal((2, 3)), ["log_prob", "entropy", "mean", "variance"]),
+    "MultivariateNormal_precision": (
+        {"loc": LOC3, "A": A[0]}, lambda D, p: D.MultivariateNormal(p["loc"], precision_matrix=_spd(D, p["A"])),
+        R.standard_normal((2, 3)), ["log_prob", "entropy", "mean", "variance"]),
+    "Independent_Normal": ({"loc": LOC, "scale": SCALE},
+                           lambda D, p: D.Independent(D.Normal(p["loc"], p["scale"]), 1), R.standard_normal((2, 3)),
+                           ["log_prob", "entropy", "mean", "mode", "variance"]),
+    "LogNormal": ({"loc": LOC, "scale": SCALE}, lambda D, p: D.LogNormal(p["loc"], p["scale"]),
+                  R.uniform(0.1, 3, (2, 3)), ["log_prob", "entropy", "mean", "mode", "variance", "cdf", "icdf"]),
+    "Transformed_tanh_affine": (
+        {"loc": LOC, "scale": SCALE},
+        lambda D, p: D.TransformedDistribution(D.Normal(p["loc"], p["scale"]), [
+            D.transforms.TanhTransform(), D.transforms.AffineTransform(0.5, -2.0)]),
+        R.uniform(-1.4, 2.4, (2, 3)), ["log_prob", "cdf", "icdf"]),
+    "Transformed_sigmoid_exp": (
+        {"loc": LOC, "scale": SCALE},
+        lambda D, p: D.TransformedDistribution(D.Normal(p["loc"], p["scale"]), [
+            D.transforms.SigmoidTransform(), D.transforms.ExpTransform().inv.inv]),
+        R.uniform(1.1, 2.6, (2, 3)), ["log_prob", "cdf", "icdf"]),
+    "RelaxedBernoulli": ({"probs": PROBS, "t": np.array(0.7)},
+                         lambda D, p: D.RelaxedBernoulli(p["t"], probs=p["probs"]), R.uniform(0.05, 0.95, (2, 3)),
+                         ["log_prob"]),
+    "RelaxedOneHotCategorical": ({"logits": CAT_LOGITS, "t": np.array(0.5)},
+                                 lambda D, p: D.RelaxedOneHotCategorical(p["t"], logits=p["logits"]), SIMPLEX,
+                                 ["log_prob"]),
+    "MixtureSameFamily": (
+        {"logits": CAT_LOGITS[:, :3], "loc": LOC, "scale": SCALE},
+        lambda D, p: D.MixtureSameFamily(D.Categorical(logits=p["logits"]), D.Normal(p["loc"], p["scale"])),
+        R.standard_normal((5, 2)), ["log_prob", "mean", "variance", "cdf"]),
+    "MixtureSameFamily_mvn": (
+        {"logits": CAT_LOGITS[0, :2], "loc": LOC3, "scale": SCALE},
+        lambda D, p: D.MixtureSameFamily(D.Categorical(logits=p["logits"]),
+                                         D.Independent(D.Normal(p["loc"], p["scale"]), 1)),
+        R.standard_normal((5, 3)), ["log_prob", "mean", "variance"]),
+})
+
+# rsample that goes through the gamma sampler (rejection sampling): not a smooth function of the
+# parameters for a fixed seed, so checked by statistics and against torch's gamma gradient instead
+IMPLICIT_RSAMPLE = {"Gamma", "Chi2", "Beta", "Dirichlet", "StudentT"}
+
+KL_CASES += [
+    ("OneHotCategorical", lambda D, p: D.OneHotCategorical(logits=p["a"]),
+     lambda D, p: D.OneHotCategorical(probs=p["b"]), {"a": CAT_LOGITS, "b": CAT_PROBS}),
+    ("MVN-MVN", lambda D, p: D.MultivariateNormal(p["loc"], scale_tril=p["L"].tril() + 3 * D_eye(p["L"])),
+     lambda D, p: D.MultivariateNormal(p["loc2"], covariance_matrix=_spd(D, p["A"])),
+     {"loc": LOC3, "L": A, "loc2": LOC3[0] + 1, "A": A[1]}),
+    ("Independent", lambda D, p: D.Independent(D.Normal(p["loc"], p["scale"]), 1),
+     lambda D, p: D.Independent(D.Normal(p["loc"] * 0.5, p["scale"] * 2), 1), {"loc": LOC, "scale": SCALE}),
+    ("LogNormal", lambda D, p: D.LogNormal(p["loc"], p["scale"]), lambda D, p: D.LogNormal(p["loc"] + 1, p["scale"]),
+     {"loc": LOC, "scale": SCALE}),
+    ("Beta-Beta", lambda D, p: D.Beta(p["a"], p["b"]), lambda D, p: D.Beta(p["b"], p["a"]), {"a": POS, "b": POS2}),
+    ("Binomial-Binomial", lambda D, p: D.Binomial(5, probs=p["a"]), lambda D, p: D.Binomial(5, logits=p["b"]),
+     {"a": PROBS, "b": LOGITS}),
+    ("Dirichlet-Dirichlet", lambda D, p: D.Dirichlet(p["a"]), lambda D, p: D.Dirichlet(p["a"].flip(-1)),
+     {"a": CONC}),
+    ("Exponential-Exponential", lambda D, p: D.Exponential(p["a"]), lambda D, p: D.Exponential(p["b"]),
+     {"a": POS, "b": POS2}),
+    ("Gamma-Gamma", lambda D, p: D.Gamma(p["a"], p["b"]), lambda D, p: D.Gamma(p["b"], p["a"]), {"a": POS, "b": POS2}),
+    ("Geometric-Geometric", lambda D, p: D.Geometric(probs=p["a"]), lambda D, p: D.Geometric(logits=p["b"]),
+     {"a": PROBS, "b": LOGITS}),
+    ("Laplace-Laplace", lambda D, p: D.Laplace(p["loc"], p["scale"]), lambda D, p: D.Laplace(p["scale"], p["loc"] ** 2),
+     {"loc": LOC, "scale": SCALE}),
+    ("Poisson-Poisson", lambda D, p: D.Poisson(p["a"]), lambda D, p: D.Poisson(p["b"]), {"a": POS, "b": POS2}),
+    ("Bernoulli-Poisson", lambda D, p: D.Bernoulli(probs=p["a"]), lambda D, p: D.Poisson(p["b"]),
+     {"a": PROBS, "b": POS2}),
+    ("Exponential-Gamma", lambda D, p: D.Exponential(p["a"]), lambda D, p: D.Gamma(p["b"], p["a"]),
+     {"a": POS, "b": POS2}),
+    ("Exponential-Normal", lambda D, p: D.Exponential(p["a"]), lambda D, p: D.Normal(p["loc"], p["b"]),
+     {"a": POS, "b": POS2, "loc": LOC}),
+    ("Gamma-Exponential", lambda D, p: D.Gamma(p["a"], p["b"]), lambda D, p: D.Exponential(p["a"]),
+     {"a": POS, "b": POS2}),
+    ("Gamma-Normal", lambda D, p: D.Gamma(p["a"], p["b"]), lambda D, p: D.Normal(p["loc"], p["b"]),
+     {"a": POS, "b": POS2, "loc": LOC}),
+    ("Laplace-Normal", lambda D, p: D.Laplace(p["loc"], p["scale"]), lambda D, p: D.Normal(p["scale"], p["scale"]),
+     {"loc": LOC, "scale": SCALE}),
+    ("Normal-Laplace", lambda D, p: D.Normal(p["loc"], p["scale"]), lambda D, p: D.Laplace(p["scale"], p["scale"]),
+     {"loc": LOC, "scale": SCALE}),
+    ("Uniform-Exponential", lambda D, p: D.Uniform(p["low"], p["high"]), lambda D, p: D.Exponential(p["high"]),
+     {"low": np.abs(LOW), "high": np.abs(LOW) + HIGH}),
+    ("Uniform-Exponential-inf", lambda D, p: D.Uniform(p["low"], p["high"]), lambda D, p: D.Exponential(p["high"]),
+     {"low": LOW, "high": HIGH}),
+    ("Uniform-Gamma", lambda D, p: D.Uniform(p["low"], p["high"]), lambda D, p: D.Gamma(p["high"], p["high"]),
+     {"low": np.abs(LOW), "high": np.abs(LOW) + HIGH}),
+    ("Uniform-Beta", lambda D, p: D.Uniform(p["low"], p["high"]), lambda D, p: D.Beta(p["a"], p["a"] + 1),
+     {"low": PROBS * 0.5, "high": PROBS * 0.5 + 0.4, "a": POS}),
+    ("Beta-Uniform", lambda D, p: D.Beta(p["a"], p["b"]), lambda D, p: D.Uniform(p["a"] * 0 - 0.5, p["a"] * 0 + 1.5),
+     {"a": POS, "b": POS2}),
+    ("Beta-Uniform-inf", lambda D, p: D.Beta(p["a"], p["b"]), lambda D, p: D.Uniform(p["a"] * 0 + 0.2, p["a"] + 1),
+     {"a": POS, "b": POS2}),
+    ("Normal-Gamma", lambda D, p: D.Normal(p["loc"], p["scale"]), lambda D, p: D.Gamma(p["scale"], p["scale"]),
+     {"loc": LOC, "scale": SCALE}),
+]
+
+SAMPLE_CASES.update({
+    "Exponential": ({"rate": np.array([0.5, 3.0])}, lambda D, p: D.Exponential(p["rate"])),
+    "Laplace": ({"loc": np.array([0.5, -1.0]), "scale": np.array([1.0, 0.3])},
+                lambda D, p: D.Laplace(p["loc"], p["scale"])),
+    "Gamma": ({"c": np.array([0.3, 2.0, 50.0]), "r": np.array([1.0, 0.5, 4.0])},
+              lambda D, p: D.Gamma(p["c"], p["r"])),
+    "Chi2": ({"df": np.array([1.0, 6.0])}, lambda D, p: D.Chi2(p["df"])),
+    "Beta": ({"a": np.array([0.5, 2.0]), "b": np.array([0.5, 5.0])}, lambda D, p: D.Beta(p["a"], p["b"])),
+    "Dirichlet": ({"c": np.array([[0.5, 1.0, 3.0]])}, lambda D, p: D.Dirichlet(p["c"])),
+    "Poisson": ({"rate": np.array([0.5, 7.0])}, lambda D, p: D.Poisson(p["rate"])),
+    "Binomial": ({"p": np.array([0.2, 0.7])}, lambda D, p: D.Binomial(10, probs=p["p"])),
+    "Geometric": ({"p": np.array([0.3, 0.8])}, lambda D, p: D.Geometric(probs=p["p"])),
+    "LogNormal": ({"loc": np.array([0.5, -1.0]), "scale": np.array([0.25, 0.1])},
+                  lambda D, p: D.LogNormal(p["loc"], p["scale"])),
+    "StudentT": ({"df": np.array([10.0, 30.0])}, lambda D, p: D.StudentT(p["df"], 1.0, 2.0)),
+    "OneHotCategorical": ({"p": np.array([0.2, 0.3, 0.5])}, lambda D, p: D.OneHotCategorical(probs=p["p"])),
+    "MultivariateNormal": ({"loc": np.array([1.0, -1.0]), "c": np.array([[2.0, 0.5], [0.5, 1.0]])},
+                           lambda D, p: D.MultivariateNormal(p["loc"], covariance_matrix=p["c"])),
+    "MixtureSameFamily": ({"p": np.array([0.3, 0.7]), "loc": np.array([-2.0, 1.0]), "s": np.array([0.5, 1.0])},
+                          lambda D, p: D.MixtureSameFamily(D.Categorical(probs=p["p"]), D.Normal(p["loc"], p["s"]))),
+})

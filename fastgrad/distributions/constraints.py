@@ -2,6 +2,8 @@
 (a bool tensor, True where value is in the set) as torch.distributions.constraints."""
 from typing import Any
 
+from fastgrad.distributions.utils import _flatten_right
+
 __all__ = ["Constraint", "boolean", "cat", "dependent", "dependent_property", "greater_than", "greater_than_eq",
            "half_open_interval", "independent", "integer_interval", "interval", "is_dependent", "less_than",
            "lower_cholesky", "lower_triangular", "nonnegative", "nonnegative_integer", "one_hot", "positive",
@@ -90,7 +92,7 @@ class _IndependentConstraint(Constraint):
             expected = self.base_constraint.event_dim + n
             raise ValueError(f"Expected value.dim() >= {expected} but got {value.dim()}")
         if n:
-            result = result.reshape(tuple(result.shape[:result.dim() - n]) + (-1,)).all(-1)
+            result = _flatten_right(result, n).all(-1)
         return result
 
     def __repr__(self) -> str:
@@ -202,7 +204,7 @@ class _LowerTriangular(Constraint):
     event_dim = 2
 
     def check(self, value):
-        return (value.tril() == value).reshape(tuple(value.shape[:-2]) + (-1,)).min(-1)[0]
+        return _flatten_right(value.tril() == value, 2).all(-1)
 
 
 class _LowerCholesky(Constraint):
@@ -210,7 +212,7 @@ class _LowerCholesky(Constraint):
     event_dim = 2
 
     def check(self, value):
-        lower = (value.tril() == value).reshape(tuple(value.shape[:-2]) + (-1,)).all(-1)
+        lower = _flatten_right(value.tril() == value, 2).all(-1)
         positive_diagonal = (value.diagonal(dim1=-2, dim2=-1) > 0).all(-1)
         return lower & positive_diagonal
 

@@ -63,7 +63,8 @@ class _StandardGamma(Function):
     @staticmethod
     def backward(ctx, dy):
         alpha, x = ctx.saved_tensors
-        grad = _standard_gamma_grad(x.numpy(), alpha.numpy()).astype(alpha.numpy().dtype)
+        a = alpha.detach().numpy()
+        grad = _standard_gamma_grad(x.detach().numpy(), a).astype(a.dtype)
         return dy * fastgrad.from_numpy(grad)
 
 

@@ -403,8 +403,7 @@ class AffineTransform(Transform):
         else:
             result = fastgrad.abs(scale).log()
         if self.event_dim:
-            result_size = tuple(result.size()[:result.dim() - self.event_dim]) + (-1,)
-            result = result.reshape(result_size).sum(-1)
+            result = _sum_rightmost(result, self.event_dim)
             shape = shape[:len(shape) - self.event_dim]
         return result.expand(shape)
 

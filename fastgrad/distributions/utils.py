@@ -45,11 +45,20 @@ def standard_uniform(shape, dtype) -> Tensor:
     return fastgrad.from_numpy(np.asarray(arr, _np_dtype(dtype)))
 
 
+def _flatten_right(value, n: int):
+    """``value`` with its rightmost n dims flattened into one (an explicit size, so empty tensors work)."""
+    shape = tuple(value.shape)
+    size = 1
+    for d in shape[len(shape) - n:]:
+        size *= d
+    return value.reshape(shape[:len(shape) - n] + (size,))
+
+
 def _sum_rightmost(value, dim: int):
     """Sum over the rightmost ``dim`` dims."""
     if dim == 0:
         return value
-    return value.reshape(tuple(value.shape[:value.dim() - dim]) + (-1,)).sum(-1)
+    return _flatten_right(value, dim).sum(-1)
 
 
 def clamp_probs(probs):

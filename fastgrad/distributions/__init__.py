@@ -11,27 +11,35 @@ from fastgrad.distributions.dirichlet import Dirichlet
 from fastgrad.distributions.distribution import Distribution
 from fastgrad.distributions.exponential import Exponential
 from fastgrad.distributions.gamma import Chi2, Gamma
+from fastgrad.distributions.gumbel import Gumbel
+from fastgrad.distributions.half_normal import HalfCauchy, HalfNormal
 from fastgrad.distributions.geometric import Geometric
 from fastgrad.distributions.independent import Independent
 from fastgrad.distributions.kl import kl_divergence, register_kl
 from fastgrad.distributions.laplace import Laplace
 from fastgrad.distributions.log_normal import LogNormal
 from fastgrad.distributions.mixture_same_family import MixtureSameFamily
+from fastgrad.distributions.multinomial import Multinomial
 from fastgrad.distributions.multivariate_normal import MultivariateNormal
+from fastgrad.distributions.negative_binomial import NegativeBinomial
 from fastgrad.distributions.normal import Normal
 from fastgrad.distributions.one_hot_categorical import OneHotCategorical
+from fastgrad.distributions.pareto import Pareto
 from fastgrad.distributions.poisson import Poisson
 from fastgrad.distributions.relaxed_bernoulli import LogitRelaxedBernoulli, RelaxedBernoulli
 from fastgrad.distributions.relaxed_categorical import ExpRelaxedCategorical, RelaxedOneHotCategorical
 from fastgrad.distributions.studentT import StudentT
 from fastgrad.distributions.transformed_distribution import TransformedDistribution
-from fastgrad.distributions.transforms import (AffineTransform, ComposeTransform, ExpTransform, SigmoidTransform,
-                                               TanhTransform, Transform, identity_transform)
+from fastgrad.distributions.transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
+                                               PowerTransform, SigmoidTransform, SoftplusTransform, TanhTransform,
+                                               Transform, identity_transform)
 from fastgrad.distributions.uniform import Uniform
 
-__all__ = ["AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2", "ComposeTransform",
-           "Dirichlet", "Distribution", "ExpRelaxedCategorical", "ExpTransform", "Exponential", "Gamma", "Geometric",
-           "Independent", "Laplace", "LogNormal", "LogitRelaxedBernoulli", "MixtureSameFamily", "MultivariateNormal",
-           "Normal", "OneHotCategorical", "Poisson", "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform",
-           "StudentT", "TanhTransform", "Transform", "TransformedDistribution", "Uniform", "constraints",
-           "identity_transform", "kl_divergence", "register_kl", "transforms"]
+__all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",
+           "ComposeTransform", "Dirichlet", "Distribution", "ExpRelaxedCategorical", "ExpTransform",
+           "Exponential", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Independent",
+           "Laplace", "LogNormal", "LogitRelaxedBernoulli", "MixtureSameFamily", "Multinomial",
+           "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical", "Pareto", "Poisson",
+           "PowerTransform", "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform",
+           "SoftplusTransform", "StudentT", "TanhTransform", "Transform", "TransformedDistribution",
+           "Uniform", "constraints", "identity_transform", "kl_divergence", "register_kl", "transforms"]

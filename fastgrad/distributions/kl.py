@@ -15,11 +15,14 @@ from fastgrad.distributions.distribution import Distribution
 from fastgrad.distributions.exponential import Exponential
 from fastgrad.distributions.gamma import Gamma
 from fastgrad.distributions.geometric import Geometric
+from fastgrad.distributions.gumbel import Gumbel
+from fastgrad.distributions.half_normal import HalfNormal
 from fastgrad.distributions.independent import Independent
 from fastgrad.distributions.laplace import Laplace
 from fastgrad.distributions.multivariate_normal import MultivariateNormal, _batch_mahalanobis
 from fastgrad.distributions.normal import Normal
 from fastgrad.distributions.one_hot_categorical import OneHotCategorical
+from fastgrad.distributions.pareto import Pareto
 from fastgrad.distributions.poisson import Poisson
 from fastgrad.distributions.transformed_distribution import TransformedDistribution
 from fastgrad.distributions.uniform import Uniform
@@ -364,3 +367,29 @@ def _kl_uniform_beta(p, q):
 def _kl_beta_uniform(p, q):
     result = -p.entropy() + (q.high - q.low).log()
     return result.masked_fill((q.low > p.support.lower_bound) | (q.high < p.support.upper_bound), inf)
+
+
+@register_kl(Gumbel, Gumbel)
+def _kl_gumbel_gumbel(p, q):
+    ct1 = p.scale / q.scale
+    ct2 = q.loc / q.scale
+    ct3 = p.loc / q.scale
+    t1 = -ct1.log() - ct2 + ct3
+    t2 = ct1 * euler_constant
+    t3 = fastgrad.exp(ct2 + (1 + ct1).lgamma() - ct3)
+    return t1 + t2 + t3 - (1 + euler_constant)
+
+
+@register_kl(HalfNormal, HalfNormal)
+def _kl_halfnormal_halfnormal(p, q):
+    return _kl_normal_normal(p.base_dist, q.base_dist)
+
+
+@register_kl(Pareto, Pareto)
+def _kl_pareto_pareto(p, q):
+    scale_ratio = p.scale / q.scale
+    alpha_ratio = q.alpha / p.alpha
+    t1 = q.alpha * scale_ratio.log()
+    t2 = -alpha_ratio.log()
+    result = t1 + t2 + alpha_ratio - 1
+    return result.masked_fill(p.support.lower_bound < q.support.lower_bound, inf)

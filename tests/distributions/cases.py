@@ -233,3 +233,37 @@ SAMPLE_CASES.update({
     "MixtureSameFamily": ({"p": np.array([0.3, 0.7]), "loc": np.array([-2.0, 1.0]), "s": np.array([0.5, 1.0])},
                           lambda D, p: D.MixtureSameFamily(D.Categorical(probs=p["p"]), D.Normal(p["loc"], p["s"]))),
 })
+
+# -- group 3: HalfNormal, HalfCauchy, Gumbel, Pareto, Multinomial, NegativeBinomial ------------------
+CASES.update({
+    "HalfNormal": ({"scale": POS}, lambda D, p: D.HalfNormal(p["scale"]), R.uniform(0.1, 3, (2, 3)),
+                   ["log_prob", "entropy", "mean", "mode", "variance", "cdf", "icdf"]),
+    "HalfCauchy": ({"scale": POS}, lambda D, p: D.HalfCauchy(p["scale"]), R.uniform(0.1, 3, (2, 3)),
+                   ["log_prob", "entropy", "mean", "mode", "cdf", "icdf"]),
+    "Gumbel": ({"loc": LOC, "scale": SCALE}, lambda D, p: D.Gumbel(p["loc"], p["scale"]), R.standard_normal((2, 3)),
+               ["log_prob", "entropy", "mean", "mode", "variance", "stddev", "cdf", "icdf"]),
+    "Pareto": ({"scale": POS2, "alpha": np.array([[0.5, 1.5, 3.0], [2.5, 4.0, 1.0]])},
+               lambda D, p: D.Pareto(p["scale"], p["alpha"]), 3.5 + R.uniform(0, 2, (2, 3)),
+               ["log_prob", "entropy", "mean", "mode", "variance", "cdf", "icdf"]),
+    "Multinomial": ({"probs": CAT_PROBS}, lambda D, p: D.Multinomial(6, probs=p["probs"]),
+                    np.array([[1.0, 2, 0, 3], [6, 0, 0, 0]]), ["log_prob", "entropy", "mean", "variance"]),
+    "NegativeBinomial": ({"count": POS, "logits": LOGITS},
+                         lambda D, p: D.NegativeBinomial(p["count"], logits=p["logits"]),
+                         np.array([[0.0, 1, 2], [5, 3, 4]]), ["log_prob", "mean", "mode", "variance"]),
+})
+KL_CASES += [
+    ("Gumbel-Gumbel", lambda D, p: D.Gumbel(p["loc"], p["scale"]), lambda D, p: D.Gumbel(p["scale"], p["loc"] ** 2 + 1),
+     {"loc": LOC, "scale": SCALE}),
+    ("HalfNormal-HalfNormal", lambda D, p: D.HalfNormal(p["a"]), lambda D, p: D.HalfNormal(p["b"]),
+     {"a": POS, "b": POS2}),
+    ("Pareto-Pareto", lambda D, p: D.Pareto(p["a"], p["b"]), lambda D, p: D.Pareto(p["b"], p["a"]),
+     {"a": POS, "b": POS2}),
+]
+SAMPLE_CASES.update({
+    "HalfNormal": ({"s": np.array([0.5, 2.0])}, lambda D, p: D.HalfNormal(p["s"])),
+    "Gumbel": ({"loc": np.array([0.5, -1.0]), "s": np.array([1.0, 0.3])}, lambda D, p: D.Gumbel(p["loc"], p["s"])),
+    "Pareto": ({"s": np.array([1.0, 2.0]), "a": np.array([6.0, 9.0])}, lambda D, p: D.Pareto(p["s"], p["a"])),
+    "Multinomial": ({"p": np.array([0.2, 0.3, 0.5])}, lambda D, p: D.Multinomial(8, probs=p["p"])),
+    "NegativeBinomial": ({"n": np.array([2.0, 10.0]), "p": np.array([0.3, 0.6])},
+                         lambda D, p: D.NegativeBinomial(p["n"], probs=p["p"])),
+})

@@ -55,7 +55,9 @@ def test_distribution_forward_matches_torch(name, dtype, tol):
     for m in methods:
         a, b = _call(f, m, fv), _call(t, m, tv)
         assert str(a.dtype).split(".")[-1] == str(b.dtype).split(".")[-1], m
-        np.testing.assert_allclose(_np(a), _np(b), rtol=tol * 10, atol=tol * 10, err_msg=m)
+        # torch's Multinomial.entropy takes lgamma(n + 1) of an int64 tensor, i.e. in float32
+        rt = 1e-7 if (name, m) == ("Multinomial", "entropy") else tol * 10
+        np.testing.assert_allclose(_np(a), _np(b), rtol=rt, atol=rt, err_msg=m)
 
 
 @pytest.mark.parametrize("name", sorted(CASES))
@@ -64,7 +66,8 @@ def test_distribution_grad_matches_torch(name):
     fp, tp = _params("fastgrad", params, "float64", True), _params("torch", params, "float64", True)
     f, t = build(fd, fp), build(td, tp)
     fv, tv = _value("fastgrad", value, "float64", name), _value("torch", value, "float64", name)
-    wanted = [m for m in methods if m in ("log_prob", "entropy", "mean", "variance", "cdf", "icdf")]
+    wanted = [m for m in methods if m in ("log_prob", "entropy", "mean", "variance", "cdf", "icdf")
+              and np.isfinite(_np(_call(t, m, tv))).all()]  # (inf means, e.g. Pareto's for alpha <= 1, have NaN grads)
     sum(_call(f, m, fv).sum() * (i + 1) for i, m in enumerate(wanted)).backward()
     sum(_call(t, m, tv).sum() * (i + 1) for i, m in enumerate(wanted)).backward()
     for k in params:

@@ -158,6 +158,12 @@ def _message(fn):
     lambda D, T: D.Independent(D.Normal(T([0.0]), T([1.0])), 2),
     lambda D, T: D.LogNormal(T([0.0]), T([1.0])).log_prob(T([-1.0])),
     lambda D, T: D.MixtureSameFamily(D.Normal(T([0.0]), T([1.0])), D.Normal(T([0.0]), T([1.0]))),
+    lambda D, T: D.HalfNormal(T([-1.0])),
+    lambda D, T: D.HalfNormal(T([1.0])).log_prob(T([-1.0])),
+    lambda D, T: D.Pareto(T([2.0]), T([1.0])).log_prob(T([1.0])),
+    lambda D, T: D.Gumbel(T([0.0]), T([-1.0])),
+    lambda D, T: D.Multinomial(3, probs=T([0.5, 0.5])).log_prob(T([2.0, 2.0])),
+    lambda D, T: D.NegativeBinomial(T([2.0]), probs=T([1.0])),
     lambda D, T: D.MixtureSameFamily(D.Categorical(T([0.5, 0.5])), D.Normal(T([0.0] * 3), T([1.0] * 3))),
     lambda D, T: D.MixtureSameFamily(D.Categorical(T([[0.5, 0.5]] * 3)), D.Normal(T([[0.0] * 2] * 2),
                                                                                    T([[1.0] * 2] * 2))),
@@ -175,6 +181,10 @@ def test_group2_validation_errors_as_torch(make):
     lambda D, T: D.StudentT(T([3.0, 4.0])),
     lambda D, T: D.Beta(T(1.0), T(2.0)),
     lambda D, T: D.LogNormal(T([0.0]), T([1.0])),
+    lambda D, T: D.Pareto(T([1.0, 2.0]), T([3.0, 4.0])),
+    lambda D, T: D.Gumbel(T(0.0), T(1.0)),
+    lambda D, T: D.NegativeBinomial(T(3.0), logits=T(0.5)),
+    lambda D, T: D.Multinomial(3, probs=T([0.5, 0.5])),
 ])
 def test_group2_repr_as_torch(make):
     assert repr(make(fd, fastgrad.tensor)) == repr(make(td, torch.tensor)).replace("torch.", "fastgrad.")
@@ -233,3 +243,19 @@ def test_vae_step_runs_unchanged_and_matches_torch_given_the_same_noise():
     fastgrad.manual_seed(0)
     z = fd.Normal(fastgrad.tensor(mu), fastgrad.tensor(np.exp(log_sigma))).rsample()
     assert tuple(z.shape) == (4, 2)
+
+
+def test_softplus_power_abs_transforms_as_torch():
+    x = np.array([-3.0, 0.2, 4.0])
+    for f, t, xs in [(fd.transforms.SoftplusTransform(), td.transforms.SoftplusTransform(), x),
+                     (fd.transforms.PowerTransform(fastgrad.tensor(2.5, dtype=fastgrad.float64)),
+                      td.transforms.PowerTransform(torch.tensor(2.5, dtype=torch.float64)), np.abs(x)),
+                     (fd.transforms.AbsTransform(), td.transforms.AbsTransform(), x)]:
+        fy, ty = f(fastgrad.tensor(xs)), t(torch.tensor(xs))
+        np.testing.assert_allclose(fy.numpy(), ty.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(f.inv(fy).numpy(), t.inv(ty).numpy(), rtol=1e-12)
+        if f.bijective:
+            np.testing.assert_allclose(f.log_abs_det_jacobian(fastgrad.tensor(xs), fy).numpy(),
+                                       t.log_abs_det_jacobian(torch.tensor(xs), ty).numpy(), rtol=1e-12)
+    with pytest.raises(NotImplementedError, match="inhomogeneous total_count"):
+        fd.Multinomial(fastgrad.tensor(3.0), probs=fastgrad.tensor([0.5, 0.5]))

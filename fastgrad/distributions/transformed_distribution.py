@@ -4,7 +4,7 @@ import fastgrad
 from fastgrad.distributions import constraints
 from fastgrad.distributions.distribution import Distribution
 from fastgrad.distributions.independent import Independent
-from fastgrad.distributions.transforms import ComposeTransform, Transform
+from fastgrad.distributions.transform import ComposeTransform, Transform
 from fastgrad.distributions.utils import _sum_rightmost
 from fastgrad.tensor import Size
 

@@ -10,12 +10,14 @@ from fastgrad.distributions.cauchy import Cauchy
 from fastgrad.distributions.dirichlet import Dirichlet
 from fastgrad.distributions.distribution import Distribution
 from fastgrad.distributions.exponential import Exponential
+from fastgrad.distributions.fishersnedecor import FisherSnedecor
 from fastgrad.distributions.gamma import Chi2, Gamma
 from fastgrad.distributions.gumbel import Gumbel
 from fastgrad.distributions.half_normal import HalfCauchy, HalfNormal
 from fastgrad.distributions.geometric import Geometric
 from fastgrad.distributions.independent import Independent
 from fastgrad.distributions.kl import kl_divergence, register_kl
+from fastgrad.distributions.kumaraswamy import Kumaraswamy
 from fastgrad.distributions.laplace import Laplace
 from fastgrad.distributions.log_normal import LogNormal
 from fastgrad.distributions.mixture_same_family import MixtureSameFamily
@@ -34,12 +36,14 @@ from fastgrad.distributions.transforms import (AbsTransform, AffineTransform, Co
                                                PowerTransform, SigmoidTransform, SoftplusTransform, TanhTransform,
                                                Transform, identity_transform)
 from fastgrad.distributions.uniform import Uniform
+from fastgrad.distributions.weibull import Weibull
 
 __all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",
            "ComposeTransform", "Dirichlet", "Distribution", "ExpRelaxedCategorical", "ExpTransform",
-           "Exponential", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Independent",
-           "Laplace", "LogNormal", "LogitRelaxedBernoulli", "MixtureSameFamily", "Multinomial",
-           "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical", "Pareto", "Poisson",
-           "PowerTransform", "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform",
-           "SoftplusTransform", "StudentT", "TanhTransform", "Transform", "TransformedDistribution",
-           "Uniform", "constraints", "identity_transform", "kl_divergence", "register_kl", "transforms"]
+           "Exponential", "FisherSnedecor", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
+           "Independent", "Kumaraswamy", "Laplace", "LogNormal", "LogitRelaxedBernoulli",
+           "MixtureSameFamily", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal",
+           "OneHotCategorical", "Pareto", "Poisson", "PowerTransform", "RelaxedBernoulli",
+           "RelaxedOneHotCategorical", "SigmoidTransform", "SoftplusTransform", "StudentT", "TanhTransform",
+           "Transform", "TransformedDistribution", "Uniform", "Weibull", "constraints",
+           "identity_transform", "kl_divergence", "register_kl", "transforms"]

@@ -267,3 +267,21 @@ SAMPLE_CASES.update({
     "NegativeBinomial": ({"n": np.array([2.0, 10.0]), "p": np.array([0.3, 0.6])},
                          lambda D, p: D.NegativeBinomial(p["n"], probs=p["p"])),
 })
+
+CASES.update({
+    "Weibull": ({"scale": POS2, "k": POS}, lambda D, p: D.Weibull(p["scale"], p["k"]), R.uniform(0.1, 3, (2, 3)),
+                ["log_prob", "entropy", "mean", "mode", "variance", "cdf", "icdf"]),
+    "Kumaraswamy": ({"a": POS, "b": POS2}, lambda D, p: D.Kumaraswamy(p["a"], p["b"]), R.uniform(0.05, 0.95, (2, 3)),
+                    ["log_prob", "entropy", "mean", "mode", "variance", "cdf", "icdf"]),
+    "FisherSnedecor": ({"d1": np.array([[1.5, 3.0, 6.0], [2.5, 8.0, 1.0]]), "d2": np.array([1.5, 4.5, 9.0])},
+                       lambda D, p: D.FisherSnedecor(p["d1"], p["d2"]), R.uniform(0.1, 3, (2, 3)),
+                       ["log_prob", "mean", "mode", "variance"]),
+})
+IMPLICIT_RSAMPLE |= {"FisherSnedecor"}
+SAMPLE_CASES.update({
+    "Weibull": ({"s": np.array([1.0, 2.0]), "k": np.array([1.5, 4.0])}, lambda D, p: D.Weibull(p["s"], p["k"])),
+    "Kumaraswamy": ({"a": np.array([0.5, 2.0]), "b": np.array([2.0, 5.0])},
+                    lambda D, p: D.Kumaraswamy(p["a"], p["b"])),
+    "FisherSnedecor": ({"d1": np.array([5.0, 10.0]), "d2": np.array([20.0, 30.0])},
+                       lambda D, p: D.FisherSnedecor(p["d1"], p["d2"])),
+})

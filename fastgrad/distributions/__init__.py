@@ -16,6 +16,7 @@ from fastgrad.distributions.gumbel import Gumbel
 from fastgrad.distributions.half_normal import HalfCauchy, HalfNormal
 from fastgrad.distributions.geometric import Geometric
 from fastgrad.distributions.independent import Independent
+from fastgrad.distributions.inverse_gamma import InverseGamma
 from fastgrad.distributions.kl import kl_divergence, register_kl
 from fastgrad.distributions.kumaraswamy import Kumaraswamy
 from fastgrad.distributions.laplace import Laplace
@@ -41,7 +42,7 @@ from fastgrad.distributions.weibull import Weibull
 __all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",
            "ComposeTransform", "Dirichlet", "Distribution", "ExpRelaxedCategorical", "ExpTransform",
            "Exponential", "FisherSnedecor", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
-           "Independent", "Kumaraswamy", "Laplace", "LogNormal", "LogitRelaxedBernoulli",
+           "Independent", "InverseGamma", "Kumaraswamy", "Laplace", "LogNormal", "LogitRelaxedBernoulli",
            "MixtureSameFamily", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal",
            "OneHotCategorical", "Pareto", "Poisson", "PowerTransform", "RelaxedBernoulli",
            "RelaxedOneHotCategorical", "SigmoidTransform", "SoftplusTransform", "StudentT", "TanhTransform",

@@ -126,8 +126,8 @@ def vec_to_tril_matrix(vec, diag: int = 0):
 
 
 def xlogy(x, y):
-    """x log y, 0 where x = 0 (torch.special.xlogy); differentiable in both."""
-    zero = x == 0
-    safe_y = fastgrad.where(zero, fastgrad.ones_like(y), y) if isinstance(y, Tensor) else y
-    return fastgrad.where(zero, fastgrad.zeros_like(x * safe_y), x * fastgrad.log(safe_y)
-                          if isinstance(safe_y, Tensor) else x * float(np.log(safe_y)))
+    """x log y, 0 where x = 0 and y = 0 (torch.special.xlogy); d/dx = log y, d/dy = x / y."""
+    if not isinstance(y, Tensor):
+        y = fastgrad.full_like(x, float(y))
+    safe_y = fastgrad.where((x == 0) & (y == 0), fastgrad.ones_like(y), y)
+    return x * fastgrad.log(safe_y)

@@ -285,3 +285,10 @@ SAMPLE_CASES.update({
     "FisherSnedecor": ({"d1": np.array([5.0, 10.0]), "d2": np.array([20.0, 30.0])},
                        lambda D, p: D.FisherSnedecor(p["d1"], p["d2"])),
 })
+
+CASES["InverseGamma"] = ({"a": np.array([[0.5, 1.5, 3.0], [2.5, 4.0, 1.0]]), "r": POS2},
+                         lambda D, p: D.InverseGamma(p["a"], p["r"]), R.uniform(0.1, 3, (2, 3)),
+                         ["log_prob", "entropy", "mean", "mode", "variance"])
+IMPLICIT_RSAMPLE |= {"InverseGamma"}
+SAMPLE_CASES["InverseGamma"] = ({"a": np.array([9.0, 12.0]), "r": np.array([1.0, 3.0])},
+                                lambda D, p: D.InverseGamma(p["a"], p["r"]))

@@ -6,6 +6,7 @@ from fastgrad.distributions.bernoulli import Bernoulli
 from fastgrad.distributions.beta import Beta
 from fastgrad.distributions.binomial import Binomial
 from fastgrad.distributions.categorical import Categorical
+from fastgrad.distributions.constraint_registry import biject_to, transform_to
 from fastgrad.distributions.cauchy import Cauchy
 from fastgrad.distributions.dirichlet import Dirichlet
 from fastgrad.distributions.distribution import Distribution
@@ -34,17 +35,19 @@ from fastgrad.distributions.relaxed_categorical import ExpRelaxedCategorical, Re
 from fastgrad.distributions.studentT import StudentT
 from fastgrad.distributions.transformed_distribution import TransformedDistribution
 from fastgrad.distributions.transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
-                                               PowerTransform, SigmoidTransform, SoftplusTransform, TanhTransform,
-                                               Transform, identity_transform)
+                                               IndependentTransform, LowerCholeskyTransform, PowerTransform,
+                                               SigmoidTransform, SoftmaxTransform, SoftplusTransform,
+                                               StickBreakingTransform, TanhTransform, Transform, identity_transform)
 from fastgrad.distributions.uniform import Uniform
 from fastgrad.distributions.weibull import Weibull
 
 __all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",
            "ComposeTransform", "Dirichlet", "Distribution", "ExpRelaxedCategorical", "ExpTransform",
            "Exponential", "FisherSnedecor", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal",
-           "Independent", "InverseGamma", "Kumaraswamy", "Laplace", "LogNormal", "LogitRelaxedBernoulli",
-           "MixtureSameFamily", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal",
-           "OneHotCategorical", "Pareto", "Poisson", "PowerTransform", "RelaxedBernoulli",
-           "RelaxedOneHotCategorical", "SigmoidTransform", "SoftplusTransform", "StudentT", "TanhTransform",
-           "Transform", "TransformedDistribution", "Uniform", "Weibull", "constraints",
-           "identity_transform", "kl_divergence", "register_kl", "transforms"]
+           "Independent", "IndependentTransform", "InverseGamma", "Kumaraswamy", "Laplace", "LogNormal",
+           "LogitRelaxedBernoulli", "LowerCholeskyTransform", "MixtureSameFamily", "Multinomial",
+           "MultivariateNormal", "NegativeBinomial", "Normal", "OneHotCategorical", "Pareto", "Poisson",
+           "PowerTransform", "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform",
+           "SoftmaxTransform", "SoftplusTransform", "StickBreakingTransform", "StudentT", "TanhTransform",
+           "Transform", "TransformedDistribution", "Uniform", "Weibull", "biject_to", "constraints",
+           "identity_transform", "kl_divergence", "register_kl", "transform_to", "transforms"]

@@ -1,6 +1,7 @@
 """Invertible transforms y = f(x) with log |det dy/dx| for TransformedDistribution
 (torch.distributions.transforms): ExpTransform, AffineTransform, SigmoidTransform, TanhTransform,
-SoftplusTransform, PowerTransform, AbsTransform, and (from transform.py) Transform, ComposeTransform."""
+SoftplusTransform, PowerTransform, AbsTransform, IndependentTransform, SoftmaxTransform,
+StickBreakingTransform, LowerCholeskyTransform, and (from transform.py) Transform, ComposeTransform."""
 import math
 import numbers
 
@@ -11,7 +12,8 @@ from fastgrad.distributions.transform import ComposeTransform, Transform, identi
 from fastgrad.distributions.utils import _sum_rightmost, broadcast_all
 
 __all__ = ["Transform", "ComposeTransform", "ExpTransform", "AffineTransform", "SigmoidTransform", "TanhTransform",
-           "AbsTransform", "PowerTransform", "SoftplusTransform", "identity_transform"]
+           "AbsTransform", "PowerTransform", "SoftplusTransform", "IndependentTransform", "SoftmaxTransform",
+           "StickBreakingTransform", "LowerCholeskyTransform", "identity_transform"]
 
 
 class ExpTransform(Transform):
@@ -237,3 +239,143 @@ class AffineTransform(Transform):
         return fastgrad.broadcast_shapes(shape, getattr(self.loc, "shape", ()), getattr(self.scale, "shape", ()))
 
 
+
+
+def _clipped_sigmoid(x):
+    finfo = fastgrad.finfo(x.dtype)
+    return fastgrad.clamp(fastgrad.sigmoid(x), min=finfo.tiny, max=1.0 - finfo.eps)
+
+
+class IndependentTransform(Transform):
+    """``base_transform`` with its rightmost ``reinterpreted_batch_ndims`` dims treated as one event."""
+
+    def __init__(self, base_transform: Transform, reinterpreted_batch_ndims: int, cache_size: int = 0):
+        super().__init__(cache_size=cache_size)
+        self.base_transform = base_transform.with_cache(cache_size)
+        self.reinterpreted_batch_ndims = reinterpreted_batch_ndims
+
+    def with_cache(self, cache_size=1):
+        if self._cache_size == cache_size:
+            return self
+        return IndependentTransform(self.base_transform, self.reinterpreted_batch_ndims, cache_size=cache_size)
+
+    @property
+    def domain(self):  # type: ignore[override]
+        return constraints.independent(self.base_transform.domain, self.reinterpreted_batch_ndims)
+
+    @property
+    def codomain(self):  # type: ignore[override]
+        return constraints.independent(self.base_transform.codomain, self.reinterpreted_batch_ndims)
+
+    @property
+    def bijective(self):  # type: ignore[override]
+        return self.base_transform.bijective
+
+    @property
+    def sign(self):
+        return self.base_transform.sign
+
+    def _call(self, x):
+        return self.base_transform(x)
+
+    def _inverse(self, y):
+        return self.base_transform.inv(y)
+
+    def log_abs_det_jacobian(self, x, y):
+        return _sum_rightmost(self.base_transform.log_abs_det_jacobian(x, y), self.reinterpreted_batch_ndims)
+
+    def __repr__(self):
+        return f"{self.__class__.__name__}({self.base_transform!r}, {self.reinterpreted_batch_ndims})"
+
+    def forward_shape(self, shape):
+        return self.base_transform.forward_shape(shape)
+
+    def inverse_shape(self, shape):
+        return self.base_transform.inverse_shape(shape)
+
+
+class SoftmaxTransform(Transform):
+    """y = softmax(x) over the last dim (not bijective: the inverse is log y)."""
+    domain = constraints.real_vector
+    codomain = constraints.simplex
+
+    def __eq__(self, other):
+        return isinstance(other, SoftmaxTransform)
+
+    __hash__ = Transform.__hash__
+
+    def _call(self, x):
+        probs = (x - x.max(-1, True)[0]).exp()
+        return probs / probs.sum(-1, True)
+
+    def _inverse(self, y):
+        return y.log()
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return shape
+
+    def inverse_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return shape
+
+
+class StickBreakingTransform(Transform):
+    """R^(K-1) -> the K-simplex by stick breaking: z_i = sigmoid(x_i - log(K - i)), y_i = z_i Π_{j<i}(1 - z_j)."""
+    domain = constraints.real_vector
+    codomain = constraints.simplex
+    bijective = True
+
+    def __eq__(self, other):
+        return isinstance(other, StickBreakingTransform)
+
+    __hash__ = Transform.__hash__
+
+    def _offset(self, x, n):
+        return n - fastgrad.ones(x.shape[-1], dtype=x.dtype).cumsum(-1)
+
+    def _call(self, x):
+        offset = self._offset(x, x.shape[-1] + 1)
+        z = _clipped_sigmoid(x - offset.log())
+        z_cumprod = (1 - z).cumprod(-1)
+        return F.pad(z, [0, 1], value=1) * F.pad(z_cumprod, [1, 0], value=1)
+
+    def _inverse(self, y):
+        y_crop = y[..., :-1]
+        offset = self._offset(y_crop, y.shape[-1])
+        sf = (1 - y_crop.cumsum(-1)).clamp(min=fastgrad.finfo(y.dtype).tiny)
+        return y_crop.log() - sf.log() + offset.log()
+
+    def log_abs_det_jacobian(self, x, y):
+        offset = self._offset(x, x.shape[-1] + 1)
+        x = x - offset.log()
+        return (-x + F.logsigmoid(x) + y[..., :-1].log()).sum(-1)
+
+    def forward_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return tuple(shape[:-1]) + (shape[-1] + 1,)
+
+    def inverse_shape(self, shape):
+        if len(shape) < 1:
+            raise ValueError("Too few dimensions on input")
+        return tuple(shape[:-1]) + (shape[-1] - 1,)
+
+
+class LowerCholeskyTransform(Transform):
+    """Any square matrix -> a lower-triangular one with a positive diagonal: tril(x, -1) + diag(exp(diag x))."""
+    domain = constraints.independent(constraints.real, 2)
+    codomain = constraints.lower_cholesky
+
+    def __eq__(self, other):
+        return isinstance(other, LowerCholeskyTransform)
+
+    __hash__ = Transform.__hash__
+
+    def _call(self, x):
+        return x.tril(-1) + fastgrad.diag_embed(x.diagonal(dim1=-2, dim2=-1).exp())
+
+    def _inverse(self, y):
+        return y.tril(-1) + fastgrad.diag_embed(y.diagonal(dim1=-2, dim2=-1).log())

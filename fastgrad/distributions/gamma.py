@@ -122,6 +122,14 @@ class Gamma(Distribution):
         return (xlogy(self.concentration, self.rate) + xlogy(self.concentration - 1, value)
                 - self.rate * value - fastgrad.lgamma(self.concentration))
 
+    def cdf(self, value):
+        """P(a, rate x), the regularised lower incomplete gamma function."""
+        if self._validate_args:
+            self._validate_sample(value)
+        from fastgrad.distributions._gammainc import gammainc
+        a, x = fastgrad.broadcast_tensors(self.concentration, self.rate * value)
+        return gammainc(a.contiguous(), x.contiguous())
+
     def entropy(self):
         return (self.concentration - fastgrad.log(self.rate) + fastgrad.lgamma(self.concentration)
                 + (1.0 - self.concentration) * fastgrad.digamma(self.concentration))

@@ -10,6 +10,7 @@ from fastgrad.distributions.bernoulli import Bernoulli
 from fastgrad.distributions.beta import Beta
 from fastgrad.distributions.binomial import Binomial
 from fastgrad.distributions.categorical import Categorical
+from fastgrad.distributions.continuous_bernoulli import ContinuousBernoulli
 from fastgrad.distributions.dirichlet import Dirichlet
 from fastgrad.distributions.distribution import Distribution
 from fastgrad.distributions.exponential import Exponential
@@ -393,3 +394,53 @@ def _kl_pareto_pareto(p, q):
     t2 = -alpha_ratio.log()
     result = t1 + t2 + alpha_ratio - 1
     return result.masked_fill(p.support.lower_bound < q.support.lower_bound, inf)
+
+
+@register_kl(ContinuousBernoulli, ContinuousBernoulli)
+def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
+    t1 = p.mean * (p.logits - q.logits)
+    t2 = p._cont_bern_log_norm() + fastgrad.log1p(-p.probs)
+    t3 = -q._cont_bern_log_norm() - fastgrad.log1p(-q.probs)
+    return t1 + t2 + t3
+
+
+@register_kl(Beta, ContinuousBernoulli)
+def _kl_beta_continuous_bernoulli(p, q):
+    return -p.entropy() - p.mean * q.logits - fastgrad.log1p(-q.probs) - q._cont_bern_log_norm()
+
+
+@register_kl(ContinuousBernoulli, Normal)
+def _kl_continuous_bernoulli_normal(p, q):
+    t1 = -p.entropy()
+    t2 = 0.5 * (math.log(2.0 * math.pi) + (q.loc / q.scale).square()) + fastgrad.log(q.scale)
+    t3 = (p.variance + p.mean.square() - 2.0 * q.loc * p.mean) / (2.0 * q.scale.square())
+    return t1 + t2 + t3
+
+
+@register_kl(ContinuousBernoulli, Exponential)
+def _kl_continuous_bernoulli_exponential(p, q):
+    return -p.entropy() - fastgrad.log(q.rate) + q.rate * p.mean
+
+
+@register_kl(ContinuousBernoulli, Uniform)
+def _kl_continuous_bernoulli_uniform(p, q):
+    result = -p.entropy() + (q.high - q.low).log()
+    return result.masked_fill((q.low >= p.support.lower_bound) | (q.high <= p.support.upper_bound), inf)
+
+
+@register_kl(Uniform, ContinuousBernoulli)
+def _kl_uniform_continuous_bernoulli(p, q):
+    result = -p.entropy() - p.mean * q.logits - fastgrad.log1p(-q.probs) - q._cont_bern_log_norm()
+    return result.masked_fill((p.high >= q.support.upper_bound) | (p.low <= q.support.lower_bound), inf)
+
+
+@register_kl(Normal, ContinuousBernoulli)
+@register_kl(Laplace, ContinuousBernoulli)
+def _kl_real_line_continuous_bernoulli(p, q):
+    return _infinite_like(p.loc)
+
+
+@register_kl(Exponential, ContinuousBernoulli)
+@register_kl(Gamma, ContinuousBernoulli)
+def _kl_half_line_continuous_bernoulli(p, q):
+    return _infinite_like(p.rate)

@@ -292,3 +292,28 @@ CASES["InverseGamma"] = ({"a": np.array([[0.5, 1.5, 3.0], [2.5, 4.0, 1.0]]), "r"
 IMPLICIT_RSAMPLE |= {"InverseGamma"}
 SAMPLE_CASES["InverseGamma"] = ({"a": np.array([9.0, 12.0]), "r": np.array([1.0, 3.0])},
                                 lambda D, p: D.InverseGamma(p["a"], p["r"]))
+
+CB_PROBS = np.array([[0.2, 0.4995, 0.5], [0.7, 0.95, 0.5005]])  # the middle ones inside torch's Taylor band
+CASES.update({
+    "ContinuousBernoulli_probs": ({"probs": CB_PROBS}, lambda D, p: D.ContinuousBernoulli(probs=p["probs"]),
+                                  R.uniform(0.05, 0.95, (2, 3)),
+                                  ["log_prob", "entropy", "mean", "variance", "stddev", "cdf", "icdf"]),
+    "ContinuousBernoulli_logits": ({"logits": LOGITS}, lambda D, p: D.ContinuousBernoulli(logits=p["logits"]),
+                                   R.uniform(0.05, 0.95, (4, 2, 3)), ["log_prob", "entropy", "mean", "variance"]),
+})
+KL_CASES += [
+    ("CB-CB", lambda D, p: D.ContinuousBernoulli(probs=p["a"]), lambda D, p: D.ContinuousBernoulli(logits=p["b"]),
+     {"a": CB_PROBS, "b": LOGITS}),
+    ("Beta-CB", lambda D, p: D.Beta(p["a"], p["b"]), lambda D, p: D.ContinuousBernoulli(probs=p["p"]),
+     {"a": POS, "b": POS2, "p": CB_PROBS}),
+    ("CB-Normal", lambda D, p: D.ContinuousBernoulli(probs=p["p"]), lambda D, p: D.Normal(p["loc"], p["scale"]),
+     {"p": CB_PROBS, "loc": LOC, "scale": SCALE}),
+    ("CB-Exponential", lambda D, p: D.ContinuousBernoulli(probs=p["p"]), lambda D, p: D.Exponential(p["r"]),
+     {"p": CB_PROBS, "r": POS}),
+    ("CB-Uniform", lambda D, p: D.ContinuousBernoulli(probs=p["p"]), lambda D, p: D.Uniform(p["p"] * 0 - 1, p["p"] + 1),
+     {"p": CB_PROBS}),
+    ("Uniform-CB", lambda D, p: D.Uniform(p["p"] * 0.5, p["p"] * 0.5 + 0.4), lambda D, p: D.ContinuousBernoulli(
+        probs=p["p"]), {"p": CB_PROBS}),
+]
+SAMPLE_CASES["ContinuousBernoulli"] = ({"p": np.array([0.1, 0.5, 0.8])},
+                                       lambda D, p: D.ContinuousBernoulli(probs=p["p"]))

@@ -317,3 +317,13 @@ KL_CASES += [
 ]
 SAMPLE_CASES["ContinuousBernoulli"] = ({"p": np.array([0.1, 0.5, 0.8])},
                                        lambda D, p: D.ContinuousBernoulli(probs=p["p"]))
+
+W = R.standard_normal((2, 3, 2))
+CASES.update({
+    "LowRankMultivariateNormal": ({"loc": LOC3[0], "W": W, "D": POS[0]},
+                                  lambda D, p: D.LowRankMultivariateNormal(p["loc"], p["W"], p["D"]),
+                                  R.standard_normal((4, 2, 3)), ["log_prob", "entropy", "mean", "mode", "variance"]),
+})
+SAMPLE_CASES["LowRankMultivariateNormal"] = (
+    {"loc": np.array([1.0, -1.0, 0.0]), "W": np.array([[1.0], [0.5], [-0.3]]), "D": np.array([0.5, 1.0, 0.2])},
+    lambda D, p: D.LowRankMultivariateNormal(p["loc"], p["W"], p["D"]))

@@ -289,3 +289,17 @@ def test_gamma_cdf_matches_torch_and_its_gradients(dtype):
         ch = fd.Chi2(fastgrad.tensor(a)).cdf(fastgrad.tensor(x))
         np.testing.assert_allclose(ch.numpy(), td.Chi2(torch.tensor(a)).cdf(torch.tensor(x)).numpy(), rtol=2e-9)
         assert fd.Gamma(2.0, 1.0).cdf(fastgrad.tensor([0.0, float("inf")])).tolist() == [0.0, 1.0]
+
+
+def test_lowrank_multivariate_normal_matrices_and_errors_as_torch():
+    rng = np.random.default_rng(2)
+    loc, W, D = rng.standard_normal((2, 4)), rng.standard_normal((4, 2)), rng.uniform(0.5, 2, 4)
+    f = fd.LowRankMultivariateNormal(fastgrad.tensor(loc), fastgrad.tensor(W), fastgrad.tensor(D))
+    t = td.LowRankMultivariateNormal(torch.tensor(loc), torch.tensor(W), torch.tensor(D))
+    for name in ("covariance_matrix", "precision_matrix", "scale_tril", "variance"):
+        np.testing.assert_allclose(getattr(f, name).numpy(), getattr(t, name).numpy(), rtol=1e-10, atol=1e-12)
+    assert tuple(f.expand((3, 2)).rsample((5,)).shape) == (5, 3, 2, 4)
+    assert repr(f) == repr(t).replace("torch.", "fastgrad.")
+    for args in [(np.zeros(()), W, D), (loc, np.zeros(4), D), (loc, np.zeros((3, 2)), D), (loc, W, np.ones(3))]:
+        assert _message(lambda: fd.LowRankMultivariateNormal(*map(fastgrad.tensor, args))) == _message(
+            lambda: td.LowRankMultivariateNormal(*map(torch.tensor, args)))

@@ -327,3 +327,14 @@ CASES.update({
 SAMPLE_CASES["LowRankMultivariateNormal"] = (
     {"loc": np.array([1.0, -1.0, 0.0]), "W": np.array([[1.0], [0.5], [-0.3]]), "D": np.array([0.5, 1.0, 0.2])},
     lambda D, p: D.LowRankMultivariateNormal(p["loc"], p["W"], p["D"]))
+KL_CASES += [
+    ("LowRank-LowRank", lambda D, p: D.LowRankMultivariateNormal(p["loc"], p["W"], p["D"]),
+     lambda D, p: D.LowRankMultivariateNormal(p["loc"] * 0.5, p["W"][0] * 2, p["D"] + 1),
+     {"loc": LOC3, "W": W, "D": POS[0]}),
+    ("MVN-LowRank", lambda D, p: D.MultivariateNormal(p["loc"], scale_tril=p["L"].tril() + 3 * D_eye(p["L"])),
+     lambda D, p: D.LowRankMultivariateNormal(p["loc"][0], p["W"], p["D"]),
+     {"loc": LOC3, "L": A, "W": W, "D": POS[0]}),
+    ("LowRank-MVN", lambda D, p: D.LowRankMultivariateNormal(p["loc"][0], p["W"], p["D"]),
+     lambda D, p: D.MultivariateNormal(p["loc"], covariance_matrix=_spd(D, p["A"])),
+     {"loc": LOC3, "A": A, "W": W, "D": POS[0]}),
+]

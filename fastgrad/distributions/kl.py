@@ -87,4 +87,4 @@ def _x_log_x(tensor):
 
 
 # the closed forms register themselves (after register_kl exists)
-from fastgrad.distributions import _kl_cross_family, _kl_lowrank, _kl_same_family  # noqa: E402,F401
+from fastgrad.distributions import _kl_cross_family, _kl_cross_more, _kl_lowrank, _kl_same_family  # noqa: E402,F401

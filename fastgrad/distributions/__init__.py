@@ -41,6 +41,7 @@ from fastgrad.distributions.transforms import (AbsTransform, AffineTransform, Co
                                                SigmoidTransform, SoftmaxTransform, SoftplusTransform,
                                                StickBreakingTransform, TanhTransform, Transform, identity_transform)
 from fastgrad.distributions.uniform import Uniform
+from fastgrad.distributions.von_mises import VonMises
 from fastgrad.distributions.weibull import Weibull
 
 __all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",
@@ -52,5 +53,5 @@ __all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "
            "OneHotCategorical", "Pareto", "Poisson", "PowerTransform", "RelaxedBernoulli",
            "RelaxedOneHotCategorical", "SigmoidTransform", "SoftmaxTransform", "SoftplusTransform",
            "StickBreakingTransform", "StudentT", "TanhTransform", "Transform", "TransformedDistribution",
-           "Uniform", "Weibull", "biject_to", "constraints", "identity_transform", "kl_divergence",
-           "register_kl", "transform_to", "transforms"]
+           "Uniform", "VonMises", "Weibull", "biject_to", "constraints", "identity_transform",
+           "kl_divergence", "register_kl", "transform_to", "transforms"]

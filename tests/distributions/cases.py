@@ -338,3 +338,6 @@ KL_CASES += [
      lambda D, p: D.MultivariateNormal(p["loc"], covariance_matrix=_spd(D, p["A"])),
      {"loc": LOC3, "A": A, "W": W, "D": POS[0]}),
 ]
+
+CASES["VonMises"] = ({"loc": LOC, "k": np.array([0.3, 3.0, 8.0])}, lambda D, p: D.VonMises(p["loc"], p["k"]),
+                     R.uniform(-3, 3, (2, 3)), ["log_prob", "mean", "mode", "variance"])

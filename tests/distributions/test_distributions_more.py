@@ -303,3 +303,14 @@ def test_lowrank_multivariate_normal_matrices_and_errors_as_torch():
     for args in [(np.zeros(()), W, D), (loc, np.zeros(4), D), (loc, np.zeros((3, 2)), D), (loc, W, np.ones(3))]:
         assert _message(lambda: fd.LowRankMultivariateNormal(*map(fastgrad.tensor, args))) == _message(
             lambda: td.LowRankMultivariateNormal(*map(torch.tensor, args)))
+
+
+def test_von_mises_sample_statistics():
+    """E[cos(x - μ)] = I₁(κ)/I₀(κ) = 1 - variance; samples lie in [-π, π)."""
+    loc, kappa = np.array([0.5, -2.5, 3.0]), np.array([0.5, 2.0, 20.0])
+    d = fd.VonMises(fastgrad.tensor(loc, dtype=fastgrad.float32), fastgrad.tensor(kappa, dtype=fastgrad.float32))
+    fastgrad.manual_seed(0)
+    s = d.sample((40000,)).numpy()
+    assert s.dtype == np.float32 and (np.abs(s) <= np.float32(np.pi)).all()
+    np.testing.assert_allclose(np.cos(s - loc).mean(0), 1 - d.variance.numpy(), atol=0.01)
+    np.testing.assert_allclose(np.sin(s - loc).mean(0), 0, atol=0.01)

@@ -8,6 +8,7 @@ from fastgrad.distributions.binomial import Binomial
 from fastgrad.distributions.categorical import Categorical
 from fastgrad.distributions.continuous_bernoulli import ContinuousBernoulli
 from fastgrad.distributions.dirichlet import Dirichlet
+from fastgrad.distributions.exp_family import ExponentialFamily, _kl_expfamily_expfamily
 from fastgrad.distributions.exponential import Exponential
 from fastgrad.distributions.gamma import Gamma
 from fastgrad.distributions.geometric import Geometric
@@ -192,3 +193,6 @@ def _kl_continuous_bernoulli_continuous_bernoulli(p, q):
     t2 = p._cont_bern_log_norm() + fastgrad.log1p(-p.probs)
     t3 = -q._cont_bern_log_norm() - fastgrad.log1p(-q.probs)
     return t1 + t2 + t3
+
+
+register_kl(ExponentialFamily, ExponentialFamily)(_kl_expfamily_expfamily)

@@ -4,14 +4,14 @@ from numbers import Number
 import fastgrad
 import fastgrad.nn.functional as F
 from fastgrad.distributions import constraints
-from fastgrad.distributions.distribution import Distribution
+from fastgrad.distributions.exp_family import ExponentialFamily
 from fastgrad.distributions.utils import broadcast_all, lazy_property, logits_to_probs, probs_to_logits
 from fastgrad.tensor import Size
 
 __all__ = ["Bernoulli"]
 
 
-class Bernoulli(Distribution):
+class Bernoulli(ExponentialFamily):
     """0/1 variable with success probability ``probs`` (or ``logits`` = log-odds); exactly one of the two."""
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.boolean
@@ -94,3 +94,10 @@ class Bernoulli(Distribution):
         if expand:
             values = values.expand((-1,) + tuple(self._batch_shape))
         return values
+
+    @property
+    def _natural_params(self):
+        return (fastgrad.logit(self.probs),)
+
+    def _log_normalizer(self, x):
+        return fastgrad.log1p(fastgrad.exp(x))

@@ -5,14 +5,14 @@ from numbers import Number, Real
 import fastgrad
 from fastgrad.distributions import constraints
 from fastgrad.distributions.dirichlet import Dirichlet
-from fastgrad.distributions.distribution import Distribution
+from fastgrad.distributions.exp_family import ExponentialFamily
 from fastgrad.distributions.utils import broadcast_all
 from fastgrad.tensor import Size
 
 __all__ = ["Beta"]
 
 
-class Beta(Distribution):
+class Beta(ExponentialFamily):
     """mean a / (a + b), variance ab / ((a + b)² (a + b + 1))."""
     arg_constraints = {"concentration1": constraints.positive, "concentration0": constraints.positive}
     support = constraints.unit_interval
@@ -69,3 +69,10 @@ class Beta(Distribution):
     def concentration0(self):
         result = self._dirichlet.concentration[..., 1]
         return fastgrad.tensor([result]) if isinstance(result, Number) else result
+
+    @property
+    def _natural_params(self):
+        return (self.concentration1, self.concentration0)
+
+    def _log_normalizer(self, x, y):
+        return fastgrad.lgamma(x) + fastgrad.lgamma(y) - fastgrad.lgamma(x + y)

@@ -7,7 +7,7 @@ from numbers import Number
 import fastgrad
 import fastgrad.nn.functional as F
 from fastgrad.distributions import constraints
-from fastgrad.distributions.distribution import Distribution
+from fastgrad.distributions.exp_family import ExponentialFamily
 from fastgrad.distributions.utils import (broadcast_all, clamp_probs, lazy_property, logits_to_probs,
                                           probs_to_logits, standard_uniform)
 from fastgrad.tensor import Size
@@ -15,7 +15,7 @@ from fastgrad.tensor import Size
 __all__ = ["ContinuousBernoulli"]
 
 
-class ContinuousBernoulli(Distribution):
+class ContinuousBernoulli(ExponentialFamily):
     """log_prob x logit(λ) + log(1 - λ) + log C(λ); mean λ/(2λ - 1) + 1/(log(1 - λ) - log λ)."""
     arg_constraints = {"probs": constraints.unit_interval, "logits": constraints.real}
     support = constraints.unit_interval
@@ -134,3 +134,16 @@ class ContinuousBernoulli(Distribution):
         log_probs0 = fastgrad.log1p(-self.probs)
         log_probs1 = fastgrad.log(self.probs)
         return self.mean * (log_probs0 - log_probs1) - self._cont_bern_log_norm() - log_probs0
+
+    @property
+    def _natural_params(self):
+        return (self.logits,)
+
+    def _log_normalizer(self, x):
+        """log C as a function of the natural parameter (Taylor series inside the lims band)."""
+        out_unst_reg = (x <= self._lims[0] - 0.5) | (x > self._lims[1] - 0.5)
+        cut_nat_params = fastgrad.where(out_unst_reg, x, (self._lims[0] - 0.5) * fastgrad.ones_like(x))
+        log_norm = (fastgrad.log(fastgrad.abs(fastgrad.expm1(cut_nat_params)))
+                    - fastgrad.log(fastgrad.abs(cut_nat_params)))
+        taylor = 0.5 * x + x.pow(2) / 24.0 - x.pow(4) / 2880.0
+        return fastgrad.where(out_unst_reg, log_norm, taylor)

@@ -3,7 +3,7 @@ through normalised Gamma(a_i, 1) draws (each with the implicit gamma gradient)."
 import fastgrad
 import fastgrad.nn.functional as F
 from fastgrad.distributions import constraints
-from fastgrad.distributions.distribution import Distribution
+from fastgrad.distributions.exp_family import ExponentialFamily
 from fastgrad.distributions.gamma import standard_gamma
 from fastgrad.distributions.utils import xlogy
 from fastgrad.tensor import Size
@@ -11,7 +11,7 @@ from fastgrad.tensor import Size
 __all__ = ["Dirichlet"]
 
 
-class Dirichlet(Distribution):
+class Dirichlet(ExponentialFamily):
     """Event shape (K,) = the last dim of ``concentration``; mean a / Σa."""
     arg_constraints = {"concentration": constraints.independent(constraints.positive, 1)}
     support = constraints.simplex
@@ -68,3 +68,10 @@ class Dirichlet(Distribution):
         a0 = self.concentration.sum(-1)
         return (fastgrad.lgamma(self.concentration).sum(-1) - fastgrad.lgamma(a0) - (k - a0) * fastgrad.digamma(a0)
                 - ((self.concentration - 1.0) * fastgrad.digamma(self.concentration)).sum(-1))
+
+    @property
+    def _natural_params(self):
+        return (self.concentration,)
+
+    def _log_normalizer(self, x):
+        return x.lgamma().sum(-1) - fastgrad.lgamma(x.sum(-1))

@@ -3,14 +3,14 @@ from numbers import Number
 
 import fastgrad
 from fastgrad.distributions import constraints
-from fastgrad.distributions.distribution import Distribution
+from fastgrad.distributions.exp_family import ExponentialFamily
 from fastgrad.distributions.utils import broadcast_all
 from fastgrad.tensor import Size
 
 __all__ = ["Exponential"]
 
 
-class Exponential(Distribution):
+class Exponential(ExponentialFamily):
     """mean 1/rate, variance 1/rate², entropy 1 - log rate."""
     arg_constraints = {"rate": constraints.positive}
     support = constraints.nonnegative
@@ -67,3 +67,10 @@ class Exponential(Distribution):
 
     def entropy(self):
         return 1.0 - fastgrad.log(self.rate)
+
+    @property
+    def _natural_params(self):
+        return (-self.rate,)
+
+    def _log_normalizer(self, x):
+        return -fastgrad.log(-x)

@@ -8,7 +8,7 @@ import numpy as np
 import fastgrad
 from fastgrad.autograd import Function
 from fastgrad.distributions import constraints
-from fastgrad.distributions.distribution import Distribution
+from fastgrad.distributions.exp_family import ExponentialFamily
 from fastgrad.distributions.utils import broadcast_all, xlogy
 from fastgrad.tensor import Size, Tensor
 
@@ -73,7 +73,7 @@ def standard_gamma(alpha: Tensor) -> Tensor:
     return _StandardGamma.apply(alpha.contiguous())
 
 
-class Gamma(Distribution):
+class Gamma(ExponentialFamily):
     """mean a / rate, variance a / rate², entropy a - log rate + lgamma(a) + (1 - a) ψ(a)."""
     arg_constraints = {"concentration": constraints.positive, "rate": constraints.positive}
     support = constraints.nonnegative
@@ -133,6 +133,13 @@ class Gamma(Distribution):
     def entropy(self):
         return (self.concentration - fastgrad.log(self.rate) + fastgrad.lgamma(self.concentration)
                 + (1.0 - self.concentration) * fastgrad.digamma(self.concentration))
+
+    @property
+    def _natural_params(self):
+        return (self.concentration - 1, -self.rate)
+
+    def _log_normalizer(self, x, y):
+        return fastgrad.lgamma(x + 1) + (x + 1) * fastgrad.log(-y.reciprocal())
 
 
 class Chi2(Gamma):

@@ -4,14 +4,14 @@ from numbers import Number, Real
 
 import fastgrad
 from fastgrad.distributions import constraints
-from fastgrad.distributions.distribution import Distribution
+from fastgrad.distributions.exp_family import ExponentialFamily
 from fastgrad.distributions.utils import broadcast_all, standard_normal
 from fastgrad.tensor import Size
 
 __all__ = ["Normal"]
 
 
-class Normal(Distribution):
+class Normal(ExponentialFamily):
     """Gaussian with mean ``loc`` and standard deviation ``scale`` (broadcast together)."""
     arg_constraints = {"loc": constraints.real, "scale": constraints.positive}
     support = constraints.real
@@ -82,3 +82,10 @@ class Normal(Distribution):
     def entropy(self):
         """1/2 + log √(2π) + log scale."""
         return 0.5 + 0.5 * math.log(2 * math.pi) + fastgrad.log(self.scale)
+
+    @property
+    def _natural_params(self):
+        return (self.loc / self.scale.pow(2), -0.5 * self.scale.pow(2).reciprocal())
+
+    def _log_normalizer(self, x, y):
+        return -0.25 * x.pow(2) / y + 0.5 * fastgrad.log(-math.pi / y)

@@ -3,14 +3,14 @@ from numbers import Number
 
 import fastgrad
 from fastgrad.distributions import constraints
-from fastgrad.distributions.distribution import Distribution
+from fastgrad.distributions.exp_family import ExponentialFamily
 from fastgrad.distributions.utils import broadcast_all
 from fastgrad.tensor import Size
 
 __all__ = ["Poisson"]
 
 
-class Poisson(Distribution):
+class Poisson(ExponentialFamily):
     """mean = variance = rate; log_prob k log rate - rate - lgamma(k + 1) (0 log 0 = 0)."""
     arg_constraints = {"rate": constraints.nonnegative}
     support = constraints.nonnegative_integer
@@ -52,3 +52,10 @@ class Poisson(Distribution):
         safe = fastgrad.where(value == 0, fastgrad.ones_like(rate), rate)
         xlogy = fastgrad.where(value == 0, fastgrad.zeros_like(rate), value * safe.log())
         return xlogy - rate - (value + 1).lgamma()
+
+    @property
+    def _natural_params(self):
+        return (fastgrad.log(self.rate),)
+
+    def _log_normalizer(self, x):
+        return fastgrad.exp(x)

@@ -37,22 +37,24 @@ from fastgrad.distributions.relaxed_bernoulli import LogitRelaxedBernoulli, Rela
 from fastgrad.distributions.relaxed_categorical import ExpRelaxedCategorical, RelaxedOneHotCategorical
 from fastgrad.distributions.studentT import StudentT
 from fastgrad.distributions.transformed_distribution import TransformedDistribution
-from fastgrad.distributions.transforms import (AbsTransform, AffineTransform, ComposeTransform, ExpTransform,
-                                               IndependentTransform, LowerCholeskyTransform, PowerTransform,
-                                               SigmoidTransform, SoftmaxTransform, SoftplusTransform,
+from fastgrad.distributions.transforms import (AbsTransform, AffineTransform, ComposeTransform,
+                                               CumulativeDistributionTransform, ExpTransform, IndependentTransform,
+                                               LowerCholeskyTransform, PositiveDefiniteTransform, PowerTransform,
+                                               ReshapeTransform, SigmoidTransform, SoftmaxTransform, SoftplusTransform,
                                                StickBreakingTransform, TanhTransform, Transform, identity_transform)
 from fastgrad.distributions.uniform import Uniform
 from fastgrad.distributions.von_mises import VonMises
 from fastgrad.distributions.weibull import Weibull
 
 __all__ = ["AbsTransform", "AffineTransform", "Bernoulli", "Beta", "Binomial", "Categorical", "Cauchy", "Chi2",
-           "ComposeTransform", "ContinuousBernoulli", "Dirichlet", "Distribution", "ExpRelaxedCategorical",
-           "ExpTransform", "Exponential", "ExponentialFamily", "FisherSnedecor", "Gamma", "Geometric",
-           "Gumbel", "HalfCauchy", "HalfNormal", "Independent", "IndependentTransform", "InverseGamma",
-           "Kumaraswamy", "Laplace", "LogNormal", "LogitRelaxedBernoulli", "LowRankMultivariateNormal",
-           "LowerCholeskyTransform", "MixtureSameFamily", "Multinomial", "MultivariateNormal",
-           "NegativeBinomial", "Normal", "OneHotCategorical", "Pareto", "Poisson", "PowerTransform",
-           "RelaxedBernoulli", "RelaxedOneHotCategorical", "SigmoidTransform", "SoftmaxTransform",
-           "SoftplusTransform", "StickBreakingTransform", "StudentT", "TanhTransform", "Transform",
-           "TransformedDistribution", "Uniform", "VonMises", "Weibull", "biject_to", "constraints",
-           "identity_transform", "kl_divergence", "register_kl", "transform_to", "transforms"]
+           "ComposeTransform", "ContinuousBernoulli", "CumulativeDistributionTransform", "Dirichlet",
+           "Distribution", "ExpRelaxedCategorical", "ExpTransform", "Exponential", "ExponentialFamily",
+           "FisherSnedecor", "Gamma", "Geometric", "Gumbel", "HalfCauchy", "HalfNormal", "Independent",
+           "IndependentTransform", "InverseGamma", "Kumaraswamy", "Laplace", "LogNormal",
+           "LogitRelaxedBernoulli", "LowRankMultivariateNormal", "LowerCholeskyTransform",
+           "MixtureSameFamily", "Multinomial", "MultivariateNormal", "NegativeBinomial", "Normal",
+           "OneHotCategorical", "Pareto", "Poisson", "PositiveDefiniteTransform", "PowerTransform",
+           "RelaxedBernoulli", "RelaxedOneHotCategorical", "ReshapeTransform", "SigmoidTransform",
+           "SoftmaxTransform", "SoftplusTransform", "StickBreakingTransform", "StudentT", "TanhTransform",
+           "Transform", "TransformedDistribution", "Uniform", "VonMises", "Weibull", "biject_to",
+           "constraints", "identity_transform", "kl_divergence", "register_kl", "transform_to", "transforms"]

@@ -1,7 +1,8 @@
 """Invertible transforms y = f(x) with log |det dy/dx| for TransformedDistribution
 (torch.distributions.transforms): ExpTransform, AffineTransform, SigmoidTransform, TanhTransform,
 SoftplusTransform, PowerTransform, AbsTransform, IndependentTransform, SoftmaxTransform,
-StickBreakingTransform, LowerCholeskyTransform, and (from transform.py) Transform, ComposeTransform."""
+StickBreakingTransform, LowerCholeskyTransform, and (from transform.py) Transform, ComposeTransform and
+(from transforms_more.py) ReshapeTransform, CumulativeDistributionTransform, PositiveDefiniteTransform."""
 import math
 import numbers
 
@@ -13,7 +14,8 @@ from fastgrad.distributions.utils import _sum_rightmost, broadcast_all
 
 __all__ = ["Transform", "ComposeTransform", "ExpTransform", "AffineTransform", "SigmoidTransform", "TanhTransform",
            "AbsTransform", "PowerTransform", "SoftplusTransform", "IndependentTransform", "SoftmaxTransform",
-           "StickBreakingTransform", "LowerCholeskyTransform", "identity_transform"]
+           "StickBreakingTransform", "LowerCholeskyTransform", "ReshapeTransform", "CumulativeDistributionTransform",
+           "PositiveDefiniteTransform", "identity_transform"]
 
 
 class ExpTransform(Transform):
@@ -379,3 +381,8 @@ class LowerCholeskyTransform(Transform):
 
     def _inverse(self, y):
         return y.tril(-1) + fastgrad.diag_embed(y.diagonal(dim1=-2, dim2=-1).log())
+
+
+# (after LowerCholeskyTransform, which PositiveDefiniteTransform builds on)
+from fastgrad.distributions.transforms_more import (CumulativeDistributionTransform,  # noqa: E402
+                                                    PositiveDefiniteTransform, ReshapeTransform)

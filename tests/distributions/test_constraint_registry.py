@@ -87,3 +87,43 @@ def test_transformed_distribution_through_stick_breaking_matches_torch():
     np.testing.assert_allclose(f.log_prob(fastgrad.tensor(value)).numpy(), t.log_prob(torch.tensor(value)).numpy(),
                                rtol=1e-10)
     assert tuple(f.sample((5,)).shape) == (5, 4)
+
+
+def test_positive_definite_transform_as_torch():
+    a = R.standard_normal((2, 3, 3))
+    for f, t in [(fd.transforms.PositiveDefiniteTransform(), td.transforms.PositiveDefiniteTransform())]:
+        fy, ty = f(fastgrad.tensor(a)), t(torch.tensor(a))
+        np.testing.assert_allclose(fy.numpy(), ty.numpy(), rtol=1e-12)
+        np.testing.assert_allclose(f.inv(fy).numpy(), t.inv(ty).numpy(), rtol=1e-9, atol=1e-12)
+        assert bool(fd.constraints.positive_definite.check(fy).all())
+    assert gradcheck(lambda x: fd.transforms.PositiveDefiniteTransform()(x), [fastgrad.tensor(a, requires_grad=True)])
+
+
+def test_reshape_and_cdf_transforms_as_torch():
+    f = fd.transforms.ReshapeTransform((2, 3), (6,))
+    t = td.transforms.ReshapeTransform((2, 3), (6,))
+    x = R.standard_normal((4, 2, 3))
+    np.testing.assert_array_equal(f(fastgrad.tensor(x)).numpy(), t(torch.tensor(x)).numpy())
+    assert tuple(f.forward_shape((4, 2, 3))) == tuple(t.forward_shape((4, 2, 3)))
+    assert tuple(f.log_abs_det_jacobian(fastgrad.tensor(x), f(fastgrad.tensor(x))).shape) == (4,)
+    for bad in [lambda T: T.ReshapeTransform((2, 3), (5,)), lambda T: T.ReshapeTransform((2, 3), (6,)).forward_shape(
+            (4, 3, 2)), lambda T: T.ReshapeTransform((2, 3), (6,)).forward_shape((3,))]:
+        with pytest.raises(ValueError) as a:
+            bad(fd.transforms)
+        with pytest.raises(ValueError) as b:
+            bad(td.transforms)
+        assert str(a.value).replace("fastgrad.", "") == str(b.value).replace("torch.", "")
+    # a base distribution re-shaped into one 6-vector event
+    fdist = fd.TransformedDistribution(fd.Independent(fd.Normal(fastgrad.zeros(2, 3), fastgrad.ones(2, 3)), 2), f)
+    tdist = td.TransformedDistribution(td.Independent(td.Normal(torch.zeros(2, 3), torch.ones(2, 3)), 2), t)
+    assert tuple(fdist.event_shape) == tuple(tdist.event_shape) == (6,)
+    v = R.standard_normal(6).astype(np.float32)
+    np.testing.assert_allclose(fdist.log_prob(fastgrad.tensor(v)).numpy(), tdist.log_prob(torch.tensor(v)).numpy(),
+                               rtol=1e-6)
+    c = fd.transforms.CumulativeDistributionTransform(fd.Normal(0.0, 1.0))
+    tc = td.transforms.CumulativeDistributionTransform(td.Normal(0.0, 1.0))
+    z = np.array([-1.0, 0.3], np.float32)
+    np.testing.assert_allclose(c(fastgrad.tensor(z)).numpy(), tc(torch.tensor(z)).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(c.log_abs_det_jacobian(fastgrad.tensor(z), c(fastgrad.tensor(z))).numpy(),
+                               tc.log_abs_det_jacobian(torch.tensor(z), tc(torch.tensor(z))).numpy(), rtol=1e-6)
+    np.testing.assert_allclose(c.inv(c(fastgrad.tensor(z))).numpy(), z, rtol=1e-5)

@@ -192,3 +192,16 @@ from fastgrad.functional.numeric_more import deprecated_range as range  # noqa: 
 __all__ += ["select", "split_with_sizes", "unravel_index", "put", "index_reduce", "resize_as_", "promote_types",
             "result_type", "can_cast", "histogramdd", "binomial", "addmv_", "range"]
 __all__ += ["gradient"]
+__all__ += ["distributions"]
+
+_LAZY_MODULES = ("distributions",)  # imported on first use (torch.distributions costs ~60 ms to import)
+
+
+def __getattr__(name):
+    """``fastgrad.distributions`` without importing it in ``import fastgrad``."""
+    if name in _LAZY_MODULES:
+        import importlib
+        module = importlib.import_module(f"fastgrad.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'fastgrad' has no attribute '{name}'")

@@ -156,6 +156,11 @@ def test_loss_forward_empty_and_single_batch_match_torch(name, fn, rows):
     ours = _quiet(fn, F, fg.tensor(x, requires_grad=True))
     theirs = _quiet(fn, torch.nn.functional, torch.tensor(x, requires_grad=True))
     assert tuple(ours.shape) == tuple(theirs.shape)
+    if rows == 0 and name == "multilabel_margin":
+        # torch 2.13's sum over an empty batch returns uninitialised memory (1e-287, -1.8e-6, 0.0, ...
+        # from run to run); the sum of no losses is 0
+        assert ours.item() == 0.0
+        return
     np.testing.assert_allclose(ours.detach().numpy(), theirs.detach().numpy(), rtol=1e-12, atol=1e-12)
 
 

@@ -1,7 +1,8 @@
 """fastgrad.special: torch.special's names.  Most are aliases of fastgrad functions (expit = sigmoid,
 gammaln = lgamma, psi = digamma, multigammaln = mvlgamma, gammainc / gammaincc = igamma / igammac,
-...); the rest live in fastgrad/functional/special_more.py.  torch.special's Bessel-of-the-second-kind,
-Airy and orthogonal-polynomial functions are not here yet (tests/system/test_special_names.py)."""
+...); the rest live in fastgrad/functional/special_more.py and special_poly.py (the orthogonal
+polynomials).  torch.special's Bessel J/Y/K, spherical Bessel and Airy functions are not here yet
+(tests/ops/test_special_namespace.py lists them)."""
 from fastgrad.functional.activation import sigmoid as expit
 from fastgrad.functional.elementwise import log1p
 from fastgrad.functional.numeric_more import xlogy
@@ -11,6 +12,11 @@ from fastgrad.functional.reduce import log_softmax, logsumexp, softmax
 from fastgrad.functional.special import i0, mvlgamma as multigammaln, polygamma
 from fastgrad.functional.special import igamma as gammainc, igammac as gammaincc
 from fastgrad.functional.special_more import entr, erfcx, i0e, i1, i1e, log_ndtr, ndtr, ndtri, xlog1py, zeta
+from fastgrad.functional.special_poly import (chebyshev_polynomial_t, chebyshev_polynomial_u,
+                                             chebyshev_polynomial_v, chebyshev_polynomial_w, hermite_polynomial_h,
+                                             hermite_polynomial_he, laguerre_polynomial_l, legendre_polynomial_p,
+                                             shifted_chebyshev_polynomial_t, shifted_chebyshev_polynomial_u,
+                                             shifted_chebyshev_polynomial_v, shifted_chebyshev_polynomial_w)
 from fastgrad.tensor import Tensor
 
 psi = digamma
@@ -18,4 +24,7 @@ psi = digamma
 __all__ = ["Tensor", "digamma", "entr", "erf", "erfc", "erfcx", "erfinv", "exp2", "expit", "expm1", "gammainc",
            "gammaincc", "gammaln", "i0", "i0e", "i1", "i1e", "log1p", "log_ndtr", "log_softmax", "logit",
            "logsumexp", "multigammaln", "ndtr", "ndtri", "polygamma", "psi", "round", "sinc", "softmax", "xlog1py",
-           "xlogy", "zeta"]
+           "xlogy", "zeta", "chebyshev_polynomial_t", "chebyshev_polynomial_u", "chebyshev_polynomial_v",
+           "chebyshev_polynomial_w", "shifted_chebyshev_polynomial_t", "shifted_chebyshev_polynomial_u",
+           "shifted_chebyshev_polynomial_v", "shifted_chebyshev_polynomial_w", "hermite_polynomial_h",
+           "hermite_polynomial_he", "laguerre_polynomial_l", "legendre_polynomial_p"]

@@ -22,8 +22,8 @@ def _apply(op, input, n, fn):
         return _apply(op, x.float(), k.float(), fn).to(BF16)
     xd, kd = x.detach().numpy(), k.detach().numpy()
     with np.errstate(all="ignore"):
-        out = fn(xd, kd, _LIMIT.get(xd.dtype, 1024))
-    return Tensor._make(np.asarray(np.asarray(out).astype(xd.dtype), order="C"))
+        out = np.asarray(fn(xd, kd, _LIMIT.get(xd.dtype, 1024))).astype(xd.dtype)
+    return Tensor._make(np.asarray(out, order="C"))
 
 
 def _chebyshev(kind, shifted):

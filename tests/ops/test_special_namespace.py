@@ -15,18 +15,11 @@ from fastgrad.autograd import gradcheck
 
 # torch.special names fastgrad.special leaves out, and why
 LEFT_OUT = {
-    "airy_ai": "not there yet: Airy and Bessel functions beyond I0/I1 (rare in training loops)",
+    "airy_ai": "not there yet: the Airy function (rare in training loops)",
     "bessel_j0": "not there yet: Bessel functions of the first/second kind (rare in training loops)",
     "bessel_j1": "not there yet: Bessel functions of the first/second kind (rare in training loops)",
     "bessel_y0": "not there yet: Bessel functions of the first/second kind (rare in training loops)",
     "bessel_y1": "not there yet: Bessel functions of the first/second kind (rare in training loops)",
-    "modified_bessel_i0": "not there yet (i0 is there; this is torch's second kernel for the same function)",
-    "modified_bessel_i1": "not there yet (i1 is there; this is torch's second kernel for the same function)",
-    "modified_bessel_k0": "not there yet: modified Bessel functions of the second kind",
-    "modified_bessel_k1": "not there yet: modified Bessel functions of the second kind",
-    "scaled_modified_bessel_k0": "not there yet: modified Bessel functions of the second kind",
-    "scaled_modified_bessel_k1": "not there yet: modified Bessel functions of the second kind",
-    "spherical_bessel_j0": "not there yet: spherical Bessel function",
 }
 NAN, INF = float("nan"), float("inf")
 WIDE = np.concatenate([np.linspace(-40, 40, 801), [0.0, -0.0, 1e-300, -1e-300, 1e-8, -1e-8, 0.5, 8.0, 8.0001,
@@ -285,3 +278,36 @@ def test_polynomials_promotion_scalars_errors_no_grad():
         torch.special.chebyshev_polynomial_u(1.0, 2.0)
     with pytest.raises(TypeError):
         S.chebyshev_polynomial_u(1.0, 2.0)
+
+
+NOGRAD = ["modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
+          "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "spherical_bessel_j0"]
+
+
+@pytest.mark.parametrize("name", NOGRAD)
+@pytest.mark.parametrize("dtype", ["float64", "float32"])
+def test_second_bessel_set_matches_torch(name, dtype):
+    torch = _torch()
+    with np.errstate(over="ignore"):
+        x = np.concatenate([WIDE, np.linspace(0, 3, 61), [2.0, 2.0000001]]).astype(dtype)
+    y = getattr(S, name)(fg.tensor(x)).numpy()
+    ty = getattr(torch.special, name)(torch.tensor(x)).numpy()
+    assert y.dtype == ty.dtype
+    _close(y, ty, 1e-13 if dtype == "float64" else 2e-5, 1e-300 if dtype == "float64" else 1e-37)
+    np.testing.assert_array_equal(np.isnan(y), np.isnan(ty))
+    big = ~np.isfinite(ty)
+    np.testing.assert_array_equal(y[big], ty[big])
+
+
+def test_second_bessel_set_promotion_and_no_grad():
+    torch = _torch()
+    for name in NOGRAD:
+        y = getattr(S, name)(fg.tensor([1, 2, 3]))
+        ty = getattr(torch.special, name)(torch.tensor([1, 2, 3]))
+        assert str(y.dtype).split(".")[-1] == str(ty.dtype).split(".")[-1] == "float32"
+        _close(y.numpy(), ty.numpy(), 1e-6, 0)
+        assert not getattr(S, name)(fg.tensor([0.5], requires_grad=True)).requires_grad
+        assert getattr(S, name)(fg.zeros(0, 3)).shape == (0, 3)
+        assert getattr(S, name)(fg.tensor([0.5]).to(fg.bfloat16)).dtype == fg.bfloat16
+        with pytest.raises(TypeError, match=name):
+            getattr(S, name)([1.0])

@@ -1,16 +1,18 @@
 """torch.special's second set of Bessel functions at the Tensor level (torch's special_* kernels,
-which have no gradients): modified_bessel_i0 / i1 / k0 / k1, scaled_modified_bessel_k0 / k1 and
-spherical_bessel_j0.  One float argument (integers and bool give the default float dtype); the
-results never require grad, as torch's."""
+which have no gradients): bessel_j0 / j1 / y0 / y1, modified_bessel_i0 / i1 / k0 / k1,
+scaled_modified_bessel_k0 / k1, spherical_bessel_j0 and airy_ai.  One float argument (integers and
+bool give the default float dtype); the results never require grad, as torch's."""
 import numpy as np
 
 from fastgrad.functional.special import _as_float
 from fastgrad.lowp import BF16
 from fastgrad.ops import special_bessel as B
+from fastgrad.ops import special_bessel_jy as JY
 from fastgrad.tensor import Tensor
 
-__all__ = ["modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
-           "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "spherical_bessel_j0"]
+__all__ = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "airy_ai", "modified_bessel_i0",
+           "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0",
+           "scaled_modified_bessel_k1", "spherical_bessel_j0"]
 
 
 def _apply(fn, op, input):
@@ -68,3 +70,28 @@ def scaled_modified_bessel_k1(input: Tensor) -> Tensor:
 def spherical_bessel_j0(input: Tensor) -> Tensor:
     """y = j0(x) = sin(x) / x, the spherical Bessel function of the first kind of order 0 (no gradient)."""
     return _apply(_j0, "special_spherical_bessel_j0", input)
+
+
+def bessel_j0(input: Tensor) -> Tensor:
+    """y = J0(x), the Bessel function of the first kind of order 0 (no gradient)."""
+    return _apply(JY.bessel_j0, "special_bessel_j0", input)
+
+
+def bessel_j1(input: Tensor) -> Tensor:
+    """y = J1(x), the Bessel function of the first kind of order 1 (no gradient)."""
+    return _apply(JY.bessel_j1, "special_bessel_j1", input)
+
+
+def bessel_y0(input: Tensor) -> Tensor:
+    """y = Y0(x), the Bessel function of the second kind of order 0 (-inf at 0, NaN below; no gradient)."""
+    return _apply(JY.bessel_y0, "special_bessel_y0", input)
+
+
+def bessel_y1(input: Tensor) -> Tensor:
+    """y = Y1(x), the Bessel function of the second kind of order 1 (-inf at 0, NaN below; no gradient)."""
+    return _apply(JY.bessel_y1, "special_bessel_y1", input)
+
+
+def airy_ai(input: Tensor) -> Tensor:
+    """y = Ai(x), the Airy function of the first kind (NaN at +-inf, as torch; no gradient)."""
+    return _apply(JY.airy_ai, "special_airy_ai", input)

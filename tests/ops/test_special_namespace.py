@@ -14,13 +14,7 @@ import fastgrad.special as S
 from fastgrad.autograd import gradcheck
 
 # torch.special names fastgrad.special leaves out, and why
-LEFT_OUT = {
-    "airy_ai": "not there yet: the Airy function (rare in training loops)",
-    "bessel_j0": "not there yet: Bessel functions of the first/second kind (rare in training loops)",
-    "bessel_j1": "not there yet: Bessel functions of the first/second kind (rare in training loops)",
-    "bessel_y0": "not there yet: Bessel functions of the first/second kind (rare in training loops)",
-    "bessel_y1": "not there yet: Bessel functions of the first/second kind (rare in training loops)",
-}
+LEFT_OUT = {}   # every public function of torch.special is provided
 NAN, INF = float("nan"), float("inf")
 WIDE = np.concatenate([np.linspace(-40, 40, 801), [0.0, -0.0, 1e-300, -1e-300, 1e-8, -1e-8, 0.5, 8.0, 8.0001,
                                                     -26.6, -26.7, 700.0, -700.0, 720.0, 1e5, -1e5, 1e300, -1e300,
@@ -280,8 +274,9 @@ def test_polynomials_promotion_scalars_errors_no_grad():
         S.chebyshev_polynomial_u(1.0, 2.0)
 
 
-NOGRAD = ["modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0", "modified_bessel_k1",
-          "scaled_modified_bessel_k0", "scaled_modified_bessel_k1", "spherical_bessel_j0"]
+NOGRAD = ["bessel_j0", "bessel_j1", "bessel_y0", "bessel_y1", "airy_ai", "modified_bessel_i0", "modified_bessel_i1",
+          "modified_bessel_k0", "modified_bessel_k1", "scaled_modified_bessel_k0", "scaled_modified_bessel_k1",
+          "spherical_bessel_j0"]
 
 
 @pytest.mark.parametrize("name", NOGRAD)
@@ -289,11 +284,19 @@ NOGRAD = ["modified_bessel_i0", "modified_bessel_i1", "modified_bessel_k0", "mod
 def test_second_bessel_set_matches_torch(name, dtype):
     torch = _torch()
     with np.errstate(over="ignore"):
-        x = np.concatenate([WIDE, np.linspace(0, 3, 61), [2.0, 2.0000001]]).astype(dtype)
+        x = np.concatenate([WIDE, np.linspace(0, 3, 61), np.linspace(-120, 120, 481),
+                            [2.0, 2.0000001, 5.0, 5.0000001, 2.09, -2.09, 8.32, 103.89, 103.9]]).astype(dtype)
+    if dtype == "float32":
+        # torch's float32 kernels: cos/sin of huge float32 phases (|x| ~ 1e5) lose all digits, and exp(|x|)
+        # overflows before I0 / I1 do; fastgrad rounds the float64 value once, so those x are skipped here
+        x = x[(np.abs(x) < 1e3) & ~((np.abs(x) > 85) & (np.abs(x) < 95)) | ~np.isfinite(x)]
     y = getattr(S, name)(fg.tensor(x)).numpy()
     ty = getattr(torch.special, name)(torch.tensor(x)).numpy()
     assert y.dtype == ty.dtype
-    _close(y, ty, 1e-13 if dtype == "float64" else 2e-5, 1e-300 if dtype == "float64" else 1e-37)
+    # the oscillating ones in float32: torch reduces cos(x - pi/4) in float32, ~1e-5 absolute near zeros
+    wave = name.startswith(("bessel", "airy", "spherical"))
+    _close(y, ty, 1e-13 if dtype == "float64" else 2e-5,
+           (1e-15 if wave else 1e-300) if dtype == "float64" else (2e-5 if wave else 1e-37))
     np.testing.assert_array_equal(np.isnan(y), np.isnan(ty))
     big = ~np.isfinite(ty)
     np.testing.assert_array_equal(y[big], ty[big])

@@ -34,6 +34,7 @@ from fastgrad.functional import (relu_, selu, selu_, celu, celu_, prelu, rrelu, 
 from fastgrad.functional import (einsum, outer, ger, dot, vdot, inner, mv, addmm, addmv, addbmm, baddbmm, kron,
                                  cross, tensordot, chain_matmul, cdist)
 from fastgrad import linalg
+from fastgrad import special  # noqa: E402,F401
 from fastgrad.functional.decomposition import (inverse, det, logdet, torch_slogdet as slogdet,
                                              torch_cholesky as cholesky, matrix_power)
 from fastgrad.functional.spectral import torch_qr as qr, torch_svd as svd, pinverse
@@ -72,7 +73,7 @@ __all__ += ["relu_", "selu", "selu_", "celu", "celu_", "prelu", "rrelu", "rrelu_
             "hardshrink"]
 
 __all__ += ["einsum", "outer", "ger", "dot", "vdot", "inner", "mv", "addmm", "addmv", "addbmm", "baddbmm", "kron",
-            "cross", "tensordot", "chain_matmul", "cdist", "linalg"]
+            "cross", "tensordot", "chain_matmul", "cdist", "linalg", "special"]
 __all__ += ["inverse", "det", "logdet", "slogdet", "cholesky", "matrix_power", "qr", "svd", "pinverse",
             "matrix_exp", "lu", "lu_solve", "lu_unpack"]
 

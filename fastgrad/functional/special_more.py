@@ -14,8 +14,22 @@ from fastgrad.tensor import Tensor
 __all__ = ["erfcx", "ndtr", "ndtri", "log_ndtr", "i0e", "i1", "i1e", "entr", "xlog1py", "zeta"]
 
 
+_HALF_NAMES = {"float16": "Half", "bfloat16": "BFloat16"}
+# torch's CPU has no float16/bfloat16 kernel for these: refused as torch refuses them
+_FULL_PRECISION_ONLY = {"special_erfcx": "erfcx", "special_ndtri": "ndtri", "special_log_ndtr": "log_ndtr",
+                        "special_zeta": "zeta"}
+
+
+def _refuse_half(x: Tensor, op: str) -> None:
+    kernel = _FULL_PRECISION_ONLY.get(op)
+    name = _HALF_NAMES.get(str(x.dtype).rsplit(".", 1)[-1])
+    if kernel is not None and name is not None:
+        raise NotImplementedError(f'"{kernel}_cpu" not implemented for \'{name}\'')
+
+
 def _unary(fn, op, input):
     x = _as_float(input, op)
+    _refuse_half(x, op)
     if x._data.dtype == BF16:
         return via_float32(lambda t: _unary(fn, op, t), x)
     return fn.apply1(x)
@@ -96,6 +110,7 @@ def zeta(input, other) -> Tensor:
     """y = sum_k (k + other)^-input, Hurwitz's zeta; gradient in ``other`` only, -input zeta(input + 1,
     other) (torch raises for ``input``, and so does backward here)."""
     x, q = _pair(input, other, "special_zeta")
+    _refuse_half(x, "special_zeta")
     if x._data.dtype == BF16:
         return via_float32(zeta, x, q)
     return Zeta.apply(x, q)

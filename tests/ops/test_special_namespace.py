@@ -166,7 +166,14 @@ def test_integer_bool_scalar_and_bfloat16_promotion():
             ty = getattr(torch.special, name)(torch.tensor(vals))
             assert str(y.dtype).split(".")[-1] == str(ty.dtype).split(".")[-1] == "float32"
             _close(y.numpy(), ty.numpy(), 1e-6, 1e-7)
-        y = getattr(S, name)(fg.tensor([0.25, 0.5]).to(fg.bfloat16))
+        half = fg.tensor([0.25, 0.5]).to(fg.bfloat16)
+        try:
+            getattr(torch.special, name)(torch.tensor([0.25, 0.5]).to(torch.bfloat16))
+        except NotImplementedError as e:  # torch's CPU has no bfloat16 kernel for it: refused alike
+            with pytest.raises(NotImplementedError, match=str(e).split(" ")[0].strip('"')):
+                getattr(S, name)(half)
+            continue
+        y = getattr(S, name)(half)
         assert y.dtype == fg.bfloat16
     for fn, tfn in ((S.xlog1py, torch.special.xlog1py), (S.zeta, torch.special.zeta)):
         cases = [(fg.tensor([2, 3]), 1.5, torch.tensor([2, 3]), 1.5),

@@ -6,7 +6,6 @@ structure, parameter names, initialisation and results, composed from differenti
                                                                               for c in cluster i
 """
 from collections import namedtuple
-from itertools import pairwise
 from typing import Sequence
 
 import numpy as np
@@ -114,7 +113,7 @@ class AdaptiveLogSoftmaxWithLoss(Module):
     def _get_full_log_prob(self, input: Tensor, head_output: Tensor) -> Tensor:
         head_logprob = F.log_softmax(head_output, 1)
         parts = [head_logprob[:, :self.shortlist_size]]
-        for i, _ in enumerate(pairwise(self.cutoffs)):
+        for i in range(len(self.cutoffs) - 1):  # one tail cluster per pair of cutoffs
             cluster_logprob = F.log_softmax(self.tail[i](input), 1)
             k = self.shortlist_size + i
             parts.append(cluster_logprob + head_logprob[:, k:k + 1])
